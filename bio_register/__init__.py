@@ -1,0 +1,49 @@
+"""BIO-register: incident register and BIO compliance for Dutch government organisations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: Alembic's scripts live at the top of the checkout, beside the package.
+MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The application factory. ``config`` overrides settings from the environment."""
+    from bio_register import web
+    from bio_register.config import load_settings
+    from bio_register.extensions import api, babel, csrf, db, login_manager, migrate
+    from bio_register.i18n import select_locale
+
+    config = dict(config or {})
+    settings = load_settings(overrides=config)
+    instance = str(config.get("INSTANCE_PATH") or settings["INSTANCE_PATH"])
+    app = Flask(__name__, instance_path=instance, instance_relative_config=False)
+    app.config.update(settings)
+    app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    api.init_app(app)
+
+    _import_models()
+    web.register(app)
+    return app
+
+
+def _import_models() -> None:
+    """Import every area's models so that SQLAlchemy and Alembic know all tables."""
+    from bio_register.accounts import models as _accounts  # noqa: F401
+    from bio_register.audit import models as _audit  # noqa: F401
+    from bio_register.organisations import models as _organisations  # noqa: F401

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from bio_register.accounts.services import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
+from bio_register.forms import choices
+from bio_register.i18n import lazy_gettext as _l
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(_l("Vul uw e-mailadres in.")),
+                                                       Length(max=254)])
+    password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(_l("Vul uw wachtwoord in.")),
+                                                           Length(max=256)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Huidig wachtwoord"), validators=[DataRequired()])
+    password = PasswordField(_l("Nieuw wachtwoord"), validators=[DataRequired()])
+    repeat = PasswordField(_l("Herhaal het nieuwe wachtwoord"), validators=[DataRequired()])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Naam"), validators=[DataRequired(_l("Vul uw naam in.")), Length(max=200)])
+    locale = SelectField(_l("Taal"), choices=choices([("nl", "Nederlands"), ("en", "English")]))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Naam van het token"),
+                       validators=[DataRequired(_l("Geef het token een naam.")), Length(max=100)],
+                       description=_l("Bijvoorbeeld het script of systeem dat het gebruikt."))
+    days = IntegerField(_l("Geldig (dagen)"), default=DEFAULT_TOKEN_DAYS,
+                        validators=[NumberRange(min=1, max=MAX_TOKEN_DAYS)])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a POST button with its CSRF token (logout, revoke)."""

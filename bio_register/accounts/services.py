@@ -1,0 +1,235 @@
+"""Accounts: users, memberships, passwords and personal API tokens. Never commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+
+from bio_register.accounts.models import ApiToken, Membership, User
+from bio_register.audit import services as audit
+from bio_register.database import utcnow
+from bio_register.errors import ValidationFailed
+from bio_register.extensions import db
+from bio_register.i18n import gettext as _
+from bio_register.organisations.models import Organisation
+from bio_register.permissions import Role
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so both cases cost the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+TOKEN_PREFIX = "bior_"  # noqa: S105 (a prefix, not a secret)
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 366
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LOCALES = ("nl", "en")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_policy(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            _("Het wachtwoord moet minstens %(n)d tekens lang zijn.", n=MIN_PASSWORD_LENGTH),
+            field="password",
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            _("Het wachtwoord mag hoogstens %(n)d tekens lang zijn.", n=MAX_PASSWORD_LENGTH),
+            field="password",
+        )
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None.
+
+    Takes the same time whether or not the account exists, and does not say which.
+    Logs the attempt in the audit log either way.
+    """
+    user = find_user_by_email(email) if len(email) <= 254 else None
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        ok = _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH]) and user is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if ok and user is not None and user.active:
+        if _hasher.check_needs_rehash(stored):
+            user.password_hash = hash_password(password)
+        audit.record(user, "user", user.id, "login")
+        return user
+    audit.record(
+        None, "user", user.id if user is not None else "-", "login_failed",
+        {"email": {"before": None, "after": normalise_email(email)[:254]}},
+        actor_label="anoniem",
+    )
+    return None
+
+
+def create_user(
+    actor: User | None, email: str, name: str, password: str | None = None,
+    *, actor_label: str | None = None,
+) -> User:
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise ValidationFailed(_("Geen geldig e-mailadres."), field="email")
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed(_("Vul een naam in van hoogstens 200 tekens."), field="name")
+    if find_user_by_email(email) is not None:
+        raise ValidationFailed(_("Er bestaat al een account met dit e-mailadres."), field="email")
+    user = User(email=email, name=name, active=True, auth_version=1)
+    if password is not None:
+        check_password_policy(password)
+        user.password_hash = hash_password(password)
+        user.password_changed_at = utcnow()
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user", user.id, "create",
+                 audit.created({"email": email, "name": name, "active": True}),
+                 actor_label=actor_label)
+    return user
+
+
+def set_password(
+    actor: User | None, user: User, new_password: str, *, actor_label: str | None = None,
+) -> None:
+    """Set a password and end every other session of the user."""
+    check_password_policy(new_password)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    user.auth_version += 1
+    audit.record(actor, "user", user.id, "password_set",
+                 {"password": {"before": "***", "after": "***"}}, actor_label=actor_label)
+
+
+def change_password(user: User, current_password: str, new_password: str, repeat: str) -> None:
+    """The user's own password change: the current password must be right."""
+    try:
+        ok = bool(user.password_hash) and _hasher.verify(user.password_hash or "", current_password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        raise ValidationFailed(_("Het huidige wachtwoord klopt niet."), field="current_password")
+    if new_password != repeat:
+        raise ValidationFailed(_("De twee nieuwe wachtwoorden zijn niet gelijk."), field="repeat")
+    if new_password == current_password:
+        raise ValidationFailed(_("Kies een ander wachtwoord dan het huidige."), field="password")
+    set_password(user, user, new_password)
+
+
+def update_profile(user: User, *, name: str | None = None, locale: str | None = None) -> User:
+    before = {"name": user.name, "locale": user.locale}
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise ValidationFailed(_("Vul een naam in van hoogstens 200 tekens."), field="name")
+        user.name = name
+    if locale is not None:
+        if locale not in LOCALES:
+            raise ValidationFailed(_("Kies nl of en."), field="locale")
+        user.locale = locale
+    after = {"name": user.name, "locale": user.locale}
+    changes = audit.diff(before, after)
+    if changes:
+        audit.record(user, "user", user.id, "update", changes)
+    return user
+
+
+def grant_role(actor: User | None, user: User, organisation: Organisation, role: Role | str,
+               *, actor_label: str | None = None) -> Membership:
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationFailed(_("Onbekende rol: %(role)s", role=role), field="role") from None
+    existing = db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id,
+            Membership.organisation_id == organisation.id,
+            Membership.role == role,
+        )
+    )
+    if existing is not None:
+        return existing
+    membership = Membership(user=user, organisation=organisation, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    audit.record(actor, "membership", membership.id, "create",
+                 audit.created({"user": user.email, "organisation": organisation.code, "role": role}),
+                 organisation_id=organisation.id, actor_label=actor_label)
+    return membership
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once, never stored
+
+
+def _token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_token(actor: User | None, user: User, name: str, days: int = DEFAULT_TOKEN_DAYS,
+                 *, actor_label: str | None = None) -> IssuedToken:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed(_("Geef het token een naam van hoogstens 100 tekens."), field="name")
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationFailed(
+            _("Een token is 1 tot %(n)d dagen geldig.", n=MAX_TOKEN_DAYS), field="days")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user, name=name, token_hash=_token_digest(secret), prefix=secret[:12],
+        expires_at=utcnow() + dt.timedelta(days=days),
+    )
+    db.session.add(token)
+    db.session.flush()
+    audit.record(actor, "api_token", token.id, "create",
+                 audit.created({"user": user.email, "name": name, "expires_at": token.expires_at}),
+                 actor_label=actor_label)
+    return IssuedToken(token, secret)
+
+
+def revoke_token(actor: User, token: ApiToken) -> None:
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = utcnow()
+    audit.record(actor, "api_token", token.id, "revoke",
+                 {"revoked_at": {"before": None, "after": audit._jsonable(token.revoked_at)}})
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user owning a valid (unexpired, unrevoked) token, or None."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    now = utcnow()
+    if token is None or not token.is_valid(now) or not token.user.active:
+        return None
+    # Record use at most once a minute: a busy script should not write on every request.
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        token.last_used_at = now
+    return token.user
+
+
+def count_users() -> int:
+    return db.session.scalar(select(func.count()).select_from(User)) or 0

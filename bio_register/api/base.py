@@ -1,0 +1,151 @@
+"""The API base: flask-smorest with application/problem+json errors and token auth.
+
+Every area's ``api.py`` makes its blueprint with :func:`api_blueprint`, which requires a
+personal API token (``Authorization: Bearer …``) for every route, and reads the caller
+with :func:`api_user`. Errors anywhere under ``/api/`` are answered as RFC 9457 problem
+details: ``type``, ``title``, ``status``, ``detail`` and, for validation, ``errors`` per field.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import flask_smorest
+import marshmallow as ma
+from flask import Response, g, json, render_template, request
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException, Unauthorized
+from werkzeug.http import HTTP_STATUS_CODES
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+API_PREFIX = "/api/"
+MAX_PER_PAGE = 100
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _flatten(messages: Any) -> dict[str, list[str]]:
+    """webargs nests errors by location ({"json": {"name": [..]}}); clients want fields."""
+    errors: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            errors.setdefault(prefix or "body", []).extend(value)
+        elif isinstance(value, list):
+            for index, inner in enumerate(value):
+                walk(f"{prefix}.{index}", inner)
+        else:
+            errors.setdefault(prefix or "body", []).append(str(value))
+
+    if isinstance(messages, Mapping):
+        for location, inner in messages.items():
+            # the location (json, query, …) says where, the field name says what
+            plain = location in {"json", "query", "querystring", "form", "view_args"}
+            walk("" if plain else str(location), inner)
+    else:
+        walk("", messages)
+    return errors
+
+
+def problem(status: int, detail: str | None = None, *, title: str | None = None,
+            errors: Mapping[str, list[str]] | None = None, type_: str = "about:blank",
+            headers: Mapping[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {
+        "type": type_,
+        "title": title or HTTP_STATUS_CODES.get(status, "Error"),
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = dict(errors)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api with problem+json for the API and HTML pages for the rest."""
+
+    def handle_http_exception(self, error: HTTPException) -> Any:  # type: ignore[override]
+        code = error.code or 500
+        if not is_api_request():
+            return render_template("errors/error.html", error=error, code=code), code
+        data = getattr(error, "data", None) or {}
+        headers = dict(data.get("headers") or {})
+        if isinstance(error, Unauthorized):
+            headers.setdefault("WWW-Authenticate", 'Bearer realm="bio-register"')
+        errors = None
+        if "errors" in data:
+            errors = _flatten(data["errors"])
+        elif "messages" in data:
+            errors = _flatten(data["messages"])
+        detail = data.get("message") or (error.description if code != 500 else None)
+        if code == 422 and errors and not data.get("message"):
+            detail = "De invoer is niet geldig: zie errors per veld."
+        return problem(code, detail, errors=errors, headers=headers,
+                       type_="https://bio-register.nl/problems/validation" if code == 422 else "about:blank")
+
+
+class Parser(FlaskParser):
+    """Malformed JSON is bad input like any other: 422, not 400."""
+
+    DEFAULT_VALIDATION_STATUS = 422
+
+    def _handle_invalid_json_error(self, error: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
+        flask_smorest.abort(422, messages={"body": ["Ongeldige JSON: de body kon niet worden gelezen."]})
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = Parser()
+
+
+def api_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
+    """A blueprint whose every route requires a valid personal API token."""
+    blp = Blueprint(name, import_name, url_prefix="/api/v1" + url_prefix, description=description)
+
+    @blp.before_request
+    def _authenticate() -> None:
+        from bio_register.accounts.services import user_for_token
+
+        header = request.headers.get("Authorization", "")
+        scheme, _, secret = header.partition(" ")
+        user = user_for_token(secret.strip()) if scheme.lower() == "bearer" and secret else None
+        if user is None:
+            flask_smorest.abort(401, message="Geef een geldig API-token mee: Authorization: Bearer <token>.")
+        g.api_user = user
+
+    return blp
+
+
+def api_user() -> Any:
+    """The user authenticated by the API token of this request."""
+    return g.api_user
+
+
+class PageArgs(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
+    per_page = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """An envelope ``{items, page, per_page, total}`` around a list of ``item_schema``."""
+    return type(name, (ma.Schema,), {
+        "items": ma.fields.List(ma.fields.Nested(item_schema)),
+        "page": ma.fields.Integer(),
+        "per_page": ma.fields.Integer(),
+        "total": ma.fields.Integer(),
+    })
+
+
+__all__ = ["Api", "Blueprint", "PageArgs", "api_blueprint", "api_user", "page_schema", "problem"]

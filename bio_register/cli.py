@@ -1,0 +1,208 @@
+"""The ``bio-register`` command line (also available as ``flask bio …``)."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup
+
+from bio_register.errors import DomainError
+
+bio = AppGroup("bio", help="BIO-register beheercommando's.")
+
+DEMO_ORGANISATIONS = [
+    ("DUO", "Duo+", None),
+    ("DIE", "Gemeente Diemen", "DUO"),
+    ("OA", "Gemeente Ouder-Amstel", "DUO"),
+    ("UIT", "Gemeente Uithoorn", "DUO"),
+]
+
+#: (e-mail, name, [(role, organisation code), …])
+DEMO_USERS = [
+    ("verbindingsofficier@demo.bio-register.nl", "Vera Verbinding (verbindingsofficier Diemen)",
+     [("verbindingsofficier", "DIE")]),
+    ("verbindingsofficier.uithoorn@demo.bio-register.nl", "Umut Uithoorn (verbindingsofficier Uithoorn)",
+     [("verbindingsofficier", "UIT")]),
+    ("fg@demo.bio-register.nl", "Fenna de Groot (FG Duo+)",
+     [("fg", "DUO"), ("fg", "DIE"), ("fg", "OA"), ("fg", "UIT")]),
+    ("ciso@demo.bio-register.nl", "Chris Isola (CISO Duo+)",
+     [("ciso", "DUO"), ("ciso", "DIE"), ("ciso", "OA"), ("ciso", "UIT")]),
+    ("concerncontrol@demo.bio-register.nl", "Carla Control (concern control Duo+)",
+     [("concern_control", "DUO")]),
+    ("beheerder@demo.bio-register.nl", "Bram Beheer (functioneel beheerder)", [("beheerder", "DUO")]),
+]
+
+
+def _fail(error: DomainError) -> None:
+    raise click.ClickException(error.message)
+
+
+def run_migrations() -> None:
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+@bio.command("init")
+def init_command() -> None:
+    """Create or upgrade the database schema (Alembic: upgrade head)."""
+    run_migrations()
+    click.echo("Database is bijgewerkt tot de laatste versie.")
+
+
+def _parse_role(value: str) -> tuple[str, str]:
+    role, sep, code = value.partition(":")
+    if not sep or not role or not code:
+        raise click.BadParameter(f"{value!r}: use ROLE:ORGANISATION, e.g. fg:DIE")
+    return role.strip(), code.strip().upper()
+
+
+def create_demo_data() -> list[tuple[str, str, str]]:
+    """Duo+, its three municipalities and a user per role, with fresh passwords.
+
+    Returns (e-mail, password, roles) per demo user. Running it again keeps the data and
+    gives the demo users new passwords (the old ones are unknown by design).
+    """
+    from bio_register.accounts import services as accounts
+    from bio_register.extensions import db
+    from bio_register.organisations import services as organisations
+
+    label = "demo"
+    for code, name, parent_code in DEMO_ORGANISATIONS:
+        if organisations.find_by_code(code) is None:
+            parent = organisations.find_by_code(parent_code) if parent_code else None
+            organisations.create_organisation(None, code, name, parent=parent, actor_label=label)
+    credentials = []
+    for email, name, roles in DEMO_USERS:
+        password = "-".join(secrets.token_hex(3) for _ in range(3))
+        user = accounts.find_user_by_email(email)
+        if user is None:
+            user = accounts.create_user(None, email, name, password, actor_label=label)
+        else:
+            accounts.set_password(None, user, password, actor_label=label)
+        for role, code in roles:
+            org = organisations.find_by_code(code)
+            assert org is not None
+            accounts.grant_role(None, user, org, role, actor_label=label)
+        credentials.append((email, password, ", ".join(f"{r}@{c}" for r, c in roles)))
+    db.session.commit()
+    return credentials
+
+
+def _print_credentials(credentials: list[tuple[str, str, str]]) -> None:
+    click.echo("Demo-gebruikers (wachtwoorden gelden tot de volgende 'demo'):")
+    width = max(len(email) for email, _, _ in credentials)
+    for email, password, roles in credentials:
+        click.echo(f"  {email:<{width}}  {password}  ({roles})")
+
+
+@bio.command("demo")
+def demo_command() -> None:
+    """Fill the database with Duo+, Diemen, Ouder-Amstel, Uithoorn and demo users."""
+    run_migrations()
+    try:
+        credentials = create_demo_data()
+    except DomainError as error:
+        _fail(error)
+    _print_credentials(credentials)
+
+
+@bio.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Also create demo data and print the demo logins.")
+def serve_command(host: str, port: int, demo: bool) -> None:
+    """Run the development server (production: gunicorn wsgi:app). Migrates first."""
+    run_migrations()
+    if demo:
+        _print_credentials(create_demo_data())
+    click.echo(f"BIO-register draait op http://{host}:{port}/ (Ctrl+C stopt)")
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@bio.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", multiple=True, metavar="ROLE:ORG",
+              help="A role in an organisation, e.g. fg:DIE (repeatable).")
+@click.option("--password", default=None,
+              help="Default: generated and printed. Avoid passing it on the command line.")
+def create_user_command(email: str, name: str, roles: tuple[str, ...], password: str | None) -> None:
+    """Create a user with roles in organisations."""
+    from bio_register.accounts import services as accounts
+    from bio_register.extensions import db
+    from bio_register.organisations import services as organisations
+
+    parsed = [_parse_role(r) for r in roles]
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    try:
+        user = accounts.create_user(None, email, name, password, actor_label="cli")
+        for role, code in parsed:
+            org = organisations.find_by_code(code)
+            if org is None:
+                raise click.ClickException(f"Onbekende organisatie: {code}")
+            accounts.grant_role(None, user, org, role, actor_label="cli")
+    except DomainError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Gebruiker {user.email} aangemaakt.")
+    if generated:
+        click.echo(f"Wachtwoord: {password}")
+
+
+@bio.command("create-token")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--name", required=True, help="What the token is for.")
+@click.option("--days", default=90, show_default=True, type=int)
+def create_token_command(email: str, name: str, days: int) -> None:
+    """Create a personal API token; it is printed once."""
+    from bio_register.accounts import services as accounts
+    from bio_register.extensions import db
+
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"Onbekende gebruiker: {email}")
+    try:
+        issued = accounts.create_token(None, user, name, days, actor_label="cli")
+    except DomainError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    click.echo(issued.secret)
+    click.echo(f"Geldig tot {issued.token.expires_at:%Y-%m-%d %H:%M} UTC. Bewaar het nu: "
+               "het wordt niet opnieuw getoond.", err=True)
+
+
+@bio.command("verify-audit")
+def verify_audit_command() -> None:
+    """Recompute the audit log's hash chain; exit 1 at the first event that fails."""
+    from bio_register.audit.services import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        click.echo(f"Auditlog in orde: {report.checked} gebeurtenissen gecontroleerd.")
+        return
+    click.echo(f"Auditlog NIET in orde na {report.checked} goede gebeurtenissen: {report.problem}",
+               err=True)
+    sys.exit(1)
+
+
+def _create_app(*_: Any) -> Any:
+    from bio_register import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Entry point of the ``bio-register`` console script."""
+    group = FlaskGroup(create_app=_create_app, add_default_commands=True, load_dotenv=False,
+                       help="BIO-register: incidentregister en BIO-compliance.")
+    for name, command in bio.commands.items():
+        group.add_command(command, name)
+    group.main(prog_name="bio-register")

@@ -1,0 +1,30 @@
+"""Domain errors raised by services and turned into messages by views and the API."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule was broken. ``field`` names the input at fault, when there is one."""
+
+    status_code = 422
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(DomainError):
+    """Input breaks a rule: 422, nothing saved."""
+
+
+class Conflict(DomainError):
+    """Someone else changed the object in between (optimistic locking): 409."""
+
+    status_code = 409
+
+
+class NotPermitted(DomainError):
+    """The user may see the object but not do this to it: 403."""
+
+    status_code = 403

@@ -1,0 +1,46 @@
+"""Translations: the source strings are Dutch; English comes from ``translations/en``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import gettext, lazy_gettext, ngettext
+from flask_login import current_user
+
+__all__ = ["format_local", "gettext", "lazy_gettext", "local_time", "ngettext", "select_locale"]
+
+
+def select_locale() -> str:
+    """?lang= (remembered in the session), then the user's choice, then the browser, then nl."""
+    languages: list[str] = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in languages:
+        return session["lang"]
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in languages:
+        return user_locale
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def local_time(value: dt.datetime) -> dt.datetime:
+    """A stored UTC time in the configured time zone (Europe/Amsterdam by default)."""
+    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def format_local(value: dt.datetime | None, with_offset: bool = False) -> str:
+    """``22-11-2026 14:05`` in Amsterdam time; the UTC offset when asked (for DST clarity)."""
+    if value is None:
+        return ""
+    local = local_time(value)
+    text = local.strftime("%d-%m-%Y %H:%M")
+    if with_offset:
+        offset = local.strftime("%z")
+        text += f" (UTC{offset[:3]}:{offset[3:]})"
+    return text

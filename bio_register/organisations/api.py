@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bio_register.api.base import PageArgs, api_blueprint, api_user, page_schema
+from bio_register.extensions import db
+from bio_register.organisations.models import Organisation
+from bio_register.organisations.schemas import OrganisationOut
+from bio_register.permissions import Permission, get_organisation, organisation_scope
+
+blp = api_blueprint("organisations_api", __name__, "/organisations",
+                    "Organisaties waarin de gebruiker iets mag zien.")
+
+OrganisationPage = page_schema(OrganisationOut, "OrganisationPage")
+
+
+@blp.route("")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, OrganisationPage)
+def list_organisations(args: dict[str, Any]) -> dict[str, Any]:
+    """The organisations the caller may read, ordered by code."""
+    stmt = (
+        select(Organisation)
+        .where(organisation_scope(api_user(), Permission.ORGANISATION_READ, Organisation.id))
+        .order_by(Organisation.code)
+    )
+    page = db.paginate(stmt, page=args["page"], per_page=args["per_page"], error_out=False)
+    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
+
+
+@blp.route("/<string:code>")
+@blp.response(200, OrganisationOut)
+@blp.alt_response(404, description="Unknown, or outside the caller's organisations")
+def get_organisation_by_code(code: str) -> Organisation:
+    """One organisation by its code (DIE, OA, UIT, DUO)."""
+    return get_organisation(api_user(), code, Permission.ORGANISATION_READ)

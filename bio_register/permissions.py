@@ -1,0 +1,174 @@
+"""Roles, named permissions, the role → permission table and the scoped getters.
+
+A role is held *in* an organisation (a :class:`~bio_register.accounts.models.Membership`).
+``ROLE_PERMISSIONS`` says what a role may do in the organisations where it is held;
+``GLOBAL_PERMISSIONS`` says what a role may do in *every* organisation (concern control and
+the functioneel beheerder read across all of them). Every lookup of an organisation's data
+goes through :func:`organisation_scope`, :func:`get_organisation` or :func:`get_scoped`, so
+that another organisation's object answers 404, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import ColumnElement, false, select, true
+from werkzeug.exceptions import NotFound
+
+from bio_register.extensions import db
+from bio_register.organisations.models import Organisation
+
+if TYPE_CHECKING:
+    from bio_register.accounts.models import User
+
+
+class Role(enum.StrEnum):
+    VERBINDINGSOFFICIER = "verbindingsofficier"
+    FG = "fg"
+    CISO = "ciso"
+    CONCERN_CONTROL = "concern_control"
+    BEHEERDER = "beheerder"
+
+
+class Permission(enum.StrEnum):
+    ORGANISATION_READ = "organisation:read"
+    ORGANISATION_MANAGE = "organisation:manage"
+    USER_MANAGE = "user:manage"
+    AUDIT_READ = "audit:read"
+    INCIDENT_READ = "incident:read"
+    INCIDENT_WRITE = "incident:write"
+    TIMELINE_WRITE = "timeline:write"
+    BREACH_READ = "breach:read"
+    BREACH_ASSESS = "breach:assess"
+    BREACH_DECIDE = "breach:decide"
+    CBW_REPORT = "cbw:report"
+    MEASURE_READ = "measure:read"
+    MEASURE_WRITE = "measure:write"
+    COMPLIANCE_READ = "compliance:read"
+    COMPLIANCE_WRITE = "compliance:write"
+    CATALOG_MANAGE = "catalog:manage"
+    REPORT_READ = "report:read"
+    REPORT_GENERATE = "report:generate"
+    SCHEDULE_MANAGE = "schedule:manage"
+
+
+P = Permission
+
+_READ_ALL = frozenset({
+    P.ORGANISATION_READ, P.INCIDENT_READ, P.BREACH_READ, P.MEASURE_READ, P.COMPLIANCE_READ,
+    P.REPORT_READ,
+})
+
+#: What a role may do in the organisations in which it is held.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.VERBINDINGSOFFICIER: frozenset({
+        P.ORGANISATION_READ, P.INCIDENT_READ, P.INCIDENT_WRITE, P.TIMELINE_WRITE,
+        P.BREACH_READ, P.MEASURE_READ, P.MEASURE_WRITE, P.COMPLIANCE_READ,
+    }),
+    Role.FG: frozenset({
+        P.ORGANISATION_READ, P.INCIDENT_READ, P.TIMELINE_WRITE, P.BREACH_READ,
+        P.BREACH_ASSESS, P.BREACH_DECIDE, P.MEASURE_READ, P.COMPLIANCE_READ,
+    }),
+    Role.CISO: frozenset({
+        P.ORGANISATION_READ, P.INCIDENT_READ, P.TIMELINE_WRITE, P.BREACH_READ, P.CBW_REPORT,
+        P.MEASURE_READ, P.MEASURE_WRITE, P.COMPLIANCE_READ, P.COMPLIANCE_WRITE, P.REPORT_READ,
+    }),
+    Role.CONCERN_CONTROL: _READ_ALL | {P.REPORT_GENERATE},
+    Role.BEHEERDER: _READ_ALL | {
+        P.ORGANISATION_MANAGE, P.USER_MANAGE, P.AUDIT_READ, P.CATALOG_MANAGE, P.SCHEDULE_MANAGE,
+    },
+}
+
+#: What a role may do in every organisation, wherever it is held.
+GLOBAL_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.VERBINDINGSOFFICIER: frozenset(),
+    Role.FG: frozenset(),
+    Role.CISO: frozenset(),
+    Role.CONCERN_CONTROL: ROLE_PERMISSIONS[Role.CONCERN_CONTROL],
+    Role.BEHEERDER: ROLE_PERMISSIONS[Role.BEHEERDER],
+}
+
+
+class AllOrganisations:
+    """Marker: the permission holds in every organisation."""
+
+    def __repr__(self) -> str:
+        return "ALL"
+
+
+ALL = AllOrganisations()
+
+
+def organisation_ids_with(user: User | None, permission: Permission) -> set[int] | AllOrganisations:
+    """The ids of the organisations in which ``user`` holds ``permission`` (or ``ALL``)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return set()
+    ids: set[int] = set()
+    for membership in user.memberships:
+        role = Role(membership.role)
+        if permission in GLOBAL_PERMISSIONS[role]:
+            return ALL
+        if permission in ROLE_PERMISSIONS[role]:
+            ids.add(membership.organisation_id)
+    return ids
+
+
+def has_permission(user: User | None, permission: Permission, organisation_id: int | None = None) -> bool:
+    """Whether ``user`` holds ``permission`` in the organisation (or in any, when None)."""
+    scope = organisation_ids_with(user, permission)
+    if isinstance(scope, AllOrganisations):
+        return True
+    return bool(scope) if organisation_id is None else organisation_id in scope
+
+
+def permissions_of(user: User | None) -> set[Permission]:
+    """Every permission the user holds in at least one organisation (for navigation)."""
+    return {p for p in Permission if has_permission(user, p)}
+
+
+def organisation_scope(user: User | None, permission: Permission, column: Any) -> ColumnElement[bool]:
+    """A WHERE clause restricting ``column`` (an organisation id) to the user's scope."""
+    scope = organisation_ids_with(user, permission)
+    if isinstance(scope, AllOrganisations):
+        return true()
+    if not scope:
+        return false()
+    return column.in_(sorted(scope))
+
+
+def scoped_organisations(user: User | None, permission: Permission) -> list[Organisation]:
+    """The organisations in which the user holds ``permission``, ordered by code."""
+    stmt = (
+        select(Organisation)
+        .where(organisation_scope(user, permission, Organisation.id))
+        .order_by(Organisation.code)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def get_organisation(user: User | None, code: str, permission: Permission) -> Organisation:
+    """The organisation with ``code`` if the user holds ``permission`` in it; else 404."""
+    org = db.session.scalar(select(Organisation).where(Organisation.code == code.upper()))
+    if org is None or not has_permission(user, permission, org.id):
+        raise NotFound()
+    return org
+
+
+M = TypeVar("M")
+
+
+def get_scoped(model: type[M], object_id: Any, user: User | None, permission: Permission) -> M:
+    """Load an object that belongs to an organisation, or 404 when outside the user's scope.
+
+    The model must have an ``organisation_id`` column. Absent and forbidden look the same.
+    """
+    obj = db.session.get(model, object_id)
+    if obj is None or not has_permission(user, permission, obj.organisation_id):  # type: ignore[attr-defined]
+        raise NotFound()
+    return obj
+
+
+def roles_in(user: User, organisation_id: int) -> Iterable[Role]:
+    return (Role(m.role) for m in user.memberships if m.organisation_id == organisation_id)

@@ -1,0 +1,163 @@
+"""Wiring: blueprints, the transaction boundary, security headers, template helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from bio_register.api.base import is_api_request, problem
+from bio_register.database import utcnow
+from bio_register.errors import DomainError
+from bio_register.extensions import api, csrf, db, login_manager
+from bio_register.i18n import format_local, gettext, lazy_gettext
+from bio_register.permissions import Permission, Role, has_permission, permissions_of
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register(app: Flask) -> None:
+    from bio_register.accounts import api as accounts_api
+    from bio_register.accounts import views as accounts_views
+    from bio_register.api import docs
+    from bio_register.cli import bio
+    from bio_register.main import views as main_views
+    from bio_register.organisations import api as organisations_api
+    from bio_register.organisations import views as organisations_views
+
+    for blueprint in (main_views.bp, accounts_views.bp, organisations_views.bp, docs.bp):
+        app.register_blueprint(blueprint)
+    for api_blp in (accounts_api.blp, organisations_api.blp):
+        csrf.exempt(api_blp)
+        api.register_blueprint(api_blp)
+    app.cli.add_command(bio)
+
+    _configure_login()
+    _register_boundary(app)
+    _register_headers(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+
+
+def _configure_login() -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = lazy_gettext("Log in om deze pagina te zien.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(session_id: str) -> Any:
+        from bio_register.accounts.models import User
+
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        # A changed auth_version (password change, deactivation) ends old sessions.
+        if user is None or not user.active or user.auth_version != int(version):
+            return None
+        return user
+
+
+def _register_boundary(app: Flask) -> None:
+    """One transaction per request: commit when the response is a success, else roll back.
+
+    Services never commit; views never commit. A 4xx/5xx answer leaves nothing saved.
+    """
+
+    @app.after_request
+    def _commit_or_rollback(response: Response) -> Response:
+        if response.status_code < 400 and not g.get("rollback_only"):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+
+def _register_headers(app: Flask) -> None:
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if request.path.startswith("/api/") or (current_user and current_user.is_authenticated):
+            headers.setdefault("Cache-Control", "no-store")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> Any:
+        if is_api_request():
+            return problem(400, "CSRF-token ontbreekt of is verlopen.")
+        message = gettext(
+            "Het formulier is verlopen of niet via deze site verstuurd. Laad de pagina opnieuw "
+            "en probeer het nog eens."
+        )
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> Any:
+        if is_api_request():
+            errors = {error.field: [error.message]} if error.field else None
+            return problem(error.status_code, error.message, errors=errors)
+        # Views normally catch DomainError to re-render their form; this is the safety net.
+        g.rollback_only = True
+        flash(error.message, "error")
+        return redirect(request.referrer or url_for("main.home"))
+
+
+def _register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["local"] = format_local
+    app.jinja_env.globals["Permission"] = Permission
+    app.jinja_env.globals["field_attrs"] = field_attrs
+    app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.globals["now"] = utcnow
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        def can(permission: Permission, organisation_id: int | None = None) -> bool:
+            return has_permission(current_user, permission, organisation_id)
+
+        return {"can": can, "user_permissions": permissions_of(current_user)}
+
+
+def field_attrs(field: Any, hint: str | None = None) -> dict[str, str]:
+    """ARIA attributes tying a form input to its hint and error messages."""
+    described = []
+    if field.description or hint:
+        described.append(f"{field.id}-hint")
+    if field.errors:
+        described.append(f"{field.id}-error")
+    attrs = {"aria-invalid": "true" if field.errors else "false"}
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if field.flags.required:
+        attrs["required"] = "required"
+    return attrs
+
+
+ROLE_LABELS = {
+    Role.VERBINDINGSOFFICIER: lazy_gettext("verbindingsofficier"),
+    Role.FG: lazy_gettext("FG (functionaris gegevensbescherming)"),
+    Role.CISO: lazy_gettext("CISO"),
+    Role.CONCERN_CONTROL: lazy_gettext("concern control"),
+    Role.BEHEERDER: lazy_gettext("functioneel beheerder"),
+}
+
+
+def role_label(role: Role | str) -> str:
+    return str(ROLE_LABELS.get(Role(role), role))

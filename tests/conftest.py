@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import contextvars
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from bio_register import create_app
+from bio_register.accounts import services as accounts_services
+from bio_register.extensions import db
+from tests import dbutil
+
+TEST_SECRET = "test-secret-key-0123456789abcdef"
+
+# Cheap password hashing in tests only: the production parameters cost ~50 ms a hash.
+accounts_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as in production.
+
+    Flask reuses an already pushed app context (the test's) for test requests, which
+    would share ``g`` and the database session between requests; running each request in
+    an empty ``contextvars.Context`` gives it its own app context, ``g`` and session.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(FlaskClient.open, self, *args, **kwargs)
+
+
+def make_app(database_url: str, instance_path: str, **extra: Any) -> Flask:
+    application = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "INSTANCE_PATH": instance_path,
+        **extra,
+    })
+    application.test_client_class = IsolatedClient
+    return application
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The application on the test database, its schema built with ``upgrade head``."""
+    folder = tmp_path_factory.mktemp("instance")
+    url = dbutil.configured_url()
+    if url and url.startswith("postgresql"):
+        dbutil.reset_postgresql_schema(url)
+    else:
+        url = f"sqlite:///{folder / 'test.sqlite3'}"
+    application = make_app(url, str(folder))
+    with application.app_context():
+        upgrade(directory=application.extensions["migrate"].directory)
+        db.engine.dispose()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _rollback(app: Flask) -> Iterator[None]:
+    """Every test runs inside one outer transaction that is rolled back afterwards.
+
+    The application's commits become savepoint releases, so requests behave as in
+    production while nothing outlives the test.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        session = scoped_session(sessionmaker(
+            bind=connection, class_=Session, join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
+        ), scopefunc=_app_ctx_id)
+        original = db.session
+        db.session = session
+        try:
+            yield
+        finally:
+            session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    with app.test_request_context():
+        yield
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def login(client: FlaskClient, email: str, password: str) -> Any:
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})

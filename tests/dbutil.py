@@ -1,0 +1,57 @@
+"""Test databases: the shared one (rolled back per test) and fresh ones for tests that commit."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bio_register.config import normalise_database_url
+
+ENV_URL = "BIO_REGISTER_TEST_DATABASE_URL"
+
+
+def configured_url() -> str | None:
+    url = os.environ.get(ENV_URL)
+    return normalise_database_url(url) if url else None
+
+
+def on_postgresql() -> bool:
+    url = configured_url()
+    return bool(url) and url.startswith("postgresql")
+
+
+def reset_postgresql_schema(url: str) -> None:
+    """Empty the test database: the suite builds its schema with ``upgrade head``."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@contextlib.contextmanager
+def fresh_database(tmp_dir: Path) -> Iterator[str]:
+    """A new, empty database of the configured kind; dropped afterwards."""
+    base = configured_url()
+    if base and base.startswith("postgresql"):
+        name = f"bio_test_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(base).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            admin.dispose()
+    else:
+        yield f"sqlite:///{tmp_dir / f'fresh-{uuid.uuid4().hex[:8]}.sqlite3'}"

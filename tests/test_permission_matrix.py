@@ -1,0 +1,96 @@
+"""Every role × every route: the status code each one gets.
+
+Adding a route without adding it here fails ``test_every_route_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from bio_register.permissions import GLOBAL_PERMISSIONS, ROLE_PERMISSIONS, Permission, Role
+from tests import factories
+from tests.conftest import login
+
+ROLES = {
+    "anonymous": None,
+    "no_role": [],
+    "verbindingsofficier": [("verbindingsofficier", "DIE")],
+    "fg": [("fg", "DIE")],
+    "ciso": [("ciso", "DIE")],
+    "concern_control": [("concern_control", "DUO")],
+    "beheerder": [("beheerder", "DUO")],
+}
+ORDER = list(ROLES)
+
+# (method, path, endpoint) → status per role, in ORDER
+#                                            anon no_role vo   fg   ciso  cc   beh
+MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
+    ("GET", "/", "main.home",                      (302, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/health", "main.health",              (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/login", "accounts.login",            (200, 302, 302, 302, 302, 302, 302)),
+    ("GET", "/account", "accounts.account",        (302, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/account/password", "accounts.change_password", (302, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/account/tokens", "accounts.tokens",  (302, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/organisaties", "organisations.index", (302, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/organisaties/DIE", "organisations.detail", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/organisaties/UIT", "organisations.detail", (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/api/v1/docs", "api_docs.docs",       (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/openapi.json", "api-docs.openapi_json", (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/me", "me_api.get_me",         (401, 200, 200, 200, 200, 200, 200)),
+    ("PATCH", "/api/v1/me", "me_api.patch_me",     (401, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations", "organisations_api.list_organisations",
+                                                   (401, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/DIE", "organisations_api.get_organisation_by_code",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/UIT", "organisations_api.get_organisation_by_code",
+                                                   (401, 404, 404, 404, 404, 200, 200)),
+]
+
+#: Endpoints covered by their own tests (POST-only forms, static files).
+ELSEWHERE = {
+    "static": "static files",
+    "accounts.logout": "tests/accounts/test_login.py",
+    "accounts.revoke_token": "tests/accounts/test_account_pages.py",
+}
+
+
+def cases():
+    for method, path, _endpoint, statuses in MATRIX:
+        for role, status in zip(ORDER, statuses, strict=True):
+            yield pytest.param(method, path, role, status, id=f"{role}-{method}-{path}")
+
+
+@pytest.mark.parametrize(("method", "path", "role", "expected"), list(cases()))
+def test_role_route_status(client: FlaskClient, method: str, path: str, role: str, expected: int) -> None:
+    for code in ("DUO", "DIE", "UIT"):
+        factories.organisation(code)
+    headers = {}
+    roles = ROLES[role]
+    if roles is not None:
+        user = factories.user(roles)
+        if path.startswith("/api/v1/") and path not in {"/api/v1/docs", "/api/v1/openapi.json"}:
+            headers["Authorization"] = f"Bearer {factories.token(user)}"
+        else:
+            login(client, user.email, factories.PASSWORD)
+    kwargs = {"json": {"name": "Nieuwe Naam"}} if method == "PATCH" else {}
+    response = client.open(path, method=method, headers=headers, **kwargs)
+    assert response.status_code == expected
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    covered = {endpoint for _m, _p, endpoint, _s in MATRIX} | set(ELSEWHERE)
+    missing = {rule.endpoint for rule in app.url_map.iter_rules()} - covered
+    assert not missing, f"add these endpoints to the permission matrix: {sorted(missing)}"
+
+
+def test_global_roles_only_read_or_manage() -> None:
+    """Concern control writes nothing but reports; nobody else reads across organisations."""
+    writes = {p for p in Permission if p.value.endswith((":write", ":decide", ":assess", ":report"))}
+    assert not (ROLE_PERMISSIONS[Role.CONCERN_CONTROL] & writes)
+    assert {r for r, perms in GLOBAL_PERMISSIONS.items() if perms} == {Role.CONCERN_CONTROL, Role.BEHEERDER}
+
+
+def test_only_the_fg_decides_on_breaches() -> None:
+    assert [r for r, perms in ROLE_PERMISSIONS.items() if Permission.BREACH_DECIDE in perms] == [Role.FG]
