@@ -67,12 +67,16 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture(autouse=True)
-def _rollback(app: Flask) -> Iterator[None]:
+def _rollback(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
     """Every test runs inside one outer transaction that is rolled back afterwards.
 
     The application's commits become savepoint releases, so requests behave as in
-    production while nothing outlives the test.
+    production while nothing outlives the test. Tests marked ``committed`` (real
+    concurrency) opt out and use a fresh database of their own.
     """
+    if request.node.get_closest_marker("committed"):
+        yield
+        return
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()

@@ -170,10 +170,18 @@ class ChainReport:
 
 def verify_chain(events: Iterable[AuditEvent] | None = None, batch_size: int = 1000) -> ChainReport:
     """Recompute the chain in sequence order; report the first event that does not verify."""
-    if events is None:
-        events = db.session.scalars(
-            select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
-        )
+    if events is not None:
+        return _verify(events)
+    result = db.session.scalars(
+        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
+    )
+    try:
+        return _verify(result)
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL, when we stop early
+
+
+def _verify(events: Iterable[AuditEvent]) -> ChainReport:
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
