@@ -83,7 +83,8 @@ def test_token_page_creates_a_token_shown_once_and_revokes_it(client: FlaskClien
 
     token_id = db.session.scalars(db.select(accounts.ApiToken.id).where(
         accounts.ApiToken.user_id == user.id)).one()
-    revoke = client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(client, "/account/tokens")})
+    revoke = client.post(f"/account/tokens/{token_id}/revoke",
+                         data={"csrf_token": csrf_token(client, "/account/tokens")})
     assert revoke.status_code == 302
     assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 401
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import threading
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def test_intact_chain_verifies() -> None:
 def test_each_event_links_to_the_previous_hash() -> None:
     _events(3)
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
-    for previous, current in zip(events, events[1:], strict=False):
+    for previous, current in itertools.pairwise(events):
         assert current.prev_hash == previous.hash
         assert current.seq == previous.seq + 1
 
@@ -61,7 +62,8 @@ def test_changed_row_is_found() -> None:
 def test_changed_actor_is_found() -> None:
     _events(3)
     target_seq = _seq_ids()[-2][0]
-    db.session.execute(update(AuditEvent).where(AuditEvent.seq == target_seq).values(actor_label="someone else"))
+    db.session.execute(
+        update(AuditEvent).where(AuditEvent.seq == target_seq).values(actor_label="someone else"))
     db.session.commit()
     assert _verify().problem.seq == target_seq
 
@@ -149,7 +151,7 @@ def test_concurrent_appends_never_fork_the_chain(tmp_path: Path) -> None:
                     for i in range(10):
                         audit.record(None, "test", f"{n}-{i}", "create", actor_label=f"writer {n}")
                         db.session.commit()
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
