@@ -120,8 +120,11 @@ def serve_command(host: str, port: int, demo: bool) -> None:
     run_migrations()
     if demo:
         _print_credentials(create_demo_data())
+    from werkzeug.serving import run_simple
+
     click.echo(f"BIO-register draait op http://{host}:{port}/ (Ctrl+C stopt)")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Flask ignores app.run() inside its own CLI, so serve with Werkzeug directly.
+    run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
 
 
 @bio.command("create-user")
