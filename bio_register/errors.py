@@ -8,14 +8,21 @@ class DomainError(Exception):
 
     status_code = 422
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None,
+                 errors: dict[str, list[str]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.errors: dict[str, list[str]] = errors or ({field: [message]} if field else {})
 
 
 class ValidationFailed(DomainError):
     """Input breaks a rule: 422, nothing saved."""
+
+    @classmethod
+    def collect(cls, errors: dict[str, list[str]]) -> ValidationFailed:
+        first_field = next(iter(errors))
+        return cls(errors[first_field][0], field=first_field, errors=errors)
 
 
 class Conflict(DomainError):

@@ -110,8 +110,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Any:
         if is_api_request():
-            errors = {error.field: [error.message]} if error.field else None
-            return problem(error.status_code, error.message, errors=errors)
+            return problem(error.status_code, error.message, errors=error.errors or None)
         # Views normally catch DomainError to re-render their form; this is the safety net.
         g.rollback_only = True
         flash(error.message, "error")

@@ -44,3 +44,33 @@ def token(u: User, name: str = "script", days: int = 30) -> str:
     issued = accounts.create_token(None, u, name, days, actor_label="test")
     db.session.commit()
     return issued.secret
+
+
+def incident(org_code: str = "DIE", *, actor: User | None = None, **overrides):
+    """An incident logged now (or at ``discovered_at``), committed."""
+    import datetime as dt
+
+    from bio_register.database import utcnow
+    from bio_register.incidents import services as incidents
+
+    data = {
+        "title": "E-mail met burgerzaken-gegevens naar verkeerde ontvanger",
+        "description": "Een medewerker stuurde een bijlage met NAW-gegevens naar een verkeerd adres.",
+        "discovered_at": utcnow() - dt.timedelta(hours=1),
+        "is_datalek": False,
+    }
+    status = overrides.pop("status", None)
+    data.update(overrides)
+    item = incidents.create_incident(actor, organisation(org_code), data, actor_label="test")
+    if status is not None:
+        from bio_register.incidents.models import Status
+
+        path = {
+            Status.IN_BEHANDELING: [Status.IN_BEHANDELING],
+            Status.AFGEHANDELD: [Status.IN_BEHANDELING, Status.AFGEHANDELD],
+            Status.INGETROKKEN: [Status.INGETROKKEN],
+        }[Status(status)]
+        for step in path:
+            incidents.change_status(actor, item, step, item.version, reason="test")
+    db.session.commit()
+    return item

@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bio_register.accounts.models import User, enum_values
+from bio_register.database import UTCDateTime, utcnow
+from bio_register.extensions import db
+from bio_register.organisations.models import Organisation
+
+
+class Category(enum.StrEnum):
+    """What kind of incident: everyday municipal causes first, then the RSIT classes."""
+
+    # everyday municipal causes (most datalekken)
+    WRONG_RECIPIENT_EMAIL = "email_verkeerde_ontvanger"
+    WRONG_RECIPIENT_POST = "post_verkeerde_ontvanger"
+    LOST_STOLEN_DEVICE = "apparaat_verloren_gestolen"
+    LOST_STOLEN_PAPER = "papier_verloren_gestolen"
+    PUBLISHED_BY_MISTAKE = "per_ongeluk_gepubliceerd"
+    EXCESSIVE_ACCESS = "te_ruime_toegang"
+    PHISHING = "phishing"
+    MALWARE_RANSOMWARE = "malware_ransomware"
+    UNAVAILABILITY = "onbeschikbaarheid"
+    # ENISA / TF-CSIRT Reference Security Incident Taxonomy classes
+    ABUSIVE_CONTENT = "abusive-content"
+    MALICIOUS_CODE = "malicious-code"
+    INFORMATION_GATHERING = "information-gathering"
+    INTRUSION_ATTEMPTS = "intrusion-attempts"
+    INTRUSIONS = "intrusions"
+    AVAILABILITY = "availability"
+    INFORMATION_CONTENT_SECURITY = "information-content-security"
+    FRAUD = "fraud"
+    VULNERABLE = "vulnerable"
+    OTHER = "other"
+    TEST = "test"
+
+
+EVERYDAY_CATEGORIES = tuple(list(Category)[:9])
+RSIT_CATEGORIES = tuple(list(Category)[9:])
+
+
+class Severity(enum.StrEnum):
+    LAAG = "laag"
+    MIDDEN = "midden"
+    HOOG = "hoog"
+    KRITIEK = "kritiek"
+
+
+SEVERITY_ORDER = {s: i for i, s in enumerate(Severity)}
+
+
+class Status(enum.StrEnum):
+    NIEUW = "nieuw"
+    IN_BEHANDELING = "in_behandeling"
+    AFGEHANDELD = "afgehandeld"
+    INGETROKKEN = "ingetrokken"
+
+
+OPEN_STATUSES = (Status.NIEUW, Status.IN_BEHANDELING)
+CLOSED_STATUSES = (Status.AFGEHANDELD, Status.INGETROKKEN)
+
+
+class EntryKind(enum.StrEnum):
+    OBSERVATION = "waarneming"
+    ACTION = "actie"
+    DECISION = "besluit"
+    COMMUNICATION = "communicatie"
+
+
+def _enum(cls: type[enum.Enum], name: str, length: int = 40) -> Enum:
+    return Enum(cls, name=name, native_enum=False, values_callable=enum_values,
+                validate_strings=True, create_constraint=True, length=length)
+
+
+class ReferenceCounter(db.Model):
+    """The last reference number handed out per organisation and year (never reused)."""
+
+    __tablename__ = "reference_counters"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Incident(db.Model):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "year", "number"),
+        Index("ix_incidents_organisation_id_discovered_at", "organisation_id", "discovered_at"),
+        Index("ix_incidents_status_discovered_at", "status", "discovered_at"),
+        CheckConstraint("occurred_at IS NULL OR occurred_at <= discovered_at", name="occurred_before_discovered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    reference: Mapped[str] = mapped_column(String(30), unique=True)
+    year: Mapped[int]
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[Category | None] = mapped_column(_enum(Category, "category"))
+    severity: Mapped[Severity | None] = mapped_column(_enum(Severity, "severity", 10))
+    impact_confidentiality: Mapped[bool] = mapped_column(default=False)
+    impact_integrity: Mapped[bool] = mapped_column(default=False)
+    impact_availability: Mapped[bool] = mapped_column(default=False)
+    occurred_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    discovered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reporter: Mapped[str | None] = mapped_column(String(200))
+    is_datalek: Mapped[bool]
+    is_significant_cbw: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[Status] = mapped_column(_enum(Status, "status", 20), default=Status.NIEUW)
+    cause: Mapped[str | None] = mapped_column(Text)
+    lessons_learned: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    created_by: Mapped[User | None] = relationship()
+    entries: Mapped[list[TimelineEntry]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="TimelineEntry.occurred_at",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Incident {self.reference}>"
+
+
+class TimelineEntry(db.Model):
+    __tablename__ = "timeline_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EntryKind] = mapped_column(_enum(EntryKind, "entry_kind", 20))
+    text: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    incident: Mapped[Incident] = relationship(back_populates="entries")
+    author: Mapped[User | None] = relationship(lazy="joined")

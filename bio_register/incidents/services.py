@@ -1,0 +1,518 @@
+"""The incident register: rules for logging, editing, following and closing. Never commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, and_, case, delete, func, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from bio_register.accounts.models import User
+from bio_register.audit import services as audit
+from bio_register.audit.models import AuditEvent
+from bio_register.database import utcnow
+from bio_register.errors import Conflict, ValidationFailed
+from bio_register.extensions import db
+from bio_register.i18n import gettext as _
+from bio_register.incidents.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    SEVERITY_ORDER,
+    Category,
+    EntryKind,
+    Incident,
+    ReferenceCounter,
+    Severity,
+    Status,
+    TimelineEntry,
+)
+from bio_register.organisations.models import Organisation
+from bio_register.permissions import Permission, has_permission, organisation_scope
+from bio_register.timeutil import DEFAULT_TZ, Period, quarter_of, year_of
+from bio_register.validation import Errors
+
+MAX_TITLE = 200
+MAX_TEXT = 20_000
+MAX_REPORTER = 200
+CLOCK_SKEW = dt.timedelta(minutes=5)
+AP_DEADLINE = dt.timedelta(hours=72)
+
+#: status → statuses it may move to
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NIEUW: frozenset({Status.IN_BEHANDELING, Status.INGETROKKEN}),
+    Status.IN_BEHANDELING: frozenset({Status.AFGEHANDELD, Status.INGETROKKEN}),
+    Status.AFGEHANDELD: frozenset({Status.IN_BEHANDELING}),   # reopen
+    Status.INGETROKKEN: frozenset({Status.IN_BEHANDELING}),   # reopen
+}
+#: transitions that need a reason in the timeline
+REASON_REQUIRED = {
+    (Status.AFGEHANDELD, Status.IN_BEHANDELING),
+    (Status.INGETROKKEN, Status.IN_BEHANDELING),
+    (Status.NIEUW, Status.INGETROKKEN),
+    (Status.IN_BEHANDELING, Status.INGETROKKEN),
+}
+
+EDITABLE = (
+    "title", "description", "category", "severity", "impact_confidentiality", "impact_integrity",
+    "impact_availability", "occurred_at", "discovered_at", "reporter", "is_datalek",
+    "is_significant_cbw", "cause", "lessons_learned",
+)
+
+
+def snapshot(incident: Incident) -> dict[str, Any]:
+    return {name: getattr(incident, name) for name in EDITABLE}
+
+
+# --- references -------------------------------------------------------------------------------
+
+def next_number(organisation_id: int, year: int) -> int:
+    """The next number for (organisation, year), atomically, in the current transaction.
+
+    A counter row is inserted or incremented in one statement (``INSERT … ON CONFLICT DO
+    UPDATE … RETURNING``), which locks the row until commit, so concurrent transactions get
+    distinct numbers and a rolled-back number is never handed out twice… nor reused: gaps are
+    fine, duplicates are not.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    else:  # pragma: no cover - only PostgreSQL and SQLite are supported
+        raise RuntimeError(f"unsupported database: {dialect}")
+    stmt = upsert(ReferenceCounter).values(organisation_id=organisation_id, year=year, last_number=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[ReferenceCounter.organisation_id, ReferenceCounter.year],
+        set_={"last_number": ReferenceCounter.last_number + 1},
+    ).returning(ReferenceCounter.last_number)
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def format_reference(prefix: str, year: int, number: int) -> str:
+    return f"{prefix}-{year}-{number:04d}"
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+def _enum_value(errors: Errors, field_name: str, enum_cls: Any, value: Any, message: str) -> Any:
+    if value in (None, ""):
+        return None
+    try:
+        return enum_cls(value)
+    except ValueError:
+        errors.add(field_name, message)
+        return None
+
+
+def _check_times(errors: Errors, occurred_at: dt.datetime | None, discovered_at: dt.datetime | None,
+                 now: dt.datetime) -> None:
+    if discovered_at is None:
+        errors.add("discovered_at", _("Vul in wanneer het incident is ontdekt."))
+    elif discovered_at > now + CLOCK_SKEW:
+        errors.add("discovered_at", _("Het moment van ontdekken ligt in de toekomst."))
+    if occurred_at is not None:
+        if occurred_at > now + CLOCK_SKEW:
+            errors.add("occurred_at", _("Het moment van optreden ligt in de toekomst."))
+        elif discovered_at is not None and occurred_at > discovered_at:
+            errors.add("occurred_at", _("Een incident kan niet optreden na het ontdekken ervan."))
+
+
+def _clean(data: Mapping[str, Any], now: dt.datetime, *, partial: bool) -> dict[str, Any]:
+    """Validate incident fields; all problems at once. ``partial``: only the keys given."""
+    errors = Errors()
+    out: dict[str, Any] = {}
+
+    def given(name: str) -> bool:
+        return not partial or name in data
+
+    if given("title"):
+        out["title"] = errors.text("title", data.get("title"), max_length=MAX_TITLE, required=True,
+                                   single_line=True)
+    if given("description"):
+        out["description"] = errors.text("description", data.get("description"), max_length=MAX_TEXT,
+                                         required=True)
+    for name in ("cause", "lessons_learned"):
+        if name in data:
+            out[name] = errors.text(name, data.get(name), max_length=MAX_TEXT)
+    if "reporter" in data:
+        out["reporter"] = errors.text("reporter", data.get("reporter"), max_length=MAX_REPORTER,
+                                      single_line=True)
+    if "category" in data:
+        out["category"] = _enum_value(errors, "category", Category, data["category"],
+                                      _("Onbekende categorie."))
+    if "severity" in data:
+        out["severity"] = _enum_value(errors, "severity", Severity, data["severity"],
+                                      _("Kies laag, midden, hoog of kritiek."))
+    for name in ("impact_confidentiality", "impact_integrity", "impact_availability",
+                 "is_significant_cbw", "is_datalek"):
+        if name in data:
+            if not isinstance(data[name], bool):
+                errors.add(name, _("Kies ja of nee."))
+            else:
+                out[name] = data[name]
+    if not partial and "is_datalek" not in data:
+        errors.add("is_datalek", _("Geef aan of het een datalek is (ja of nee)."))
+    for name in ("occurred_at", "discovered_at"):
+        if name in data:
+            value = data[name]
+            if value is not None and (not isinstance(value, dt.datetime) or value.tzinfo is None):
+                errors.add(name, _("Geef een tijdstip met tijdzone."))
+            else:
+                out[name] = value
+    errors.raise_if_any()
+    return out
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+def create_incident(actor: User | None, organisation: Organisation, data: Mapping[str, Any],
+                    *, now: dt.datetime | None = None, actor_label: str | None = None) -> Incident:
+    """Log an incident: the essentials are organisation, title, description, discovered_at and
+    whether it is a datalek; the reference is assigned at once."""
+    now = now or utcnow()
+    values = _clean(data, now, partial=False)
+    errors = Errors()
+    _check_times(errors, values.get("occurred_at"), values.get("discovered_at"), now)
+    errors.raise_if_any()
+
+    year = year_of(values["discovered_at"], DEFAULT_TZ)
+    number = next_number(organisation.id, year)
+    incident = Incident(
+        organisation=organisation, year=year, number=number,
+        reference=format_reference(organisation.reference_prefix, year, number),
+        status=Status.NIEUW, created_by_id=actor.id if actor else None,
+        created_at=now, updated_at=now, version=1,
+        **{k: v for k, v in values.items() if v is not None or k in {"category", "severity"}},
+    )
+    db.session.add(incident)
+    db.session.flush()
+    audit.record(actor, "incident", incident.id, "create",
+                 audit.created({"reference": incident.reference, **snapshot(incident),
+                                "status": incident.status}),
+                 organisation_id=organisation.id, actor_label=actor_label)
+    return incident
+
+
+def _check_version(incident: Incident, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != incident.version:
+        raise Conflict(_("Iemand anders heeft dit incident intussen opgeslagen (versie %(v)d). "
+                         "Bekijk de nieuwe gegevens en breng uw wijziging opnieuw aan.", v=incident.version),
+                       field="version")
+
+
+def _flush_or_conflict() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict(_("Iemand anders heeft dit incident intussen opgeslagen. Laad het opnieuw."),
+                       field="version") from None
+
+
+def update_incident(actor: User | None, incident: Incident, data: Mapping[str, Any],
+                    expected_version: int | None, *, now: dt.datetime | None = None) -> Incident:
+    """Change editable fields. A stale ``expected_version`` raises :class:`Conflict`."""
+    now = now or utcnow()
+    _check_version(incident, expected_version)
+    unknown = set(data) - set(EDITABLE)
+    if unknown:
+        raise ValidationFailed.collect({name: [_("Dit veld kan niet worden gewijzigd.")] for name in sorted(unknown)})
+    values = _clean(data, now, partial=True)
+    errors = Errors()
+    for required in ("title", "description", "discovered_at", "is_datalek"):
+        if required in values and values[required] is None:
+            errors.add(required, _("Dit veld is verplicht."))
+    _check_times(errors, values.get("occurred_at", incident.occurred_at),
+                 values.get("discovered_at", incident.discovered_at), now)
+    errors.raise_if_any()
+
+    before = snapshot(incident)
+    for name, value in values.items():
+        setattr(incident, name, value)
+    changes = audit.diff(before, snapshot(incident))
+    if not changes:
+        return incident
+    incident.updated_at = now
+    _flush_or_conflict()
+    audit.record(actor, "incident", incident.id, "update", changes, organisation_id=incident.organisation_id)
+    return incident
+
+
+def allowed_transitions(incident: Incident) -> list[Status]:
+    return sorted(TRANSITIONS[incident.status], key=list(Status).index)
+
+
+def change_status(actor: User | None, incident: Incident, new_status: Status | str,
+                  expected_version: int | None, reason: str | None = None,
+                  *, now: dt.datetime | None = None) -> Incident:
+    """Move the incident to ``new_status`` if the workflow allows it."""
+    now = now or utcnow()
+    _check_version(incident, expected_version)
+    try:
+        target = Status(new_status)
+    except ValueError:
+        raise ValidationFailed(_("Onbekende status."), field="status") from None
+    current = incident.status
+    if target not in TRANSITIONS[current]:
+        raise ValidationFailed(
+            _("Van „%(a)s” kan een incident niet naar „%(b)s”.", a=status_label(current), b=status_label(target)),
+            field="status")
+    errors = Errors()
+    reason = errors.text("reason", reason, max_length=MAX_TEXT,
+                         required=(current, target) in REASON_REQUIRED)
+    errors.raise_if_any()
+    check_can_close(incident, target)
+
+    incident.status = target
+    incident.updated_at = now
+    incident.closed_at = now if target in CLOSED_STATUSES else None
+    _flush_or_conflict()
+    action = "reopen" if current in CLOSED_STATUSES else "status"
+    changes: dict[str, Any] = {"status": {"before": current.value, "after": target.value}}
+    if reason:
+        changes["reason"] = {"before": None, "after": reason}
+    audit.record(actor, "incident", incident.id, action, changes, organisation_id=incident.organisation_id)
+    return incident
+
+
+def check_can_close(incident: Incident, target: Status) -> None:
+    """Hook for the rules that block closing (the FG's decision for a datalek, the Cbw final
+    report); those areas extend it as they land."""
+    return None
+
+
+def add_entry(actor: User, incident: Incident, kind: EntryKind | str, text: str | None,
+              occurred_at: dt.datetime | None = None, *, now: dt.datetime | None = None) -> TimelineEntry:
+    now = now or utcnow()
+    errors = Errors()
+    try:
+        kind = EntryKind(kind)
+    except ValueError:
+        errors.add("kind", _("Kies waarneming, actie, besluit of communicatie."))
+    clean = errors.text("text", text, max_length=MAX_TEXT, required=True)
+    if occurred_at is not None and (occurred_at.tzinfo is None):
+        errors.add("occurred_at", _("Geef een tijdstip met tijdzone."))
+    elif occurred_at is not None and occurred_at > now + CLOCK_SKEW:
+        errors.add("occurred_at", _("Dit tijdstip ligt in de toekomst."))
+    errors.raise_if_any()
+    entry = TimelineEntry(incident=incident, kind=kind, text=clean, occurred_at=occurred_at or now,
+                          author_id=actor.id, created_at=now)
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(actor, "timeline_entry", entry.id, "create",
+                 audit.created({"incident": incident.reference, "kind": kind, "text": clean,
+                                "occurred_at": entry.occurred_at}),
+                 organisation_id=incident.organisation_id)
+    return entry
+
+
+# --- history ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HistoryItem:
+    at: dt.datetime
+    kind: str            # an EntryKind value, or "status", "reopen", "create", "update"
+    actor: str
+    text: str | None = None
+    changes: Mapping[str, Any] = field(default_factory=dict)
+
+
+def history(incident: Incident) -> list[HistoryItem]:
+    """Timeline entries and the audit log's status changes and edits, in time order."""
+    import json
+
+    items = [
+        HistoryItem(at=e.occurred_at, kind=e.kind.value, actor=e.author.name if e.author else "—", text=e.text)
+        for e in db.session.scalars(
+            select(TimelineEntry).where(TimelineEntry.incident_id == incident.id)
+        )
+    ]
+    events = db.session.execute(
+        select(AuditEvent.occurred_at, AuditEvent.action, AuditEvent.changes, AuditEvent.actor_label,
+               User.name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.entity == "incident", AuditEvent.entity_id == str(incident.id))
+        .order_by(AuditEvent.seq)
+    )
+    for at, action, changes, label, name in events:
+        items.append(HistoryItem(at=at, kind=action, actor=name or label, changes=json.loads(changes)))
+    return sorted(items, key=lambda item: item.at)
+
+
+# --- queries ------------------------------------------------------------------------------------------
+
+SORTS = {
+    "discovered": Incident.discovered_at,
+    "reference": Incident.reference,
+    "severity": case({s.value: i for s, i in SEVERITY_ORDER.items()}, value=Incident.severity, else_=-1),
+    "status": case({s.value: i for i, s in enumerate(Status)}, value=Incident.status),
+    "title": Incident.title,
+}
+
+
+@dataclass
+class IncidentFilter:
+    organisation: str | None = None
+    datalek: bool | None = None
+    status: Sequence[Status] = ()
+    category: Sequence[Category] = ()
+    severity: Sequence[Severity] = ()
+    discovered_from: dt.datetime | None = None
+    discovered_until: dt.datetime | None = None  # exclusive
+    q: str | None = None
+    open_only: bool = False
+    sort: str = "discovered"
+    descending: bool = True
+
+
+def filtered(user: User | None, flt: IncidentFilter) -> Select[tuple[Incident]]:
+    """The incidents the user may read that match the filter, sorted (ties by id)."""
+    stmt = select(Incident).where(organisation_scope(user, Permission.INCIDENT_READ, Incident.organisation_id))
+    if flt.organisation:
+        stmt = stmt.join(Incident.organisation).where(Organisation.code == flt.organisation.upper())
+    if flt.datalek is not None:
+        stmt = stmt.where(Incident.is_datalek.is_(flt.datalek))
+    if flt.status:
+        stmt = stmt.where(Incident.status.in_(list(flt.status)))
+    if flt.open_only:
+        stmt = stmt.where(Incident.status.in_(OPEN_STATUSES))
+    if flt.category:
+        stmt = stmt.where(Incident.category.in_(list(flt.category)))
+    if flt.severity:
+        stmt = stmt.where(Incident.severity.in_(list(flt.severity)))
+    if flt.discovered_from:
+        stmt = stmt.where(Incident.discovered_at >= flt.discovered_from)
+    if flt.discovered_until:
+        stmt = stmt.where(Incident.discovered_at < flt.discovered_until)
+    if flt.q:
+        words = flt.q.split()[:8]
+        for word in words:
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            stmt = stmt.where(or_(
+                Incident.title.ilike(pattern, escape="\\"),
+                Incident.description.ilike(pattern, escape="\\"),
+                Incident.reference.ilike(pattern, escape="\\"),
+            ))
+    key = SORTS.get(flt.sort, SORTS["discovered"])
+    order = key.desc() if flt.descending else key.asc()
+    tiebreak = Incident.id.desc() if flt.descending else Incident.id.asc()
+    return stmt.order_by(order, tiebreak)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Incident]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_incidents(user: User | None, flt: IncidentFilter, page: int = 1, per_page: int = 25) -> Page:
+    stmt = filtered(user, flt)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = list(db.session.scalars(
+        stmt.options(selectinload(Incident.created_by)).limit(per_page).offset((page - 1) * per_page)
+    ).unique())
+    return Page(items, page, per_page, total)
+
+
+def get_incident(user: User | None, incident_id: int, permission: Permission = Permission.INCIDENT_READ) -> Incident:
+    from bio_register.permissions import get_scoped
+
+    return get_scoped(Incident, incident_id, user, permission)
+
+
+def can_edit(user: User | None, incident: Incident) -> bool:
+    return has_permission(user, Permission.INCIDENT_WRITE, incident.organisation_id)
+
+
+def ap_deadline(incident: Incident) -> dt.datetime:
+    """72 elapsed hours after awareness (AVG art. 33). Until the breach assessment records
+    ``aware_at``, the moment of discovery stands in for it."""
+    aware = getattr(incident, "aware_at", None) or incident.discovered_at
+    return aware + AP_DEADLINE
+
+
+def hours_left(deadline: dt.datetime, now: dt.datetime | None = None) -> float:
+    return (deadline - (now or utcnow())).total_seconds() / 3600
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    my_open: list[Incident]
+    open_datalekken: list[tuple[Incident, dt.datetime, float]]
+    quarter: Period
+    counts: dict[str, int]
+
+
+def dashboard(user: User, now: dt.datetime | None = None, limit: int = 10) -> Dashboard:
+    now = now or utcnow()
+    scope = organisation_scope(user, Permission.INCIDENT_READ, Incident.organisation_id)
+    my_open = list(db.session.scalars(
+        select(Incident).where(scope, Incident.status.in_(OPEN_STATUSES),
+                               or_(Incident.created_by_id == user.id,
+                                   and_(Incident.organisation_id.in_(
+                                       [m.organisation_id for m in user.memberships]),
+                                       Incident.status == Status.NIEUW)))
+        .order_by(Incident.discovered_at.desc()).limit(limit)
+    ))
+    leaks = db.session.scalars(
+        select(Incident).where(scope, Incident.is_datalek.is_(True), Incident.status.in_(OPEN_STATUSES))
+        .order_by(Incident.discovered_at.asc()).limit(limit)
+    )
+    open_datalekken = [(i, ap_deadline(i), hours_left(ap_deadline(i), now)) for i in leaks]
+    period = quarter_of(now, DEFAULT_TZ)
+    in_quarter = and_(scope, Incident.discovered_at >= period.start, Incident.discovered_at < period.end)
+    row = db.session.execute(select(
+        func.count(),
+        func.coalesce(func.sum(case((Incident.is_datalek.is_(True), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((Incident.status.in_(OPEN_STATUSES), 1), else_=0)), 0),
+    ).where(in_quarter)).one()
+    open_total = db.session.scalar(select(func.count()).where(scope, Incident.status.in_(OPEN_STATUSES))) or 0
+    counts = {"incidents": int(row[0]), "datalekken": int(row[1]), "open_in_quarter": int(row[2]),
+              "open_total": int(open_total)}
+    return Dashboard(my_open, open_datalekken, period, counts)
+
+
+# --- retention ---------------------------------------------------------------------------------------
+
+def purgeable(before: dt.datetime) -> Select[tuple[Incident]]:
+    """Closed incidents whose closing lies before ``before`` (the retention boundary)."""
+    return select(Incident).where(Incident.status.in_(CLOSED_STATUSES), Incident.closed_at.is_not(None),
+                                  Incident.closed_at < before).order_by(Incident.id)
+
+
+def purge(before: dt.datetime, *, actor_label: str) -> list[str]:
+    """Delete closed incidents closed before ``before``; each deletion is audited."""
+    purged = []
+    for incident in db.session.scalars(purgeable(before)).all():
+        reference = incident.reference
+        audit.record(None, "incident", incident.id, "purge",
+                     {"reference": {"before": reference, "after": None},
+                      "closed_at": {"before": audit._jsonable(incident.closed_at), "after": None}},
+                     organisation_id=incident.organisation_id, actor_label=actor_label)
+        db.session.execute(delete(TimelineEntry).where(TimelineEntry.incident_id == incident.id))
+        db.session.delete(incident)
+        purged.append(reference)
+    db.session.flush()
+    return purged
+
+
+def status_label(status: Status) -> str:
+    from bio_register.incidents.labels import STATUS
+
+    return str(STATUS[status])
+
+
+__all__ = [
+    "AP_DEADLINE", "TRANSITIONS", "Dashboard", "HistoryItem", "IncidentFilter", "Page", "add_entry",
+    "allowed_transitions", "ap_deadline", "change_status", "create_incident", "dashboard", "filtered",
+    "history", "hours_left", "list_incidents", "next_number", "purge", "update_incident",
+]
