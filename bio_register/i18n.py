@@ -13,7 +13,11 @@ __all__ = ["format_local", "gettext", "lazy_gettext", "local_time", "ngettext", 
 
 
 def select_locale() -> str:
-    """?lang= (remembered in the session), then the user's choice, then the browser, then nl."""
+    """?lang= (remembered in the session), then the user's own choice, else Dutch.
+
+    The browser's Accept-Language is deliberately not used: the tool is Dutch, and a civil
+    servant with an English operating system should not get a half-English register by surprise.
+    """
     languages: list[str] = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -26,7 +30,7 @@ def select_locale() -> str:
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in languages:
         return user_locale
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def local_time(value: dt.datetime) -> dt.datetime:

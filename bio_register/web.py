@@ -13,7 +13,9 @@ from bio_register.api.base import is_api_request, problem
 from bio_register.database import utcnow
 from bio_register.errors import DomainError
 from bio_register.extensions import api, csrf, db, login_manager
+from bio_register.fields import FOLD_LABELS
 from bio_register.i18n import format_local, gettext, lazy_gettext
+from bio_register.incidents import labels as incident_labels
 from bio_register.permissions import Permission, Role, has_permission, permissions_of
 
 CSP = (
@@ -28,13 +30,15 @@ def register(app: Flask) -> None:
     from bio_register.accounts import views as accounts_views
     from bio_register.api import docs
     from bio_register.cli import bio
+    from bio_register.incidents import api as incidents_api
+    from bio_register.incidents import views as incidents_views
     from bio_register.main import views as main_views
     from bio_register.organisations import api as organisations_api
     from bio_register.organisations import views as organisations_views
 
-    for blueprint in (main_views.bp, accounts_views.bp, organisations_views.bp, docs.bp):
+    for blueprint in (main_views.bp, accounts_views.bp, organisations_views.bp, incidents_views.bp, docs.bp):
         app.register_blueprint(blueprint)
-    for api_blp in (accounts_api.blp, organisations_api.blp):
+    for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp):
         csrf.exempt(api_blp)
         api.register_blueprint(api_blp)
     app.cli.add_command(bio)
@@ -125,6 +129,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["role_label"] = role_label
     app.jinja_env.globals["now"] = utcnow
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["fold_labels"] = FOLD_LABELS
+    app.jinja_env.globals.update(incident_labels.TEMPLATE_HELPERS)
 
     @app.context_processor
     def _inject() -> dict[str, Any]:

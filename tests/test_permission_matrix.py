@@ -24,7 +24,17 @@ ROLES = {
 }
 ORDER = list(ROLES)
 
-# (method, path, endpoint) → status per role, in ORDER
+NEW_INCIDENT = {"organisation": "DIE", "title": "T", "description": "D",
+                "discovered_at": "2026-11-01T10:00:00+01:00", "is_datalek": False}
+BODIES = {
+    ("PATCH", "/api/v1/me"): {"name": "Nieuwe Naam"},
+    ("POST", "/api/v1/incidents"): NEW_INCIDENT,
+    ("PATCH", "/api/v1/incidents/{die}"): {"version": 1, "title": "Nieuwe titel"},
+    ("POST", "/api/v1/incidents/{die}/status"): {"status": "in_behandeling", "version": 1},
+    ("POST", "/api/v1/incidents/{die}/timeline"): {"kind": "actie", "text": "Gebeld"},
+}
+
+# (method, path, endpoint) → status per role, in ORDER; {die} and {uit} are incidents of those
 #                                            anon no_role vo   fg   ciso  cc   beh
 MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/", "main.home",                      (302, 200, 200, 200, 200, 200, 200)),
@@ -36,6 +46,23 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/organisaties", "organisations.index", (302, 200, 200, 200, 200, 200, 200)),
     ("GET", "/organisaties/DIE", "organisations.detail", (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/organisaties/UIT", "organisations.detail", (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/incidenten", "incidents.index",      (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/incidenten/export.csv", "incidents.export", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/incidenten/nieuw", "incidents.create", (302, 404, 200, 404, 404, 404, 404)),
+    ("GET", "/incidenten/{die}", "incidents.detail", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/incidenten/{uit}", "incidents.detail", (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/incidenten/{die}/bewerken", "incidents.edit", (302, 404, 200, 404, 404, 404, 404)),
+    ("GET", "/api/v1/incidents", "incidents_api.list_incidents", (401, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/incidents", "incidents_api.create_incident", (401, 404, 201, 404, 404, 404, 404)),
+    ("GET", "/api/v1/incidents/{die}", "incidents_api.get_incident", (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/incidents/{uit}", "incidents_api.get_incident", (401, 404, 404, 404, 404, 200, 200)),
+    ("PATCH", "/api/v1/incidents/{die}", "incidents_api.patch_incident", (401, 404, 200, 404, 404, 404, 404)),
+    ("POST", "/api/v1/incidents/{die}/status", "incidents_api.change_status",
+                                                   (401, 404, 200, 404, 404, 404, 404)),
+    ("GET", "/api/v1/incidents/{die}/timeline", "incidents_api.get_timeline",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/incidents/{die}/timeline", "incidents_api.add_timeline_entry",
+                                                   (401, 404, 201, 201, 201, 404, 404)),
     ("GET", "/api/v1/docs", "api_docs.docs",       (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/openapi.json", "api-docs.openapi_json", (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/me", "me_api.get_me",         (401, 200, 200, 200, 200, 200, 200)),
@@ -53,6 +80,8 @@ ELSEWHERE = {
     "static": "static files",
     "accounts.logout": "tests/accounts/test_login.py",
     "accounts.revoke_token": "tests/accounts/test_account_pages.py",
+    "incidents.change_status": "tests/incidents/test_views.py (POST form)",
+    "incidents.add_entry": "tests/incidents/test_views.py (POST form)",
 }
 
 
@@ -66,6 +95,8 @@ def cases():
 def test_role_route_status(client: FlaskClient, method: str, path: str, role: str, expected: int) -> None:
     for code in ("DUO", "DIE", "UIT"):
         factories.organisation(code)
+    ids = {"die": factories.incident("DIE").id, "uit": factories.incident("UIT").id}
+    template, path = path, path.format(**ids)
     headers = {}
     roles = ROLES[role]
     if roles is not None:
@@ -74,7 +105,8 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
             headers["Authorization"] = f"Bearer {factories.token(user)}"
         else:
             login(client, user.email, factories.PASSWORD)
-    kwargs = {"json": {"name": "Nieuwe Naam"}} if method == "PATCH" else {}
+    body = BODIES.get((method, template))
+    kwargs = {"json": body} if body is not None else {}
     response = client.open(path, method=method, headers=headers, **kwargs)
     assert response.status_code == expected
 

@@ -84,3 +84,80 @@ FIELD = {
     "reason": _l("Reden"),
     "reference": _l("Referentie"),
 }
+
+
+def status_label(value: Status | str) -> str:
+    return str(STATUS[Status(value)])
+
+
+def severity_label(value: Severity | str) -> str:
+    return str(SEVERITY[Severity(value)])
+
+
+def category_label(value: Category | str) -> str:
+    return str(CATEGORY[Category(value)])
+
+
+def history_label(kind: str) -> str:
+    return str(HISTORY_KIND.get(kind, kind))
+
+
+def field_label(name: str) -> str:
+    return str(FIELD.get(name, name))
+
+
+def transition_label(current: Status, target: Status) -> str:
+    if current in (Status.AFGEHANDELD, Status.INGETROKKEN):
+        return str(REOPEN)
+    return str(STATUS_ACTION[target])
+
+
+def cia(incident: object) -> str:
+    parts = []
+    if getattr(incident, "impact_confidentiality", False):
+        parts.append(str(_l("vertrouwelijkheid")))
+    if getattr(incident, "impact_integrity", False):
+        parts.append(str(_l("integriteit")))
+    if getattr(incident, "impact_availability", False):
+        parts.append(str(_l("beschikbaarheid")))
+    return ", ".join(parts)
+
+
+_ENUM_LABELS: dict[str, object] = {
+    **{k.value: v for k, v in CATEGORY.items()},
+    **{k.value: v for k, v in SEVERITY.items()},
+    **{k.value: v for k, v in STATUS.items()},
+}
+
+
+def display(value: object) -> str:
+    """A stored or audited value as a person reads it (labels, ja/nee, Amsterdam time)."""
+    import datetime as dt
+
+    from bio_register.i18n import format_local
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_l("ja")) if value else str(_l("nee"))
+    if isinstance(value, dt.datetime):
+        return format_local(value)
+    if isinstance(value, str):
+        if value in _ENUM_LABELS:
+            return str(_ENUM_LABELS[value])
+        if len(value) >= 19 and value[4] == "-" and value[10] == "T":
+            try:
+                return format_local(dt.datetime.fromisoformat(value))
+            except ValueError:
+                pass
+        return value
+    if hasattr(value, "value") and str(getattr(value, "value", "")) in _ENUM_LABELS:
+        return str(_ENUM_LABELS[str(value.value)])  # type: ignore[attr-defined]
+    return str(value)
+
+
+TEMPLATE_HELPERS = {
+    "status_label": status_label, "severity_label": severity_label, "category_label": category_label,
+    "history_label": history_label, "field_label": field_label, "transition_label": transition_label,
+    "cia": cia, "display": display,
+}

@@ -162,7 +162,7 @@ def _clean(data: Mapping[str, Any], now: dt.datetime, *, partial: bool) -> dict[
             if value is not None and (not isinstance(value, dt.datetime) or value.tzinfo is None):
                 errors.add(name, _("Geef een tijdstip met tijdzone."))
             else:
-                out[name] = value
+                out[name] = value.astimezone(dt.UTC) if value is not None else None
     errors.raise_if_any()
     return out
 
@@ -298,7 +298,8 @@ def add_entry(actor: User, incident: Incident, kind: EntryKind | str, text: str 
     elif occurred_at is not None and occurred_at > now + CLOCK_SKEW:
         errors.add("occurred_at", _("Dit tijdstip ligt in de toekomst."))
     errors.raise_if_any()
-    entry = TimelineEntry(incident=incident, kind=kind, text=clean, occurred_at=occurred_at or now,
+    occurred_at = occurred_at.astimezone(dt.UTC) if occurred_at is not None else now
+    entry = TimelineEntry(incident=incident, kind=kind, text=clean, occurred_at=occurred_at,
                           author_id=actor.id, created_at=now)
     db.session.add(entry)
     db.session.flush()

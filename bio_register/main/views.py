@@ -5,7 +5,8 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from bio_register.permissions import Permission, scoped_organisations
+from bio_register.incidents import services as incidents
+from bio_register.permissions import Permission, has_permission, scoped_organisations
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
@@ -13,8 +14,12 @@ bp = Blueprint("main", __name__, template_folder="templates")
 @bp.route("/")
 @login_required
 def home() -> Any:
+    """The start page: the user's open incidents, open datalekken with their AP clock, and
+    this quarter's counts."""
     organisations = scoped_organisations(current_user, Permission.ORGANISATION_READ)
-    return render_template("main/home.html", organisations=organisations)
+    board = incidents.dashboard(current_user) if has_permission(current_user, Permission.INCIDENT_READ) else None
+    return render_template("main/home.html", organisations=organisations, board=board,
+                           can_create=has_permission(current_user, Permission.INCIDENT_WRITE))
 
 
 @bp.route("/health")

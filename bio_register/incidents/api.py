@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.exceptions import NotFound
+
+from bio_register.api.base import api_blueprint, api_user, page_schema
+from bio_register.incidents import services
+from bio_register.incidents.models import Category, Incident, Severity, Status
+from bio_register.incidents.schemas import (
+    EntryIn,
+    IncidentCreate,
+    IncidentListArgs,
+    IncidentOut,
+    IncidentPatch,
+    StatusChange,
+    TimelineItemOut,
+)
+from bio_register.permissions import Permission, get_organisation, has_permission
+
+blp = api_blueprint("incidents_api", __name__, "/incidents",
+                    "Het incidentregister: beveiligingsincidenten en datalekken.")
+
+IncidentPage = page_schema(IncidentOut, "IncidentPage")
+
+
+@blp.route("")
+@blp.arguments(IncidentListArgs, location="query")
+@blp.response(200, IncidentPage)
+def list_incidents(args: dict[str, Any]) -> dict[str, Any]:
+    """Incidents of the caller's organisations, filtered, sorted and paginated."""
+    flt = services.IncidentFilter(
+        organisation=args.get("organisation"),
+        datalek=args.get("datalek"),
+        status=[Status(s) for s in args.get("status", [])],
+        open_only=bool(args.get("open")),
+        category=[Category(c) for c in args.get("category", [])],
+        severity=[Severity(s) for s in args.get("severity", [])],
+        discovered_from=args.get("discovered_from"),
+        discovered_until=args.get("discovered_until"),
+        q=args.get("q"),
+        sort=args["sort"],
+        descending=args["order"] == "desc",
+    )
+    page = services.list_incidents(api_user(), flt, args["page"], args["per_page"])
+    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(IncidentCreate)
+@blp.response(201, IncidentOut)
+def create_incident(data: dict[str, Any]) -> Incident:
+    """Log an incident; the reference is assigned at once."""
+    organisation = get_organisation(api_user(), data.pop("organisation"), Permission.INCIDENT_WRITE)
+    return services.create_incident(api_user(), organisation, data)
+
+
+@blp.route("/<int:incident_id>")
+@blp.response(200, IncidentOut)
+def get_incident(incident_id: int) -> Incident:
+    return services.get_incident(api_user(), incident_id)
+
+
+@blp.route("/<int:incident_id>", methods=["PATCH"])
+@blp.arguments(IncidentPatch)
+@blp.response(200, IncidentOut)
+@blp.alt_response(409, description="Someone else saved in between: read it again")
+def patch_incident(data: dict[str, Any], incident_id: int) -> Incident:
+    """Change fields; send the ``version`` you read. A stale version answers 409."""
+    incident = services.get_incident(api_user(), incident_id, Permission.INCIDENT_WRITE)
+    version = data.pop("version")
+    return services.update_incident(api_user(), incident, data, version)
+
+
+@blp.route("/<int:incident_id>/status", methods=["POST"])
+@blp.arguments(StatusChange)
+@blp.response(200, IncidentOut)
+def change_status(data: dict[str, Any], incident_id: int) -> Incident:
+    """Move through the workflow: nieuw → in_behandeling → afgehandeld; ingetrokken; reopen."""
+    incident = services.get_incident(api_user(), incident_id, Permission.INCIDENT_WRITE)
+    return services.change_status(api_user(), incident, data["status"], data["version"], data.get("reason"))
+
+
+@blp.route("/<int:incident_id>/timeline")
+@blp.response(200, TimelineItemOut(many=True))
+def get_timeline(incident_id: int) -> list[services.HistoryItem]:
+    """Timeline entries and the status changes and edits, in time order."""
+    return services.history(services.get_incident(api_user(), incident_id))
+
+
+@blp.route("/<int:incident_id>/timeline", methods=["POST"])
+@blp.arguments(EntryIn)
+@blp.response(201, TimelineItemOut)
+def add_timeline_entry(data: dict[str, Any], incident_id: int) -> services.HistoryItem:
+    incident = services.get_incident(api_user(), incident_id)
+    if not has_permission(api_user(), Permission.TIMELINE_WRITE, incident.organisation_id):
+        raise NotFound()
+    entry = services.add_entry(api_user(), incident, data["kind"], data["text"], data.get("occurred_at"))
+    return services.HistoryItem(at=entry.occurred_at, kind=entry.kind.value, actor=api_user().name,
+                                text=entry.text)

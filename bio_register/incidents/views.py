@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from bio_register.errors import Conflict, DomainError
+from bio_register.extensions import db
+from bio_register.forms import choices
+from bio_register.i18n import gettext as _
+from bio_register.i18n import lazy_gettext as _l
+from bio_register.incidents import labels, services
+from bio_register.incidents.forms import (
+    EntryForm,
+    FilterForm,
+    IncidentCreateForm,
+    IncidentEditForm,
+    StatusForm,
+    form_data,
+)
+from bio_register.incidents.models import Category, Incident, Severity, Status
+from bio_register.permissions import Permission, has_permission, scoped_organisations
+from bio_register.timeutil import to_utc
+
+bp = Blueprint("incidents", __name__, template_folder="templates")
+
+CREATE_FIELDS = ("title", "description", "discovered_at", "is_datalek", "category", "severity",
+                 "occurred_at", "reporter", "impact_confidentiality", "impact_integrity", "impact_availability")
+EDIT_FIELDS = (*CREATE_FIELDS, "is_significant_cbw", "cause", "lessons_learned")
+PER_PAGE = 25
+EXPORT_LIMIT = 100_000
+
+
+def apply_errors(form: Any, error: DomainError) -> None:
+    """Put a service's field errors on the form's fields (or on the form itself)."""
+    for name, messages in (error.errors or {"": [error.message]}).items():
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors), *messages]
+        else:
+            form.form_errors.extend(messages)
+
+
+# --- list -------------------------------------------------------------------------------------------
+
+def _filter_form() -> FilterForm:
+    form = FilterForm(request.args)
+    orgs = scoped_organisations(current_user, Permission.INCIDENT_READ)
+    form.organisation.choices = [SelectChoice("", _l("alle")), *(SelectChoice(o.code, o.name) for o in orgs)]
+    form.status.choices = choices([("", _l("alle")), ("open", _l("open (nieuw of in behandeling)")),
+                                   *((s.value, labels.STATUS[s]) for s in Status)])
+    form.category.choices = choices([("", _l("alle")), *((c.value, labels.CATEGORY[c]) for c in Category)])
+    form.severity.choices = choices([("", _l("alle")), *((s.value, labels.SEVERITY[s]) for s in Severity)])
+    form.validate()
+    return form
+
+
+def _local_date(value: str | None, field: Any, *, end: bool = False) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        field.errors = [*list(field.errors), _("Geen geldige datum.")]
+        return None
+    if end:
+        day += dt.timedelta(days=1)
+    return to_utc(dt.datetime(day.year, day.month, day.day), current_app.config["TIMEZONE"])
+
+
+def filter_from_form(form: FilterForm) -> services.IncidentFilter:
+    def ok(field: Any) -> Any:
+        return None if field.errors else (field.data or None)
+
+    status = ok(form.status)
+    return services.IncidentFilter(
+        organisation=ok(form.organisation),
+        datalek={"ja": True, "nee": False}.get(ok(form.datalek) or ""),
+        status=[Status(status)] if status and status != "open" else [],
+        open_only=status == "open",
+        category=[Category(c)] if (c := ok(form.category)) else [],
+        severity=[Severity(s)] if (s := ok(form.severity)) else [],
+        discovered_from=_local_date(ok(form.period_from), form.period_from),
+        discovered_until=_local_date(ok(form.period_until), form.period_until, end=True),
+        q=ok(form.q),
+        sort=ok(form.sort) or "discovered",
+        descending=(ok(form.order) or "desc") == "desc",
+    )
+
+
+@bp.route("/incidenten")
+@login_required
+def index() -> Any:
+    if not has_permission(current_user, Permission.INCIDENT_READ):
+        abort(404)
+    form = _filter_form()
+    flt = filter_from_form(form)
+    try:
+        page_number = max(1, min(int(request.args.get("page", 1)), 100_000))
+    except ValueError:
+        page_number = 1
+    page = services.list_incidents(current_user, flt, page_number, PER_PAGE)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+
+    def page_url(n: int) -> str:
+        return url_for("incidents.index") + "?" + urlencode({**args, "page": n})
+
+    def sort_url(key: str) -> str:
+        same = (form.sort.data or "discovered") == key
+        order = "asc" if same and (form.order.data or "desc") == "desc" else "desc"
+        return url_for("incidents.index") + "?" + urlencode({**args, "sort": key, "order": order})
+
+    export_query = urlencode(args)
+    return render_template("incidents/index.html", form=form, page=page, page_url=page_url,
+                           sort_url=sort_url, export_query=export_query,
+                           can_create=has_permission(current_user, Permission.INCIDENT_WRITE))
+
+
+@bp.route("/incidenten/export.<any(csv, xlsx):fmt>")
+@login_required
+def export(fmt: str) -> Any:
+    from bio_register.incidents import export as exporter
+
+    if not has_permission(current_user, Permission.INCIDENT_READ):
+        abort(404)
+    form = _filter_form()
+    stmt = services.filtered(current_user, filter_from_form(form)).limit(EXPORT_LIMIT)
+    incidents = db.session.scalars(stmt).all()
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        body, mimetype = exporter.to_csv(incidents), "text/csv; charset=utf-8"
+    else:
+        body = exporter.to_xlsx(incidents)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="incidentregister-{stamp}.{fmt}"'
+    return response
+
+
+# --- create -----------------------------------------------------------------------------------------
+
+@bp.route("/incidenten/nieuw", methods=["GET", "POST"])
+@login_required
+def create() -> Any:
+    orgs = scoped_organisations(current_user, Permission.INCIDENT_WRITE)
+    if not orgs:
+        abort(404)
+    form = IncidentCreateForm()
+    form.organisation.choices = choices([(o.code, o.name) for o in orgs])
+    if request.method == "GET":
+        form.discovered_at.data = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+        if len(orgs) == 1:
+            form.organisation.data = orgs[0].code
+    if form.validate_on_submit():
+        organisation = next(o for o in orgs if o.code == form.organisation.data)
+        try:
+            incident = services.create_incident(current_user, organisation, form_data(form, CREATE_FIELDS))
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Incident %(ref)s is vastgelegd.", ref=incident.reference), "success")
+            return redirect(url_for("incidents.detail", incident_id=incident.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("incidents/create.html", form=form), status
+
+
+# --- detail ------------------------------------------------------------------------------------------
+
+@bp.route("/incidenten/<int:incident_id>")
+@login_required
+def detail(incident_id: int) -> Any:
+    incident = services.get_incident(current_user, incident_id)
+    return _render_detail(incident)
+
+
+def _render_detail(incident: Incident, *, status_form: StatusForm | None = None,
+                   entry_form: EntryForm | None = None, code: int = 200) -> Any:
+    status_form = status_form or StatusForm(formdata=None, version=incident.version)
+    entry_form = entry_form or EntryForm(formdata=None)
+    return render_template(
+        "incidents/detail.html", incident=incident, history=services.history(incident),
+        status_form=status_form, entry_form=entry_form,
+        transitions=services.allowed_transitions(incident),
+        can_edit=services.can_edit(current_user, incident),
+        can_write_timeline=has_permission(current_user, Permission.TIMELINE_WRITE, incident.organisation_id),
+        ap_deadline=services.ap_deadline(incident) if incident.is_datalek else None,
+        hours_left=services.hours_left(services.ap_deadline(incident)) if incident.is_datalek else None,
+    ), code
+
+
+@bp.route("/incidenten/<int:incident_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit(incident_id: int) -> Any:
+    incident = services.get_incident(current_user, incident_id, Permission.INCIDENT_WRITE)
+    form = IncidentEditForm(obj=None if request.method == "POST" else incident)
+    if request.method == "GET":
+        form.is_datalek.data = "ja" if incident.is_datalek else "nee"
+        form.category.data = incident.category.value if incident.category else ""
+        form.severity.data = incident.severity.value if incident.severity else ""
+        form.version.data = str(incident.version)
+    conflict: list[tuple[str, Any, Any]] | None = None
+    if form.validate_on_submit():
+        try:
+            expected = int(form.version.data) if (form.version.data or "").isdigit() else 0
+            services.update_incident(current_user, incident, form_data(form, EDIT_FIELDS), expected)
+        except Conflict as error:
+            # Keep what the user typed, show what differs from the stored version, and let a
+            # second save (after review) go through against the current version.
+            mine = form_data(form, EDIT_FIELDS)
+            theirs = services.snapshot(incident)
+            conflict = [(labels.FIELD[k], theirs[k], mine[k]) for k in EDIT_FIELDS
+                        if k in mine and mine[k] != theirs[k]]
+            form.version.data = str(incident.version)
+            form.form_errors.append(error.message)
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Wijzigingen in %(ref)s zijn opgeslagen.", ref=incident.reference), "success")
+            return redirect(url_for("incidents.detail", incident_id=incident.id))
+    status = (409 if conflict is not None else 422) if form.is_submitted() else 200
+    return render_template("incidents/edit.html", form=form, incident=incident, conflict=conflict), status
+
+
+@bp.route("/incidenten/<int:incident_id>/status", methods=["POST"])
+@login_required
+def change_status(incident_id: int) -> Any:
+    incident = services.get_incident(current_user, incident_id, Permission.INCIDENT_WRITE)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+            services.change_status(current_user, incident, form.status.data or "", expected, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            incident = services.get_incident(current_user, incident_id, Permission.INCIDENT_WRITE)
+            apply_errors(form, error)
+            form.form_errors.extend(form.errors.get("status", []))
+            return _render_detail(incident, status_form=form, code=error.status_code)
+        flash(_("Status van %(ref)s: %(status)s.", ref=incident.reference,
+                status=labels.STATUS[incident.status]), "success")
+        return redirect(url_for("incidents.detail", incident_id=incident.id))
+    return _render_detail(incident, status_form=form, code=422)
+
+
+@bp.route("/incidenten/<int:incident_id>/tijdlijn", methods=["POST"])
+@login_required
+def add_entry(incident_id: int) -> Any:
+    incident = services.get_incident(current_user, incident_id)
+    if not has_permission(current_user, Permission.TIMELINE_WRITE, incident.organisation_id):
+        abort(403)
+    form = EntryForm()
+    if form.validate_on_submit():
+        try:
+            services.add_entry(current_user, incident, form.kind.data or "", form.text.data,
+                               form.occurred_at.data)
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Toegevoegd aan de tijdlijn."), "success")
+            return redirect(url_for("incidents.detail", incident_id=incident.id) + "#tijdlijn")
+    return _render_detail(incident, entry_form=form, code=422)
