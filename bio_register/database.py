@@ -73,9 +73,22 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout = 10000")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.close()
+    # SQLite's built-in lower() folds ASCII only; Dutch text needs é → é, Ë → ë.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection: Any) -> None:
+    """SQLite: take the write lock at BEGIN.
+
+    A deferred transaction that reads and then writes fails at once with "database is locked"
+    when another writer committed in between (WAL snapshot); the busy timeout cannot help
+    it. BEGIN IMMEDIATE makes writers queue on the busy timeout instead. SQLite is the trial
+    database; production runs on PostgreSQL, where this does not apply.
+    """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

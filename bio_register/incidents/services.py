@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -389,13 +389,14 @@ def filtered(user: User | None, flt: IncidentFilter) -> Select[tuple[Incident]]:
     if flt.discovered_until:
         stmt = stmt.where(Incident.discovered_at < flt.discovered_until)
     if flt.q:
-        words = flt.q.split()[:8]
+        words = flt.q.lower().split()[:8]
         for word in words:
             pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            # lower() on both sides: Unicode-aware on PostgreSQL and (through our function) SQLite
             stmt = stmt.where(or_(
-                Incident.title.ilike(pattern, escape="\\"),
-                Incident.description.ilike(pattern, escape="\\"),
-                Incident.reference.ilike(pattern, escape="\\"),
+                func.lower(Incident.title).like(pattern, escape="\\"),
+                func.lower(Incident.description).like(pattern, escape="\\"),
+                func.lower(Incident.reference).like(pattern, escape="\\"),
             ))
     key = SORTS.get(flt.sort, SORTS["discovered"])
     order = key.desc() if flt.descending else key.asc()
@@ -499,8 +500,7 @@ def purge(before: dt.datetime, *, actor_label: str) -> list[str]:
                      {"reference": {"before": reference, "after": None},
                       "closed_at": {"before": audit._jsonable(incident.closed_at), "after": None}},
                      organisation_id=incident.organisation_id, actor_label=actor_label)
-        db.session.execute(delete(TimelineEntry).where(TimelineEntry.incident_id == incident.id))
-        db.session.delete(incident)
+        db.session.delete(incident)  # its timeline entries go with it (cascade)
         purged.append(reference)
     db.session.flush()
     return purged
