@@ -34,6 +34,10 @@ SETTINGS: list[tuple[str, str, str | None, str]] = [
      "Send cookies only over HTTPS; default: true when BASE_URL starts with https"),
     ("INSTANCE_PATH", "INSTANCE_PATH", None,
      "Folder for the SQLite file and the generated secret key; default ./instance"),
+    ("CBW_RECIPIENT", "CBW_RECIPIENT", "NCSC",
+     "CSIRT that receives Cbw reports (not settled in law yet: IBD or NCSC)"),
+    ("CBW_NOTIFICATION_ANCHOR", "CBW_NOTIFICATION_ANCHOR", "aware",
+     "Start of the Cbw 72-hour clock: 'aware' (awareness) or 'early_warning' (the early warning)"),
 ]
 
 _TRUE = {"1", "true", "yes", "on", "ja"}
@@ -113,6 +117,10 @@ def load_settings(
     except ValueError as exc:
         raise ConfigError(f"{ENV_PREFIX}SMTP_PORT must be a number, not {raw['SMTP_PORT']!r}") from exc
 
+    anchor = raw["CBW_NOTIFICATION_ANCHOR"].strip().lower()
+    if anchor not in {"aware", "early_warning"}:
+        raise ConfigError(f"{ENV_PREFIX}CBW_NOTIFICATION_ANCHOR must be 'aware' or 'early_warning'")
+
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -132,6 +140,8 @@ def load_settings(
         "SMTP_PASSWORD": raw["SMTP_PASSWORD"],
         "SMTP_STARTTLS": _as_bool(raw["SMTP_STARTTLS"]),
         "MAIL_FROM": raw["MAIL_FROM"],
+        "CBW_RECIPIENT": raw["CBW_RECIPIENT"].strip() or "NCSC",
+        "CBW_NOTIFICATION_ANCHOR": anchor,
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,

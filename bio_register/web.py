@@ -16,6 +16,7 @@ from bio_register.extensions import api, csrf, db, login_manager
 from bio_register.fields import FOLD_LABELS
 from bio_register.i18n import format_local, gettext, lazy_gettext
 from bio_register.incidents import labels as incident_labels
+from bio_register.notifications import services as notifications
 from bio_register.permissions import Permission, Role, has_permission, permissions_of
 
 CSP = (
@@ -80,8 +81,11 @@ def _register_boundary(app: Flask) -> None:
     def _commit_or_rollback(response: Response) -> Response:
         if response.status_code < 400 and not g.get("rollback_only"):
             db.session.commit()
+            # Side effects only after the commit succeeded.
+            notifications.deliver_after_request(app.config)
         else:
             db.session.rollback()
+            g.pop("outbox_ids", None)
         return response
 
 

@@ -70,7 +70,41 @@ def incident(org_code: str = "DIE", *, actor: User | None = None, **overrides):
             Status.AFGEHANDELD: [Status.IN_BEHANDELING, Status.AFGEHANDELD],
             Status.INGETROKKEN: [Status.INGETROKKEN],
         }[Status(status)]
+        if item.is_datalek and Status(status) == Status.AFGEHANDELD:
+            decide_not_to_notify(item)
         for step in path:
             incidents.change_status(actor, item, step, item.version, reason="test")
     db.session.commit()
     return item
+
+
+def fg_of(org_code: str) -> User:
+    """The (first) FG of an organisation, created when there is none."""
+    from bio_register.breaches.services import users_with_role
+    from bio_register.permissions import Role
+
+    org = organisation(org_code)
+    existing = users_with_role(org.id, Role.FG)
+    return existing[0] if existing else user([("fg", org_code)], name=f"FG {org_code}")
+
+
+def assess(item, *, fg: User | None = None, **overrides):
+    """A minimal FG assessment of a datalek (aware at discovery unless given)."""
+    from bio_register.breaches import services as breaches
+
+    fg = fg or fg_of(item.organisation.code)
+    data = {"aware_at": item.discovered_at, **overrides}
+    assessment = breaches.save_assessment(fg, item, data)
+    db.session.commit()
+    return assessment
+
+
+def decide_not_to_notify(item, *, fg: User | None = None):
+    from bio_register.breaches import services as breaches
+
+    fg = fg or fg_of(item.organisation.code)
+    if breaches.assessment_of(item) is None:
+        assess(item, fg=fg)
+    decision = breaches.decide(fg, item, False, "Geen risico voor betrokkenen (test).")
+    db.session.commit()
+    return decision

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,6 +194,9 @@ def create_incident(actor: User | None, organisation: Organisation, data: Mappin
                  audit.created({"reference": incident.reference, **snapshot(incident),
                                 "status": incident.status}),
                  organisation_id=organisation.id, actor_label=actor_label)
+    if incident.is_datalek:
+        for hook in ON_DATALEK:
+            hook(actor, incident)
     return incident
 
 
@@ -238,6 +241,9 @@ def update_incident(actor: User | None, incident: Incident, data: Mapping[str, A
     incident.updated_at = now
     _flush_or_conflict()
     audit.record(actor, "incident", incident.id, "update", changes, organisation_id=incident.organisation_id)
+    if changes.get("is_datalek", {}).get("after") is True:
+        for hook in ON_DATALEK:
+            hook(actor, incident)
     return incident
 
 
@@ -278,10 +284,19 @@ def change_status(actor: User | None, incident: Incident, new_status: Status | s
     return incident
 
 
+#: Rules from other areas that can block closing: each returns a message, or None when fine.
+CLOSE_CHECKS: list[Callable[[Incident], str | None]] = []
+#: Called after an incident was logged, or became a datalek (the breaches area notifies the FG).
+ON_DATALEK: list[Callable[[User | None, Incident], None]] = []
+
+
 def check_can_close(incident: Incident, target: Status) -> None:
-    """Hook for the rules that block closing (the FG's decision for a datalek, the Cbw final
-    report); those areas extend it as they land."""
-    return None
+    if target != Status.AFGEHANDELD:
+        return
+    for check in CLOSE_CHECKS:
+        message = check(incident)
+        if message:
+            raise ValidationFailed(message, field="status")
 
 
 def add_entry(actor: User, incident: Incident, kind: EntryKind | str, text: str | None,

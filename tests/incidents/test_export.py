@@ -54,6 +54,7 @@ def summer_incident() -> Incident:
         reporter="Servicedesk", cause="Geen MFA", lessons_learned="MFA voor iedereen",
     )
     incidents.change_status(None, incident, Status.IN_BEHANDELING, incident.version, now=NOW)
+    factories.decide_not_to_notify(incident)  # a datalek closes only after the FG's decision
     incidents.change_status(None, incident, Status.AFGEHANDELD, incident.version,
                             now=dt.datetime(2026, 11, 22, 8, 30, tzinfo=UTC))
     db.session.commit()

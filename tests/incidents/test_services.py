@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from bio_register.accounts.models import User
 from bio_register.audit import services as audit
 from bio_register.audit.models import AuditEvent
+from bio_register.breaches import services as breaches
 from bio_register.errors import Conflict, ValidationFailed
 from bio_register.extensions import db
 from bio_register.incidents import services
@@ -48,6 +49,8 @@ def log(org: str = "DIE", *, actor: User | None = None, now: dt.datetime = NOW, 
 
 def move(incident: Incident, *statuses: Status, now: dt.datetime = NOW, reason: str | None = "test") -> None:
     for status in statuses:
+        if status == Status.AFGEHANDELD and incident.is_datalek and not breaches.decisions_of(incident):
+            factories.decide_not_to_notify(incident)  # a datalek closes only after the FG's decision
         services.change_status(None, incident, status, incident.version, reason=reason, now=now)
     db.session.commit()
 
@@ -165,7 +168,7 @@ def test_concurrent_creation_hands_out_distinct_consecutive_references(tmp_path:
 
 def test_workflow_from_new_to_closed_and_reopened() -> None:
     actor = factories.user([("verbindingsofficier", "DIE")], name="Vera Verbinding")
-    incident = log(actor=actor)
+    incident = log(actor=actor, is_datalek=False)
     assert incident.status == Status.NIEUW and incident.closed_at is None
 
     services.change_status(actor, incident, Status.IN_BEHANDELING, incident.version, now=NOW)

@@ -1,0 +1,39 @@
+"""The lists the FG chooses from, with Dutch labels (translatable)."""
+
+from __future__ import annotations
+
+from bio_register.i18n import lazy_gettext as _l
+
+#: categories of personal data (the AP's meldformulier and common municipal practice)
+DATA_CATEGORIES = {
+    "naw": _l("NAW-gegevens (naam, adres, woonplaats)"),
+    "contact": _l("Contactgegevens (e-mail, telefoon)"),
+    "login": _l("Inlog- of identificatiegegevens"),
+    "financieel": _l("Financiële gegevens"),
+    "id_kopie": _l("Kopie identiteitsbewijs"),
+    "geslacht_geboorte": _l("Geslacht, geboortedatum of leeftijd"),
+    "locatie": _l("Locatiegegevens"),
+    "overig": _l("Overige gegevens"),
+}
+
+#: special categories (AVG art. 9) and criminal data (art. 10) are recorded separately
+SPECIAL_CATEGORIES = {
+    "gezondheid": _l("Gezondheid"),
+    "religie": _l("Religie of levensovertuiging"),
+    "ras_etniciteit": _l("Ras of etnische afkomst"),
+    "politiek": _l("Politieke opvattingen"),
+    "vakbond": _l("Lidmaatschap van een vakbond"),
+    "seksueel": _l("Seksueel gedrag of seksuele gerichtheid"),
+    "genetisch": _l("Genetische gegevens"),
+    "biometrisch": _l("Biometrische gegevens"),
+}
+
+SUBJECT_CATEGORIES = {
+    "inwoners": _l("Inwoners"),
+    "medewerkers": _l("Medewerkers"),
+    "kinderen": _l("Kinderen"),
+    "clienten_sociaal_domein": _l("Cliënten sociaal domein"),
+    "ondernemers": _l("Ondernemers"),
+    "kwetsbaren": _l("Andere kwetsbare groepen"),
+    "overig": _l("Overig"),
+}

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bio_register.accounts.models import User
+from bio_register.breaches.enisa import Band, EaseOfIdentification, Loss
+from bio_register.database import UTCDateTime, utcnow
+from bio_register.extensions import db
+from bio_register.incidents.models import Incident, _enum
+
+
+class NotificationKind(enum.StrEnum):
+    INITIAL = "initial"
+    FOLLOW_UP = "follow_up"
+    WITHDRAWAL = "withdrawal"
+
+
+class NoNotifyGround(enum.StrEnum):
+    """AVG art. 34(3): why data subjects are not informed."""
+
+    UNINTELLIGIBLE = "unintelligible"
+    RISK_REMOVED = "risk_removed"
+    DISPROPORTIONATE_EFFORT = "disproportionate_effort"
+
+
+class CbwPhase(enum.StrEnum):
+    EARLY_WARNING = "early_warning"
+    NOTIFICATION = "notification"
+    FINAL = "final"
+
+
+class BreachAssessment(db.Model):
+    """The FG's assessment of a datalek: what the AP's meldformulier asks, and the ENISA inputs."""
+
+    __tablename__ = "breach_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
+    aware_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    data_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    special_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    bsn: Mapped[bool] = mapped_column(default=False)
+    criminal_data: Mapped[bool] = mapped_column(default=False)
+    subject_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    subjects_count: Mapped[int | None]
+    records_count: Mapped[int | None]
+    nature_confidentiality: Mapped[bool] = mapped_column(default=False)
+    nature_integrity: Mapped[bool] = mapped_column(default=False)
+    nature_availability: Mapped[bool] = mapped_column(default=False)
+    unintelligible: Mapped[bool] = mapped_column(default=False)
+    processor_involved: Mapped[bool] = mapped_column(default=False)
+    processor_name: Mapped[str | None] = mapped_column(String(200))
+    cross_border: Mapped[bool] = mapped_column(default=False)
+    ongoing: Mapped[bool] = mapped_column(default=False)
+    likely_consequences: Mapped[str | None] = mapped_column(Text)
+    measures_taken: Mapped[str | None] = mapped_column(Text)
+    enisa_dpc: Mapped[int | None]
+    enisa_ei: Mapped[EaseOfIdentification | None] = mapped_column(_enum(EaseOfIdentification, "enisa_ei", 5))
+    enisa_cb_confidentiality: Mapped[Loss] = mapped_column(_enum(Loss, "enisa_cb_confidentiality", 5),
+                                                           default=Loss.NONE)
+    enisa_cb_integrity: Mapped[Loss] = mapped_column(_enum(Loss, "enisa_cb_integrity", 5), default=Loss.NONE)
+    enisa_cb_availability: Mapped[Loss] = mapped_column(_enum(Loss, "enisa_cb_availability", 5),
+                                                        default=Loss.NONE)
+    enisa_cb_malicious: Mapped[bool] = mapped_column(default=False)
+    enisa_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    enisa_band: Mapped[Band | None] = mapped_column(_enum(Band, "enisa_band", 10))
+    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assessed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    incident: Mapped[Incident] = relationship()
+    assessed_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ApDecision(db.Model):
+    """The decision on the AP-melding. A newer one supersedes the older; both stay."""
+
+    __tablename__ = "ap_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    notify: Mapped[bool]
+    motivation: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    decided_by: Mapped[User] = relationship(lazy="joined")
+
+
+class ApNotification(db.Model):
+    __tablename__ = "ap_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind, "notification_kind", 20))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    meldnummer: Mapped[str] = mapped_column(String(50))
+    late_reason: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recorded_by: Mapped[User] = relationship(lazy="joined")
+
+
+class DataSubjectDecision(db.Model):
+    """AVG art. 34: are the data subjects informed? A newer row supersedes the older."""
+
+    __tablename__ = "data_subject_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    notify: Mapped[bool]
+    ground: Mapped[NoNotifyGround | None] = mapped_column(_enum(NoNotifyGround, "no_notify_ground", 30))
+    explanation: Mapped[str | None] = mapped_column(Text)
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    channel: Mapped[str | None] = mapped_column(String(200))
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    decided_by: Mapped[User] = relationship(lazy="joined")
+
+
+class CbwReport(db.Model):
+    """A report to the CSIRT under the Cyberbeveiligingswet."""
+
+    __tablename__ = "cbw_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    phase: Mapped[CbwPhase] = mapped_column(_enum(CbwPhase, "cbw_phase", 20))
+    recipient: Mapped[str] = mapped_column(String(100))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    summary: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recorded_by: Mapped[User] = relationship(lazy="joined")
+
+
+class DeadlineWarning(db.Model):
+    """A warning sent for a clock and threshold: the unique key makes each one go out once."""
+
+    __tablename__ = "deadline_warnings"
+    __table_args__ = (UniqueConstraint("incident_id", "clock", "threshold"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    clock: Mapped[str] = mapped_column(String(30))
+    threshold: Mapped[str] = mapped_column(String(10))
+    deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

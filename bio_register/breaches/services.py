@@ -1,0 +1,700 @@
+"""Datalekken: the FG's assessment, the AP clock and decision, AP meldingen, art. 34, the Cbw
+clock and reports, and the deadline warnings. Never commits (except the warning job's own
+boundary in :func:`run_deadline_check`)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from bio_register.accounts.models import Membership, User
+from bio_register.audit import services as audit
+from bio_register.breaches import catalog, enisa
+from bio_register.breaches.models import (
+    ApDecision,
+    ApNotification,
+    BreachAssessment,
+    CbwPhase,
+    CbwReport,
+    DataSubjectDecision,
+    DeadlineWarning,
+    NoNotifyGround,
+    NotificationKind,
+)
+from bio_register.database import utcnow
+from bio_register.errors import Conflict, NotPermitted, ValidationFailed
+from bio_register.extensions import db
+from bio_register.i18n import format_local
+from bio_register.i18n import gettext as _
+from bio_register.incidents import services as incidents
+from bio_register.incidents.models import CLOSED_STATUSES, OPEN_STATUSES, Incident
+from bio_register.notifications import services as notifications
+from bio_register.permissions import Permission, Role, has_permission, organisation_scope
+from bio_register.timeutil import DEFAULT_TZ, to_local, to_utc
+from bio_register.validation import Errors
+
+AP_DEADLINE = dt.timedelta(hours=72)
+CBW_EARLY_WARNING = dt.timedelta(hours=24)
+CBW_NOTIFICATION = dt.timedelta(hours=72)
+CLOCK_SKEW = dt.timedelta(minutes=5)
+#: warn when this much time is left, and once when the deadline has passed
+THRESHOLDS: tuple[tuple[str, dt.timedelta], ...] = (
+    ("24h", dt.timedelta(hours=24)), ("12h", dt.timedelta(hours=12)), ("1h", dt.timedelta(hours=1)),
+    ("passed", dt.timedelta(0)),
+)
+MAX_TEXT = 20_000
+MAX_COUNT = 100_000_000
+
+ASSESSMENT_FIELDS = (
+    "aware_at", "data_categories", "special_categories", "bsn", "criminal_data", "subject_categories",
+    "subjects_count", "records_count", "nature_confidentiality", "nature_integrity", "nature_availability",
+    "unintelligible", "processor_involved", "processor_name", "cross_border", "ongoing",
+    "likely_consequences", "measures_taken", "enisa_dpc", "enisa_ei", "enisa_cb_confidentiality",
+    "enisa_cb_integrity", "enisa_cb_availability", "enisa_cb_malicious",
+)
+BOOL_FIELDS = ("bsn", "criminal_data", "nature_confidentiality", "nature_integrity", "nature_availability",
+               "unintelligible", "processor_involved", "cross_border", "ongoing", "enisa_cb_malicious")
+
+
+def _setting(name: str, default: str) -> str:
+    return current_app.config.get(name, default) if has_app_context() else default
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+def assessment_of(incident: Incident) -> BreachAssessment | None:
+    return db.session.scalar(select(BreachAssessment).where(BreachAssessment.incident_id == incident.id))
+
+
+def decisions_of(incident: Incident) -> list[ApDecision]:
+    """Newest first: the first is the decision in force."""
+    return list(db.session.scalars(select(ApDecision).where(ApDecision.incident_id == incident.id)
+                                   .order_by(ApDecision.decided_at.desc(), ApDecision.id.desc())))
+
+
+def notifications_of(incident: Incident) -> list[ApNotification]:
+    return list(db.session.scalars(select(ApNotification).where(ApNotification.incident_id == incident.id)
+                                   .order_by(ApNotification.submitted_at, ApNotification.id)))
+
+
+def subject_decisions_of(incident: Incident) -> list[DataSubjectDecision]:
+    return list(db.session.scalars(
+        select(DataSubjectDecision).where(DataSubjectDecision.incident_id == incident.id)
+        .order_by(DataSubjectDecision.decided_at.desc(), DataSubjectDecision.id.desc())))
+
+
+def cbw_reports_of(incident: Incident) -> list[CbwReport]:
+    return list(db.session.scalars(select(CbwReport).where(CbwReport.incident_id == incident.id)
+                                   .order_by(CbwReport.submitted_at, CbwReport.id)))
+
+
+def awareness(incident: Incident, assessment: BreachAssessment | None = None) -> dt.datetime:
+    """When the organisation became aware: the assessment's aware_at, else the discovery."""
+    return assessment.aware_at if assessment is not None else incident.discovered_at
+
+
+def ap_deadline(incident: Incident, assessment: BreachAssessment | None = None) -> dt.datetime:
+    """AVG art. 33(1): 72 elapsed hours after becoming aware."""
+    return awareness(incident, assessment) + AP_DEADLINE
+
+
+def add_month(moment: dt.datetime, tz: str = DEFAULT_TZ) -> dt.datetime:
+    """The same local time one calendar month later (the last day when the month is shorter)."""
+    local = to_local(moment, tz).replace(tzinfo=None)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return to_utc(local.replace(year=year, month=month, day=day), tz, fold=0)
+
+
+@dataclass(frozen=True)
+class CbwClock:
+    early_warning: dt.datetime
+    notification: dt.datetime
+    final: dt.datetime
+    final_provisional: bool  # true while no notification was made: counted from its deadline
+
+    def deadline(self, phase: CbwPhase) -> dt.datetime:
+        return {CbwPhase.EARLY_WARNING: self.early_warning, CbwPhase.NOTIFICATION: self.notification,
+                CbwPhase.FINAL: self.final}[phase]
+
+
+def cbw_clock(incident: Incident, assessment: BreachAssessment | None, reports: Iterable[CbwReport],
+              anchor: str | None = None) -> CbwClock:
+    """Cbw: early warning 24 h after awareness; notification 72 h after awareness (or after the
+    early warning, when configured so); final report one month after the notification."""
+    anchor = anchor or _setting("CBW_NOTIFICATION_ANCHOR", "aware")
+    aware = awareness(incident, assessment)
+    first: dict[CbwPhase, CbwReport] = {}
+    for report in sorted(reports, key=lambda r: r.submitted_at):
+        first.setdefault(report.phase, report)
+    early = aware + CBW_EARLY_WARNING
+    base = first[CbwPhase.EARLY_WARNING].submitted_at if (
+        anchor == "early_warning" and CbwPhase.EARLY_WARNING in first) else aware
+    notification = base + CBW_NOTIFICATION
+    if CbwPhase.NOTIFICATION in first:
+        return CbwClock(early, notification, add_month(first[CbwPhase.NOTIFICATION].submitted_at), False)
+    return CbwClock(early, notification, add_month(notification), True)
+
+
+# --- the assessment ---------------------------------------------------------------------------------
+
+def _choices(errors: Errors, name: str, values: Any, allowed: Mapping[str, Any]) -> list[str]:
+    if values in (None, ""):
+        return []
+    if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+        errors.add(name, _("Geef een lijst van keuzes."))
+        return []
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        errors.add(name, _("Onbekende keuze: %(v)s.", v=", ".join(unknown)))
+        return []
+    return sorted(set(values), key=list(allowed).index)
+
+
+def _count(errors: Errors, name: str, value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.add(name, _("Vul een geheel getal in."))
+        return None
+    if value < 0:
+        errors.add(name, _("Een aantal kan niet negatief zijn."))
+        return None
+    if value > MAX_COUNT:
+        errors.add(name, _("Dat aantal is onwaarschijnlijk groot."))
+        return None
+    return value
+
+
+def _clean_assessment(incident: Incident, data: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+    errors = Errors()
+    unknown = set(data) - set(ASSESSMENT_FIELDS)
+    for name in sorted(unknown):
+        errors.add(name, _("Onbekend veld."))
+    out: dict[str, Any] = {}
+    aware_at = data.get("aware_at")
+    if not isinstance(aware_at, dt.datetime) or aware_at.tzinfo is None:
+        errors.add("aware_at", _("Vul in wanneer de organisatie zich bewust werd van het datalek."))
+    else:
+        aware_at = aware_at.astimezone(dt.UTC)
+        if aware_at > now + CLOCK_SKEW:
+            errors.add("aware_at", _("Het moment van bewustwording ligt in de toekomst."))
+        elif incident.occurred_at is not None and aware_at < incident.occurred_at:
+            errors.add("aware_at", _("Bewustwording kan niet vóór het optreden van het incident liggen (%(t)s).",
+                                     t=format_local(incident.occurred_at)))
+        out["aware_at"] = aware_at
+    out["data_categories"] = _choices(errors, "data_categories", data.get("data_categories"),
+                                      catalog.DATA_CATEGORIES)
+    out["special_categories"] = _choices(errors, "special_categories", data.get("special_categories"),
+                                         catalog.SPECIAL_CATEGORIES)
+    out["subject_categories"] = _choices(errors, "subject_categories", data.get("subject_categories"),
+                                         catalog.SUBJECT_CATEGORIES)
+    for name in BOOL_FIELDS:
+        value = data.get(name, False)
+        if not isinstance(value, bool):
+            errors.add(name, _("Kies ja of nee."))
+        out[name] = bool(value)
+    out["subjects_count"] = _count(errors, "subjects_count", data.get("subjects_count"))
+    out["records_count"] = _count(errors, "records_count", data.get("records_count"))
+    out["processor_name"] = errors.text("processor_name", data.get("processor_name"), max_length=200,
+                                        single_line=True)
+    if out.get("processor_involved") and not out["processor_name"]:
+        errors.add("processor_name", _("Noem de verwerker."))
+    out["likely_consequences"] = errors.text("likely_consequences", data.get("likely_consequences"),
+                                             max_length=MAX_TEXT)
+    out["measures_taken"] = errors.text("measures_taken", data.get("measures_taken"), max_length=MAX_TEXT)
+
+    dpc, ei = data.get("enisa_dpc"), data.get("enisa_ei")
+    out["enisa_dpc"] = None
+    if dpc not in (None, ""):
+        if isinstance(dpc, bool) or not isinstance(dpc, int) or not 1 <= dpc <= 4:
+            errors.add("enisa_dpc", _("De DPC is een geheel getal van 1 tot en met 4."))
+        else:
+            out["enisa_dpc"] = dpc
+    out["enisa_ei"] = None
+    if ei not in (None, ""):
+        try:
+            out["enisa_ei"] = enisa.EaseOfIdentification(str(ei))
+        except ValueError:
+            errors.add("enisa_ei", _("Kies 0,25, 0,5, 0,75 of 1."))
+    for part in ("confidentiality", "integrity", "availability"):
+        name = f"enisa_cb_{part}"
+        try:
+            out[name] = enisa.Loss(str(data.get(name) or "0"))
+        except ValueError:
+            errors.add(name, _("Kies 0, 0,25 of 0,5."))
+    errors.raise_if_any()
+    if out["enisa_dpc"] is not None and out["enisa_ei"] is not None:
+        score = enisa.severity(out["enisa_dpc"], out["enisa_ei"], confidentiality=out["enisa_cb_confidentiality"],
+                               integrity=out["enisa_cb_integrity"], availability=out["enisa_cb_availability"],
+                               malicious=out["enisa_cb_malicious"])
+        out["enisa_score"], out["enisa_band"] = score.score, score.band
+    else:
+        out["enisa_score"], out["enisa_band"] = None, None
+    return out
+
+
+def _snapshot(assessment: BreachAssessment) -> dict[str, Any]:
+    return {name: getattr(assessment, name) for name in (*ASSESSMENT_FIELDS, "enisa_score", "enisa_band")}
+
+
+def _require(user: User | None, permission: Permission, incident: Incident, message: str) -> None:
+    if not has_permission(user, permission, incident.organisation_id):
+        raise NotPermitted(message)
+
+
+def _require_datalek(incident: Incident) -> None:
+    if not incident.is_datalek:
+        raise ValidationFailed(_("Dit incident is niet als datalek gemarkeerd."), field="is_datalek")
+
+
+def save_assessment(actor: User, incident: Incident, data: Mapping[str, Any],
+                    expected_version: int | None = None, *, now: dt.datetime | None = None) -> BreachAssessment:
+    """Create or replace the FG's assessment (every field given; the history is in the audit log)."""
+    now = now or utcnow()
+    _require(actor, Permission.BREACH_ASSESS, incident, _("Alleen de FG van deze organisatie beoordeelt datalekken."))
+    _require_datalek(incident)
+    values = _clean_assessment(incident, data, now)
+    assessment = assessment_of(incident)
+    if assessment is None:
+        assessment = BreachAssessment(incident_id=incident.id, assessed_by_id=actor.id, assessed_at=now,
+                                      version=1, **values)
+        db.session.add(assessment)
+        db.session.flush()
+        audit.record(actor, "breach_assessment", assessment.id, "create", audit.created(values),
+                     organisation_id=incident.organisation_id)
+        return assessment
+    if expected_version is not None and expected_version != assessment.version:
+        raise Conflict(_("Iemand anders heeft de beoordeling intussen opgeslagen. Laad haar opnieuw."),
+                       field="version")
+    before = _snapshot(assessment)
+    for name, value in values.items():
+        setattr(assessment, name, value)
+    changes = audit.diff(before, _snapshot(assessment))
+    if changes:
+        assessment.assessed_by_id, assessment.assessed_at = actor.id, now
+        db.session.flush()
+        audit.record(actor, "breach_assessment", assessment.id, "update", changes,
+                     organisation_id=incident.organisation_id)
+    return assessment
+
+
+# --- AP decision and notifications -------------------------------------------------------------------
+
+def decide(actor: User, incident: Incident, notify: Any, motivation: str | None,
+           *, now: dt.datetime | None = None) -> ApDecision:
+    """The FG's decision on the AP-melding, with its motivation (art. 33(5)). A new decision
+    supersedes the previous one; both stay."""
+    now = now or utcnow()
+    _require(actor, Permission.BREACH_DECIDE, incident,
+             _("Alleen een FG van deze organisatie besluit over de AP-melding."))
+    _require_datalek(incident)
+    errors = Errors()
+    if not isinstance(notify, bool):
+        errors.add("notify", _("Kies: wel of niet melden bij de AP."))
+    text = errors.text("motivation", motivation, max_length=MAX_TEXT, required=True)
+    if text is not None and len(text) < 10:
+        errors.add("motivation", _("Motiveer het besluit in een paar woorden (art. 33 lid 5 AVG)."))
+    if assessment_of(incident) is None:
+        errors.add("assessment", _("Leg eerst de beoordeling vast, ten minste het moment van bewustwording."))
+    errors.raise_if_any()
+    decision = ApDecision(incident_id=incident.id, notify=notify, motivation=text, decided_by_id=actor.id,
+                          decided_at=now)
+    db.session.add(decision)
+    db.session.flush()
+    audit.record(actor, "ap_decision", decision.id, "create",
+                 audit.created({"incident": incident.reference, "notify": notify, "motivation": text}),
+                 organisation_id=incident.organisation_id)
+    return decision
+
+
+def record_notification(actor: User, incident: Incident, kind: Any, submitted_at: dt.datetime | None,
+                        meldnummer: str | None, late_reason: str | None = None,
+                        *, now: dt.datetime | None = None) -> ApNotification:
+    """Record a notification made to the AP (initial, follow-up or withdrawal)."""
+    now = now or utcnow()
+    _require(actor, Permission.BREACH_DECIDE, incident,
+             _("Alleen een FG van deze organisatie legt AP-meldingen vast."))
+    _require_datalek(incident)
+    errors = Errors()
+    try:
+        kind = NotificationKind(kind)
+    except ValueError:
+        errors.add("kind", _("Kies eerste melding, aanvulling of intrekking."))
+        kind = None
+    number = errors.text("meldnummer", meldnummer, max_length=50, required=True, single_line=True)
+    reason = errors.text("late_reason", late_reason, max_length=MAX_TEXT)
+    assessment = assessment_of(incident)
+    decisions = decisions_of(incident)
+    existing = notifications_of(incident)
+    if not decisions or not decisions[0].notify:
+        errors.add("notify", _("Het geldende besluit is om niet te melden: een AP-melding past daar niet bij. "
+                               "Neem eerst een nieuw besluit."))
+    if not isinstance(submitted_at, dt.datetime) or submitted_at.tzinfo is None:
+        errors.add("submitted_at", _("Vul in wanneer de melding is gedaan."))
+    else:
+        submitted_at = submitted_at.astimezone(dt.UTC)
+        if submitted_at > now + CLOCK_SKEW:
+            errors.add("submitted_at", _("Dit tijdstip ligt in de toekomst."))
+        elif assessment is not None and submitted_at < assessment.aware_at:
+            errors.add("submitted_at", _("Een melding kan niet vóór de bewustwording liggen."))
+        elif kind == NotificationKind.INITIAL and assessment is not None and not reason and (
+                submitted_at > ap_deadline(incident, assessment)):
+            errors.add("late_reason", _("De melding is na de termijn van 72 uur gedaan: geef de reden "
+                                        "voor de vertraging (art. 33 lid 1 AVG)."))
+    has_initial = any(n.kind == NotificationKind.INITIAL for n in existing)
+    if kind == NotificationKind.INITIAL and has_initial:
+        errors.add("kind", _("Er is al een eerste melding; leg een aanvulling vast."))
+    if kind in (NotificationKind.FOLLOW_UP, NotificationKind.WITHDRAWAL) and not has_initial:
+        errors.add("kind", _("Leg eerst de eerste melding vast."))
+    errors.raise_if_any()
+    notification = ApNotification(incident_id=incident.id, kind=kind, submitted_at=submitted_at,
+                                  meldnummer=number, late_reason=reason, recorded_by_id=actor.id, recorded_at=now)
+    db.session.add(notification)
+    db.session.flush()
+    audit.record(actor, "ap_notification", notification.id, "create",
+                 audit.created({"incident": incident.reference, "kind": kind, "submitted_at": submitted_at,
+                                "meldnummer": number, "late_reason": reason}),
+                 organisation_id=incident.organisation_id)
+    return notification
+
+
+def decide_data_subjects(actor: User, incident: Incident, notify: Any, ground: Any = None,
+                         explanation: str | None = None, notified_at: dt.datetime | None = None,
+                         channel: str | None = None, *, now: dt.datetime | None = None) -> DataSubjectDecision:
+    """AVG art. 34: inform the data subjects, or record the ground for not doing so."""
+    now = now or utcnow()
+    _require(actor, Permission.BREACH_DECIDE, incident,
+             _("Alleen een FG van deze organisatie besluit over het informeren van betrokkenen."))
+    _require_datalek(incident)
+    errors = Errors()
+    if not isinstance(notify, bool):
+        errors.add("notify", _("Kies: betrokkenen wel of niet informeren."))
+    text = errors.text("explanation", explanation, max_length=MAX_TEXT)
+    how = errors.text("channel", channel, max_length=200, single_line=True)
+    ground_value = None
+    if notify is False:
+        try:
+            ground_value = NoNotifyGround(ground)
+        except ValueError:
+            errors.add("ground", _("Kies de grond om betrokkenen niet te informeren (art. 34 lid 3 AVG)."))
+        if ground_value == NoNotifyGround.DISPROPORTIONATE_EFFORT and not (text and how):
+            errors.add("channel", _("Bij onevenredige inspanning is een openbare mededeling nodig: "
+                                    "beschrijf die en hoe ze is gedaan."))
+    elif notify is True and ground not in (None, ""):
+        errors.add("ground", _("Een grond om niet te informeren past niet bij informeren."))
+    if notified_at is not None:
+        if not isinstance(notified_at, dt.datetime) or notified_at.tzinfo is None:
+            errors.add("notified_at", _("Geef een tijdstip met tijdzone."))
+        elif notified_at > now + CLOCK_SKEW:
+            errors.add("notified_at", _("Dit tijdstip ligt in de toekomst."))
+        else:
+            notified_at = notified_at.astimezone(dt.UTC)
+        if notify is True and not how:
+            errors.add("channel", _("Vermeld hoe betrokkenen zijn geïnformeerd (brief, e-mail, telefoon)."))
+    errors.raise_if_any()
+    decision = DataSubjectDecision(incident_id=incident.id, notify=notify, ground=ground_value, explanation=text,
+                                   notified_at=notified_at, channel=how, decided_by_id=actor.id, decided_at=now)
+    db.session.add(decision)
+    db.session.flush()
+    audit.record(actor, "data_subject_decision", decision.id, "create",
+                 audit.created({"incident": incident.reference, "notify": notify, "ground": ground_value,
+                                "explanation": text, "notified_at": notified_at, "channel": how}),
+                 organisation_id=incident.organisation_id)
+    return decision
+
+
+# --- Cbw ---------------------------------------------------------------------------------------------------
+
+def record_cbw_report(actor: User, incident: Incident, phase: Any, submitted_at: dt.datetime | None,
+                      reference: str | None = None, summary: str | None = None, recipient: str | None = None,
+                      *, now: dt.datetime | None = None) -> CbwReport:
+    now = now or utcnow()
+    _require(actor, Permission.CBW_REPORT, incident, _("Alleen de CISO van deze organisatie legt Cbw-meldingen vast."))
+    errors = Errors()
+    if not incident.is_significant_cbw:
+        errors.add("is_significant_cbw", _("Markeer het incident eerst als significant onder de Cbw."))
+    try:
+        phase = CbwPhase(phase)
+    except ValueError:
+        errors.add("phase", _("Kies vroegtijdige waarschuwing, incidentmelding of eindverslag."))
+        phase = None
+    ref = errors.text("reference", reference, max_length=100, single_line=True)
+    text = errors.text("summary", summary, max_length=MAX_TEXT)
+    to = errors.text("recipient", recipient, max_length=100, single_line=True) or _setting("CBW_RECIPIENT", "NCSC")
+    if not isinstance(submitted_at, dt.datetime) or submitted_at.tzinfo is None:
+        errors.add("submitted_at", _("Vul in wanneer de melding is gedaan."))
+    elif submitted_at > now + CLOCK_SKEW:
+        errors.add("submitted_at", _("Dit tijdstip ligt in de toekomst."))
+    else:
+        submitted_at = submitted_at.astimezone(dt.UTC)
+    done = {r.phase for r in cbw_reports_of(incident)}
+    if phase == CbwPhase.FINAL and CbwPhase.NOTIFICATION not in done:
+        errors.add("phase", _("Een eindverslag volgt op de incidentmelding: leg die eerst vast."))
+    errors.raise_if_any()
+    report = CbwReport(incident_id=incident.id, phase=phase, recipient=to, submitted_at=submitted_at,
+                       reference=ref, summary=text, recorded_by_id=actor.id, recorded_at=now)
+    db.session.add(report)
+    db.session.flush()
+    audit.record(actor, "cbw_report", report.id, "create",
+                 audit.created({"incident": incident.reference, "phase": phase, "recipient": to,
+                                "submitted_at": submitted_at, "reference": ref}),
+                 organisation_id=incident.organisation_id)
+    return report
+
+
+# --- rules that reach into the incident workflow -----------------------------------------------------
+
+def _close_check(incident: Incident) -> str | None:
+    if incident.is_datalek and db.session.scalar(
+            select(func.count()).select_from(ApDecision).where(ApDecision.incident_id == incident.id)) == 0:
+        return _("Een datalek kan pas worden afgehandeld als de FG heeft besloten over de AP-melding.")
+    if incident.is_significant_cbw and db.session.scalar(
+            select(func.count()).select_from(CbwReport).where(
+                CbwReport.incident_id == incident.id, CbwReport.phase == CbwPhase.FINAL)) == 0:
+        return _("Een significant incident kan pas worden afgehandeld na het eindverslag aan de CSIRT (Cbw).")
+    return None
+
+
+def users_with_role(organisation_id: int, role: Role) -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(Membership).where(Membership.organisation_id == organisation_id,
+                                            Membership.role == role, User.active.is_(True))
+        .order_by(User.id)))
+
+
+def _link(incident: Incident) -> str:
+    return f"/incidenten/{incident.id}"
+
+
+def _notify_fg(actor: User | None, incident: Incident) -> None:
+    """A datalek was logged: the organisation's FG hears of it at once (after the commit)."""
+    base = _setting("BASE_URL", "")
+    deadline = ap_deadline(incident)
+    subject = _("Nieuw datalek %(ref)s: %(title)s", ref=incident.reference, title=incident.title)
+    body = _("Er is een datalek gemeld bij %(org)s.\n\n"
+             "Referentie: %(ref)s\nTitel: %(title)s\nOntdekt op: %(disc)s\n"
+             "AP-termijn (72 uur na bewustwording, voorlopig gerekend vanaf de ontdekking): %(deadline)s\n\n"
+             "Beoordeel het datalek: %(url)s\n",
+             org=incident.organisation.name, ref=incident.reference, title=incident.title,
+             disc=format_local(incident.discovered_at, True), deadline=format_local(deadline, True),
+             url=f"{base}{_link(incident)}")
+    notifications.notify_users(users_with_role(incident.organisation_id, Role.FG), subject, body, _link(incident))
+
+
+incidents.CLOSE_CHECKS.append(_close_check)
+incidents.ON_DATALEK.append(_notify_fg)
+
+
+# --- the FG's overview --------------------------------------------------------------------------------------
+
+STATE_TO_ASSESS = "te_beoordelen"
+STATE_DECIDED = "besloten"
+STATE_NOTIFIED = "gemeld"
+STATE_CLOSED = "afgesloten"
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    incident: Incident
+    assessment: BreachAssessment | None
+    decision: ApDecision | None
+    notified: bool
+    deadline: dt.datetime
+    hours_left: float
+    state: str
+
+
+def overview(user: User, now: dt.datetime | None = None, *, include_closed: bool = True,
+             limit: int = 500) -> list[OverviewRow]:
+    """Every datalek of the user's organisations: open ones first by time left, then closed ones."""
+    now = now or utcnow()
+    scope = organisation_scope(user, Permission.BREACH_READ, Incident.organisation_id)
+    stmt = select(Incident).where(scope, Incident.is_datalek.is_(True))
+    if not include_closed:
+        stmt = stmt.where(Incident.status.in_(OPEN_STATUSES))
+    leaks = list(db.session.scalars(stmt.order_by(Incident.discovered_at.desc()).limit(limit)))
+    ids = [i.id for i in leaks]
+    assessments = {a.incident_id: a for a in db.session.scalars(
+        select(BreachAssessment).where(BreachAssessment.incident_id.in_(ids)))} if ids else {}
+    latest: dict[int, ApDecision] = {}
+    if ids:
+        for decision in db.session.scalars(select(ApDecision).where(ApDecision.incident_id.in_(ids))
+                                           .order_by(ApDecision.decided_at, ApDecision.id)):
+            latest[decision.incident_id] = decision
+    notified = set(db.session.scalars(select(ApNotification.incident_id).where(
+        ApNotification.incident_id.in_(ids), ApNotification.kind == NotificationKind.INITIAL))) if ids else set()
+    rows = []
+    for incident in leaks:
+        assessment = assessments.get(incident.id)
+        decision = latest.get(incident.id)
+        deadline = ap_deadline(incident, assessment)
+        if incident.status in CLOSED_STATUSES:
+            state = STATE_CLOSED
+        elif incident.id in notified:
+            state = STATE_NOTIFIED
+        elif decision is not None:
+            state = STATE_DECIDED
+        else:
+            state = STATE_TO_ASSESS
+        rows.append(OverviewRow(incident, assessment, decision, incident.id in notified, deadline,
+                                (deadline - now).total_seconds() / 3600, state))
+    open_rows = sorted((r for r in rows if r.state != STATE_CLOSED), key=lambda r: r.deadline)
+    closed_rows = [r for r in rows if r.state == STATE_CLOSED]
+    return open_rows + closed_rows
+
+
+# --- deadline warnings ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DueWarning:
+    incident: Incident
+    clock: str          # "ap", "cbw_early_warning", "cbw_notification", "cbw_final"
+    threshold: str      # "24h", "12h", "1h", "passed"
+    deadline: dt.datetime
+
+
+def _due_threshold(deadline: dt.datetime, now: dt.datetime) -> str | None:
+    """The most urgent threshold reached: the one warning to send now."""
+    due = None
+    for name, before in THRESHOLDS:
+        if now >= deadline - before:
+            due = name
+    return due
+
+
+def pending_clocks(now: dt.datetime) -> list[tuple[Incident, str, dt.datetime]]:
+    """Open clocks: datalekken without a decision (or decided to notify but not yet notified), and
+    Cbw phases not yet reported for significant incidents."""
+    leaks = list(db.session.scalars(select(Incident).where(
+        Incident.status.in_(OPEN_STATUSES), (Incident.is_datalek.is_(True)) | (Incident.is_significant_cbw.is_(True)))))
+    ids = [i.id for i in leaks]
+    if not ids:
+        return []
+    assessments = {a.incident_id: a for a in db.session.scalars(
+        select(BreachAssessment).where(BreachAssessment.incident_id.in_(ids)))}
+    latest: dict[int, ApDecision] = {}
+    for decision in db.session.scalars(select(ApDecision).where(ApDecision.incident_id.in_(ids))
+                                       .order_by(ApDecision.decided_at, ApDecision.id)):
+        latest[decision.incident_id] = decision
+    initial = set(db.session.scalars(select(ApNotification.incident_id).where(
+        ApNotification.incident_id.in_(ids), ApNotification.kind == NotificationKind.INITIAL)))
+    reports: dict[int, list[CbwReport]] = {}
+    for report in db.session.scalars(select(CbwReport).where(CbwReport.incident_id.in_(ids))):
+        reports.setdefault(report.incident_id, []).append(report)
+    clocks = []
+    for incident in leaks:
+        assessment = assessments.get(incident.id)
+        if incident.is_datalek:
+            decision = latest.get(incident.id)
+            if decision is None or (decision.notify and incident.id not in initial):
+                clocks.append((incident, "ap", ap_deadline(incident, assessment)))
+        if incident.is_significant_cbw:
+            done = {r.phase for r in reports.get(incident.id, [])}
+            clock = cbw_clock(incident, assessment, reports.get(incident.id, []))
+            for phase in CbwPhase:
+                if phase not in done:
+                    clocks.append((incident, f"cbw_{phase.value}", clock.deadline(phase)))
+    return clocks
+
+
+def due_warnings(now: dt.datetime) -> list[DueWarning]:
+    clocks = pending_clocks(now)
+    if not clocks:
+        return []
+    ids = {incident.id for incident, _clock, _deadline in clocks}
+    sent = {(row.incident_id, row.clock, row.threshold) for row in db.session.execute(
+        select(DeadlineWarning.incident_id, DeadlineWarning.clock, DeadlineWarning.threshold)
+        .where(DeadlineWarning.incident_id.in_(ids)))}
+    due = []
+    for incident, clock, deadline in clocks:
+        threshold = _due_threshold(deadline, now)
+        if threshold and (incident.id, clock, threshold) not in sent:
+            due.append(DueWarning(incident, clock, threshold, deadline))
+    return due
+
+
+CLOCK_LABELS = {
+    "ap": "AP-melding (AVG art. 33)",
+    "cbw_early_warning": "Cbw: vroegtijdige waarschuwing aan de CSIRT",
+    "cbw_notification": "Cbw: incidentmelding aan de CSIRT",
+    "cbw_final": "Cbw: eindverslag aan de CSIRT",
+}
+
+
+def _warning_text(warning: DueWarning, now: dt.datetime) -> tuple[str, str]:
+    incident = warning.incident
+    what = CLOCK_LABELS[warning.clock]
+    if warning.threshold == "passed":
+        subject = _("Termijn verstreken: %(what)s voor %(ref)s", what=what, ref=incident.reference)
+        lead = _("De termijn is verstreken op %(deadline)s.", deadline=format_local(warning.deadline, True))
+    else:
+        hours = max(0.0, (warning.deadline - now).total_seconds() / 3600)
+        subject = _("Nog %(h)s uur: %(what)s voor %(ref)s", h=f"{hours:.0f}", what=what, ref=incident.reference)
+        lead = _("De termijn verloopt op %(deadline)s.", deadline=format_local(warning.deadline, True))
+    base = _setting("BASE_URL", "")
+    body = _("%(lead)s\n\nIncident: %(ref)s — %(title)s (%(org)s)\nOpenen: %(url)s\n",
+             lead=lead, ref=incident.reference, title=incident.title, org=incident.organisation.name,
+             url=f"{base}{_link(incident)}")
+    return subject, body
+
+
+def send_due_warnings(now: dt.datetime | None = None) -> list[DueWarning]:
+    """Queue each due warning once: the FG for the AP clock, the CISO for the Cbw clock.
+
+    The (incident, clock, threshold) row is inserted in the same transaction as the e-mails;
+    its unique key makes a second, concurrent run fail instead of warning twice.
+    """
+    now = now or utcnow()
+    warnings = due_warnings(now)
+    for warning in warnings:
+        role = Role.FG if warning.clock == "ap" else Role.CISO
+        subject, body = _warning_text(warning, now)
+        db.session.add(DeadlineWarning(incident_id=warning.incident.id, clock=warning.clock,
+                                       threshold=warning.threshold, deadline=warning.deadline, sent_at=now))
+        notifications.notify_users(users_with_role(warning.incident.organisation_id, role), subject, body,
+                                   _link(warning.incident))
+        audit.record(None, "incident", warning.incident.id, "deadline_warning",
+                     {"warning": {"before": None, "after": f"{warning.clock}:{warning.threshold}"}},
+                     organisation_id=warning.incident.organisation_id, actor_label="scheduler")
+    db.session.flush()
+    return warnings
+
+
+def run_deadline_check(config: Mapping[str, Any], now: dt.datetime | None = None) -> tuple[int, int, int]:
+    """The job: queue due warnings, commit, then send the outbox. Returns (warnings, sent, failed).
+
+    Safe to run as often as you like, from several processes: a warning already sent is
+    skipped, and a concurrent duplicate is rolled back by the unique key.
+    """
+    try:
+        warnings = send_due_warnings(now)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        warnings = []
+    sent, failed = notifications.deliver(config)
+    return len(warnings), sent, failed
+
+
+def overview_for(leaks: list[Incident], now: dt.datetime | None = None) -> list[OverviewRow]:
+    now = now or utcnow()
+    out = []
+    for incident in leaks:
+        assessment = assessment_of(incident)
+        decisions = decisions_of(incident)
+        notified = any(n.kind == NotificationKind.INITIAL for n in notifications_of(incident))
+        deadline = ap_deadline(incident, assessment)
+        state = (STATE_CLOSED if incident.status in CLOSED_STATUSES else STATE_NOTIFIED if notified
+                 else STATE_DECIDED if decisions else STATE_TO_ASSESS)
+        out.append(OverviewRow(incident, assessment, decisions[0] if decisions else None, notified, deadline,
+                               (deadline - now).total_seconds() / 3600, state))
+    return out
+
