@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from bio_register.api.base import is_api_request, problem
+from bio_register.breaches import labels as breach_labels
 from bio_register.database import utcnow
 from bio_register.errors import DomainError
 from bio_register.extensions import api, csrf, db, login_manager
@@ -30,6 +31,8 @@ def register(app: Flask) -> None:
     from bio_register.accounts import api as accounts_api
     from bio_register.accounts import views as accounts_views
     from bio_register.api import docs
+    from bio_register.breaches import api as breaches_api
+    from bio_register.breaches import views as breaches_views
     from bio_register.cli import bio
     from bio_register.incidents import api as incidents_api
     from bio_register.incidents import views as incidents_views
@@ -37,9 +40,10 @@ def register(app: Flask) -> None:
     from bio_register.organisations import api as organisations_api
     from bio_register.organisations import views as organisations_views
 
-    for blueprint in (main_views.bp, accounts_views.bp, organisations_views.bp, incidents_views.bp, docs.bp):
+    for blueprint in (main_views.bp, accounts_views.bp, organisations_views.bp, incidents_views.bp,
+                      breaches_views.bp, docs.bp):
         app.register_blueprint(blueprint)
-    for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp):
+    for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp, breaches_api.blp):
         csrf.exempt(api_blp)
         api.register_blueprint(api_blp)
     app.cli.add_command(bio)
@@ -135,13 +139,17 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["fold_labels"] = FOLD_LABELS
     app.jinja_env.globals.update(incident_labels.TEMPLATE_HELPERS)
+    app.jinja_env.globals.update(breach_labels.TEMPLATE_HELPERS)
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
         def can(permission: Permission, organisation_id: int | None = None) -> bool:
             return has_permission(current_user, permission, organisation_id)
 
-        return {"can": can, "user_permissions": permissions_of(current_user)}
+        def unread_notices() -> int:
+            return notifications.unread_count(current_user) if current_user.is_authenticated else 0
+
+        return {"can": can, "user_permissions": permissions_of(current_user), "unread_notices": unread_notices}
 
 
 def field_attrs(field: Any, hint: str | None = None) -> dict[str, str]:

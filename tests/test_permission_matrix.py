@@ -32,6 +32,13 @@ BODIES = {
     ("PATCH", "/api/v1/incidents/{die}"): {"version": 1, "title": "Nieuwe titel"},
     ("POST", "/api/v1/incidents/{die}/status"): {"status": "in_behandeling", "version": 1},
     ("POST", "/api/v1/incidents/{die}/timeline"): {"kind": "actie", "text": "Gebeld"},
+    ("PUT", "/api/v1/incidents/{dlk}/breach"): {"aware_at": "2026-11-01T10:00:00+01:00"},
+    ("POST", "/api/v1/incidents/{dlk}/ap-decisions"): {"notify": False, "motivation": "Geen risico voor betrokkenen"},
+    ("POST", "/api/v1/incidents/{dlk}/ap-notifications"): {"kind": "initial", "meldnummer": "M-1",
+                                                          "submitted_at": "2026-11-01T12:00:00+01:00"},
+    ("POST", "/api/v1/incidents/{dlk}/data-subject-notification"): {"notify": True},
+    ("POST", "/api/v1/incidents/{dlk}/cbw-reports"): {"phase": "early_warning",
+                                                     "submitted_at": "2026-11-01T12:00:00+01:00"},
 }
 
 # (method, path, endpoint) → status per role, in ORDER; {die} and {uit} are incidents of those
@@ -63,6 +70,30 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
                                                    (401, 404, 200, 200, 200, 200, 200)),
     ("POST", "/api/v1/incidents/{die}/timeline", "incidents_api.add_timeline_entry",
                                                    (401, 404, 201, 201, 201, 404, 404)),
+    ("GET", "/datalekken", "breaches.overview",    (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/datalekken/register.csv", "breaches.register_export", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/incidenten/{dlk}/datalek", "breaches.detail", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/incidenten/{uitdlk}/datalek", "breaches.detail", (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/meldingen", "breaches.notices",      (302, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/incidents/{dlk}/breach", "breaches_api.get_breach", (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/incidents/{uitdlk}/breach", "breaches_api.get_breach", (401, 404, 404, 404, 404, 200, 200)),
+    ("PUT", "/api/v1/incidents/{dlk}/breach", "breaches_api.put_breach", (401, 404, 403, 200, 403, 403, 403)),
+    ("GET", "/api/v1/incidents/{dlk}/ap-decisions", "breaches_api.list_decisions",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/incidents/{dlk}/ap-decisions", "breaches_api.create_decision",
+                                                   (401, 404, 403, 201, 403, 403, 403)),
+    ("GET", "/api/v1/incidents/{dlk}/ap-notifications", "breaches_api.list_notifications",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/incidents/{dlk}/ap-notifications", "breaches_api.create_notification",
+                                                   (401, 404, 403, 422, 403, 403, 403)),
+    ("GET", "/api/v1/incidents/{dlk}/data-subject-notification", "breaches_api.list_subject_decisions",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/incidents/{dlk}/data-subject-notification", "breaches_api.create_subject_decision",
+                                                   (401, 404, 403, 201, 403, 403, 403)),
+    ("GET", "/api/v1/incidents/{dlk}/cbw-reports", "breaches_api.list_cbw_reports",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/incidents/{dlk}/cbw-reports", "breaches_api.create_cbw_report",
+                                                   (401, 404, 403, 403, 422, 403, 403)),
     ("GET", "/api/v1/docs", "api_docs.docs",       (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/openapi.json", "api-docs.openapi_json", (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/me", "me_api.get_me",         (401, 200, 200, 200, 200, 200, 200)),
@@ -82,6 +113,11 @@ ELSEWHERE = {
     "accounts.revoke_token": "tests/accounts/test_account_pages.py",
     "incidents.change_status": "tests/incidents/test_views.py (POST form)",
     "incidents.add_entry": "tests/incidents/test_views.py (POST form)",
+    "breaches.save_assessment": "tests/breaches/test_views.py (POST form)",
+    "breaches.decide": "tests/breaches/test_views.py (POST form)",
+    "breaches.record_notification": "tests/breaches/test_views.py (POST form)",
+    "breaches.decide_subjects": "tests/breaches/test_views.py (POST form)",
+    "breaches.record_cbw": "tests/breaches/test_views.py (POST form)",
 }
 
 
@@ -95,7 +131,11 @@ def cases():
 def test_role_route_status(client: FlaskClient, method: str, path: str, role: str, expected: int) -> None:
     for code in ("DUO", "DIE", "UIT"):
         factories.organisation(code)
-    ids = {"die": factories.incident("DIE").id, "uit": factories.incident("UIT").id}
+    leak, uit_leak = factories.incident("DIE", is_datalek=True), factories.incident("UIT", is_datalek=True)
+    factories.assess(leak, fg=factories.user([("fg", "DIE")], email="fg.setup@example.nl"))
+    factories.assess(uit_leak, fg=factories.user([("fg", "UIT")], email="fg.uit@example.nl"))
+    ids = {"die": factories.incident("DIE").id, "uit": factories.incident("UIT").id, "dlk": leak.id,
+           "uitdlk": uit_leak.id}
     template, path = path, path.format(**ids)
     headers = {}
     roles = ROLES[role]

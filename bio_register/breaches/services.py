@@ -299,9 +299,10 @@ def decide(actor: User, incident: Incident, notify: Any, motivation: str | None,
     errors = Errors()
     if not isinstance(notify, bool):
         errors.add("notify", _("Kies: wel of niet melden bij de AP."))
-    text = errors.text("motivation", motivation, max_length=MAX_TEXT, required=True)
-    if text is not None and len(text) < 10:
-        errors.add("motivation", _("Motiveer het besluit in een paar woorden (art. 33 lid 5 AVG)."))
+    text = errors.text("motivation", motivation, max_length=MAX_TEXT)
+    if "motivation" not in errors.errors and (text is None or len(text) < 10):
+        errors.add("motivation", _("Motiveer het besluit in een paar woorden, ook bij niet melden "
+                                   "(art. 33 lid 5 AVG)."))
     if assessment_of(incident) is None:
         errors.add("assessment", _("Leg eerst de beoordeling vast, ten minste het moment van bewustwording."))
     errors.raise_if_any()
@@ -491,6 +492,13 @@ def _notify_fg(actor: User | None, incident: Incident) -> None:
 
 incidents.CLOSE_CHECKS.append(_close_check)
 incidents.ON_DATALEK.append(_notify_fg)
+
+
+def all_datalekken(user: User) -> list[Incident]:
+    """Every datalek the user may read, oldest first (for the register export)."""
+    scope = organisation_scope(user, Permission.BREACH_READ, Incident.organisation_id)
+    return list(db.session.scalars(select(Incident).where(scope, Incident.is_datalek.is_(True))
+                                   .order_by(Incident.discovered_at, Incident.id)))
 
 
 # --- the FG's overview --------------------------------------------------------------------------------------

@@ -39,7 +39,6 @@ MAX_TITLE = 200
 MAX_TEXT = 20_000
 MAX_REPORTER = 200
 CLOCK_SKEW = dt.timedelta(minutes=5)
-AP_DEADLINE = dt.timedelta(hours=72)
 
 #: status → statuses it may move to
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -450,21 +449,9 @@ def can_edit(user: User | None, incident: Incident) -> bool:
     return has_permission(user, Permission.INCIDENT_WRITE, incident.organisation_id)
 
 
-def ap_deadline(incident: Incident) -> dt.datetime:
-    """72 elapsed hours after awareness (AVG art. 33). Until the breach assessment records
-    ``aware_at``, the moment of discovery stands in for it."""
-    aware = getattr(incident, "aware_at", None) or incident.discovered_at
-    return aware + AP_DEADLINE
-
-
-def hours_left(deadline: dt.datetime, now: dt.datetime | None = None) -> float:
-    return (deadline - (now or utcnow())).total_seconds() / 3600
-
-
 @dataclass(frozen=True)
 class Dashboard:
     my_open: list[Incident]
-    open_datalekken: list[tuple[Incident, dt.datetime, float]]
     quarter: Period
     counts: dict[str, int]
 
@@ -480,11 +467,6 @@ def dashboard(user: User, now: dt.datetime | None = None, limit: int = 10) -> Da
                                        Incident.status == Status.NIEUW)))
         .order_by(Incident.discovered_at.desc()).limit(limit)
     ))
-    leaks = db.session.scalars(
-        select(Incident).where(scope, Incident.is_datalek.is_(True), Incident.status.in_(OPEN_STATUSES))
-        .order_by(Incident.discovered_at.asc()).limit(limit)
-    )
-    open_datalekken = [(i, ap_deadline(i), hours_left(ap_deadline(i), now)) for i in leaks]
     period = quarter_of(now, DEFAULT_TZ)
     in_quarter = and_(scope, Incident.discovered_at >= period.start, Incident.discovered_at < period.end)
     row = db.session.execute(select(
@@ -495,7 +477,7 @@ def dashboard(user: User, now: dt.datetime | None = None, limit: int = 10) -> Da
     open_total = db.session.scalar(select(func.count()).where(scope, Incident.status.in_(OPEN_STATUSES))) or 0
     counts = {"incidents": int(row[0]), "datalekken": int(row[1]), "open_in_quarter": int(row[2]),
               "open_total": int(open_total)}
-    return Dashboard(my_open, open_datalekken, period, counts)
+    return Dashboard(my_open, period, counts)
 
 
 # --- retention ---------------------------------------------------------------------------------------
@@ -528,7 +510,7 @@ def status_label(status: Status) -> str:
 
 
 __all__ = [
-    "AP_DEADLINE", "TRANSITIONS", "Dashboard", "HistoryItem", "IncidentFilter", "Page", "add_entry",
-    "allowed_transitions", "ap_deadline", "change_status", "create_incident", "dashboard", "filtered",
-    "history", "hours_left", "list_incidents", "next_number", "purge", "update_incident",
+    "TRANSITIONS", "Dashboard", "HistoryItem", "IncidentFilter", "Page", "add_entry",
+    "allowed_transitions", "change_status", "create_incident", "dashboard", "filtered",
+    "history", "list_incidents", "next_number", "purge", "update_incident",
 ]

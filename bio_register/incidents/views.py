@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from bio_register.breaches import services as breaches
 from bio_register.errors import Conflict, DomainError
 from bio_register.extensions import db
 from bio_register.forms import choices
@@ -187,8 +188,7 @@ def _render_detail(incident: Incident, *, status_form: StatusForm | None = None,
         transitions=services.allowed_transitions(incident),
         can_edit=services.can_edit(current_user, incident),
         can_write_timeline=has_permission(current_user, Permission.TIMELINE_WRITE, incident.organisation_id),
-        ap_deadline=services.ap_deadline(incident) if incident.is_datalek else None,
-        hours_left=services.hours_left(services.ap_deadline(incident)) if incident.is_datalek else None,
+        breach=breaches.overview_for([incident])[0] if incident.is_datalek else None,
     ), code
 
 

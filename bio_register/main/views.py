@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from bio_register.breaches import services as breaches
 from bio_register.incidents import services as incidents
 from bio_register.permissions import Permission, has_permission, scoped_organisations
 
@@ -18,7 +19,9 @@ def home() -> Any:
     this quarter's counts."""
     organisations = scoped_organisations(current_user, Permission.ORGANISATION_READ)
     board = incidents.dashboard(current_user) if has_permission(current_user, Permission.INCIDENT_READ) else None
-    return render_template("main/home.html", organisations=organisations, board=board,
+    leaks = (breaches.overview(current_user, include_closed=False)[:10]
+             if has_permission(current_user, Permission.BREACH_READ) else [])
+    return render_template("main/home.html", organisations=organisations, board=board, leaks=leaks,
                            can_create=has_permission(current_user, Permission.INCIDENT_WRITE))
 
 

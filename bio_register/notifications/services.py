@@ -12,7 +12,7 @@ from email.utils import make_msgid
 from typing import Any
 
 from flask import g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bio_register.accounts.models import User
 from bio_register.database import utcnow
@@ -51,6 +51,17 @@ def unread_notices(user: User, limit: int = 20) -> list[Notice]:
         select(Notice).where(Notice.user_id == user.id, Notice.read_at.is_(None))
         .order_by(Notice.created_at.desc()).limit(limit)
     ))
+
+
+def recent_notices(user: User, limit: int = 50) -> list[Notice]:
+    return list(db.session.scalars(
+        select(Notice).where(Notice.user_id == user.id).order_by(Notice.created_at.desc(), Notice.id.desc())
+        .limit(limit)))
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notice).where(
+        Notice.user_id == user.id, Notice.read_at.is_(None))) or 0
 
 
 def mark_read(user: User, notice_ids: Iterable[int] | None = None) -> None:

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from bio_register.breaches import catalog
+from bio_register.breaches.enisa import EaseOfIdentification, Loss
+from bio_register.breaches.models import CbwPhase, NoNotifyGround, NotificationKind
+from bio_register.fields import LocalDateTimeField
+from bio_register.forms import choices
+from bio_register.i18n import lazy_gettext as _l
+
+MAX_TEXT = 20_000
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+YES_NO = choices([("ja", _l("Ja")), ("nee", _l("Nee"))])
+
+EI_LABELS = {
+    EaseOfIdentification.NEGLIGIBLE: _l("0,25 — verwaarloosbaar"),
+    EaseOfIdentification.LIMITED: _l("0,5 — beperkt"),
+    EaseOfIdentification.SIGNIFICANT: _l("0,75 — aanzienlijk"),
+    EaseOfIdentification.MAXIMUM: _l("1 — maximaal"),
+}
+LOSS_LABELS = {
+    "confidentiality": {Loss.NONE: _l("0 — geen"), Loss.MINOR: _l("+0,25 — naar bekende ontvangers"),
+                        Loss.MAJOR: _l("+0,5 — naar een onbekend aantal ontvangers")},
+    "integrity": {Loss.NONE: _l("0 — geen"), Loss.MINOR: _l("+0,25 — gewijzigd, te herstellen"),
+                  Loss.MAJOR: _l("+0,5 — gewijzigd, niet te herstellen")},
+    "availability": {Loss.NONE: _l("0 — geen"), Loss.MINOR: _l("+0,25 — tijdelijk"),
+                     Loss.MAJOR: _l("+0,5 — blijvend")},
+}
+DPC_LABELS = [("", _l("— nog niet bepaald —")), ("1", _l("1 — eenvoudige gegevens")),
+              ("2", _l("2 — gedragsgegevens")), ("3", _l("3 — financiële gegevens")),
+              ("4", _l("4 — gevoelige gegevens"))]
+KIND_LABELS = {NotificationKind.INITIAL: _l("eerste melding"), NotificationKind.FOLLOW_UP: _l("aanvulling"),
+               NotificationKind.WITHDRAWAL: _l("intrekking")}
+GROUND_LABELS = {
+    NoNotifyGround.UNINTELLIGIBLE: _l("de gegevens waren onbegrijpelijk (bijv. goed versleuteld, sleutel veilig)"),
+    NoNotifyGround.RISK_REMOVED: _l("latere maatregelen hebben het hoge risico weggenomen"),
+    NoNotifyGround.DISPROPORTIONATE_EFFORT: _l("onevenredige inspanning: openbare mededeling in plaats daarvan"),
+}
+PHASE_LABELS = {CbwPhase.EARLY_WARNING: _l("vroegtijdige waarschuwing (24 uur)"),
+                CbwPhase.NOTIFICATION: _l("incidentmelding (72 uur)"),
+                CbwPhase.FINAL: _l("eindverslag (1 maand)")}
+
+
+class AssessmentForm(FlaskForm):
+    version = HiddenField()
+    aware_at = LocalDateTimeField(_l("Bewust geworden op"), validators=[InputRequired(_l("Vul dit moment in."))],
+                                  description=_l("Het moment waarop de organisatie wist van het datalek: "
+                                                 "hier begint de termijn van 72 uur."))
+    data_categories = CheckboxesField(_l("Soorten persoonsgegevens"),
+                                      choices=choices(catalog.DATA_CATEGORIES.items()))
+    bsn = BooleanField(_l("Burgerservicenummer (BSN)"))
+    special_categories = CheckboxesField(_l("Bijzondere persoonsgegevens (art. 9 AVG)"),
+                                         choices=choices(catalog.SPECIAL_CATEGORIES.items()))
+    criminal_data = BooleanField(_l("Strafrechtelijke gegevens (art. 10 AVG)"))
+    subject_categories = CheckboxesField(_l("Betrokkenen"), choices=choices(catalog.SUBJECT_CATEGORIES.items()))
+    subjects_count = IntegerField(_l("Aantal betrokkenen (ongeveer)"),
+                                  validators=[Optional(), NumberRange(min=0, message=_l("Niet negatief."))])
+    records_count = IntegerField(_l("Aantal records (ongeveer)"),
+                                 validators=[Optional(), NumberRange(min=0, message=_l("Niet negatief."))])
+    nature_confidentiality = BooleanField(_l("Inbreuk op de vertrouwelijkheid (gegevens ingezien of verstrekt)"))
+    nature_integrity = BooleanField(_l("Inbreuk op de integriteit (gegevens gewijzigd)"))
+    nature_availability = BooleanField(_l("Inbreuk op de beschikbaarheid (gegevens kwijt of onbereikbaar)"))
+    unintelligible = BooleanField(_l("Gegevens waren onbegrijpelijk voor anderen (versleuteld, sleutel veilig)"))
+    processor_involved = BooleanField(_l("Een verwerker is betrokken"))
+    processor_name = StringField(_l("Naam van de verwerker"), validators=[Optional(), Length(max=200)])
+    cross_border = BooleanField(_l("Grensoverschrijdend (betrokkenen in andere EU-landen)"))
+    ongoing = BooleanField(_l("Het datalek loopt nog"))
+    likely_consequences = TextAreaField(_l("Waarschijnlijke gevolgen voor betrokkenen"),
+                                        validators=[Optional(), Length(max=MAX_TEXT)])
+    measures_taken = TextAreaField(_l("Genomen of voorgestelde maatregelen"),
+                                   validators=[Optional(), Length(max=MAX_TEXT)])
+    enisa_dpc = SelectField(_l("DPC — context van de gegevensverwerking"), choices=choices(DPC_LABELS),
+                            validators=[Optional()],
+                            description=_l("Bij meerdere soorten telt de hoogste; pas aan voor context."))
+    enisa_ei = SelectField(_l("EI — identificeerbaarheid"),
+                           choices=choices([("", _l("— nog niet bepaald —")),
+                                            *((k.value, v) for k, v in EI_LABELS.items())]),
+                           validators=[Optional()])
+    enisa_cb_confidentiality = SelectField(
+        _l("CB — verlies van vertrouwelijkheid"),
+        choices=choices((k.value, v) for k, v in LOSS_LABELS["confidentiality"].items()))
+    enisa_cb_integrity = SelectField(_l("CB — verlies van integriteit"),
+                                     choices=choices((k.value, v) for k, v in LOSS_LABELS["integrity"].items()))
+    enisa_cb_availability = SelectField(_l("CB — verlies van beschikbaarheid"),
+                                        choices=choices((k.value, v) for k, v in LOSS_LABELS["availability"].items()))
+    enisa_cb_malicious = BooleanField(_l("CB — kwade opzet (+0,5)"))
+
+
+ASSESSMENT_FORM_FIELDS = (
+    "aware_at", "data_categories", "special_categories", "bsn", "criminal_data", "subject_categories",
+    "subjects_count", "records_count", "nature_confidentiality", "nature_integrity", "nature_availability",
+    "unintelligible", "processor_involved", "processor_name", "cross_border", "ongoing", "likely_consequences",
+    "measures_taken", "enisa_dpc", "enisa_ei", "enisa_cb_confidentiality", "enisa_cb_integrity",
+    "enisa_cb_availability", "enisa_cb_malicious",
+)
+
+
+def assessment_data(form: AssessmentForm) -> dict[str, Any]:
+    data = {name: getattr(form, name).data for name in ASSESSMENT_FORM_FIELDS}
+    data["enisa_dpc"] = int(data["enisa_dpc"]) if data["enisa_dpc"] else None
+    data["enisa_ei"] = data["enisa_ei"] or None
+    return data
+
+
+class DecisionForm(FlaskForm):
+    notify = RadioField(_l("Melden bij de Autoriteit Persoonsgegevens?"), choices=YES_NO,
+                        validators=[InputRequired(_l("Kies ja of nee."))])
+    motivation = TextAreaField(_l("Motivering"), validators=[InputRequired(_l("Motiveer het besluit.")),
+                                                              Length(max=MAX_TEXT)],
+                               description=_l("Verplicht, ook bij niet melden (art. 33 lid 5 AVG)."))
+
+
+class NotificationForm(FlaskForm):
+    kind = SelectField(_l("Soort melding"), choices=choices((k.value, v) for k, v in KIND_LABELS.items()))
+    submitted_at = LocalDateTimeField(_l("Gemeld op"), validators=[InputRequired(_l("Vul in wanneer."))])
+    meldnummer = StringField(_l("Meldnummer van de AP"), validators=[InputRequired(_l("Vul het meldnummer in.")),
+                                                                      Length(max=50)])
+    late_reason = TextAreaField(_l("Reden van de vertraging"), validators=[Optional(), Length(max=MAX_TEXT)],
+                                description=_l("Verplicht als de eerste melding na 72 uur is gedaan."))
+
+
+class SubjectsForm(FlaskForm):
+    notify = RadioField(_l("Worden de betrokkenen geïnformeerd (art. 34 AVG)?"), choices=YES_NO,
+                        validators=[InputRequired(_l("Kies ja of nee."))])
+    ground = SelectField(_l("Grond om niet te informeren"),
+                         choices=choices([("", _l("— niet van toepassing —")),
+                                          *((k.value, v) for k, v in GROUND_LABELS.items())]),
+                         validators=[Optional()])
+    explanation = TextAreaField(_l("Toelichting"), validators=[Optional(), Length(max=MAX_TEXT)],
+                                description=_l("Bij een openbare mededeling: wat is er gepubliceerd?"))
+    notified_at = LocalDateTimeField(_l("Geïnformeerd op"), validators=[Optional()])
+    channel = StringField(_l("Hoe (brief, e-mail, telefoon, website)"), validators=[Optional(), Length(max=200)])
+
+
+class CbwForm(FlaskForm):
+    phase = SelectField(_l("Fase"), choices=choices((k.value, v) for k, v in PHASE_LABELS.items()))
+    submitted_at = LocalDateTimeField(_l("Gemeld op"), validators=[InputRequired(_l("Vul in wanneer."))])
+    recipient = StringField(_l("Ontvanger (CSIRT)"), validators=[Optional(), Length(max=100)])
+    reference = StringField(_l("Kenmerk van de ontvanger"), validators=[Optional(), Length(max=100)])
+    summary = TextAreaField(_l("Samenvatting"), validators=[Optional(), Length(max=MAX_TEXT)])
+
+
+def yes_no(value: Any) -> bool | None:
+    return {"ja": True, "nee": False}.get(value)

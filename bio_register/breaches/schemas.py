@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import marshmallow as ma
+
+from bio_register.breaches import catalog
+from bio_register.breaches.enisa import EaseOfIdentification, Loss
+from bio_register.breaches.models import CbwPhase, NoNotifyGround, NotificationKind
+
+MAX_TEXT = 20_000
+
+
+def _one_of(values) -> ma.validate.OneOf:
+    return ma.validate.OneOf(list(values))
+
+
+def _enum_value(attr: str):
+    return ma.fields.Function(lambda obj: getattr(obj, attr).value if getattr(obj, attr) is not None else None,
+                              allow_none=True)
+
+
+class AssessmentIn(ma.Schema):
+    """The whole assessment (PUT replaces it). Unknown fields are refused."""
+
+    version = ma.fields.Integer(allow_none=True, metadata={"description": "The version you read (optional)"})
+    aware_at = ma.fields.AwareDateTime(required=True)
+    data_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.DATA_CATEGORIES)), load_default=list)
+    special_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.SPECIAL_CATEGORIES)),
+                                        load_default=list)
+    subject_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.SUBJECT_CATEGORIES)),
+                                        load_default=list)
+    bsn = ma.fields.Boolean(load_default=False)
+    criminal_data = ma.fields.Boolean(load_default=False)
+    subjects_count = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=0, max=100_000_000))
+    records_count = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=0, max=100_000_000))
+    nature_confidentiality = ma.fields.Boolean(load_default=False)
+    nature_integrity = ma.fields.Boolean(load_default=False)
+    nature_availability = ma.fields.Boolean(load_default=False)
+    unintelligible = ma.fields.Boolean(load_default=False)
+    processor_involved = ma.fields.Boolean(load_default=False)
+    processor_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    cross_border = ma.fields.Boolean(load_default=False)
+    ongoing = ma.fields.Boolean(load_default=False)
+    likely_consequences = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    measures_taken = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    enisa_dpc = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1, max=4))
+    enisa_ei = ma.fields.String(allow_none=True, validate=_one_of(e.value for e in EaseOfIdentification))
+    enisa_cb_confidentiality = ma.fields.String(load_default="0", validate=_one_of(e.value for e in Loss))
+    enisa_cb_integrity = ma.fields.String(load_default="0", validate=_one_of(e.value for e in Loss))
+    enisa_cb_availability = ma.fields.String(load_default="0", validate=_one_of(e.value for e in Loss))
+    enisa_cb_malicious = ma.fields.Boolean(load_default=False)
+
+
+class AssessmentOut(ma.Schema):
+    aware_at = ma.fields.AwareDateTime()
+    ap_deadline = ma.fields.AwareDateTime()
+    hours_left = ma.fields.Float()
+    state = ma.fields.String()
+    data_categories = ma.fields.List(ma.fields.String())
+    special_categories = ma.fields.List(ma.fields.String())
+    subject_categories = ma.fields.List(ma.fields.String())
+    bsn = ma.fields.Boolean()
+    criminal_data = ma.fields.Boolean()
+    subjects_count = ma.fields.Integer(allow_none=True)
+    records_count = ma.fields.Integer(allow_none=True)
+    nature_confidentiality = ma.fields.Boolean()
+    nature_integrity = ma.fields.Boolean()
+    nature_availability = ma.fields.Boolean()
+    unintelligible = ma.fields.Boolean()
+    processor_involved = ma.fields.Boolean()
+    processor_name = ma.fields.String(allow_none=True)
+    cross_border = ma.fields.Boolean()
+    ongoing = ma.fields.Boolean()
+    likely_consequences = ma.fields.String(allow_none=True)
+    measures_taken = ma.fields.String(allow_none=True)
+    enisa_dpc = ma.fields.Integer(allow_none=True)
+    enisa_ei = ma.fields.String(allow_none=True)
+    enisa_cb_confidentiality = ma.fields.String()
+    enisa_cb_integrity = ma.fields.String()
+    enisa_cb_availability = ma.fields.String()
+    enisa_cb_malicious = ma.fields.Boolean()
+    enisa_score = ma.fields.Decimal(as_string=True, allow_none=True)
+    enisa_band = ma.fields.String(allow_none=True)
+    assessed_at = ma.fields.AwareDateTime()
+    version = ma.fields.Integer()
+
+
+class DecisionIn(ma.Schema):
+    notify = ma.fields.Boolean(required=True)
+    motivation = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_TEXT))
+
+
+class DecisionOut(ma.Schema):
+    id = ma.fields.Integer()
+    notify = ma.fields.Boolean()
+    motivation = ma.fields.String()
+    decided_by = ma.fields.Function(lambda d: d.decided_by.name)
+    decided_at = ma.fields.AwareDateTime()
+    in_force = ma.fields.Boolean()
+
+
+class ApNotificationIn(ma.Schema):
+    kind = ma.fields.String(required=True, validate=_one_of(k.value for k in NotificationKind))
+    submitted_at = ma.fields.AwareDateTime(required=True)
+    meldnummer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50))
+    late_reason = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+
+
+class ApNotificationOut(ma.Schema):
+    id = ma.fields.Integer()
+    kind = _enum_value("kind")
+    submitted_at = ma.fields.AwareDateTime()
+    meldnummer = ma.fields.String()
+    late_reason = ma.fields.String(allow_none=True)
+    recorded_by = ma.fields.Function(lambda n: n.recorded_by.name)
+
+
+class SubjectDecisionIn(ma.Schema):
+    notify = ma.fields.Boolean(required=True)
+    ground = ma.fields.String(allow_none=True, validate=_one_of(g.value for g in NoNotifyGround))
+    explanation = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    notified_at = ma.fields.AwareDateTime(allow_none=True)
+    channel = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+
+
+class SubjectDecisionOut(ma.Schema):
+    id = ma.fields.Integer()
+    notify = ma.fields.Boolean()
+    ground = _enum_value("ground")
+    explanation = ma.fields.String(allow_none=True)
+    notified_at = ma.fields.AwareDateTime(allow_none=True)
+    channel = ma.fields.String(allow_none=True)
+    decided_by = ma.fields.Function(lambda d: d.decided_by.name)
+    decided_at = ma.fields.AwareDateTime()
+    in_force = ma.fields.Boolean()
+
+
+class CbwReportIn(ma.Schema):
+    phase = ma.fields.String(required=True, validate=_one_of(p.value for p in CbwPhase))
+    submitted_at = ma.fields.AwareDateTime(required=True)
+    recipient = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
+    reference = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
+    summary = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+
+
+class CbwReportOut(ma.Schema):
+    id = ma.fields.Integer()
+    phase = _enum_value("phase")
+    recipient = ma.fields.String()
+    submitted_at = ma.fields.AwareDateTime()
+    reference = ma.fields.String(allow_none=True)
+    summary = ma.fields.String(allow_none=True)
+
+
+class CbwDeadlinesOut(ma.Schema):
+    early_warning = ma.fields.AwareDateTime()
+    notification = ma.fields.AwareDateTime()
+    final = ma.fields.AwareDateTime()
+    final_provisional = ma.fields.Boolean()
+
+
+class CbwOut(ma.Schema):
+    deadlines = ma.fields.Nested(CbwDeadlinesOut)
+    reports = ma.fields.List(ma.fields.Nested(CbwReportOut))
