@@ -89,8 +89,36 @@ def create_demo_data() -> list[tuple[str, str, str]]:
             assert org is not None
             accounts.grant_role(None, user, org, role, actor_label=label)
         credentials.append((email, password, ", ".join(f"{r}@{c}" for r, c in roles)))
+    _create_demo_incidents()
     db.session.commit()
     return credentials
+
+
+def _create_demo_incidents() -> None:
+    """A year of demo incidents for each municipality that has none yet."""
+    from sqlalchemy import select
+
+    from bio_register.accounts import services as accounts
+    from bio_register.database import utcnow
+    from bio_register.extensions import db
+    from bio_register.incidents.demo import create_demo_incidents
+    from bio_register.incidents.models import Incident
+    from bio_register.notifications import services as notifications
+    from bio_register.organisations import services as organisations
+
+    users = {email: accounts.find_user_by_email(email) for email, _, _ in DEMO_USERS}
+    empty = []
+    for code, _, parent_code in DEMO_ORGANISATIONS:
+        org = organisations.find_by_code(code)
+        if parent_code and org is not None and db.session.scalar(
+                select(Incident.id).where(Incident.organisation_id == org.id).limit(1)) is None:
+            empty.append(org)
+    if empty:
+        with notifications.suppressed():  # a year of back-dated datalekken must not mail the FG
+            count = create_demo_incidents(empty, {e: u for e, u in users.items() if u is not None}, now=utcnow())
+        click.echo(f"Demo-incidenten: {count} aangemaakt")
+    else:
+        click.echo("Demo-incidenten: al aanwezig")
 
 
 def _print_credentials(credentials: list[tuple[str, str, str]]) -> None:
@@ -194,6 +222,75 @@ def verify_audit_command() -> None:
     click.echo(f"Auditlog NIET in orde na {report.checked} goede gebeurtenissen: {report.problem}",
                err=True)
     sys.exit(1)
+
+
+#: BIO2 5.28.01: incident records are kept at least three years
+MIN_RETENTION_YEARS = 3
+
+
+@bio.command("purge-incidents")
+@click.option("--years", default=MIN_RETENTION_YEARS, show_default=True, type=int,
+              help="Delete incidents closed more than this many years ago (at least 3).")
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def purge_incidents_command(years: int, dry_run: bool, yes: bool) -> None:
+    """Delete incidents closed (afgehandeld or ingetrokken) longer ago than the retention period."""
+    from bio_register.database import utcnow
+    from bio_register.extensions import db
+    from bio_register.incidents import services as incidents
+    from bio_register.timeutil import to_local
+
+    if years < MIN_RETENTION_YEARS:
+        raise click.ClickException(
+            f"De bewaartermijn is minstens {MIN_RETENTION_YEARS} jaar (BIO2 5.28.01); "
+            f"--years {years} is te kort.")
+    now = utcnow()
+    try:
+        before = now.replace(year=now.year - years)
+    except ValueError:  # 29 February
+        before = now.replace(year=now.year - years, day=28)
+    boundary = f"{to_local(before):%d-%m-%Y %H:%M}"
+    references = [i.reference for i in db.session.scalars(incidents.purgeable(before))]
+    if not references:
+        click.echo(f"Geen incidenten afgesloten vóór {boundary}: niets te verwijderen.")
+        return
+    will = "zouden worden verwijderd" if dry_run else "worden verwijderd"
+    click.echo(f"Deze {len(references)} incident(en), afgesloten vóór {boundary}, {will}:")
+    for reference in references:
+        click.echo(f"  {reference}")
+    if dry_run:
+        click.echo("Proefdraai: er is niets verwijderd.")
+        return
+    if not yes:
+        click.confirm(f"{len(references)} incident(en) definitief verwijderen?", abort=True)
+    purged = incidents.purge(before, actor_label="cli")
+    db.session.commit()
+    click.echo(f"{len(purged)} incident(en) verwijderd.")
+
+
+@bio.command("check-deadlines")
+def check_deadlines_command() -> None:
+    """Send due AP and Cbw deadline warnings (each once), then the e-mail outbox.
+
+    Run it every few minutes (cron, systemd timer) until the scheduler process takes over.
+    """
+    from bio_register.breaches.services import run_deadline_check
+
+    warnings, sent, failed = run_deadline_check(current_app.config)
+    click.echo(f"Waarschuwingen: {warnings}; e-mails verzonden: {sent}; mislukt (volgende keer opnieuw): {failed}")
+    if failed:
+        sys.exit(2)
+
+
+@bio.command("send-mail")
+def send_mail_command() -> None:
+    """Send what is waiting in the e-mail outbox (failed sends are retried)."""
+    from bio_register.notifications.services import deliver
+
+    sent, failed = deliver(current_app.config)
+    click.echo(f"E-mails verzonden: {sent}; mislukt (volgende keer opnieuw): {failed}")
+    if failed:
+        sys.exit(2)
 
 
 def _create_app(*_: Any) -> Any:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -11,8 +12,16 @@ from bio_register.cli import DEMO_USERS
 from bio_register.extensions import db
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Role
-from tests import factories
+from tests import dbutil, factories
 from tests.api.test_api_base import bearer
+
+
+@pytest.fixture(autouse=True)
+def _schema_is_current(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite, `upgrade` in the CLI would open a second connection whose BEGIN IMMEDIATE waits
+    for the test's open write transaction ("database is locked"); the schema is at head already."""
+    if not dbutil.on_postgresql():
+        monkeypatch.setattr("bio_register.cli.run_migrations", lambda: None)
 
 
 def run(app: Flask, *args: str):

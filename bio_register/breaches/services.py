@@ -8,6 +8,7 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -37,7 +38,7 @@ from bio_register.incidents import services as incidents
 from bio_register.incidents.models import CLOSED_STATUSES, OPEN_STATUSES, Incident
 from bio_register.notifications import services as notifications
 from bio_register.permissions import Permission, Role, has_permission, organisation_scope
-from bio_register.timeutil import DEFAULT_TZ, to_local, to_utc
+from bio_register.timeutil import DEFAULT_TZ, NonexistentLocalTime, to_local, to_utc
 from bio_register.validation import Errors
 
 AP_DEADLINE = dt.timedelta(hours=72)
@@ -110,7 +111,11 @@ def add_month(moment: dt.datetime, tz: str = DEFAULT_TZ) -> dt.datetime:
     local = to_local(moment, tz).replace(tzinfo=None)
     year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
     day = min(local.day, calendar.monthrange(year, month)[1])
-    return to_utc(local.replace(year=year, month=month, day=day), tz, fold=0)
+    target = local.replace(year=year, month=month, day=day)
+    try:
+        return to_utc(target, tz, fold=0)
+    except NonexistentLocalTime:  # in the spring-forward gap: the same moment reads an hour later
+        return to_utc(target + dt.timedelta(hours=1), tz, fold=0)
 
 
 @dataclass(frozen=True)
@@ -235,7 +240,8 @@ def _clean_assessment(incident: Incident, data: Mapping[str, Any], now: dt.datet
         score = enisa.severity(out["enisa_dpc"], out["enisa_ei"], confidentiality=out["enisa_cb_confidentiality"],
                                integrity=out["enisa_cb_integrity"], availability=out["enisa_cb_availability"],
                                malicious=out["enisa_cb_malicious"])
-        out["enisa_score"], out["enisa_band"] = score.score, score.band
+        # stored as NUMERIC(5, 2): keep the same scale so an unchanged score compares equal
+        out["enisa_score"], out["enisa_band"] = score.score.quantize(Decimal("0.01")), score.band
     else:
         out["enisa_score"], out["enisa_band"] = None, None
     return out
@@ -335,7 +341,8 @@ def record_notification(actor: User, incident: Incident, kind: Any, submitted_at
     assessment = assessment_of(incident)
     decisions = decisions_of(incident)
     existing = notifications_of(incident)
-    if not decisions or not decisions[0].notify:
+    # Withdrawing follows a new decision not to notify, so only meldingen themselves need "melden".
+    if kind != NotificationKind.WITHDRAWAL and (not decisions or not decisions[0].notify):
         errors.add("notify", _("Het geldende besluit is om niet te melden: een AP-melding past daar niet bij. "
                                "Neem eerst een nieuw besluit."))
     if not isinstance(submitted_at, dt.datetime) or submitted_at.tzinfo is None:
@@ -386,9 +393,12 @@ def decide_data_subjects(actor: User, incident: Incident, notify: Any, ground: A
             ground_value = NoNotifyGround(ground)
         except ValueError:
             errors.add("ground", _("Kies de grond om betrokkenen niet te informeren (art. 34 lid 3 AVG)."))
-        if ground_value == NoNotifyGround.DISPROPORTIONATE_EFFORT and not (text and how):
-            errors.add("channel", _("Bij onevenredige inspanning is een openbare mededeling nodig: "
-                                    "beschrijf die en hoe ze is gedaan."))
+        if ground_value == NoNotifyGround.DISPROPORTIONATE_EFFORT:
+            if not text:
+                errors.add("explanation", _("Bij onevenredige inspanning is een openbare mededeling nodig: "
+                                            "beschrijf wat er is gepubliceerd."))
+            if not how:
+                errors.add("channel", _("Vermeld waar de openbare mededeling is gedaan (website, krant)."))
     elif notify is True and ground not in (None, ""):
         errors.add("ground", _("Een grond om niet te informeren past niet bij informeren."))
     if notified_at is not None:
@@ -523,22 +533,29 @@ class OverviewRow:
 def overview(user: User, now: dt.datetime | None = None, *, include_closed: bool = True,
              limit: int = 500) -> list[OverviewRow]:
     """Every datalek of the user's organisations: open ones first by time left, then closed ones."""
-    now = now or utcnow()
     scope = organisation_scope(user, Permission.BREACH_READ, Incident.organisation_id)
     stmt = select(Incident).where(scope, Incident.is_datalek.is_(True))
     if not include_closed:
         stmt = stmt.where(Incident.status.in_(OPEN_STATUSES))
-    leaks = list(db.session.scalars(stmt.order_by(Incident.discovered_at.desc()).limit(limit)))
+    rows = overview_for(list(db.session.scalars(stmt.order_by(Incident.discovered_at.desc()).limit(limit))), now)
+    open_rows = sorted((r for r in rows if r.state != STATE_CLOSED), key=lambda r: r.deadline)
+    return open_rows + [r for r in rows if r.state == STATE_CLOSED]
+
+
+def overview_for(leaks: list[Incident], now: dt.datetime | None = None) -> list[OverviewRow]:
+    """The state and AP clock of each datalek, in the given order, in a fixed number of queries."""
+    now = now or utcnow()
     ids = [i.id for i in leaks]
+    if not ids:
+        return []
     assessments = {a.incident_id: a for a in db.session.scalars(
-        select(BreachAssessment).where(BreachAssessment.incident_id.in_(ids)))} if ids else {}
+        select(BreachAssessment).where(BreachAssessment.incident_id.in_(ids)))}
     latest: dict[int, ApDecision] = {}
-    if ids:
-        for decision in db.session.scalars(select(ApDecision).where(ApDecision.incident_id.in_(ids))
-                                           .order_by(ApDecision.decided_at, ApDecision.id)):
-            latest[decision.incident_id] = decision
+    for decision in db.session.scalars(select(ApDecision).where(ApDecision.incident_id.in_(ids))
+                                       .order_by(ApDecision.decided_at, ApDecision.id)):
+        latest[decision.incident_id] = decision
     notified = set(db.session.scalars(select(ApNotification.incident_id).where(
-        ApNotification.incident_id.in_(ids), ApNotification.kind == NotificationKind.INITIAL))) if ids else set()
+        ApNotification.incident_id.in_(ids), ApNotification.kind == NotificationKind.INITIAL)))
     rows = []
     for incident in leaks:
         assessment = assessments.get(incident.id)
@@ -554,9 +571,7 @@ def overview(user: User, now: dt.datetime | None = None, *, include_closed: bool
             state = STATE_TO_ASSESS
         rows.append(OverviewRow(incident, assessment, decision, incident.id in notified, deadline,
                                 (deadline - now).total_seconds() / 3600, state))
-    open_rows = sorted((r for r in rows if r.state != STATE_CLOSED), key=lambda r: r.deadline)
-    closed_rows = [r for r in rows if r.state == STATE_CLOSED]
-    return open_rows + closed_rows
+    return rows
 
 
 # --- deadline warnings ---------------------------------------------------------------------------------------
@@ -644,8 +659,11 @@ def _warning_text(warning: DueWarning, now: dt.datetime) -> tuple[str, str]:
         subject = _("Termijn verstreken: %(what)s voor %(ref)s", what=what, ref=incident.reference)
         lead = _("De termijn is verstreken op %(deadline)s.", deadline=format_local(warning.deadline, True))
     else:
-        hours = max(0.0, (warning.deadline - now).total_seconds() / 3600)
-        subject = _("Nog %(h)s uur: %(what)s voor %(ref)s", h=f"{hours:.0f}", what=what, ref=incident.reference)
+        minutes = max(0, int((warning.deadline - now).total_seconds() // 60))
+        if minutes < 120:
+            subject = _("Nog %(m)d minuten: %(what)s voor %(ref)s", m=minutes, what=what, ref=incident.reference)
+        else:
+            subject = _("Nog %(h)d uur: %(what)s voor %(ref)s", h=minutes // 60, what=what, ref=incident.reference)
         lead = _("De termijn verloopt op %(deadline)s.", deadline=format_local(warning.deadline, True))
     base = _setting("BASE_URL", "")
     body = _("%(lead)s\n\nIncident: %(ref)s — %(title)s (%(org)s)\nOpenen: %(url)s\n",
@@ -690,19 +708,3 @@ def run_deadline_check(config: Mapping[str, Any], now: dt.datetime | None = None
         warnings = []
     sent, failed = notifications.deliver(config)
     return len(warnings), sent, failed
-
-
-def overview_for(leaks: list[Incident], now: dt.datetime | None = None) -> list[OverviewRow]:
-    now = now or utcnow()
-    out = []
-    for incident in leaks:
-        assessment = assessment_of(incident)
-        decisions = decisions_of(incident)
-        notified = any(n.kind == NotificationKind.INITIAL for n in notifications_of(incident))
-        deadline = ap_deadline(incident, assessment)
-        state = (STATE_CLOSED if incident.status in CLOSED_STATUSES else STATE_NOTIFIED if notified
-                 else STATE_DECIDED if decisions else STATE_TO_ASSESS)
-        out.append(OverviewRow(incident, assessment, decisions[0] if decisions else None, notified, deadline,
-                               (deadline - now).total_seconds() / 3600, state))
-    return out
-

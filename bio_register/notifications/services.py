@@ -4,9 +4,11 @@ after the commit succeeded; a failed send stays in the outbox and is retried, ne
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import smtplib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -21,6 +23,17 @@ from bio_register.notifications.models import Notice, OutboxMessage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
+_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar("notifications_suppressed", default=False)
+
+
+@contextlib.contextmanager
+def suppressed() -> Iterator[None]:
+    """No e-mail or notices inside (demo data: a year of back-dated datalekken must not mail the FG)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
 
 
 def queue_email(recipient: str, subject: str, body: str) -> OutboxMessage:
@@ -35,6 +48,8 @@ def queue_email(recipient: str, subject: str, body: str) -> OutboxMessage:
 
 def notify_users(users: Iterable[User], subject: str, body: str, link: str | None = None) -> int:
     """An e-mail and an in-app notice for each (active) user; returns how many."""
+    if _suppressed.get():
+        return 0
     count = 0
     for user in users:
         if not user.active:
