@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,6 +41,8 @@ from bio_register.notifications import services as notifications
 from bio_register.permissions import Permission, Role, has_permission, organisation_scope
 from bio_register.timeutil import DEFAULT_TZ, NonexistentLocalTime, to_local, to_utc
 from bio_register.validation import Errors
+
+log = logging.getLogger(__name__)
 
 AP_DEADLINE = dt.timedelta(hours=72)
 CBW_EARLY_WARNING = dt.timedelta(hours=24)
@@ -464,9 +467,12 @@ def record_cbw_report(actor: User, incident: Incident, phase: Any, submitted_at:
 # --- rules that reach into the incident workflow -----------------------------------------------------
 
 def _close_check(incident: Incident) -> str | None:
-    if incident.is_datalek and db.session.scalar(
-            select(func.count()).select_from(ApDecision).where(ApDecision.incident_id == incident.id)) == 0:
-        return _("Een datalek kan pas worden afgehandeld als de FG heeft besloten over de AP-melding.")
+    if incident.is_datalek:
+        decisions = decisions_of(incident)
+        if not decisions:
+            return _("Een datalek kan pas worden afgehandeld als de FG heeft besloten over de AP-melding.")
+        if decisions[0].notify and not any(n.kind == NotificationKind.INITIAL for n in notifications_of(incident)):
+            return _("Het besluit is om te melden: leg eerst de melding aan de AP vast (met het meldnummer).")
     if incident.is_significant_cbw and db.session.scalar(
             select(func.count()).select_from(CbwReport).where(
                 CbwReport.incident_id == incident.id, CbwReport.phase == CbwPhase.FINAL)) == 0:
@@ -528,6 +534,13 @@ class OverviewRow:
     deadline: dt.datetime
     hours_left: float
     state: str
+
+    @property
+    def clock_running(self) -> bool:
+        """The AP clock matters until a decision not to notify, or the initial melding."""
+        if self.state == STATE_TO_ASSESS:
+            return True
+        return self.state == STATE_DECIDED and self.decision is not None and self.decision.notify
 
 
 def overview(user: User, now: dt.datetime | None = None, *, include_closed: bool = True,
@@ -680,18 +693,26 @@ def send_due_warnings(now: dt.datetime | None = None) -> list[DueWarning]:
     """
     now = now or utcnow()
     warnings = due_warnings(now)
+    sent = []
     for warning in warnings:
         role = Role.FG if warning.clock == "ap" else Role.CISO
+        recipients = (users_with_role(warning.incident.organisation_id, role)
+                      or users_with_role(warning.incident.organisation_id, Role.VERBINDINGSOFFICIER))
+        if not recipients:
+            # Nobody to warn: record nothing, so the warning goes out once someone holds the role.
+            log.warning("no %s or verbindingsofficier for %s: deadline warning %s:%s not sent",
+                        role.value, warning.incident.reference, warning.clock, warning.threshold)
+            continue
         subject, body = _warning_text(warning, now)
         db.session.add(DeadlineWarning(incident_id=warning.incident.id, clock=warning.clock,
                                        threshold=warning.threshold, deadline=warning.deadline, sent_at=now))
-        notifications.notify_users(users_with_role(warning.incident.organisation_id, role), subject, body,
-                                   _link(warning.incident))
+        notifications.notify_users(recipients, subject, body, _link(warning.incident))
         audit.record(None, "incident", warning.incident.id, "deadline_warning",
                      {"warning": {"before": None, "after": f"{warning.clock}:{warning.threshold}"}},
                      organisation_id=warning.incident.organisation_id, actor_label="scheduler")
+        sent.append(warning)
     db.session.flush()
-    return warnings
+    return sent
 
 
 def run_deadline_check(config: Mapping[str, Any], now: dt.datetime | None = None) -> tuple[int, int, int]:
