@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bio_register.breaches.models import CbwPhase, NoNotifyGround, NotificationKind
 from bio_register.i18n import lazy_gettext as _l
 
 #: categories of personal data (the AP's meldformulier and common municipal practice)
@@ -37,3 +38,14 @@ SUBJECT_CATEGORIES = {
     "kwetsbaren": _l("Andere kwetsbare groepen"),
     "overig": _l("Overig"),
 }
+
+KIND_LABELS = {NotificationKind.INITIAL: _l("eerste melding"), NotificationKind.FOLLOW_UP: _l("aanvulling"),
+               NotificationKind.WITHDRAWAL: _l("intrekking")}
+GROUND_LABELS = {
+    NoNotifyGround.UNINTELLIGIBLE: _l("de gegevens waren onbegrijpelijk (bijv. goed versleuteld, sleutel veilig)"),
+    NoNotifyGround.RISK_REMOVED: _l("latere maatregelen hebben het hoge risico weggenomen"),
+    NoNotifyGround.DISPROPORTIONATE_EFFORT: _l("onevenredige inspanning: openbare mededeling in plaats daarvan"),
+}
+PHASE_LABELS = {CbwPhase.EARLY_WARNING: _l("vroegtijdige waarschuwing (24 uur)"),
+                CbwPhase.NOTIFICATION: _l("incidentmelding (72 uur)"),
+                CbwPhase.FINAL: _l("eindverslag (1 maand)")}

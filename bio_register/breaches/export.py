@@ -9,13 +9,12 @@ informing the data subjects.
 No request globals: the caller passes the incidents (non-datalekken are left out) and gets bytes
 back. :func:`register_rows` loads the breach records in a fixed number of queries, whatever the
 number of incidents. Spreadsheet cells go through
-:func:`bio_register.incidents.export.neutralise`, so no value is ever run as a formula; PDF text
+:func:`bio_register.spreadsheet.neutralise`, so no value is ever run as a formula; PDF text
 is XML-escaped, so user text is shown literally.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
@@ -24,11 +23,6 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4, landscape
@@ -40,21 +34,21 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload
 
+from bio_register import spreadsheet
 from bio_register.accounts.models import User
 from bio_register.breaches import catalog
+from bio_register.breaches.catalog import GROUND_LABELS, KIND_LABELS
 from bio_register.breaches.models import (
     ApDecision,
     ApNotification,
     BreachAssessment,
     DataSubjectDecision,
-    NoNotifyGround,
     NotificationKind,
 )
 from bio_register.breaches.services import ap_deadline, awareness
 from bio_register.extensions import db
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import labels
-from bio_register.incidents.export import neutralise
 from bio_register.incidents.models import Incident
 from bio_register.timeutil import DEFAULT_TZ, hours_between, to_local
 
@@ -63,16 +57,6 @@ SHEET_TITLE = "Datalekkenregister"
 DATETIME_FORMAT = "%d-%m-%Y %H:%M"
 #: ids per ``IN (…)``: below SQLite's oldest parameter limit (999); a register rarely holds more
 BATCH = 900
-
-# The same source strings as the breach forms, so one translation serves both.
-KIND_LABELS = {NotificationKind.INITIAL: _l("eerste melding"), NotificationKind.FOLLOW_UP: _l("aanvulling"),
-               NotificationKind.WITHDRAWAL: _l("intrekking")}
-GROUND_LABELS = {
-    NoNotifyGround.UNINTELLIGIBLE: _l("de gegevens waren onbegrijpelijk (bijv. goed versleuteld, sleutel veilig)"),
-    NoNotifyGround.RISK_REMOVED: _l("latere maatregelen hebben het hoge risico weggenomen"),
-    NoNotifyGround.DISPROPORTIONATE_EFFORT: _l("onevenredige inspanning: openbare mededeling in plaats daarvan"),
-}
-
 
 @dataclass(frozen=True)
 class RegisterRow:
@@ -349,37 +333,12 @@ def _cells(row: RegisterRow) -> list[str]:
 
 def to_csv(rows: Iterable[RegisterRow]) -> bytes:
     """UTF-8 with a byte order mark and ``;`` between fields (Dutch Excel); every cell neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([neutralise(header) for header in HEADERS])
-    for row in rows:
-        writer.writerow([neutralise(value) for value in _cells(row)])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _string_cell(sheet: Any, value: str, font: Font | None = None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=neutralise(ILLEGAL_CHARACTERS_RE.sub("", value)))
-    cell.data_type = "s"  # a string, never a formula, whatever the text looks like
-    cell.alignment = Alignment(vertical="top", wrap_text=font is None)
-    if font is not None:
-        cell.font = font
-    return cell
+    return spreadsheet.to_csv(HEADERS, (_cells(row) for row in rows))
 
 
 def to_xlsx(rows: Iterable[RegisterRow]) -> bytes:
     """One sheet "Datalekkenregister": a bold, frozen header row and a row per datalek, all strings."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
-    sheet.freeze_panes = "A2"
-    for index, (key, _) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(key, 14)
-    bold = Font(bold=True)
-    sheet.append([_string_cell(sheet, header, bold) for header in HEADERS])
-    for row in rows:
-        sheet.append([_string_cell(sheet, value) for value in _cells(row)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheet.to_xlsx(SHEET_TITLE, COLUMNS, (_cells(row) for row in rows), widths=_WIDTHS, wrap=True)
 
 
 # --- PDF ------------------------------------------------------------------------------------------------------

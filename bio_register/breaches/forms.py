@@ -17,8 +17,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from bio_register.breaches import catalog
+from bio_register.breaches.catalog import GROUND_LABELS, KIND_LABELS, PHASE_LABELS
 from bio_register.breaches.enisa import EaseOfIdentification, Loss
-from bio_register.breaches.models import CbwPhase, NoNotifyGround, NotificationKind
 from bio_register.fields import LocalDateTimeField
 from bio_register.forms import choices
 from bio_register.i18n import lazy_gettext as _l
@@ -50,16 +50,7 @@ LOSS_LABELS = {
 DPC_LABELS = [("", _l("— nog niet bepaald —")), ("1", _l("1 — eenvoudige gegevens")),
               ("2", _l("2 — gedragsgegevens")), ("3", _l("3 — financiële gegevens")),
               ("4", _l("4 — gevoelige gegevens"))]
-KIND_LABELS = {NotificationKind.INITIAL: _l("eerste melding"), NotificationKind.FOLLOW_UP: _l("aanvulling"),
-               NotificationKind.WITHDRAWAL: _l("intrekking")}
-GROUND_LABELS = {
-    NoNotifyGround.UNINTELLIGIBLE: _l("de gegevens waren onbegrijpelijk (bijv. goed versleuteld, sleutel veilig)"),
-    NoNotifyGround.RISK_REMOVED: _l("latere maatregelen hebben het hoge risico weggenomen"),
-    NoNotifyGround.DISPROPORTIONATE_EFFORT: _l("onevenredige inspanning: openbare mededeling in plaats daarvan"),
-}
-PHASE_LABELS = {CbwPhase.EARLY_WARNING: _l("vroegtijdige waarschuwing (24 uur)"),
-                CbwPhase.NOTIFICATION: _l("incidentmelding (72 uur)"),
-                CbwPhase.FINAL: _l("eindverslag (1 maand)")}
+
 
 
 class AssessmentForm(FlaskForm):

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bio_register.breaches import catalog
-from bio_register.breaches.forms import GROUND_LABELS, KIND_LABELS, PHASE_LABELS
+from bio_register.breaches.catalog import GROUND_LABELS, KIND_LABELS, PHASE_LABELS
 from bio_register.i18n import lazy_gettext as _l
 
 STATES = {

@@ -543,6 +543,20 @@ class OverviewRow:
         return self.state == STATE_DECIDED and self.decision is not None and self.decision.notify
 
 
+def _batch_state(ids: list[int]) -> tuple[dict[int, BreachAssessment], dict[int, ApDecision], set[int]]:
+    """For these incidents, in three queries: the assessments, the decision in force, and the ids
+    with an initial AP notification."""
+    assessments = {a.incident_id: a for a in db.session.scalars(
+        select(BreachAssessment).where(BreachAssessment.incident_id.in_(ids)))}
+    latest: dict[int, ApDecision] = {}
+    for decision in db.session.scalars(select(ApDecision).where(ApDecision.incident_id.in_(ids))
+                                       .order_by(ApDecision.decided_at, ApDecision.id)):
+        latest[decision.incident_id] = decision
+    notified = set(db.session.scalars(select(ApNotification.incident_id).where(
+        ApNotification.incident_id.in_(ids), ApNotification.kind == NotificationKind.INITIAL)))
+    return assessments, latest, notified
+
+
 def overview(user: User, now: dt.datetime | None = None, *, include_closed: bool = True,
              limit: int = 500) -> list[OverviewRow]:
     """Every datalek of the user's organisations: open ones first by time left, then closed ones."""
@@ -561,14 +575,7 @@ def overview_for(leaks: list[Incident], now: dt.datetime | None = None) -> list[
     ids = [i.id for i in leaks]
     if not ids:
         return []
-    assessments = {a.incident_id: a for a in db.session.scalars(
-        select(BreachAssessment).where(BreachAssessment.incident_id.in_(ids)))}
-    latest: dict[int, ApDecision] = {}
-    for decision in db.session.scalars(select(ApDecision).where(ApDecision.incident_id.in_(ids))
-                                       .order_by(ApDecision.decided_at, ApDecision.id)):
-        latest[decision.incident_id] = decision
-    notified = set(db.session.scalars(select(ApNotification.incident_id).where(
-        ApNotification.incident_id.in_(ids), ApNotification.kind == NotificationKind.INITIAL)))
+    assessments, latest, notified = _batch_state(ids)
     rows = []
     for incident in leaks:
         assessment = assessments.get(incident.id)
@@ -614,14 +621,7 @@ def pending_clocks(now: dt.datetime) -> list[tuple[Incident, str, dt.datetime]]:
     ids = [i.id for i in leaks]
     if not ids:
         return []
-    assessments = {a.incident_id: a for a in db.session.scalars(
-        select(BreachAssessment).where(BreachAssessment.incident_id.in_(ids)))}
-    latest: dict[int, ApDecision] = {}
-    for decision in db.session.scalars(select(ApDecision).where(ApDecision.incident_id.in_(ids))
-                                       .order_by(ApDecision.decided_at, ApDecision.id)):
-        latest[decision.incident_id] = decision
-    initial = set(db.session.scalars(select(ApNotification.incident_id).where(
-        ApNotification.incident_id.in_(ids), ApNotification.kind == NotificationKind.INITIAL)))
+    assessments, latest, initial = _batch_state(ids)
     reports: dict[int, list[CbwReport]] = {}
     for report in db.session.scalars(select(CbwReport).where(CbwReport.incident_id.in_(ids))):
         reports.setdefault(report.incident_id, []).append(report)

@@ -7,20 +7,14 @@ injection), and in the XLSX every cell is stored as a string, never as a formula
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
+from bio_register import spreadsheet
 from bio_register.incidents import labels
 from bio_register.incidents.models import Incident
+from bio_register.spreadsheet import neutralise
 from bio_register.timeutil import DEFAULT_TZ, to_local
 
 #: (key, Dutch header) in column order
@@ -49,20 +43,10 @@ HEADERS: list[str] = [header for _, header in COLUMNS]
 SHEET_TITLE = "Incidenten"
 DATETIME_FORMAT = "%d-%m-%Y %H:%M"
 
-#: a value starting with one of these may be run as a formula by a spreadsheet
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
 #: column widths in the XLSX (characters); others get the default
 _WIDTHS = {"reference": 16, "organisation": 12, "title": 40, "description": 60, "category": 30,
            "occurred_at": 17, "discovered_at": 17, "closed_at": 17, "reporter": 20, "cause": 40,
            "lessons_learned": 40}
-
-
-def neutralise(value: Any) -> Any:
-    """A string that a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def _yes_no(value: bool | None) -> str:
@@ -118,36 +102,12 @@ def rows(incidents: Iterable[Incident], tz: str = DEFAULT_TZ) -> Iterator[list[A
 
 def to_csv(incidents: Iterable[Incident], tz: str = DEFAULT_TZ) -> bytes:
     """UTF-8 with a byte order mark and ``;`` between fields, as Dutch Excel expects."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    writer.writerows(rows(incidents, tz))
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _string_cell(sheet: Any, value: Any, font: Font | None = None) -> WriteOnlyCell:
-    text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
-    cell = WriteOnlyCell(sheet, value=neutralise(text))
-    cell.data_type = "s"  # a string, never a formula, whatever the text looks like
-    if font is not None:
-        cell.font = font
-    return cell
+    return spreadsheet.to_csv(HEADERS, rows(incidents, tz))
 
 
 def to_xlsx(incidents: Iterable[Incident], tz: str = DEFAULT_TZ) -> bytes:
     """One sheet "Incidenten": a bold, frozen header row and a row per incident, all strings."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
-    sheet.freeze_panes = "A2"
-    for index, (key, _) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(key, 14)
-    bold = Font(bold=True)
-    sheet.append([_string_cell(sheet, header, bold) for header in HEADERS])
-    for cells in rows(incidents, tz):
-        sheet.append([_string_cell(sheet, value) for value in cells])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheet.to_xlsx(SHEET_TITLE, COLUMNS, rows(incidents, tz), widths=_WIDTHS)
 
 
 __all__ = ["COLUMNS", "HEADERS", "neutralise", "row", "rows", "to_csv", "to_xlsx"]
