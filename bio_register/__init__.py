@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides=config)
     instance = str(config.get("INSTANCE_PATH") or settings["INSTANCE_PATH"])
     app = Flask(__name__, instance_path=instance, instance_relative_config=False)
+    app.url_map.converters["int"] = web.BoundedIntConverter
     app.config.update(settings)
     app.config.update(config)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -49,9 +50,54 @@ def run_migrations() -> None:
 
 @bio.command("init")
 def init_command() -> None:
-    """Create or upgrade the database schema (Alembic: upgrade head)."""
+    """Create or upgrade the database schema (Alembic: upgrade head) and load the BIO catalogs."""
     run_migrations()
     click.echo("Database is bijgewerkt tot de laatste versie.")
+    _import_shipped_catalogs()
+
+
+def _import_shipped_catalogs() -> None:
+    from bio_register.compliance.catalogs import import_all
+    from bio_register.extensions import db
+
+    results = import_all(actor_label="cli")
+    db.session.commit()
+    for key, created in results:
+        click.echo(f"Catalogus {key}: {'geladen' if created else 'al aanwezig'}")
+
+
+@bio.command("import-catalog")
+@click.option("--catalog", "catalog_key", default=None,
+              help="The catalog key (BIO-1.04, BIO2-1.3); default: every catalog shipped in controls/.")
+@click.option("--texts", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="An XLSX or CSV with columns id and text: full texts from your own licensed copy.")
+def import_catalog_command(catalog_key: str | None, texts: Path | None) -> None:
+    """Load the BIO catalogs (idempotent), or add full texts to one from a spreadsheet."""
+    from bio_register.compliance.catalogs import import_catalog, import_mappings, import_texts
+    from bio_register.extensions import db
+    from controls import loader
+
+    try:
+        if texts is not None:
+            if not catalog_key:
+                raise click.UsageError("--texts needs --catalog (e.g. --catalog BIO2-1.3)")
+            count = import_texts(catalog_key, texts)
+            db.session.commit()
+            click.echo(f"{count} teksten toegevoegd aan {catalog_key}.")
+            return
+        if catalog_key is None:
+            _import_shipped_catalogs()
+            return
+        if catalog_key not in loader.available_catalogs():
+            raise click.ClickException(
+                f"Onbekende catalogus {catalog_key}; beschikbaar: {', '.join(loader.available_catalogs())}")
+        row, created = import_catalog(loader.load_catalog(catalog_key))
+        import_mappings(loader.load_mapping())
+        db.session.commit()
+        click.echo(f"Catalogus {row.key}: {'geladen' if created else 'al aanwezig'}")
+    except DomainError as error:
+        db.session.rollback()
+        _fail(error)
 
 
 def _parse_role(value: str) -> tuple[str, str]:
@@ -72,6 +118,9 @@ def create_demo_data() -> list[tuple[str, str, str]]:
     from bio_register.organisations import services as organisations
 
     label = "demo"
+    from bio_register.compliance.catalogs import import_all
+
+    import_all(actor_label=label)
     for code, name, parent_code in DEMO_ORGANISATIONS:
         if organisations.find_by_code(code) is None:
             parent = organisations.find_by_code(parent_code) if parent_code else None
@@ -113,6 +162,15 @@ def _create_demo_incidents() -> None:
         if parent_code and org is not None and db.session.scalar(
                 select(Incident.id).where(Incident.organisation_id == org.id).limit(1)) is None:
             empty.append(org)
+    from bio_register.compliance.demo import create_demo_assessments
+
+    ciso = users.get("ciso@demo.bio-register.nl")
+    municipalities = [o for code, _, parent in DEMO_ORGANISATIONS if parent
+                      for o in [organisations.find_by_code(code)] if o is not None]
+    if ciso is not None:
+        assessed = create_demo_assessments(municipalities, ciso)
+        click.echo(f"Demo-beoordelingen (BIO): {assessed} aangemaakt" if assessed else
+                   "Demo-beoordelingen (BIO): al aanwezig")
     if empty:
         with notifications.suppressed():  # a year of back-dated datalekken must not mail the FG
             count = create_demo_incidents(empty, {e: u for e, u in users.items() if u is not None}, now=utcnow())

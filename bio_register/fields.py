@@ -61,6 +61,9 @@ class LocalDateTimeField(Field):
         else:
             self.data = None
             raise ValueError(_("Geen geldig tijdstip; gebruik dag-maand-jaar uur:minuut."))
+        if not 1970 <= local.year < 2100:
+            self.data = None
+            raise ValueError(_("Kies een tijdstip tussen 1970 en 2100."))
         try:
             self.data = to_utc(local, current_app.config["TIMEZONE"], self.fold)
         except AmbiguousLocalTime as exc:

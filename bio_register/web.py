@@ -8,6 +8,7 @@ from flask import Flask, Response, flash, g, redirect, render_template, request,
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from bio_register.api.base import is_api_request, problem
 from bio_register.breaches import labels as breach_labels
@@ -17,6 +18,7 @@ from bio_register.extensions import api, csrf, db, login_manager
 from bio_register.fields import FOLD_LABELS
 from bio_register.i18n import format_local, gettext, lazy_gettext
 from bio_register.incidents import labels as incident_labels
+from bio_register.measures import labels as measure_labels
 from bio_register.notifications import services as notifications
 from bio_register.permissions import Permission, Role, has_permission, permissions_of
 
@@ -27,6 +29,14 @@ CSP = (
 )
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` in every URL, capped at the database's 32-bit integer: a larger id is a 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2_147_483_647)
+        super().__init__(map, *args, **kwargs)
+
+
 def register(app: Flask) -> None:
     from bio_register.accounts import api as accounts_api
     from bio_register.accounts import views as accounts_views
@@ -34,21 +44,27 @@ def register(app: Flask) -> None:
     from bio_register.breaches import api as breaches_api
     from bio_register.breaches import views as breaches_views
     from bio_register.cli import bio
+    from bio_register.compliance import api as compliance_api
+    from bio_register.compliance import views as compliance_views
     from bio_register.incidents import api as incidents_api
     from bio_register.incidents import views as incidents_views
     from bio_register.main import views as main_views
+    from bio_register.measures import api as measures_api
+    from bio_register.measures import views as measures_views
     from bio_register.organisations import api as organisations_api
     from bio_register.organisations import views as organisations_views
 
     for blueprint in (main_views.bp, accounts_views.bp, organisations_views.bp, incidents_views.bp,
-                      breaches_views.bp, docs.bp):
+                      breaches_views.bp, compliance_views.bp, measures_views.bp, docs.bp):
         app.register_blueprint(blueprint)
-    for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp, breaches_api.blp):
+    for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp, breaches_api.blp,
+                    compliance_api.catalogs_blp, compliance_api.compliance_blp, measures_api.blp):
         csrf.exempt(api_blp)
         api.register_blueprint(api_blp)
     app.cli.add_command(bio)
 
     _configure_login()
+    _register_input_guard(app)
     _register_boundary(app)
     _register_headers(app)
     _register_errors(app)
@@ -73,6 +89,42 @@ def _configure_login() -> None:
         if user is None or not user.active or user.auth_version != int(version):
             return None
         return user
+
+
+def _has_bad_characters(value: Any) -> bool:
+    """NUL (PostgreSQL refuses it) or a lone surrogate (not encodable as UTF-8) anywhere inside."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_bad_characters(k) or _has_bad_characters(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_bad_characters(v) for v in value)
+    return False
+
+
+def _register_input_guard(app: Flask) -> None:
+    """Refuse input no field may hold, before any view or query sees it."""
+
+    @app.before_request
+    def _reject_bad_characters() -> Any:
+        values: list[Any] = [request.path, *request.args.values(), *(request.view_args or {}).values()]
+        if request.method in {"POST", "PUT", "PATCH"}:
+            if request.is_json:
+                values.append(request.get_json(silent=True))
+            else:
+                values.extend(request.form.values())
+        if not any(_has_bad_characters(v) for v in values):
+            return None
+        message = gettext("De invoer bevat tekens die niet zijn toegestaan (zoals een NUL-teken).")
+        if is_api_request():
+            return problem(422, message, errors={"body": [message]})
+        return render_template("errors/error.html", code=422, message=message), 422
 
 
 def _register_boundary(app: Flask) -> None:
@@ -140,6 +192,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["fold_labels"] = FOLD_LABELS
     app.jinja_env.globals.update(incident_labels.TEMPLATE_HELPERS)
     app.jinja_env.globals.update(breach_labels.TEMPLATE_HELPERS)
+    app.jinja_env.globals.update(measure_labels.TEMPLATE_HELPERS)
 
     @app.context_processor
     def _inject() -> dict[str, Any]:

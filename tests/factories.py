@@ -108,3 +108,23 @@ def decide_not_to_notify(item, *, fg: User | None = None):
     decision = breaches.decide(fg, item, False, "Geen risico voor betrokkenen (test).")
     db.session.commit()
     return decision
+
+
+def measure(org_code: str = "DIE", *, actor: User | None = None, status=None, now=None, **overrides):
+    """A maatregel created now (or at ``now``), walked to ``status`` when given, committed."""
+    from bio_register.measures import services as measures
+    from bio_register.measures.models import MeasureStatus
+
+    data = {"title": "MFA op alle VPN-accounts", "owner": "Teamleider ICT", **overrides}
+    item = measures.create_measure(actor, organisation(org_code), data, now=now, actor_label="test")
+    if status is not None:
+        path = {
+            MeasureStatus.GEPLAND: [],
+            MeasureStatus.IN_UITVOERING: [MeasureStatus.IN_UITVOERING],
+            MeasureStatus.GEREED: [MeasureStatus.IN_UITVOERING, MeasureStatus.GEREED],
+            MeasureStatus.VERVALLEN: [MeasureStatus.VERVALLEN],
+        }[MeasureStatus(status)]
+        for step in path:
+            measures.change_status(actor, item, step, item.version, now=now)
+    db.session.commit()
+    return item

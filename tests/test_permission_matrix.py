@@ -28,6 +28,8 @@ NEW_INCIDENT = {"organisation": "DIE", "title": "T", "description": "D",
                 "discovered_at": "2026-11-01T10:00:00+01:00", "is_datalek": False}
 BODIES = {
     ("PATCH", "/api/v1/me"): {"name": "Nieuwe Naam"},
+    ("POST", "/api/v1/organisations/DIE/assessments"): {"catalog": "BIO2-1.3", "control": "5.24.01",
+                                                       "applicable": True, "status": "volledig"},
     ("POST", "/api/v1/incidents"): NEW_INCIDENT,
     ("PATCH", "/api/v1/incidents/{die}"): {"version": 1, "title": "Nieuwe titel"},
     ("POST", "/api/v1/incidents/{die}/status"): {"status": "in_behandeling", "version": 1},
@@ -39,9 +41,13 @@ BODIES = {
     ("POST", "/api/v1/incidents/{dlk}/data-subject-notification"): {"notify": True},
     ("POST", "/api/v1/incidents/{dlk}/cbw-reports"): {"phase": "early_warning",
                                                      "submitted_at": "2026-11-01T12:00:00+01:00"},
+    ("POST", "/api/v1/measures"): {"organisation": "DIE", "title": "MFA op VPN"},
+    ("PATCH", "/api/v1/measures/{msr}"): {"version": 1, "title": "Nieuwe titel"},
+    ("POST", "/api/v1/measures/{msr}/status"): {"status": "in_uitvoering", "version": 1},
 }
 
-# (method, path, endpoint) → status per role, in ORDER; {die} and {uit} are incidents of those
+# (method, path, endpoint) → status per role, in ORDER; {die} and {uit} are incidents of those,
+# {msr} and {uitmsr} measures
 #                                            anon no_role vo   fg   ciso  cc   beh
 MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/", "main.home",                      (302, 200, 200, 200, 200, 200, 200)),
@@ -70,6 +76,23 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
                                                    (401, 404, 200, 200, 200, 200, 200)),
     ("POST", "/api/v1/incidents/{die}/timeline", "incidents_api.add_timeline_entry",
                                                    (401, 404, 201, 201, 201, 404, 404)),
+    ("GET", "/compliance", "compliance.index",    (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/compliance/DIE/BIO2-1.3", "compliance.overview", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/compliance/UIT/BIO2-1.3", "compliance.overview", (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/compliance/DIE/BIO2-1.3/chart.svg", "compliance.chart", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/compliance/DIE/BIO2-1.3/vvt", "compliance.soa", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/compliance/UIT/BIO2-1.3/vvt", "compliance.soa", (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/compliance/DIE/BIO2-1.3/vvt.xlsx", "compliance.soa_export", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/compliance/DIE/BIO2-1.3/5.24.01", "compliance.control", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/catalogs", "catalogs_api.list_catalogs", (401, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/catalogs/BIO2-1.3/controls", "catalogs_api.list_controls",
+                                                   (401, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/DIE/assessments?catalog=BIO2-1.3", "compliance_api.list_assessments",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/organisations/DIE/assessments", "compliance_api.create_assessment",
+                                                   (401, 404, 403, 403, 201, 403, 403)),
+    ("GET", "/api/v1/organisations/UIT/compliance?catalog=BIO2-1.3", "compliance_api.get_compliance",
+                                                   (401, 404, 404, 404, 404, 200, 200)),
     ("GET", "/datalekken", "breaches.overview",    (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/datalekken/register.csv", "breaches.register_export", (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/incidenten/{dlk}/datalek", "breaches.detail", (302, 404, 200, 200, 200, 200, 200)),
@@ -94,6 +117,18 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
                                                    (401, 404, 200, 200, 200, 200, 200)),
     ("POST", "/api/v1/incidents/{dlk}/cbw-reports", "breaches_api.create_cbw_report",
                                                    (401, 404, 403, 403, 422, 403, 403)),
+    ("GET", "/maatregelen", "measures.index",      (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/maatregelen/nieuw", "measures.create", (302, 404, 200, 404, 200, 404, 404)),
+    ("GET", "/maatregelen/{msr}", "measures.detail", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/maatregelen/{uitmsr}", "measures.detail", (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/maatregelen/{msr}/bewerken", "measures.edit", (302, 404, 200, 404, 200, 404, 404)),
+    ("GET", "/api/v1/measures", "measures_api.list_measures", (401, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/measures", "measures_api.create_measure", (401, 404, 201, 404, 201, 404, 404)),
+    ("GET", "/api/v1/measures/{msr}", "measures_api.get_measure", (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/measures/{uitmsr}", "measures_api.get_measure", (401, 404, 404, 404, 404, 200, 200)),
+    ("PATCH", "/api/v1/measures/{msr}", "measures_api.patch_measure", (401, 404, 200, 404, 200, 404, 404)),
+    ("POST", "/api/v1/measures/{msr}/status", "measures_api.change_status",
+                                                   (401, 404, 200, 404, 200, 404, 404)),
     ("GET", "/api/v1/docs", "api_docs.docs",       (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/openapi.json", "api-docs.openapi_json", (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/me", "me_api.get_me",         (401, 200, 200, 200, 200, 200, 200)),
@@ -113,11 +148,13 @@ ELSEWHERE = {
     "accounts.revoke_token": "tests/accounts/test_account_pages.py",
     "incidents.change_status": "tests/incidents/test_views.py (POST form)",
     "incidents.add_entry": "tests/incidents/test_views.py (POST form)",
+    "compliance.propose": "tests/compliance/test_compliance.py (POST form)",
     "breaches.save_assessment": "tests/breaches/test_views.py (POST form)",
     "breaches.decide": "tests/breaches/test_views.py (POST form)",
     "breaches.record_notification": "tests/breaches/test_views.py (POST form)",
     "breaches.decide_subjects": "tests/breaches/test_views.py (POST form)",
     "breaches.record_cbw": "tests/breaches/test_views.py (POST form)",
+    "measures.change_status": "tests/measures/test_views.py (POST form)",
 }
 
 
@@ -136,6 +173,11 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
     factories.assess(uit_leak, fg=factories.user([("fg", "UIT")], email="fg.uit@example.nl"))
     ids = {"die": factories.incident("DIE").id, "uit": factories.incident("UIT").id, "dlk": leak.id,
            "uitdlk": uit_leak.id}
+    ids.update(msr=factories.measure("DIE").id, uitmsr=factories.measure("UIT").id)
+    if any(part in path for part in ("compliance", "catalogs", "assessments")):
+        from bio_register.compliance.catalogs import import_all
+
+        import_all(actor_label="test")
     template, path = path, path.format(**ids)
     headers = {}
     roles = ROLES[role]

@@ -8,6 +8,7 @@ details: ``type``, ``title``, ``status``, ``detail`` and, for validation, ``erro
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -79,6 +80,11 @@ class Api(flask_smorest.Api):
 
     def handle_http_exception(self, error: HTTPException) -> Any:  # type: ignore[override]
         code = error.code or 500
+        if code >= 500:
+            # The transaction may be aborted (PostgreSQL): the error page must not reuse it.
+            from bio_register.extensions import db
+
+            db.session.rollback()
         if not is_api_request():
             return render_template("errors/error.html", error=error, code=code), code
         data = getattr(error, "data", None) or {}
@@ -138,6 +144,20 @@ class PageArgs(ma.Schema):
     per_page = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+class DateTime(ma.fields.AwareDateTime):
+    """An ISO 8601 time with an offset, between 1970 and 2100 (no overflow at the edges)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        validators = list(kwargs.pop("validate", None) or [])
+        validators.append(ma.validate.Range(min=EARLIEST, max=LATEST,
+                                            error="Kies een tijdstip tussen 1970 en 2100."))
+        super().__init__(validate=validators, **kwargs)
+
+
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     """An envelope ``{items, page, per_page, total}`` around a list of ``item_schema``."""
     return type(name, (ma.Schema,), {
@@ -148,4 +168,4 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     })
 
 
-__all__ = ["Api", "Blueprint", "PageArgs", "api_blueprint", "api_user", "page_schema", "problem"]
+__all__ = ["Api", "Blueprint", "DateTime", "PageArgs", "api_blueprint", "api_user", "page_schema", "problem"]

@@ -42,6 +42,7 @@ SUBJECT_CATEGORIES = {
 KIND_LABELS = {NotificationKind.INITIAL: _l("eerste melding"), NotificationKind.FOLLOW_UP: _l("aanvulling"),
                NotificationKind.WITHDRAWAL: _l("intrekking")}
 GROUND_LABELS = {
+    NoNotifyGround.NO_HIGH_RISK: _l("geen hoog risico voor de betrokkenen (art. 34 lid 1)"),
     NoNotifyGround.UNINTELLIGIBLE: _l("de gegevens waren onbegrijpelijk (bijv. goed versleuteld, sleutel veilig)"),
     NoNotifyGround.RISK_REMOVED: _l("latere maatregelen hebben het hoge risico weggenomen"),
     NoNotifyGround.DISPROPORTIONATE_EFFORT: _l("onevenredige inspanning: openbare mededeling in plaats daarvan"),

@@ -350,6 +350,8 @@ LABEL_WIDTH = 44 * mm
 #: characters per table row of long text: a row never outgrows a page (a 20 000-character text
 #: becomes many rows, which split across pages)
 CHUNK = 1200
+#: lines per table row: a row taller than a page cannot be laid out
+MAX_LINES = 25
 EMPTY = "—"
 
 #: the block per datalek: ("pair", left, right) is two label/value pairs side by side,
@@ -395,20 +397,27 @@ def markup(text: str | None) -> str:
     return escape(text.replace("\r\n", "\n").replace("\r", "\n")).replace("\n", "<br/>")
 
 
-def _split(text: str, size: int = CHUNK) -> list[str]:
-    """Long text in pieces of at most ``size`` characters, cut at line ends or spaces where possible."""
+def _split(text: str, size: int = CHUNK, max_lines: int = MAX_LINES) -> list[str]:
+    """Long text in pieces that each fit on a page: at most ``size`` characters and ``max_lines``
+    lines, cut at line ends or spaces where possible."""
     pieces: list[str] = []
-    rest = text.replace("\r\n", "\n").replace("\r", "\n")
-    while len(rest) > size:
-        cut = rest.rfind("\n", 0, size)
-        if cut < size // 2:
-            cut = rest.rfind(" ", 0, size)
-        if cut < size // 2:
-            cut = size
-        pieces.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n ")
-    pieces.append(rest)
+    for block in _line_blocks(text.replace("\r\n", "\n").replace("\r", "\n"), max_lines):
+        rest = block
+        while len(rest) > size:
+            cut = rest.rfind("\n", 0, size)
+            if cut < size // 2:
+                cut = rest.rfind(" ", 0, size)
+            if cut < size // 2:
+                cut = size
+            pieces.append(rest[:cut])
+            rest = rest[cut:].lstrip("\n ")
+        pieces.append(rest)
     return pieces
+
+
+def _line_blocks(text: str, max_lines: int) -> list[str]:
+    lines = text.split("\n")
+    return ["\n".join(lines[i:i + max_lines]) for i in range(0, len(lines), max_lines)] or [""]
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:

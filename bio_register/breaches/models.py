@@ -21,8 +21,10 @@ class NotificationKind(enum.StrEnum):
 
 
 class NoNotifyGround(enum.StrEnum):
-    """AVG art. 34(3): why data subjects are not informed."""
+    """Why data subjects are not informed: no high risk (art. 34(1) only asks it then), or one of
+    the exemptions of art. 34(3)."""
 
+    NO_HIGH_RISK = "no_high_risk"
     UNINTELLIGIBLE = "unintelligible"
     RISK_REMOVED = "risk_removed"
     DISPROPORTIONATE_EFFORT = "disproportionate_effort"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from bio_register.api.base import DateTime
 from bio_register.breaches import catalog
 from bio_register.breaches.enisa import EaseOfIdentification, Loss
 from bio_register.breaches.models import CbwPhase, NoNotifyGround, NotificationKind
@@ -22,7 +23,7 @@ class AssessmentIn(ma.Schema):
     """The whole assessment (PUT replaces it). Unknown fields are refused."""
 
     version = ma.fields.Integer(allow_none=True, metadata={"description": "The version you read (optional)"})
-    aware_at = ma.fields.AwareDateTime(required=True)
+    aware_at = DateTime(required=True)
     data_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.DATA_CATEGORIES)), load_default=list)
     special_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.SPECIAL_CATEGORIES)),
                                         load_default=list)
@@ -30,8 +31,8 @@ class AssessmentIn(ma.Schema):
                                         load_default=list)
     bsn = ma.fields.Boolean(load_default=False)
     criminal_data = ma.fields.Boolean(load_default=False)
-    subjects_count = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=0, max=100_000_000))
-    records_count = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=0, max=100_000_000))
+    subjects_count = ma.fields.Integer(allow_none=True, strict=True, validate=ma.validate.Range(min=0, max=100_000_000))
+    records_count = ma.fields.Integer(allow_none=True, strict=True, validate=ma.validate.Range(min=0, max=100_000_000))
     nature_confidentiality = ma.fields.Boolean(load_default=False)
     nature_integrity = ma.fields.Boolean(load_default=False)
     nature_availability = ma.fields.Boolean(load_default=False)
@@ -85,7 +86,7 @@ class AssessmentOut(ma.Schema):
 
 
 class DecisionIn(ma.Schema):
-    notify = ma.fields.Boolean(required=True)
+    notify = ma.fields.Boolean(required=True, truthy={True}, falsy={False})
     motivation = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_TEXT))
 
 
@@ -100,7 +101,7 @@ class DecisionOut(ma.Schema):
 
 class ApNotificationIn(ma.Schema):
     kind = ma.fields.String(required=True, validate=_one_of(k.value for k in NotificationKind))
-    submitted_at = ma.fields.AwareDateTime(required=True)
+    submitted_at = DateTime(required=True)
     meldnummer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50))
     late_reason = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
 
@@ -115,10 +116,10 @@ class ApNotificationOut(ma.Schema):
 
 
 class SubjectDecisionIn(ma.Schema):
-    notify = ma.fields.Boolean(required=True)
+    notify = ma.fields.Boolean(required=True, truthy={True}, falsy={False})
     ground = ma.fields.String(allow_none=True, validate=_one_of(g.value for g in NoNotifyGround))
     explanation = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
-    notified_at = ma.fields.AwareDateTime(allow_none=True)
+    notified_at = DateTime(allow_none=True)
     channel = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
 
 
@@ -136,7 +137,7 @@ class SubjectDecisionOut(ma.Schema):
 
 class CbwReportIn(ma.Schema):
     phase = ma.fields.String(required=True, validate=_one_of(p.value for p in CbwPhase))
-    submitted_at = ma.fields.AwareDateTime(required=True)
+    submitted_at = DateTime(required=True)
     recipient = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
     reference = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
     summary = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))

@@ -250,6 +250,21 @@ def _clean_assessment(incident: Incident, data: Mapping[str, Any], now: dt.datet
     return out
 
 
+def _check_awareness_against_meldingen(incident: Incident, aware_at: dt.datetime) -> None:
+    """A recorded AP melding pins the awareness: it cannot move past the melding, nor make an
+    on-time initial melding late after the fact."""
+    initial = next((n for n in notifications_of(incident) if n.kind == NotificationKind.INITIAL), None)
+    if initial is None:
+        return
+    if aware_at > initial.submitted_at:
+        raise ValidationFailed(_("De eerste AP-melding is gedaan op %(t)s; de bewustwording kan niet later liggen.",
+                                 t=format_local(initial.submitted_at)), field="aware_at")
+    if initial.submitted_at > aware_at + AP_DEADLINE and not initial.late_reason:
+        raise ValidationFailed(_("Met dit moment van bewustwording was de eerste AP-melding te laat, maar er is "
+                                 "geen reden voor de vertraging vastgelegd. Leg eerst een aanvulling met de "
+                                 "reden vast, of controleer het moment."), field="aware_at")
+
+
 def _snapshot(assessment: BreachAssessment) -> dict[str, Any]:
     return {name: getattr(assessment, name) for name in (*ASSESSMENT_FIELDS, "enisa_score", "enisa_band")}
 
@@ -271,6 +286,7 @@ def save_assessment(actor: User, incident: Incident, data: Mapping[str, Any],
     _require(actor, Permission.BREACH_ASSESS, incident, _("Alleen de FG van deze organisatie beoordeelt datalekken."))
     _require_datalek(incident)
     values = _clean_assessment(incident, data, now)
+    _check_awareness_against_meldingen(incident, values["aware_at"])
     assessment = assessment_of(incident)
     if assessment is None:
         assessment = BreachAssessment(incident_id=incident.id, assessed_by_id=actor.id, assessed_at=now,
@@ -395,7 +411,9 @@ def decide_data_subjects(actor: User, incident: Incident, notify: Any, ground: A
         try:
             ground_value = NoNotifyGround(ground)
         except ValueError:
-            errors.add("ground", _("Kies de grond om betrokkenen niet te informeren (art. 34 lid 3 AVG)."))
+            errors.add("ground", _("Kies de grond om betrokkenen niet te informeren (art. 34 AVG)."))
+        if ground_value == NoNotifyGround.NO_HIGH_RISK and not text:
+            errors.add("explanation", _("Licht toe waarom er geen hoog risico is voor de betrokkenen."))
         if ground_value == NoNotifyGround.DISPROPORTIONATE_EFFORT:
             if not text:
                 errors.add("explanation", _("Bij onevenredige inspanning is een openbare mededeling nodig: "
@@ -449,6 +467,8 @@ def record_cbw_report(actor: User, incident: Incident, phase: Any, submitted_at:
         errors.add("submitted_at", _("Dit tijdstip ligt in de toekomst."))
     else:
         submitted_at = submitted_at.astimezone(dt.UTC)
+        if submitted_at < awareness(incident, assessment_of(incident)):
+            errors.add("submitted_at", _("Een melding kan niet vóór de bewustwording liggen."))
     done = {r.phase for r in cbw_reports_of(incident)}
     if phase == CbwPhase.FINAL and CbwPhase.NOTIFICATION not in done:
         errors.add("phase", _("Een eindverslag volgt op de incidentmelding: leg die eerst vast."))
@@ -506,7 +526,20 @@ def _notify_fg(actor: User | None, incident: Incident) -> None:
     notifications.notify_users(users_with_role(incident.organisation_id, Role.FG), subject, body, _link(incident))
 
 
+def _update_check(actor: User | None, incident: Incident, values: Mapping[str, Any]) -> None:
+    """Once the FG has assessed or decided, only the FG can say it is no datalek after all: the
+    register of art. 33(5) must not lose a breach behind the FG's back."""
+    if values.get("is_datalek") is not False or not incident.is_datalek:
+        return
+    if actor is not None and has_permission(actor, Permission.BREACH_DECIDE, incident.organisation_id):
+        return
+    if assessment_of(incident) is not None or decisions_of(incident):
+        raise ValidationFailed(_("De FG heeft dit datalek al beoordeeld: alleen de FG kan het als "
+                                 "'geen datalek' aanmerken."), field="is_datalek")
+
+
 incidents.CLOSE_CHECKS.append(_close_check)
+incidents.UPDATE_CHECKS.append(_update_check)
 incidents.ON_DATALEK.append(_notify_fg)
 
 

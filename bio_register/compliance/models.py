@@ -90,7 +90,8 @@ class ControlAssessment(db.Model):
     control_id: Mapped[int] = mapped_column(ForeignKey("controls.id"), index=True)
     applicable: Mapped[bool]
     justification: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[ImplementationStatus | None] = mapped_column(_enum(ImplementationStatus, "implementation_status", 15))
+    status: Mapped[ImplementationStatus | None] = mapped_column(
+        _enum(ImplementationStatus, "implementation_status", 15))
     evidence: Mapped[str | None] = mapped_column(Text)
     evidence_links: Mapped[list[str]] = mapped_column(JSON, default=list)
     owner: Mapped[str | None] = mapped_column(String(200))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from bio_register.api.base import DateTime
 from bio_register.incidents.models import Category, EntryKind, Severity, Status
 from bio_register.incidents.services import MAX_REPORTER, MAX_TEXT, MAX_TITLE
 
@@ -45,8 +46,8 @@ class _IncidentFields(ma.Schema):
     impact_confidentiality = ma.fields.Boolean()
     impact_integrity = ma.fields.Boolean()
     impact_availability = ma.fields.Boolean()
-    occurred_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "ISO 8601 with offset"})
-    discovered_at = ma.fields.AwareDateTime(metadata={"description": "ISO 8601 with offset"})
+    occurred_at = DateTime(allow_none=True, metadata={"description": "ISO 8601 with offset"})
+    discovered_at = DateTime(metadata={"description": "ISO 8601 with offset"})
     reporter = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_REPORTER))
     is_datalek = ma.fields.Boolean()
 
@@ -55,7 +56,7 @@ class IncidentCreate(_IncidentFields):
     organisation = ma.fields.String(required=True, metadata={"description": "Organisation code, e.g. DIE"})
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_TITLE))
     description = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_TEXT))
-    discovered_at = ma.fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset"})
+    discovered_at = DateTime(required=True, metadata={"description": "ISO 8601 with offset"})
     is_datalek = ma.fields.Boolean(required=True)
 
 
@@ -82,8 +83,8 @@ class IncidentListArgs(ma.Schema):
     open = ma.fields.Boolean(metadata={"description": "Only nieuw and in_behandeling"})
     category = ma.fields.List(ma.fields.String(validate=_choice(Category)))
     severity = ma.fields.List(ma.fields.String(validate=_choice(Severity)))
-    discovered_from = ma.fields.AwareDateTime()
-    discovered_until = ma.fields.AwareDateTime(metadata={"description": "Exclusive"})
+    discovered_from = DateTime()
+    discovered_until = DateTime(metadata={"description": "Exclusive"})
     q = ma.fields.String(validate=ma.validate.Length(max=200))
     sort = ma.fields.String(load_default="discovered",
                             validate=ma.validate.OneOf(["discovered", "reference", "severity", "status", "title"]))
@@ -93,7 +94,7 @@ class IncidentListArgs(ma.Schema):
 class EntryIn(ma.Schema):
     kind = ma.fields.String(required=True, validate=_choice(EntryKind))
     text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_TEXT))
-    occurred_at = ma.fields.AwareDateTime(allow_none=True)
+    occurred_at = DateTime(allow_none=True)
 
 
 class TimelineItemOut(ma.Schema):

@@ -231,6 +231,15 @@ def update_incident(actor: User | None, incident: Incident, data: Mapping[str, A
                  values.get("discovered_at", incident.discovered_at), now)
     errors.raise_if_any()
 
+    if incident.status in CLOSED_STATUSES:
+        for flag in ("is_datalek", "is_significant_cbw"):
+            if values.get(flag) is True and not getattr(incident, flag):
+                errors.add(flag, _("Heropen het incident eerst: een afgesloten incident krijgt geen nieuwe "
+                                   "meldplicht zonder dat het weer in behandeling is."))
+        errors.raise_if_any()
+    for check in UPDATE_CHECKS:
+        check(actor, incident, values)
+
     before = snapshot(incident)
     for name, value in values.items():
         setattr(incident, name, value)
@@ -285,6 +294,8 @@ def change_status(actor: User | None, incident: Incident, new_status: Status | s
 
 #: Rules from other areas that can block closing: each returns a message, or None when fine.
 CLOSE_CHECKS: list[Callable[[Incident], str | None]] = []
+#: Rules from other areas on an edit (actor, incident, new values): raise ValidationFailed to refuse.
+UPDATE_CHECKS: list[Callable[[User | None, Incident, Mapping[str, Any]], None]] = []
 #: Called after an incident was logged, or became a datalek (the breaches area notifies the FG).
 ON_DATALEK: list[Callable[[User | None, Incident], None]] = []
 

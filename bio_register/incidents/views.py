@@ -24,6 +24,7 @@ from bio_register.incidents.forms import (
     form_data,
 )
 from bio_register.incidents.models import Category, Incident, Severity, Status
+from bio_register.measures import services as measures
 from bio_register.permissions import Permission, has_permission, scoped_organisations
 from bio_register.timeutil import to_utc
 
@@ -67,6 +68,9 @@ def _local_date(value: str | None, field: Any, *, end: bool = False) -> dt.datet
         day = dt.date.fromisoformat(value)
     except ValueError:
         field.errors = [*list(field.errors), _("Geen geldige datum.")]
+        return None
+    if not 1970 <= day.year < 2100:
+        field.errors = [*list(field.errors), _("Kies een datum tussen 1970 en 2100.")]
         return None
     if end:
         day += dt.timedelta(days=1)
@@ -189,6 +193,7 @@ def _render_detail(incident: Incident, *, status_form: StatusForm | None = None,
         can_edit=services.can_edit(current_user, incident),
         can_write_timeline=has_permission(current_user, Permission.TIMELINE_WRITE, incident.organisation_id),
         breach=breaches.overview_for([incident])[0] if incident.is_datalek else None,
+        measures=measures.for_incident(current_user, incident),
     ), code
 
 
@@ -232,7 +237,7 @@ def change_status(incident_id: int) -> Any:
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+            expected = int(form.version.data) if (form.version.data or "").isdigit() else 0
             services.change_status(current_user, incident, form.status.data or "", expected, form.reason.data)
         except DomainError as error:
             db.session.rollback()

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
 from bio_register.breaches import services as breaches
 from bio_register.incidents import services as incidents
+from bio_register.measures import services as measures
 from bio_register.permissions import Permission, has_permission, scoped_organisations
 
 bp = Blueprint("main", __name__, template_folder="templates")
@@ -15,13 +16,16 @@ bp = Blueprint("main", __name__, template_folder="templates")
 @bp.route("/")
 @login_required
 def home() -> Any:
-    """The start page: the user's open incidents, open datalekken with their AP clock, and
-    this quarter's counts."""
+    """The start page: the user's open incidents, open datalekken with their AP clock, overdue
+    measures, and this quarter's counts."""
     organisations = scoped_organisations(current_user, Permission.ORGANISATION_READ)
     board = incidents.dashboard(current_user) if has_permission(current_user, Permission.INCIDENT_READ) else None
     leaks = (breaches.overview(current_user, include_closed=False)[:10]
              if has_permission(current_user, Permission.BREACH_READ) else [])
+    overdue = (measures.overdue_measures(current_user, measures.local_today(tz=current_app.config["TIMEZONE"]))
+               if has_permission(current_user, Permission.MEASURE_READ) else [])
     return render_template("main/home.html", organisations=organisations, board=board, leaks=leaks,
+                           overdue_measures=overdue,
                            can_create=has_permission(current_user, Permission.INCIDENT_WRITE))
 
 

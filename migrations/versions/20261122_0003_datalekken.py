@@ -146,7 +146,7 @@ def upgrade() -> None:
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_data_subject_decisions_decided_by_id_users')),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_data_subject_decisions_incident_id_incidents'), ondelete='CASCADE'),
-    sa.CheckConstraint("ground IN ('unintelligible', 'risk_removed', 'disproportionate_effort')", name=op.f('ck_data_subject_decisions_no_notify_ground')),
+    sa.CheckConstraint("ground IN ('no_high_risk', 'unintelligible', 'risk_removed', 'disproportionate_effort')", name=op.f('ck_data_subject_decisions_no_notify_ground')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_data_subject_decisions'))
     )
     with op.batch_alter_table('data_subject_decisions', schema=None) as batch_op:

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import abort
+
+from bio_register.api.base import api_blueprint, api_user
+from bio_register.compliance import services
+from bio_register.compliance.models import ControlCatalog, ControlKind
+from bio_register.compliance.schemas import (
+    CatalogOut,
+    ComplianceArgs,
+    ComplianceOut,
+    ControlArgs,
+    ControlAssessmentArgs,
+    ControlAssessmentIn,
+    ControlAssessmentOut,
+    ControlOut,
+)
+from bio_register.permissions import Permission, get_organisation
+
+catalogs_blp = api_blueprint("catalogs_api", __name__, "/catalogs", "BIO-catalogi: BIO 1.04 en BIO2.")
+compliance_blp = api_blueprint("compliance_api", __name__, "/organisations",
+                               "Beoordelingen (Verklaring van Toepasselijkheid) en compliance per organisatie.")
+
+
+def _catalog(key: str) -> ControlCatalog:
+    catalog = services.get_catalog(key)
+    if catalog is None:
+        abort(404, message=f"Onbekende catalogus: {key[:40]}")
+    return catalog
+
+
+@catalogs_blp.route("")
+@catalogs_blp.response(200, CatalogOut(many=True))
+def list_catalogs() -> list[ControlCatalog]:
+    return services.catalogs()
+
+
+@catalogs_blp.route("/<string:catalog>/controls")
+@catalogs_blp.arguments(ControlArgs, location="query")
+@catalogs_blp.response(200, ControlOut(many=True))
+def list_controls(args: dict[str, Any], catalog: str) -> list[Any]:
+    """Controls and overheidsmaatregelen with numbers and titles (never the normative text)."""
+    kind = ControlKind(args["kind"]) if args.get("kind") else None
+    return services.controls_of(_catalog(catalog), kind=kind)
+
+
+@compliance_blp.route("/<string:code>/assessments")
+@compliance_blp.arguments(ControlAssessmentArgs, location="query")
+@compliance_blp.response(200, ControlAssessmentOut(many=True))
+def list_assessments(args: dict[str, Any], code: str) -> list[Any]:
+    """The assessments in force for a catalog, or one control's history (newest first)."""
+    organisation = get_organisation(api_user(), code, Permission.COMPLIANCE_READ)
+    catalog = _catalog(args["catalog"])
+    if args.get("control"):
+        control = services.find_control(catalog, args["control"])
+        if control is None:
+            abort(404, message="Onbekend nummer in deze catalogus.")
+        return services.assessment_history(organisation, control)
+    current = services.current_assessments(organisation, catalog)
+    return sorted(current.values(), key=lambda a: a.control.sort_key)
+
+
+@compliance_blp.route("/<string:code>/assessments", methods=["POST"])
+@compliance_blp.arguments(ControlAssessmentIn)
+@compliance_blp.response(201, ControlAssessmentOut)
+def create_assessment(data: dict[str, Any], code: str) -> Any:
+    """Record an assessment (the CISO of the organisation); the previous one stays as history."""
+    organisation = get_organisation(api_user(), code, Permission.COMPLIANCE_READ)
+    catalog = _catalog(data.pop("catalog"))
+    control_code = data.pop("control")
+    control = services.find_control(catalog, control_code)
+    if control is None:
+        abort(422, errors={"control": [f"Onbekend nummer {control_code[:20]} in {catalog.key}."]})
+    return services.assess(api_user(), organisation, control, data)
+
+
+@compliance_blp.route("/<string:code>/compliance")
+@compliance_blp.arguments(ComplianceArgs, location="query")
+@compliance_blp.response(200, ComplianceOut)
+def get_compliance(args: dict[str, Any], code: str) -> Any:
+    """Implementation per theme or chapter, the unassessed controls and the gaps."""
+    organisation = get_organisation(api_user(), code, Permission.COMPLIANCE_READ)
+    return services.compliance(organisation, _catalog(args["catalog"]))

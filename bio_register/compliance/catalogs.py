@@ -1,0 +1,187 @@
+"""Loading the catalogs of ``controls/`` into the database, and an organisation's own full texts.
+
+Idempotent: importing a catalog that is already there changes nothing; a new catalog version
+(another key) is added beside the old one, whose assessments keep their ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bio_register.audit import services as audit
+from bio_register.compliance.models import Control, ControlCatalog, ControlKind, ControlMapping
+from bio_register.compliance.services import sort_key
+from bio_register.errors import ValidationFailed
+from bio_register.extensions import db
+
+MAX_TEXT = 50_000
+MAX_FILE = 20 * 1024 * 1024
+
+
+def import_catalog(catalog: Any, *, actor_label: str = "cli") -> tuple[ControlCatalog, bool]:
+    """Load a :class:`controls.loader.Catalog`; returns (row, created)."""
+    existing = db.session.scalar(select(ControlCatalog).where(ControlCatalog.key == catalog.key))
+    if existing is not None:
+        return existing, False
+    row = ControlCatalog(key=catalog.key, name=catalog.name, version=catalog.version, published=catalog.published)
+    db.session.add(row)
+    db.session.flush()
+    groups = {g.id: g for g in catalog.groups}
+
+    def top_group(group_id: str) -> Any:
+        group = groups[group_id]
+        while group.parent:
+            group = groups[group.parent]
+        return group
+
+    controls = {}
+    for control in catalog.controls:
+        group = groups[control.group_id]
+        top = top_group(control.group_id)
+        objective = group if group.id != top.id else None
+        controls[control.id] = control
+        db.session.add(Control(
+            catalog_id=row.id, code=control.id, kind=ControlKind.CONTROL, parent_code=None, group_code=top.id,
+            group_title_nl=top.title_nl, group_title_en=top.title_en or None,
+            objective_code=objective.id if objective else None,
+            objective_title_nl=objective.title_nl if objective else None,
+            title_nl=control.title_nl or control.title_en or control.id, title_en=control.title_en or None,
+            bbn=getattr(control, "bbn", None), categories=[], status=getattr(control, "status", "active") or "active",
+            moved_to=None, sort_key=sort_key(control.id)))
+    for measure in catalog.measures:
+        parent = controls[measure.control_id]
+        top = top_group(parent.group_id)
+        objective = groups[parent.group_id] if parent.group_id != top.id else None
+        label = getattr(measure, "label_nl", None) or f"Overheidsmaatregel {measure.id} bij {parent.id}"
+        categories = list(measure.category or ())
+        db.session.add(Control(
+            catalog_id=row.id, code=measure.id, kind=ControlKind.MEASURE, parent_code=parent.id, group_code=top.id,
+            group_title_nl=top.title_nl, group_title_en=top.title_en or None,
+            objective_code=objective.id if objective else None,
+            objective_title_nl=objective.title_nl if objective else None,
+            title_nl=label, title_en=None, bbn=getattr(measure, "bbn", None), categories=categories,
+            status=measure.status or "active", moved_to=getattr(measure, "moved_to", None) or None,
+            sort_key=sort_key(measure.id)))
+    db.session.flush()
+    audit.record(None, "control_catalog", row.id, "import",
+                 audit.created({"key": catalog.key, "controls": len(catalog.controls),
+                                "measures": len(catalog.measures)}), actor_label=actor_label)
+    return row, True
+
+
+def import_mappings(mappings: Iterable[Any], *, actor_label: str = "cli") -> int:
+    """Add the correspondence rows whose two controls are in the database; returns how many were new."""
+    index: dict[tuple[str, str], int] = {}
+    for catalog_key, code, control_id in db.session.execute(
+            select(ControlCatalog.key, Control.code, Control.id).join(Control.catalog)):
+        index[(catalog_key, code)] = control_id
+    existing = set(db.session.execute(select(ControlMapping.from_control_id, ControlMapping.to_control_id)).all())
+    added = 0
+    for mapping in mappings:
+        source = index.get((mapping.from_catalog, mapping.from_id))
+        target = index.get((mapping.to_catalog, mapping.to_id))
+        if source is None or target is None or (source, target) in existing:
+            continue
+        db.session.add(ControlMapping(from_control_id=source, to_control_id=target, relation=mapping.relation))
+        existing.add((source, target))
+        added += 1
+    if added:
+        db.session.flush()
+        audit.record(None, "control_mapping", "-", "import", {"rows": {"before": None, "after": added}},
+                     actor_label=actor_label)
+    return added
+
+
+def import_all(*, actor_label: str = "cli") -> list[tuple[str, bool]]:
+    """Every catalog shipped in ``controls/`` and the correspondence between them."""
+    from controls import loader
+
+    results = []
+    for key in loader.available_catalogs():
+        row, created = import_catalog(loader.load_catalog(key), actor_label=actor_label)
+        results.append((row.key, created))
+    import_mappings(loader.load_mapping(), actor_label=actor_label)
+    return results
+
+
+# --- full texts from the organisation's licensed copy ---------------------------------------------------
+
+def _read_rows(path: Path) -> list[list[str]]:
+    if path.stat().st_size > MAX_FILE:
+        raise ValidationFailed(f"Het bestand is groter dan {MAX_FILE // (1024 * 1024)} MB.", field="file")
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # any unreadable workbook is the user's file, not our bug
+            raise ValidationFailed(f"Het Excel-bestand kan niet worden gelezen: {type(exc).__name__}.",
+                                   field="file") from None
+        sheet = workbook.worksheets[0]
+        return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    if path.suffix.lower() == ".csv":
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t") if text.strip() else csv.excel
+        return list(csv.reader(io.StringIO(text), dialect))
+    raise ValidationFailed("Gebruik een .xlsx- of .csv-bestand met de kolommen id en text.", field="file")
+
+
+def import_texts(catalog_key: str, path: Path, *, actor_label: str = "cli") -> int:
+    """Add full texts (columns ``id`` and ``text``) to a catalog's controls. All rows or none:
+    every problem is named by row and column."""
+    catalog = db.session.scalar(select(ControlCatalog).where(ControlCatalog.key == catalog_key))
+    if catalog is None:
+        raise ValidationFailed(f"Onbekende catalogus: {catalog_key}.", field="catalog")
+    rows = _read_rows(path)
+    if not rows:
+        raise ValidationFailed("Het bestand is leeg.", field="file")
+    header = [cell.strip().lower() for cell in rows[0]]
+    missing = [name for name in ("id", "text") if name not in header]
+    if missing:
+        raise ValidationFailed(f"Rij 1: de kolom(men) {', '.join(missing)} ontbreken (nodig: id en text).",
+                               field="file")
+    id_col, text_col = header.index("id"), header.index("text")
+    controls = {c.code: c for c in db.session.scalars(select(Control).where(Control.catalog_id == catalog.id))}
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    updates: list[tuple[Control, str]] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        code = row[id_col].strip() if id_col < len(row) else ""
+        text = row[text_col].strip() if text_col < len(row) else ""
+        if not code:
+            problems.append(f"rij {number}, kolom id: leeg")
+        elif code not in controls:
+            problems.append(f"rij {number}, kolom id: {code[:20]!r} bestaat niet in {catalog.key}")
+        elif code in seen:
+            problems.append(f"rij {number}, kolom id: {code} staat ook al in rij {seen[code]}")
+        if not text:
+            problems.append(f"rij {number}, kolom text: leeg")
+        elif len(text) > MAX_TEXT:
+            problems.append(f"rij {number}, kolom text: langer dan {MAX_TEXT} tekens")
+        elif text.startswith(("=", "+", "@")) and text[1:2].isalpha():
+            problems.append(f"rij {number}, kolom text: lijkt een formule")
+        if code and code in controls and code not in seen and text:
+            updates.append((controls[code], text))
+        if code:
+            seen.setdefault(code, number)
+    if problems:
+        shown = "; ".join(problems[:10]) + (f"; en nog {len(problems) - 10}" if len(problems) > 10 else "")
+        raise ValidationFailed(f"Niets geïmporteerd. {shown}.", field="file")
+    for control, text in updates:
+        control.full_text = text
+    db.session.flush()
+    audit.record(None, "control_catalog", catalog.id, "import_texts",
+                 {"texts": {"before": None, "after": len(updates)}}, actor_label=actor_label)
+    return len(updates)

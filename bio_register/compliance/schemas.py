@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import marshmallow as ma
+
+
+class CatalogOut(ma.Schema):
+    key = ma.fields.String()
+    name = ma.fields.String()
+    version = ma.fields.String()
+    published = ma.fields.Date(allow_none=True)
+
+
+class ControlOut(ma.Schema):
+    code = ma.fields.String()
+    kind = ma.fields.Function(lambda c: c.kind.value)
+    parent_code = ma.fields.String(allow_none=True)
+    group_code = ma.fields.String()
+    group_title_nl = ma.fields.String()
+    group_title_en = ma.fields.String(allow_none=True)
+    objective_code = ma.fields.String(allow_none=True)
+    title_nl = ma.fields.String()
+    title_en = ma.fields.String(allow_none=True)
+    bbn = ma.fields.Integer(allow_none=True)
+    categories = ma.fields.List(ma.fields.String())
+    status = ma.fields.String()
+    moved_to = ma.fields.String(allow_none=True)
+
+
+class ControlArgs(ma.Schema):
+    kind = ma.fields.String(validate=ma.validate.OneOf(["control", "measure"]))
+
+
+class ControlAssessmentOut(ma.Schema):
+    catalog = ma.fields.Function(lambda a: a.control.catalog.key)
+    control = ma.fields.Function(lambda a: a.control.code)
+    applicable = ma.fields.Boolean()
+    status = ma.fields.Function(lambda a: a.status.value if a.status else None, allow_none=True)
+    justification = ma.fields.String(allow_none=True)
+    evidence = ma.fields.String(allow_none=True)
+    evidence_links = ma.fields.List(ma.fields.String())
+    owner = ma.fields.String(allow_none=True)
+    proposed = ma.fields.Boolean()
+    assessed_at = ma.fields.AwareDateTime()
+    assessed_by = ma.fields.Function(lambda a: a.assessed_by.name if a.assessed_by else None, allow_none=True)
+
+
+class ControlAssessmentArgs(ma.Schema):
+    catalog = ma.fields.String(required=True)
+    control = ma.fields.String(metadata={"description": "Only this control (and its history)"})
+
+
+class ControlAssessmentIn(ma.Schema):
+    catalog = ma.fields.String(required=True, metadata={"description": "e.g. BIO2-1.3"})
+    control = ma.fields.String(required=True, metadata={"description": "e.g. 5.24.03"})
+    applicable = ma.fields.Boolean(required=True, truthy={True}, falsy={False})
+    status = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(["niet", "gedeeltelijk", "volledig"]))
+    justification = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20_000))
+    evidence = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20_000))
+    evidence_links = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=500)), load_default=list)
+    owner = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+
+
+class GroupOut(ma.Schema):
+    code = ma.fields.String()
+    title = ma.fields.String()
+    total = ma.fields.Integer()
+    assessed = ma.fields.Integer()
+    applicable = ma.fields.Integer()
+    volledig = ma.fields.Integer()
+    gedeeltelijk = ma.fields.Integer()
+    niet = ma.fields.Integer()
+    percentage = ma.fields.Float(allow_none=True)
+
+
+class GapOut(ma.Schema):
+    control = ma.fields.Function(lambda g: g.control.code)
+    title = ma.fields.Function(lambda g: g.control.title_nl)
+    status = ma.fields.Function(lambda g: g.assessment.status.value)
+    incidents_12m = ma.fields.Integer()
+    open_measures = ma.fields.Function(lambda g: [m.id for m in g.open_measures])
+
+
+class ComplianceOut(ma.Schema):
+    organisation = ma.fields.Function(lambda c: c.organisation.code)
+    catalog = ma.fields.Function(lambda c: c.catalog.key)
+    total = ma.fields.Nested(GroupOut)
+    groups = ma.fields.List(ma.fields.Nested(GroupOut))
+    unassessed = ma.fields.Function(lambda c: [x.code for x in c.unassessed])
+    gaps = ma.fields.List(ma.fields.Nested(GapOut))
+    proposed = ma.fields.Integer()
+
+
+class ComplianceArgs(ma.Schema):
+    catalog = ma.fields.String(required=True)

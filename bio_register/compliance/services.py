@@ -1,0 +1,334 @@
+"""BIO compliance: catalogs in the database, control assessments (the statement of applicability,
+with history), the compliance overview, and proposals from BIO 1.04 to BIO2. Never commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from bio_register.accounts.models import User
+from bio_register.audit import services as audit
+from bio_register.compliance.models import (
+    Control,
+    ControlAssessment,
+    ControlCatalog,
+    ControlKind,
+    ControlMapping,
+    ImplementationStatus,
+)
+from bio_register.database import utcnow
+from bio_register.errors import NotPermitted, ValidationFailed
+from bio_register.extensions import db
+from bio_register.i18n import gettext as _
+from bio_register.incidents.models import Incident
+from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure, measure_controls, measure_incidents
+from bio_register.organisations.models import Organisation
+from bio_register.permissions import Permission, has_permission
+from bio_register.validation import Errors
+
+MAX_TEXT = 20_000
+MAX_LINKS = 20
+#: weight of each status in the implementation percentage
+WEIGHT = {ImplementationStatus.VOLLEDIG: 1.0, ImplementationStatus.GEDEELTELIJK: 0.5, ImplementationStatus.NIET: 0.0}
+STATUS_RANK = {ImplementationStatus.NIET: 0, ImplementationStatus.GEDEELTELIJK: 1, ImplementationStatus.VOLLEDIG: 2}
+
+
+# --- catalogs ---------------------------------------------------------------------------------------
+
+def catalogs() -> list[ControlCatalog]:
+    return list(db.session.scalars(select(ControlCatalog).order_by(ControlCatalog.key)))
+
+
+def get_catalog(key: str) -> ControlCatalog | None:
+    return db.session.scalar(select(ControlCatalog).where(ControlCatalog.key == key))
+
+
+def controls_of(catalog: ControlCatalog, *, kind: ControlKind | None = None) -> list[Control]:
+    stmt = select(Control).where(Control.catalog_id == catalog.id).order_by(Control.sort_key)
+    if kind is not None:
+        stmt = stmt.where(Control.kind == kind)
+    return list(db.session.scalars(stmt))
+
+
+def find_control(catalog: ControlCatalog, code: str) -> Control | None:
+    return db.session.scalar(select(Control).where(Control.catalog_id == catalog.id, Control.code == code.strip()))
+
+
+def sort_key(code: str) -> str:
+    """'5.24.03' → '005.024.003', so text order is numeric order."""
+    return ".".join(part.zfill(3) for part in code.split("."))
+
+
+# --- assessments -------------------------------------------------------------------------------------
+
+def current_assessments(organisation: Organisation, catalog: ControlCatalog) -> dict[int, ControlAssessment]:
+    """The assessment in force per control id (the newest row of each)."""
+    newest = (
+        select(func.max(ControlAssessment.id))
+        .join(Control, Control.id == ControlAssessment.control_id)
+        .where(ControlAssessment.organisation_id == organisation.id, Control.catalog_id == catalog.id)
+        .group_by(ControlAssessment.control_id)
+    )
+    rows = db.session.scalars(select(ControlAssessment).where(ControlAssessment.id.in_(newest)))
+    return {row.control_id: row for row in rows}
+
+
+def assessment_history(organisation: Organisation, control: Control) -> list[ControlAssessment]:
+    return list(db.session.scalars(
+        select(ControlAssessment).where(ControlAssessment.organisation_id == organisation.id,
+                                        ControlAssessment.control_id == control.id)
+        .order_by(ControlAssessment.id.desc())))
+
+
+def _snapshot(row: ControlAssessment | None) -> dict[str, Any]:
+    if row is None:
+        return {}
+    return {"applicable": row.applicable, "justification": row.justification, "status": row.status,
+            "evidence": row.evidence, "evidence_links": list(row.evidence_links or []), "owner": row.owner,
+            "proposed": row.proposed}
+
+
+def assess(actor: User | None, organisation: Organisation, control: Control, data: Mapping[str, Any], *,
+           proposed: bool = False, now: dt.datetime | None = None,
+           actor_label: str | None = None) -> ControlAssessment:
+    """Record the organisation's assessment of a control (a new row; the old one stays as history)."""
+    now = now or utcnow()
+    if actor is not None and not has_permission(actor, Permission.COMPLIANCE_WRITE, organisation.id):
+        raise NotPermitted(_("Alleen de CISO van deze organisatie legt de toepasselijkheid en implementatie vast."))
+    errors = Errors()
+    unknown = set(data) - {"applicable", "justification", "status", "evidence", "evidence_links", "owner"}
+    for name in sorted(unknown):
+        errors.add(name, _("Onbekend veld."))
+    applicable = data.get("applicable")
+    if not isinstance(applicable, bool):
+        errors.add("applicable", _("Kies of de maatregel van toepassing is."))
+    justification = errors.text("justification", data.get("justification"), max_length=MAX_TEXT)
+    if applicable is False and not justification:
+        errors.add("justification", _("Motiveer waarom deze maatregel niet van toepassing is."))
+    status = None
+    raw_status = data.get("status")
+    if raw_status not in (None, ""):
+        try:
+            status = ImplementationStatus(raw_status)
+        except ValueError:
+            errors.add("status", _("Kies niet, gedeeltelijk of volledig."))
+    if applicable is True and status is None and "status" not in errors.errors:
+        errors.add("status", _("Geef aan hoe ver de maatregel is geïmplementeerd."))
+    if applicable is False:
+        status = None
+    evidence = errors.text("evidence", data.get("evidence"), max_length=MAX_TEXT)
+    owner = errors.text("owner", data.get("owner"), max_length=200, single_line=True)
+    links = data.get("evidence_links") or []
+    if isinstance(links, str):
+        links = [line for line in links.splitlines()]
+    if not isinstance(links, list) or not all(isinstance(link, str) for link in links):
+        errors.add("evidence_links", _("Geef een lijst van links."))
+        links = []
+    links = [link.strip() for link in links if link.strip()]
+    if len(links) > MAX_LINKS:
+        errors.add("evidence_links", _("Hoogstens %(n)d links.", n=MAX_LINKS))
+    for link in links:
+        if len(link) > 500 or not (link.startswith(("https://", "http://")) or link.startswith("\\\\")):
+            errors.add("evidence_links", _("Geen geldige link: %(l)s", l=link[:80]))
+            break
+    errors.raise_if_any()
+    previous = current_assessments_for(organisation, [control.id]).get(control.id)
+    row = ControlAssessment(organisation_id=organisation.id, control_id=control.id, applicable=applicable,
+                            justification=justification, status=status, evidence=evidence, evidence_links=links,
+                            owner=owner, proposed=proposed, assessed_by_id=actor.id if actor else None,
+                            assessed_at=now)
+    changes = audit.diff(_snapshot(previous), _snapshot(row))
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "control_assessment", row.id, "propose" if proposed else "assess",
+                 {"control": {"before": None, "after": f"{control.catalog.key} {control.code}"}, **changes},
+                 organisation_id=organisation.id, actor_label=actor_label)
+    return row
+
+
+def current_assessments_for(organisation: Organisation, control_ids: Sequence[int]) -> dict[int, ControlAssessment]:
+    if not control_ids:
+        return {}
+    newest = (select(func.max(ControlAssessment.id))
+              .where(ControlAssessment.organisation_id == organisation.id,
+                     ControlAssessment.control_id.in_(list(control_ids)))
+              .group_by(ControlAssessment.control_id))
+    return {row.control_id: row for row in db.session.scalars(
+        select(ControlAssessment).where(ControlAssessment.id.in_(newest)))}
+
+
+# --- statement of applicability and the compliance overview -----------------------------------------
+
+@dataclass(frozen=True)
+class SoaRow:
+    control: Control
+    assessment: ControlAssessment | None
+
+
+def statement_of_applicability(organisation: Organisation, catalog: ControlCatalog) -> list[SoaRow]:
+    """Every control and overheidsmaatregel of the catalog with the organisation's assessment in force."""
+    current = current_assessments(organisation, catalog)
+    return [SoaRow(control, current.get(control.id)) for control in controls_of(catalog)]
+
+
+@dataclass
+class GroupSummary:
+    code: str
+    title: str
+    total: int = 0
+    assessed: int = 0
+    applicable: int = 0
+    volledig: int = 0
+    gedeeltelijk: int = 0
+    niet: int = 0
+
+    @property
+    def percentage(self) -> float | None:
+        """Implementation of the applicable ones: volledig counts 1, gedeeltelijk ½."""
+        if not self.applicable:
+            return None
+        return round(100 * (self.volledig + 0.5 * self.gedeeltelijk) / self.applicable, 1)
+
+
+@dataclass(frozen=True)
+class Gap:
+    control: Control
+    assessment: ControlAssessment
+    incidents_12m: int
+    open_measures: list[Measure]
+
+
+@dataclass
+class Compliance:
+    organisation: Organisation
+    catalog: ControlCatalog
+    groups: list[GroupSummary]
+    total: GroupSummary
+    unassessed: list[Control]
+    gaps: list[Gap]
+    proposed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def incidents_per_control(organisation_id: int | None, control_ids: Iterable[int], since: dt.datetime) -> Counter[int]:
+    """How many incidents discovered since ``since`` are linked (through a maatregel) to each control."""
+    ids = list(control_ids)
+    if not ids:
+        return Counter()
+    stmt = (
+        select(measure_controls.c.control_id, func.count(func.distinct(Incident.id)))
+        .join(Measure, Measure.id == measure_controls.c.measure_id)
+        .join(measure_incidents, measure_incidents.c.measure_id == Measure.id)
+        .join(Incident, Incident.id == measure_incidents.c.incident_id)
+        .where(measure_controls.c.control_id.in_(ids), Incident.discovered_at >= since)
+        .group_by(measure_controls.c.control_id)
+    )
+    if organisation_id is not None:
+        stmt = stmt.where(Incident.organisation_id == organisation_id)
+    return Counter(dict(db.session.execute(stmt).all()))
+
+
+def compliance(organisation: Organisation, catalog: ControlCatalog, *, now: dt.datetime | None = None,
+               kind: ControlKind | None = None) -> Compliance:
+    """Implementation per theme (BIO2) or chapter (1.04), the unassessed controls, and the gaps
+    ordered by the incidents linked to them in the last 12 months."""
+    now = now or utcnow()
+    kind = kind or (ControlKind.MEASURE if _has_measures(catalog) else ControlKind.CONTROL)
+    controls = [c for c in controls_of(catalog, kind=kind) if c.status == "active"]
+    current = current_assessments(organisation, catalog)
+    groups: dict[str, GroupSummary] = {}
+    total = GroupSummary("", _("Totaal"))
+    unassessed: list[Control] = []
+    gap_rows: list[tuple[Control, ControlAssessment]] = []
+    proposed = 0
+    for control in controls:
+        group = groups.setdefault(control.group_code, GroupSummary(control.group_code, control.group_title_nl))
+        assessment = current.get(control.id)
+        for summary in (group, total):
+            summary.total += 1
+            if assessment is not None:
+                summary.assessed += 1
+                if assessment.applicable:
+                    summary.applicable += 1
+                    setattr(summary, assessment.status.value, getattr(summary, assessment.status.value) + 1)
+        if assessment is None:
+            unassessed.append(control)
+            continue
+        proposed += assessment.proposed
+        if assessment.applicable and assessment.status != ImplementationStatus.VOLLEDIG:
+            gap_rows.append((control, assessment))
+    gap_ids = [c.id for c, _a in gap_rows]
+    counts = incidents_per_control(organisation.id, gap_ids, now - dt.timedelta(days=365))
+    open_by_control: dict[int, list[Measure]] = defaultdict(list)
+    if gap_ids:
+        rows = db.session.execute(
+            select(measure_controls.c.control_id, Measure)
+            .join(Measure, Measure.id == measure_controls.c.measure_id)
+            .where(measure_controls.c.control_id.in_(gap_ids), Measure.organisation_id == organisation.id,
+                   Measure.status.in_(OPEN_MEASURE_STATUSES))
+            .order_by(Measure.due_date))
+        for control_id, measure in rows:
+            open_by_control[control_id].append(measure)
+    gaps = [Gap(c, a, counts.get(c.id, 0), open_by_control.get(c.id, [])) for c, a in gap_rows]
+    gaps.sort(key=lambda g: (-g.incidents_12m, STATUS_RANK[g.assessment.status], g.control.sort_key))
+    ordered = sorted(groups.values(), key=lambda g: sort_key(g.code))
+    return Compliance(organisation, catalog, ordered, total, unassessed, gaps, proposed)
+
+
+def _has_measures(catalog: ControlCatalog) -> bool:
+    return db.session.scalar(select(func.count()).select_from(Control).where(
+        Control.catalog_id == catalog.id, Control.kind == ControlKind.MEASURE)) > 0
+
+
+def control_kind_for_soa(catalog: ControlCatalog) -> ControlKind:
+    return ControlKind.MEASURE if _has_measures(catalog) else ControlKind.CONTROL
+
+
+# --- from BIO 1.04 to BIO2 ------------------------------------------------------------------------------
+
+def propose_from_mapping(actor: User | None, organisation: Organisation, source: ControlCatalog,
+                         target: ControlCatalog, *, now: dt.datetime | None = None) -> list[ControlAssessment]:
+    """Proposed assessments of ``target`` controls from the organisation's assessments of ``source``
+    through the correspondence, each marked "proposed, to be confirmed". Controls that already have
+    an assessment in ``target`` are left alone. The status proposed is the weakest of the sources."""
+    now = now or utcnow()
+    if actor is not None and not has_permission(actor, Permission.COMPLIANCE_WRITE, organisation.id):
+        raise NotPermitted(_("Alleen de CISO van deze organisatie legt de toepasselijkheid en implementatie vast."))
+    source_current = current_assessments(organisation, source)
+    if not source_current:
+        raise ValidationFailed(_("Er zijn geen beoordelingen onder %(c)s om van uit te gaan.", c=source.name),
+                               field="source")
+    target_current = current_assessments(organisation, target)
+    origin, destination = aliased(Control), aliased(Control)
+    pairs = db.session.execute(
+        select(ControlMapping.from_control_id, ControlMapping.to_control_id)
+        .join(origin, origin.id == ControlMapping.from_control_id)
+        .join(destination, destination.id == ControlMapping.to_control_id)
+        .where(origin.catalog_id == source.id, destination.catalog_id == target.id)).all()
+    by_target: dict[int, list[ControlAssessment]] = defaultdict(list)
+    for from_id, to_id in pairs:
+        if from_id in source_current and to_id not in target_current:
+            by_target[to_id].append(source_current[from_id])
+    controls = {c.id: c for c in db.session.scalars(select(Control).where(Control.id.in_(list(by_target))))}
+    created = []
+    for to_id, sources in sorted(by_target.items(), key=lambda item: controls[item[0]].sort_key):
+        applicable = [s for s in sources if s.applicable]
+        basis = ", ".join(
+            f"{s.control.code} ({s.status.value if s.applicable and s.status else _('n.v.t.')})" for s in sources)
+        if applicable:
+            status = min((s.status for s in applicable), key=lambda st: STATUS_RANK[st])
+            data = {"applicable": True, "status": status,
+                    "justification": _("Voorstel uit %(c)s: %(b)s. Te bevestigen.", c=source.name, b=basis),
+                    "owner": next((s.owner for s in applicable if s.owner), None)}
+        else:
+            data = {"applicable": False,
+                    "justification": _("Voorstel uit %(c)s (daar niet van toepassing): %(b)s. Te bevestigen.",
+                                       c=source.name, b=basis)}
+        created.append(assess(actor, organisation, controls[to_id], data, proposed=True, now=now))
+    return created

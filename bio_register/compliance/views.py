@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from bio_register.compliance import services
+from bio_register.compliance.forms import AssessmentForm
+from bio_register.compliance.models import Control, ControlCatalog
+from bio_register.errors import DomainError, NotPermitted
+from bio_register.i18n import gettext as _
+from bio_register.incidents.views import apply_errors
+from bio_register.organisations.models import Organisation
+from bio_register.permissions import Permission, get_organisation, has_permission, scoped_organisations
+from reports.charts import ImplementationBar, implementation_chart, to_svg
+
+bp = Blueprint("compliance", __name__, template_folder="templates")
+
+
+def _catalog(key: str) -> ControlCatalog:
+    catalog = services.get_catalog(key)
+    if catalog is None:
+        abort(404)
+    return catalog
+
+
+def _load(code: str, key: str) -> tuple[Organisation, ControlCatalog]:
+    return get_organisation(current_user, code, Permission.COMPLIANCE_READ), _catalog(key)
+
+
+def default_catalog() -> ControlCatalog | None:
+    """The newest BIO2 catalog, else any."""
+    all_catalogs = services.catalogs()
+    bio2 = [c for c in all_catalogs if c.key.startswith("BIO2")]
+    return (bio2 or all_catalogs or [None])[-1]
+
+
+@bp.route("/compliance")
+@login_required
+def index() -> Any:
+    """All the user's organisations side by side (concern control sees every one)."""
+    organisations = scoped_organisations(current_user, Permission.COMPLIANCE_READ)
+    if not organisations:
+        abort(404)
+    catalogs = services.catalogs()
+    key = request.args.get("catalogus")
+    catalog = next((c for c in catalogs if c.key == key), None) or default_catalog()
+    rows = [(org, services.compliance(org, catalog)) for org in organisations] if catalog else []
+    return render_template("compliance/index.html", rows=rows, catalog=catalog, catalogs=catalogs)
+
+
+@bp.route("/compliance/<code>/<key>")
+@login_required
+def overview(code: str, key: str) -> Any:
+    organisation, catalog = _load(code, key)
+    result = services.compliance(organisation, catalog)
+    source = next((c for c in services.catalogs() if c.key.startswith("BIO-1")), None)
+    can_propose = (source is not None and catalog.key.startswith("BIO2")
+                   and has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id))
+    return render_template("compliance/overview.html", organisation=organisation, catalog=catalog, result=result,
+                           can_propose=can_propose, source=source)
+
+
+def bars(result: services.Compliance) -> list[ImplementationBar]:
+    return [ImplementationBar(f"{g.code} {g.title}", g.volledig, g.gedeeltelijk, g.niet,
+                              g.assessed - g.applicable, g.total - g.assessed) for g in result.groups]
+
+
+@bp.route("/compliance/<code>/<key>/chart.svg")
+@login_required
+def chart(code: str, key: str) -> Any:
+    organisation, catalog = _load(code, key)
+    result = services.compliance(organisation, catalog)
+    legend = [_("volledig"), _("gedeeltelijk"), _("niet"), _("niet van toepassing / niet beoordeeld")]
+    drawing = implementation_chart(bars(result), legend=legend)
+    return Response(to_svg(drawing), mimetype="image/svg+xml")
+
+
+@bp.route("/compliance/<code>/<key>/vvt")
+@login_required
+def soa(code: str, key: str) -> Any:
+    """The statement of applicability (Verklaring van Toepasselijkheid)."""
+    organisation, catalog = _load(code, key)
+    rows = services.statement_of_applicability(organisation, catalog)
+    return render_template("compliance/soa.html", organisation=organisation, catalog=catalog, rows=rows)
+
+
+@bp.route("/compliance/<code>/<key>/vvt.<any(xlsx, pdf):fmt>")
+@login_required
+def soa_export(code: str, key: str, fmt: str) -> Any:
+    from bio_register.compliance import export
+
+    organisation, catalog = _load(code, key)
+    rows = services.statement_of_applicability(organisation, catalog)
+    if fmt == "xlsx":
+        body = export.soa_xlsx(organisation, catalog, rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, mimetype = export.soa_pdf(organisation, catalog, rows), "application/pdf"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="vvt-{organisation.code}-{catalog.key}.{fmt}"'
+    return response
+
+
+def _control(catalog: ControlCatalog, control_code: str) -> Control:
+    control = services.find_control(catalog, control_code)
+    if control is None:
+        abort(404)
+    return control
+
+
+@bp.route("/compliance/<code>/<key>/<control_code>", methods=["GET", "POST"])
+@login_required
+def control(code: str, key: str, control_code: str) -> Any:
+    organisation, catalog = _load(code, key)
+    item = _control(catalog, control_code)
+    can_write = has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id)
+    history = services.assessment_history(organisation, item)
+    current = history[0] if history else None
+    form = AssessmentForm()
+    if request.method == "GET" and current is not None:
+        form.applicable.data = "ja" if current.applicable else "nee"
+        form.status.data = current.status.value if current.status else ""
+        form.justification.data = current.justification
+        form.evidence.data = current.evidence
+        form.evidence_links.data = "\n".join(current.evidence_links or [])
+        form.owner.data = current.owner
+    code_status = 200
+    if request.method == "POST":
+        if not can_write:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.assess(current_user, organisation, item, {
+                    "applicable": {"ja": True, "nee": False}.get(form.applicable.data),
+                    "status": form.status.data or None, "justification": form.justification.data,
+                    "evidence": form.evidence.data, "evidence_links": form.evidence_links.data or "",
+                    "owner": form.owner.data})
+            except NotPermitted:
+                abort(403)
+            except DomainError as error:
+                apply_errors(form, error)
+            else:
+                flash(_("De beoordeling van %(c)s is opgeslagen.", c=item.code), "success")
+                return redirect(url_for("compliance.control", code=organisation.code, key=catalog.key,
+                                        control_code=item.code))
+        code_status = 422
+    return render_template("compliance/control.html", organisation=organisation, catalog=catalog, control=item,
+                           history=history, current=current, form=form, can_write=can_write), code_status
+
+
+@bp.route("/compliance/<code>/<key>/voorstel", methods=["POST"])
+@login_required
+def propose(code: str, key: str) -> Any:
+    """Proposed BIO2 assessments from the organisation's BIO 1.04 ones (to be confirmed)."""
+    organisation, catalog = _load(code, key)
+    source = next((c for c in services.catalogs() if c.key.startswith("BIO-1")), None)
+    if source is None:
+        abort(404)
+    try:
+        created = services.propose_from_mapping(current_user, organisation, source, catalog)
+    except NotPermitted:
+        abort(403)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("compliance.overview", code=organisation.code, key=catalog.key))
+    flash(_("%(n)d voorstellen gemaakt uit %(s)s; bevestig ze per maatregel.", n=len(created), s=source.name),
+          "success")
+    return redirect(url_for("compliance.soa", code=organisation.code, key=catalog.key, voorstel=1))

@@ -1,0 +1,242 @@
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from bio_register.errors import Conflict, DomainError
+from bio_register.extensions import db
+from bio_register.forms import choices
+from bio_register.i18n import gettext as _
+from bio_register.i18n import lazy_gettext as _l
+from bio_register.incidents import services as incidents
+from bio_register.measures import labels, services
+from bio_register.measures.forms import (
+    FilterForm,
+    MeasureCreateForm,
+    MeasureEditForm,
+    StatusForm,
+    control_refs,
+    measure_data,
+    split_codes,
+)
+from bio_register.measures.models import Measure, MeasureStatus
+from bio_register.permissions import Permission, has_permission, scoped_organisations
+
+bp = Blueprint("measures", __name__, template_folder="templates")
+
+PER_PAGE = 25
+#: where a service's link errors are shown on the forms
+ERROR_FIELDS = {"incidents": "add_incidents", "controls": "control_codes"}
+
+
+def apply_errors(form: Any, error: DomainError) -> None:
+    """Put a service's field errors on the form's fields (or on the form itself)."""
+    for name, messages in (error.errors or {"": [error.message]}).items():
+        name = ERROR_FIELDS.get(name, name)
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors), *messages]
+        else:
+            form.form_errors.extend(messages)
+
+
+def _today() -> Any:
+    return services.local_today(tz=current_app.config["TIMEZONE"])
+
+
+def _catalog_choices(form: Any) -> None:
+    form.control_catalog.choices = [SelectChoice("", _l("— kies een catalogus —")),
+                                    *(SelectChoice(c.key, f"{c.key} · {c.name}") for c in services.catalogs())]
+
+
+# --- list -------------------------------------------------------------------------------------------
+
+def _filter_form() -> FilterForm:
+    form = FilterForm(request.args)
+    orgs = scoped_organisations(current_user, Permission.MEASURE_READ)
+    form.organisation.choices = [SelectChoice("", _l("alle")), *(SelectChoice(o.code, o.name) for o in orgs)]
+    form.status.choices = choices([("", _l("alle")), ("open", _l("open (gepland of in uitvoering)")),
+                                   *((s.value, labels.STATUS[s]) for s in MeasureStatus)])
+    form.validate()
+    return form
+
+
+def filter_from_form(form: FilterForm) -> services.MeasureFilter:
+    def ok(field: Any) -> Any:
+        return None if field.errors else (field.data or None)
+
+    def number(field: Any) -> int | None:
+        value = ok(field) or ""
+        if not value:
+            return None
+        return int(value) if value.isdigit() and len(value) < 12 else 0   # 0: matches nothing
+
+    status = ok(form.status)
+    return services.MeasureFilter(
+        organisation=ok(form.organisation),
+        status=[MeasureStatus(status)] if status and status != "open" else [],
+        open_only=status == "open",
+        overdue_only=ok(form.overdue) == "ja",
+        incident_id=number(form.incident),
+        control_id=number(form.control),
+        q=ok(form.q),
+    )
+
+
+@bp.route("/maatregelen")
+@login_required
+def index() -> Any:
+    if not has_permission(current_user, Permission.MEASURE_READ):
+        abort(404)
+    form = _filter_form()
+    flt = filter_from_form(form)
+    try:
+        page_number = max(1, min(int(request.args.get("page", 1)), 100_000))
+    except ValueError:
+        page_number = 1
+    page = services.list_measures(current_user, flt, page_number, PER_PAGE, today=_today())
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+
+    def page_url(n: int) -> str:
+        return url_for("measures.index") + "?" + urlencode({**args, "page": n})
+
+    return render_template("measures/index.html", form=form, page=page, page_url=page_url,
+                           filtered_by_link=flt.incident_id is not None or flt.control_id is not None,
+                           can_create=has_permission(current_user, Permission.MEASURE_WRITE))
+
+
+# --- create -----------------------------------------------------------------------------------------
+
+@bp.route("/maatregelen/nieuw", methods=["GET", "POST"])
+@login_required
+def create() -> Any:
+    """A new measure; ``?incident=ID`` links it to that incident (the "measure taken")."""
+    orgs = scoped_organisations(current_user, Permission.MEASURE_WRITE)
+    if not orgs:
+        abort(404)
+    incident = None
+    incident_arg = request.args.get("incident", "")
+    if incident_arg:
+        if not incident_arg.isdigit() or not 0 < int(incident_arg) <= services.MAX_ID:
+            abort(404)
+        incident = incidents.get_incident(current_user, int(incident_arg))
+        orgs = [o for o in orgs if o.id == incident.organisation_id]
+        if not orgs:
+            abort(404)
+    form = MeasureCreateForm()
+    form.organisation.choices = choices([(o.code, o.name) for o in orgs])
+    _catalog_choices(form)
+    if request.method == "GET" and len(orgs) == 1:
+        form.organisation.data = orgs[0].code
+    if form.validate_on_submit():
+        organisation = next(o for o in orgs if o.code == form.organisation.data)
+        data = {**measure_data(form), "incidents": [incident.id] if incident else [],
+                "controls": control_refs(form)}
+        try:
+            measure = services.create_measure(current_user, organisation, data)
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Maatregel „%(title)s” is vastgelegd.", title=measure.title), "success")
+            return redirect(url_for("measures.detail", measure_id=measure.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("measures/create.html", form=form, incident=incident), status
+
+
+# --- detail ------------------------------------------------------------------------------------------
+
+@bp.route("/maatregelen/<int:measure_id>")
+@login_required
+def detail(measure_id: int) -> Any:
+    measure = services.get_measure(current_user, measure_id)
+    return _render_detail(measure)
+
+
+def _render_detail(measure: Measure, *, status_form: StatusForm | None = None, code: int = 200) -> Any:
+    status_form = status_form or StatusForm(formdata=None, version=measure.version)
+    return render_template(
+        "measures/detail.html", measure=measure, history=services.history(measure), status_form=status_form,
+        transitions=services.allowed_transitions(measure), can_edit=services.can_edit(current_user, measure),
+        overdue=services.is_overdue(measure, _today()),
+    ), code
+
+
+# --- edit --------------------------------------------------------------------------------------------
+
+def _link_choices(form: MeasureEditForm, measure: Measure) -> None:
+    form.keep_incidents.choices = [(str(i.id), f"{i.reference} — {i.title}") for i in measure.incidents]
+    form.keep_controls.choices = [(str(c.id), f"{services.control_label(c)} — {c.title_nl}")
+                                  for c in measure.controls]
+
+
+def _edit_data(form: MeasureEditForm, measure: Measure) -> dict[str, Any]:
+    """Fields plus the links: the kept ones (only those linked now) and the ones typed."""
+    linked_incidents = {i.id for i in measure.incidents}
+    linked_controls = {c.id for c in measure.controls}
+    keep_incidents = [int(v) for v in form.keep_incidents.data or [] if v.isdigit() and int(v) in linked_incidents]
+    keep_controls = [int(v) for v in form.keep_controls.data or [] if v.isdigit() and int(v) in linked_controls]
+    return {**measure_data(form),
+            "incidents": [*keep_incidents, *split_codes(form.add_incidents.data)],
+            "controls": [*keep_controls, *control_refs(form)]}
+
+
+@bp.route("/maatregelen/<int:measure_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit(measure_id: int) -> Any:
+    measure = services.get_measure(current_user, measure_id, Permission.MEASURE_WRITE)
+    form = MeasureEditForm(obj=None if request.method == "POST" else measure)
+    _link_choices(form, measure)
+    _catalog_choices(form)
+    if request.method == "GET":
+        form.version.data = str(measure.version)
+        form.keep_incidents.data = [str(i.id) for i in measure.incidents]
+        form.keep_controls.data = [str(c.id) for c in measure.controls]
+    conflict: list[tuple[str, Any, Any]] | None = None
+    if form.validate_on_submit():
+        try:
+            expected = int(form.version.data) if (form.version.data or "").isdigit() else 0
+            services.update_measure(current_user, measure, _edit_data(form, measure), expected)
+        except Conflict as error:
+            # Keep what the user typed, show what differs from the stored version, and let a
+            # second save (after review) go through against the current version.
+            db.session.rollback()
+            measure = services.get_measure(current_user, measure_id, Permission.MEASURE_WRITE)
+            mine = measure_data(form)
+            theirs = services.snapshot(measure)
+            conflict = [(labels.FIELD[k], theirs[k], mine[k]) for k in services.FIELDS
+                        if (mine[k] or None) != (theirs[k] or None)]
+            _link_choices(form, measure)
+            form.version.data = str(measure.version)
+            form.form_errors.append(error.message)
+        except DomainError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Wijzigingen in „%(title)s” zijn opgeslagen.", title=measure.title), "success")
+            return redirect(url_for("measures.detail", measure_id=measure.id))
+    status = (409 if conflict is not None else 422) if form.is_submitted() else 200
+    return render_template("measures/edit.html", form=form, measure=measure, conflict=conflict), status
+
+
+@bp.route("/maatregelen/<int:measure_id>/status", methods=["POST"])
+@login_required
+def change_status(measure_id: int) -> Any:
+    measure = services.get_measure(current_user, measure_id, Permission.MEASURE_WRITE)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            expected = int(form.version.data) if (form.version.data or "").isdigit() else 0
+            services.change_status(current_user, measure, form.status.data or "", expected, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            measure = services.get_measure(current_user, measure_id, Permission.MEASURE_WRITE)
+            apply_errors(form, error)
+            form.form_errors.extend(form.errors.get("status", []))
+            return _render_detail(measure, status_form=form, code=error.status_code)
+        flash(_("Status van „%(title)s”: %(status)s.", title=measure.title,
+                status=labels.STATUS[measure.status]), "success")
+        return redirect(url_for("measures.detail", measure_id=measure.id))
+    return _render_detail(measure, status_form=form, code=422)

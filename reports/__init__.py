@@ -1,0 +1,1 @@
+"""Report rendering with reportlab: plain data in, PDF bytes (or SVG) out. No Flask, no database."""

@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import Workbook, load_workbook
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from bio_register.compliance import catalogs as catalog_import
+from bio_register.compliance import services
+from bio_register.compliance.models import Control, ControlCatalog, ControlKind, ControlMapping
+from bio_register.errors import NotPermitted, ValidationFailed
+from bio_register.extensions import db
+from bio_register.measures.models import Measure
+from tests import factories
+from tests.api.test_api_base import assert_problem, bearer
+from tests.conftest import csrf_token, login
+
+
+@pytest.fixture
+def bio() -> dict[str, ControlCatalog]:
+    catalog_import.import_all(actor_label="test")
+    db.session.commit()
+    return {c.key: c for c in services.catalogs()}
+
+
+def control(catalog: ControlCatalog, code: str) -> Control:
+    found = services.find_control(catalog, code)
+    assert found is not None, code
+    return found
+
+
+def test_import_is_idempotent_and_counts_are_right(bio) -> None:
+    before = db.session.scalar(select(func.count()).select_from(Control))
+    assert [created for _key, created in catalog_import.import_all(actor_label="test")] == [False, False]
+    assert db.session.scalar(select(func.count()).select_from(Control)) == before
+    old, new = bio["BIO-1.04"], bio["BIO2-1.3"]
+    assert len(services.controls_of(old, kind=ControlKind.CONTROL)) == 114
+    bio2 = services.controls_of(new, kind=ControlKind.CONTROL)
+    assert len(bio2) == 93
+    assert sorted({c.group_code for c in bio2}) == ["5", "6", "7", "8"]
+    assert [sum(c.group_code == t for c in bio2) for t in "5678"] == [37, 8, 14, 34]
+    assert control(new, "5.24.03").parent_code == "5.24" and control(new, "5.24.03").title_nl
+    assert db.session.scalar(select(func.count()).select_from(ControlMapping)) > 100
+
+
+def test_a_new_catalog_version_stands_beside_the_old(bio) -> None:
+    from controls import loader
+
+    catalog = loader.load_catalog("BIO2-1.3")
+    import dataclasses
+
+    newer = dataclasses.replace(catalog, key="BIO2-1.4", name="BIO2 1.4", version="1.4")
+    row, created = catalog_import.import_catalog(newer, actor_label="test")
+    assert created and row.key == "BIO2-1.4"
+    assert {c.key for c in services.catalogs()} == {"BIO-1.04", "BIO2-1.3", "BIO2-1.4"}
+    assert control(bio["BIO2-1.3"], "5.24.03").catalog.key == "BIO2-1.3"
+
+
+def test_assessment_rules_and_history(bio) -> None:
+    ciso = factories.user([("ciso", "DIE")])
+    die = factories.organisation("DIE")
+    c = control(bio["BIO2-1.3"], "5.24.01")
+    with pytest.raises(ValidationFailed) as caught:
+        services.assess(ciso, die, c, {"applicable": False})
+    assert "justification" in caught.value.errors
+    with pytest.raises(ValidationFailed) as caught:
+        services.assess(ciso, die, c, {"applicable": True, "status": "bijna"})
+    assert "status" in caught.value.errors
+    with pytest.raises(ValidationFailed) as caught:
+        services.assess(ciso, die, c, {"applicable": True, "status": "volledig", "evidence_links": ["javascript:x"]})
+    assert "evidence_links" in caught.value.errors
+    db.session.rollback()
+    services.assess(ciso, die, c, {"applicable": True, "status": "gedeeltelijk", "owner": "Teamleider ICT"})
+    services.assess(ciso, die, c, {"applicable": True, "status": "volledig", "evidence": "Procedure v2 vastgesteld"})
+    db.session.commit()
+    history = services.assessment_history(die, c)
+    assert [h.status.value for h in history] == ["volledig", "gedeeltelijk"]
+    assert services.current_assessments(die, bio["BIO2-1.3"])[c.id].status.value == "volledig"
+
+
+def test_only_the_ciso_of_the_organisation_assesses(bio) -> None:
+    c = control(bio["BIO2-1.3"], "5.24.01")
+    for roles in ([("verbindingsofficier", "DIE")], [("fg", "DIE")], [("ciso", "UIT")], [("concern_control", "DUO")]):
+        with pytest.raises(NotPermitted):
+            services.assess(factories.user(roles), factories.organisation("DIE"), c,
+                            {"applicable": True, "status": "niet"})
+
+
+def test_compliance_percentages_and_gaps_from_known_assessments(bio) -> None:
+    ciso = factories.user([("ciso", "DIE")])
+    die = factories.organisation("DIE")
+    catalog = bio["BIO2-1.3"]
+    measures = [m for m in services.controls_of(catalog, kind=ControlKind.MEASURE) if m.status == "active"]
+    theme5 = [m for m in measures if m.group_code == "5"][:4]
+    statuses = [("volledig", True), ("gedeeltelijk", True), ("niet", True), (None, False)]
+    for m, (status, applicable) in zip(theme5, statuses, strict=True):
+        data = {"applicable": applicable, "status": status} if applicable else {
+            "applicable": False, "justification": "Geen eigen datacenter."}
+        services.assess(ciso, die, m, data)
+    # an incident linked to the 'niet' gap through a maatregel makes it the first gap
+    incident = factories.incident("DIE")
+    measure = Measure(organisation_id=die.id, title="Procedure herzien")
+    measure.controls.append(theme5[2])
+    measure.incidents.append(incident)
+    db.session.add(measure)
+    db.session.commit()
+    result = services.compliance(die, catalog)
+    group = next(g for g in result.groups if g.code == "5")
+    assert (group.assessed, group.applicable, group.volledig, group.gedeeltelijk, group.niet) == (4, 3, 1, 1, 1)
+    assert group.percentage == 50.0          # (1 + ½) / 3
+    assert [g.control.code for g in result.gaps] == [theme5[2].code, theme5[1].code]
+    assert result.gaps[0].incidents_12m == 1
+    assert [m.title for m in result.gaps[0].open_measures] == ["Procedure herzien"]
+    assert len(result.unassessed) == len(measures) - 4
+
+
+def test_proposal_from_bio_104_is_marked_and_confirmed(bio) -> None:
+    ciso = factories.user([("ciso", "DIE")])
+    die = factories.organisation("DIE")
+    old, new = bio["BIO-1.04"], bio["BIO2-1.3"]
+    services.assess(ciso, die, control(old, "16.1.2"), {"applicable": True, "status": "volledig"})
+    services.assess(ciso, die, control(old, "16.1.3"), {"applicable": True, "status": "gedeeltelijk"})
+    db.session.commit()
+    created = services.propose_from_mapping(ciso, die, old, new)
+    db.session.commit()
+    assert created and all(a.proposed for a in created)
+    target = {a.control.code: a for a in created}
+    assert "6.8" in target and target["6.8"].status.value == "gedeeltelijk"   # weakest of the sources
+    assert "Te bevestigen" in target["6.8"].justification
+    # running it again proposes nothing new; confirming turns the proposal into an assessment
+    assert services.propose_from_mapping(ciso, die, old, new) == []
+    services.assess(ciso, die, target["6.8"].control, {"applicable": True, "status": "volledig"})
+    assert services.current_assessments(die, new)[target["6.8"].control_id].proposed is False
+
+
+def test_soa_exports_contain_every_applicable_control(bio) -> None:
+    from bio_register.compliance import export
+
+    ciso = factories.user([("ciso", "DIE")])
+    die = factories.organisation("DIE")
+    catalog = bio["BIO2-1.3"]
+    services.assess(ciso, die, control(catalog, "5.24.01"), {"applicable": True, "status": "volledig"})
+    services.assess(ciso, die, control(catalog, "8.1.01") if services.find_control(catalog, "8.1.01") else
+                    control(catalog, "5.24.02"), {"applicable": True, "status": "niet", "owner": "=cmd()"})
+    db.session.commit()
+    rows = services.statement_of_applicability(die, catalog)
+    sheet = load_workbook(io.BytesIO(export.soa_xlsx(die, catalog, rows))).active
+    values = list(sheet.iter_rows(values_only=True))
+    codes = [v[0] for v in values[1:]]
+    assert len(codes) == len(rows) and "5.24.01" in codes
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert any(v[7] == "'=cmd()" for v in values)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(export.soa_pdf(die, catalog, rows))).pages)
+    assert "Verklaring van Toepasselijkheid" in text and "5.24.01" in text and "pagina 1" in text
+
+
+def test_import_texts_all_or_nothing(bio, tmp_path: Path) -> None:
+    good = tmp_path / "teksten.csv"
+    good.write_text("id;text\n5.24.01;Eigen tekst uit de licentie.\n5.24.02;Nog een tekst.\n", encoding="utf-8")
+    assert catalog_import.import_texts("BIO2-1.3", good) == 2
+    assert control(bio["BIO2-1.3"], "5.24.01").full_text == "Eigen tekst uit de licentie."
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "text"])
+    sheet.append(["5.24.03", "Goed"])
+    sheet.append(["9.99", "Bestaat niet"])
+    sheet.append(["5.24.04", ""])
+    bad = tmp_path / "teksten.xlsx"
+    book.save(bad)
+    with pytest.raises(ValidationFailed) as caught:
+        catalog_import.import_texts("BIO2-1.3", bad)
+    assert "rij 3, kolom id" in caught.value.message and "rij 4, kolom text" in caught.value.message
+    db.session.rollback()
+    assert control(bio["BIO2-1.3"], "5.24.03").full_text is None
+    missing = tmp_path / "kolommen.csv"
+    missing.write_text("nummer,tekst\n5.24.01,x\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed, match="ontbreken"):
+        catalog_import.import_texts("BIO2-1.3", missing)
+
+
+def test_import_catalog_command(app: Flask, bio, tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["bio", "import-catalog", "--catalog", "BIO2-1.3"])
+    assert result.exit_code == 0 and "al aanwezig" in result.output
+    bad = tmp_path / "x.csv"
+    bad.write_text("id,text\nonzin,tekst\n", encoding="utf-8")
+    result = runner.invoke(args=["bio", "import-catalog", "--catalog", "BIO2-1.3", "--texts", str(bad)])
+    assert result.exit_code != 0 and "rij 2" in result.output and "Traceback" not in result.output
+
+
+def test_pages_for_the_ciso_and_concern_control(client: FlaskClient, bio) -> None:
+    ciso = factories.user([("ciso", "DIE")])
+    factories.organisation("UIT")
+    login(client, ciso.email, factories.PASSWORD)
+    html = client.get("/compliance/DIE/BIO2-1.3").get_data(as_text=True)
+    assert "Implementatie per thema" in html and "chart.svg" in html
+    svg = client.get("/compliance/DIE/BIO2-1.3/chart.svg")
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    page = "/compliance/DIE/BIO2-1.3/5.24.01"
+    response = client.post(page, data={"csrf_token": csrf_token(client, page), "applicable": "nee",
+                                       "justification": ""})
+    assert response.status_code == 422 and "Motiveer" in response.get_data(as_text=True)
+    response = client.post(page, data={"csrf_token": csrf_token(client, page), "applicable": "ja",
+                                       "status": "volledig", "owner": "ISO"})
+    assert response.status_code == 302
+    assert "volledig" in client.get("/compliance/DIE/BIO2-1.3/vvt").get_data(as_text=True)
+    assert client.get("/compliance/UIT/BIO2-1.3").status_code == 404
+    assert client.get("/compliance/DIE/BIO-9").status_code == 404
+    assert client.get("/compliance/DIE/BIO2-1.3/99.99").status_code == 404
+
+
+def test_api_assessments_and_compliance(client: FlaskClient, bio) -> None:
+    headers = bearer(factories.token(factories.user([("ciso", "DIE")])))
+    created = client.post("/api/v1/organisations/DIE/assessments", headers=headers, json={
+        "catalog": "BIO2-1.3", "control": "5.24.01", "applicable": True, "status": "gedeeltelijk"})
+    assert created.status_code == 201, created.get_json()
+    unknown = client.post("/api/v1/organisations/DIE/assessments", headers=headers, json={
+        "catalog": "BIO2-1.3", "control": "5.99.99", "applicable": True, "status": "niet"})
+    assert "control" in assert_problem(unknown, 422)["errors"]
+    body = client.get("/api/v1/organisations/DIE/compliance?catalog=BIO2-1.3", headers=headers).get_json()
+    assert body["total"]["gedeeltelijk"] == 1 and body["gaps"][0]["control"] == "5.24.01"
+    controls = client.get("/api/v1/catalogs/BIO2-1.3/controls?kind=control", headers=headers).get_json()
+    assert len(controls) == 93
+    assert [c["key"] for c in client.get("/api/v1/catalogs", headers=headers).get_json()] == ["BIO-1.04", "BIO2-1.3"]
+    cc = bearer(factories.token(factories.user([("concern_control", "DUO")])))
+    assert assert_problem(client.post("/api/v1/organisations/DIE/assessments", headers=cc, json={
+        "catalog": "BIO2-1.3", "control": "5.24.01", "applicable": True, "status": "volledig"}), 403)
+    assert client.get("/api/v1/organisations/DIE/assessments?catalog=BIO2-1.3", headers=cc).status_code == 200
+
