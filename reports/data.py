@@ -1,0 +1,146 @@
+"""The plain data a report is rendered from. ``bio_register.reporting`` fills these from the
+database; ``reports.render`` turns them into PDF bytes. No Flask, no database here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Count:
+    label: str
+    value: int
+    previous: int | None = None   # the same count in the previous period, when compared
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period: str          # "2026-Q3"
+    incidents: int       # beveiligingsincidenten that are not datalekken
+    datalekken: int
+
+
+@dataclass(frozen=True)
+class BreachFigures:
+    datalekken: int
+    notified: int              # initial AP meldingen made in the period
+    notified_on_time: int      # within 72 hours of awareness
+    notified_late: int
+    not_notified: int          # decided not to notify
+    undecided: int             # no FG decision yet
+    subjects_informed: int     # art. 34: data subjects informed
+
+
+@dataclass(frozen=True)
+class CbwFigures:
+    significant: int
+    early_warnings: int
+    notifications: int
+    final_reports: int
+    late: int                  # reports made after their deadline
+
+
+@dataclass(frozen=True)
+class MeasureFigures:
+    opened: int
+    completed: int
+    overdue: int               # open and past their due date at the end of the period
+
+
+@dataclass(frozen=True)
+class ComplianceGroup:
+    code: str
+    title: str
+    total: int
+    volledig: int
+    gedeeltelijk: int
+    niet: int
+    not_applicable: int
+    unassessed: int
+    percentage: float | None            # (volledig + ½ gedeeltelijk) / applicable, in %
+    previous_percentage: float | None   # at the previous report of the same kind and scope
+
+
+@dataclass(frozen=True)
+class ControlLine:
+    code: str
+    title: str
+    detail: str          # e.g. "niet geïmplementeerd" or "4 incidenten"
+
+
+@dataclass(frozen=True)
+class ComplianceFigures:
+    organisation: str                   # the organisation's name
+    catalog: str                        # "BIO2 1.3"
+    percentage: float | None
+    previous_percentage: float | None
+    groups: list[ComplianceGroup]
+    largest_gaps: list[ControlLine]
+    most_linked: list[ControlLine]      # controls most often linked to incidents
+
+
+@dataclass(frozen=True)
+class QuarterlyReport:
+    scope: str                          # "Gemeente Diemen" or "Duo+ (Diemen, Ouder-Amstel, Uithoorn)"
+    period: str                         # "2026-Q3"
+    period_label: str                   # "3e kwartaal 2026 (1 juli – 30 september 2026)"
+    generated_at: dt.datetime           # aware; shown in Europe/Amsterdam
+    version: int
+    incidents: Count                    # all beveiligingsincidenten incl. datalekken, vs previous quarter
+    datalekken: Count
+    by_category: list[Count]
+    by_severity: list[Count]
+    by_status: list[Count]              # status at the end of the quarter
+    trend: list[TrendPoint]             # the last eight quarters, oldest first, this one last
+    breaches: BreachFigures
+    cbw: CbwFigures
+    measures: MeasureFigures
+    compliance: list[ComplianceFigures]
+    attention: list[str]                # open items needing management attention, one sentence each
+    organisations: list[str] = field(default_factory=list)   # for Duo+ as a whole: the ones included
+
+
+@dataclass(frozen=True)
+class MonthlyIncident:
+    reference: str
+    title: str
+    status: str                         # Dutch label
+    severity: str                       # Dutch label or "—"
+    category: str
+    discovered: str                     # "03-10-2026 14:05" in Amsterdam time
+    closed: str | None
+    actions: list[str]                  # what was done: timeline entries and maatregelen, short
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    """BIO2 5.24.04: the incidents open or closed in the month and what was done about them."""
+
+    scope: str
+    period: str                         # "2026-10"
+    period_label: str                   # "oktober 2026"
+    generated_at: dt.datetime
+    version: int
+    opened: list[MonthlyIncident]       # logged in the month
+    closed: list[MonthlyIncident]       # closed in the month
+    still_open: list[MonthlyIncident]   # open at the end of the month
+
+
+@dataclass(frozen=True)
+class AnnualFigures:
+    organisation: str                   # "Diemen" (the municipality's name as in the sentence)
+    year: int
+    security_incidents: int             # beveiligingsincidenten that are not datalekken
+    datalekken: int
+    ap_meldingen: int                   # datalekken notified to the AP (initial meldingen)
+
+    @property
+    def sentence(self) -> str:
+        """The sentence for the annual accounts (paragraaf bedrijfsvoering)."""
+        gevallen = "geval" if self.ap_meldingen == 1 else "gevallen"
+        incidenten = "beveiligingsincident" if self.security_incidents == 1 else "beveiligingsincidenten"
+        lekken = "datalek" if self.datalekken == 1 else "datalekken"
+        return (f"In {self.year} zijn er voor de gemeente {self.organisation} {self.security_incidents} "
+                f"{incidenten} geregistreerd en {self.datalekken} {lekken}; in {self.ap_meldingen} {gevallen} "
+                f"is melding gedaan bij de Autoriteit Persoonsgegevens.")
