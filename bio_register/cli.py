@@ -282,6 +282,61 @@ def verify_audit_command() -> None:
     sys.exit(1)
 
 
+@bio.command("report")
+@click.option("--kind", type=click.Choice(["quarterly", "monthly"]), required=True)
+@click.option("--period", required=True, help="2026-Q3 (quarterly) or 2026-10 (monthly)")
+@click.option("--scope", default="all", show_default=True,
+              help="An organisation code (DIE, OA, UIT), 'all' for Duo+ as a whole, or 'each' for every "
+                   "municipality and Duo+ as a whole.")
+def report_command(kind: str, period: str, scope: str) -> None:
+    """Generate report PDFs into the archive (a new version when one exists)."""
+    from bio_register.extensions import db
+    from bio_register.reporting import services as reporting
+
+    scopes = reporting.scopes_for_schedule() if scope.lower() == "each" else [scope]
+    try:
+        reporting.parse_period(kind, period)
+        for code in scopes:
+            reporting.resolve_scope(code)
+    except DomainError as error:
+        _fail(error)
+    with click.progressbar(scopes, label=f"Rapportages {period}", show_pos=True,
+                           item_show_func=lambda code: code or "") as bar:
+        made = []
+        for code in bar:
+            try:
+                report = reporting.generate(kind, period, code, actor_label="cli")
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                _fail(error)
+            made.append(report)
+    for report in made:
+        click.echo(f"{report.kind.value} {report.period} {report.scope} versie {report.version}: "
+                   f"{report.size // 1024} kB, sha256 {report.sha256[:16]}…")
+
+
+@bio.command("annual-figures")
+@click.option("--organisation", required=True, help="The organisation code, e.g. DIE")
+@click.option("--year", required=True, type=int)
+def annual_figures_command(organisation: str, year: int) -> None:
+    """The year's numbers for the annual accounts, and the sentence."""
+    from bio_register.organisations.services import find_by_code
+    from bio_register.reporting import services as reporting
+
+    org = find_by_code(organisation)
+    if org is None:
+        raise click.ClickException(f"Onbekende organisatie: {organisation}")
+    try:
+        figures = reporting.annual_figures(org, year)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Beveiligingsincidenten: {figures.security_incidents}")
+    click.echo(f"Datalekken: {figures.datalekken}")
+    click.echo(f"Meldingen bij de AP: {figures.ap_meldingen}")
+    click.echo(figures.sentence)
+
+
 #: BIO2 5.28.01: incident records are kept at least three years
 MIN_RETENTION_YEARS = 3
 
@@ -349,6 +404,44 @@ def send_mail_command() -> None:
     click.echo(f"E-mails verzonden: {sent}; mislukt (volgende keer opnieuw): {failed}")
     if failed:
         sys.exit(2)
+
+
+@bio.command("scheduler")
+@click.option("--list", "list_only", is_flag=True, help="Only list the jobs and their next run time.")
+@click.option("--poll", default=15.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds between lock attempts on standby, and between lock checks while running.")
+def scheduler_command(list_only: bool, poll: float) -> None:
+    """Run the scheduler: reports and deadline warnings. A second one waits as a standby. Ctrl+C stops."""
+    import logging
+    import signal
+
+    from bio_register import scheduler
+
+    if list_only:
+        for job in scheduler.schedules(current_app):
+            when = f"{job['next_run_time']:%d-%m-%Y %H:%M}" if job["next_run_time"] else "—"
+            click.echo(f"{job['id']:<18} {when:<16}  {job['description']}")
+        return
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # our jobs log their own result
+
+    def terminate(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    # Ctrl+C, and systemd's SIGTERM, stop it cleanly: running jobs finish, the lock is released.
+    previous = {signum: signal.signal(signum, terminate) for signum in (signal.SIGINT, signal.SIGTERM)}
+    click.echo("Planner gestart (Ctrl+C stopt).", err=True)
+    try:
+        scheduler.run_scheduler(current_app._get_current_object(), poll=poll)
+    except KeyboardInterrupt:
+        pass
+    except scheduler.SchedulerError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    click.echo("Planner gestopt.", err=True)
 
 
 def _create_app(*_: Any) -> Any:

@@ -53,12 +53,16 @@ def register(app: Flask) -> None:
     from bio_register.measures import views as measures_views
     from bio_register.organisations import api as organisations_api
     from bio_register.organisations import views as organisations_views
+    from bio_register.reporting import api as reporting_api
+    from bio_register.reporting import views as reporting_views
 
     for blueprint in (main_views.bp, accounts_views.bp, organisations_views.bp, incidents_views.bp,
-                      breaches_views.bp, compliance_views.bp, measures_views.bp, docs.bp):
+                      breaches_views.bp, compliance_views.bp, measures_views.bp, reporting_views.bp,
+                      docs.bp):
         app.register_blueprint(blueprint)
     for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp, breaches_api.blp,
-                    compliance_api.catalogs_blp, compliance_api.compliance_blp, measures_api.blp):
+                    compliance_api.catalogs_blp, compliance_api.compliance_blp, measures_api.blp,
+                    reporting_api.blp, reporting_api.figures_blp):
         csrf.exempt(api_blp)
         api.register_blueprint(api_blp)
     app.cli.add_command(bio)

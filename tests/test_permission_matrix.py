@@ -28,6 +28,7 @@ NEW_INCIDENT = {"organisation": "DIE", "title": "T", "description": "D",
                 "discovered_at": "2026-11-01T10:00:00+01:00", "is_datalek": False}
 BODIES = {
     ("PATCH", "/api/v1/me"): {"name": "Nieuwe Naam"},
+    ("POST", "/api/v1/reports"): {"kind": "monthly", "period": "2026-10", "scope": "DIE"},
     ("POST", "/api/v1/organisations/DIE/assessments"): {"catalog": "BIO2-1.3", "control": "5.24.01",
                                                        "applicable": True, "status": "volledig"},
     ("POST", "/api/v1/incidents"): NEW_INCIDENT,
@@ -93,6 +94,17 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
                                                    (401, 404, 403, 403, 201, 403, 403)),
     ("GET", "/api/v1/organisations/UIT/compliance?catalog=BIO2-1.3", "compliance_api.get_compliance",
                                                    (401, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/rapportages", "reporting.index",     (302, 404, 404, 404, 200, 200, 200)),
+    ("GET", "/rapportages/{rep}.pdf", "reporting.download", (302, 404, 404, 404, 200, 200, 200)),
+    ("GET", "/rapportages/{allrep}.pdf", "reporting.download", (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/jaarcijfers?organisatie=DIE&jaar=2026", "reporting.annual", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/beheer/planning", "reporting.schedules", (302, 404, 404, 404, 404, 404, 200)),
+    ("GET", "/api/v1/reports", "reports_api.list_reports", (401, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/reports", "reports_api.create_report", (401, 403, 403, 403, 403, 201, 403)),
+    ("GET", "/api/v1/reports/{rep}", "reports_api.get_report", (401, 404, 404, 404, 200, 200, 200)),
+    ("GET", "/api/v1/reports/{rep}/pdf", "reports_api.get_report_pdf", (401, 404, 404, 404, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/DIE/annual-figures?year=2026", "annual_figures_api.annual_figures",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
     ("GET", "/datalekken", "breaches.overview",    (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/datalekken/register.csv", "breaches.register_export", (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/incidenten/{dlk}/datalek", "breaches.detail", (302, 404, 200, 200, 200, 200, 200)),
@@ -166,6 +178,7 @@ def cases():
 
 @pytest.mark.parametrize(("method", "path", "role", "expected"), list(cases()))
 def test_role_route_status(client: FlaskClient, method: str, path: str, role: str, expected: int) -> None:
+    template = path
     for code in ("DUO", "DIE", "UIT"):
         factories.organisation(code)
     leak, uit_leak = factories.incident("DIE", is_datalek=True), factories.incident("UIT", is_datalek=True)
@@ -174,11 +187,16 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
     ids = {"die": factories.incident("DIE").id, "uit": factories.incident("UIT").id, "dlk": leak.id,
            "uitdlk": uit_leak.id}
     ids.update(msr=factories.measure("DIE").id, uitmsr=factories.measure("UIT").id)
+    if "{rep}" in path or "{allrep}" in path:
+        from bio_register.reporting.services import generate
+
+        ids["rep"] = generate("monthly", "2026-10", "DIE", actor_label="test").id
+        ids["allrep"] = generate("monthly", "2026-10", "all", actor_label="test").id
+    path = path.format(**ids)
     if any(part in path for part in ("compliance", "catalogs", "assessments")):
         from bio_register.compliance.catalogs import import_all
 
         import_all(actor_label="test")
-    template, path = path, path.format(**ids)
     headers = {}
     roles = ROLES[role]
     if roles is not None:

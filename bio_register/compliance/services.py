@@ -67,14 +67,17 @@ def sort_key(code: str) -> str:
 
 # --- assessments -------------------------------------------------------------------------------------
 
-def current_assessments(organisation: Organisation, catalog: ControlCatalog) -> dict[int, ControlAssessment]:
-    """The assessment in force per control id (the newest row of each)."""
+def current_assessments(organisation: Organisation, catalog: ControlCatalog,
+                        as_of: dt.datetime | None = None) -> dict[int, ControlAssessment]:
+    """The assessment in force per control id (the newest row of each), now or at ``as_of``."""
     newest = (
         select(func.max(ControlAssessment.id))
         .join(Control, Control.id == ControlAssessment.control_id)
         .where(ControlAssessment.organisation_id == organisation.id, Control.catalog_id == catalog.id)
         .group_by(ControlAssessment.control_id)
     )
+    if as_of is not None:
+        newest = newest.where(ControlAssessment.assessed_at < as_of)
     rows = db.session.scalars(select(ControlAssessment).where(ControlAssessment.id.in_(newest)))
     return {row.control_id: row for row in rows}
 
@@ -235,13 +238,13 @@ def incidents_per_control(organisation_id: int | None, control_ids: Iterable[int
 
 
 def compliance(organisation: Organisation, catalog: ControlCatalog, *, now: dt.datetime | None = None,
-               kind: ControlKind | None = None) -> Compliance:
+               kind: ControlKind | None = None, as_of: dt.datetime | None = None) -> Compliance:
     """Implementation per theme (BIO2) or chapter (1.04), the unassessed controls, and the gaps
     ordered by the incidents linked to them in the last 12 months."""
     now = now or utcnow()
     kind = kind or (ControlKind.MEASURE if _has_measures(catalog) else ControlKind.CONTROL)
     controls = [c for c in controls_of(catalog, kind=kind) if c.status == "active"]
-    current = current_assessments(organisation, catalog)
+    current = current_assessments(organisation, catalog, as_of)
     groups: dict[str, GroupSummary] = {}
     total = GroupSummary("", _("Totaal"))
     unassessed: list[Control] = []

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Column, Float, ForeignKey, LargeBinary, String, Table, Unicode, UniqueConstraint
+from sqlalchemy import Column, Float, ForeignKey, LargeBinary, String, Table, Unicode, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from bio_register.accounts.models import User
@@ -51,3 +51,8 @@ apscheduler_jobs = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+@event.listens_for(Report, "before_update")
+def _reports_are_immutable(_mapper: object, _connection: object, target: Report) -> None:
+    raise RuntimeError(f"report {target.id} is immutable: generate a new version instead")

@@ -1,0 +1,484 @@
+"""Report data sets from the database (as the plain dataclasses of ``reports.data``), the archive
+of generated PDFs, and the annual figures. Periods are cut in Amsterdam time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from bio_register.accounts.models import User
+from bio_register.audit import services as audit
+from bio_register.breaches.models import (
+    ApDecision,
+    ApNotification,
+    BreachAssessment,
+    CbwReport,
+    DataSubjectDecision,
+    NotificationKind,
+)
+from bio_register.breaches.services import AP_DEADLINE, cbw_clock
+from bio_register.compliance import services as compliance
+from bio_register.database import utcnow
+from bio_register.errors import NotPermitted, ValidationFailed
+from bio_register.extensions import db
+from bio_register.i18n import gettext as _
+from bio_register.incidents.labels import CATEGORY, SEVERITY, STATUS
+from bio_register.incidents.models import OPEN_STATUSES, Category, Incident, Severity, Status, TimelineEntry
+from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure
+from bio_register.organisations.models import Organisation
+from bio_register.permissions import AllOrganisations, Permission, organisation_ids_with
+from bio_register.reporting.models import Report, ReportKind
+from bio_register.timeutil import DEFAULT_TZ, Period, quarter, to_local, to_utc
+from reports import data as rd
+
+log = logging.getLogger(__name__)
+
+ALL = "all"
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december")
+QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+# --- periods and scopes --------------------------------------------------------------------------------
+
+def month(year: int, number: int, tz: str = DEFAULT_TZ) -> Period:
+    start = to_utc(dt.datetime(year, number, 1), tz)
+    end = to_utc(dt.datetime(year + (number == 12), 1 if number == 12 else number + 1, 1), tz)
+    return Period(f"{year}-{number:02d}", start, end)
+
+
+def parse_period(kind: ReportKind | str, text: str, *, now: dt.datetime | None = None) -> Period:
+    """``2026-Q3`` or ``2026-10``; refused when malformed, or when the period has not ended yet."""
+    now = now or utcnow()
+    kind = ReportKind(kind)
+    text = (text or "").strip()
+    match = (QUARTER_RE if kind == ReportKind.QUARTERLY else MONTH_RE).match(text)
+    if not match:
+        example = "2026-Q3" if kind == ReportKind.QUARTERLY else "2026-10"
+        raise ValidationFailed(_("Geen geldige periode: %(p)s (bijvoorbeeld %(e)s).", p=text[:20], e=example),
+                               field="period")
+    year, part = int(match.group(1)), int(match.group(2))
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed(_("Kies een jaar tussen 2000 en 2100."), field="period")
+    period = quarter(year, part) if kind == ReportKind.QUARTERLY else month(year, part)
+    if period.end > now:
+        raise ValidationFailed(_("De periode %(p)s is nog niet voorbij; een rapportage gaat over een afgesloten "
+                                 "periode.", p=period.label), field="period")
+    return period
+
+
+def previous_period(kind: ReportKind | str, now: dt.datetime, tz: str = DEFAULT_TZ) -> Period:
+    """The last period that ended before ``now`` (cut in Amsterdam time)."""
+    local = to_local(now, tz)
+    if ReportKind(kind) == ReportKind.QUARTERLY:
+        q = (local.month - 1) // 3 + 1
+        return quarter(local.year - 1, 4) if q == 1 else quarter(local.year, q - 1)
+    return month(local.year - 1, 12) if local.month == 1 else month(local.year, local.month - 1)
+
+
+def period_label(kind: ReportKind, period: Period, tz: str = DEFAULT_TZ) -> str:
+    first = to_local(period.start, tz)
+    last = to_local(period.end - dt.timedelta(seconds=1), tz)
+    if kind == ReportKind.MONTHLY:
+        return f"{MONTHS[first.month - 1]} {first.year}"
+    q = (first.month - 1) // 3 + 1
+    return (f"{q}e kwartaal {first.year} ({first.day} {MONTHS[first.month - 1]} – "
+            f"{last.day} {MONTHS[last.month - 1]} {last.year})")
+
+
+def municipalities() -> list[Organisation]:
+    """The organisations served by another (Duo+'s municipalities), else every organisation."""
+    children = list(db.session.scalars(select(Organisation).where(Organisation.parent_id.is_not(None))
+                                       .order_by(Organisation.code)))
+    return children or list(db.session.scalars(select(Organisation).order_by(Organisation.code)))
+
+
+@dataclass(frozen=True)
+class Scope:
+    code: str                       # an organisation code, or "all"
+    label: str
+    organisations: list[Organisation]
+    organisation: Organisation | None
+
+
+def resolve_scope(code: str) -> Scope:
+    code = (code or "").strip()
+    if code.lower() == ALL:
+        orgs = list(db.session.scalars(select(Organisation).order_by(Organisation.code)))
+        top = next((o for o in orgs if o.parent_id is None and any(c.parent_id == o.id for c in orgs)), None)
+        names = ", ".join(o.name.removeprefix("Gemeente ") for o in orgs if top is None or o.parent_id == top.id)
+        label = f"{top.name} ({names})" if top else _("Alle organisaties")
+        return Scope(ALL, label, orgs, None)
+    org = db.session.scalar(select(Organisation).where(Organisation.code == code.upper()))
+    if org is None:
+        raise ValidationFailed(_("Onbekende organisatie: %(c)s.", c=code[:20]), field="scope")
+    return Scope(org.code, org.name, [org], org)
+
+
+def can_read_scope(user: User | None, scope: Scope) -> bool:
+    ids = organisation_ids_with(user, Permission.REPORT_READ)
+    if isinstance(ids, AllOrganisations):
+        return True
+    return scope.organisation is not None and scope.organisation.id in ids
+
+
+def can_generate(user: User | None) -> bool:
+    return isinstance(organisation_ids_with(user, Permission.REPORT_GENERATE), AllOrganisations) or bool(
+        organisation_ids_with(user, Permission.REPORT_GENERATE))
+
+
+# --- the quarterly data set ------------------------------------------------------------------------------
+
+def _incidents(org_ids: list[int], period: Period) -> list[Incident]:
+    return list(db.session.scalars(select(Incident).where(
+        Incident.organisation_id.in_(org_ids), Incident.discovered_at >= period.start,
+        Incident.discovered_at < period.end)))
+
+
+def _counts(items: Iterable[Incident], key: Callable[[Incident], Any]) -> Counter[Any]:
+    return Counter(key(i) for i in items)
+
+
+def _breakdown(current: Counter[Any], previous: Counter[Any], labels: dict[Any, Any], order: Iterable[Any],
+               none_label: str) -> list[rd.Count]:
+    out = []
+    for value in [*order, None]:
+        if current.get(value) or previous.get(value):
+            label = str(labels[value]) if value is not None else none_label
+            out.append(rd.Count(label, current.get(value, 0), previous.get(value, 0)))
+    return out
+
+
+def _awareness(incidents: list[Incident]) -> dict[int, dt.datetime]:
+    ids = [i.id for i in incidents]
+    aware = {i.id: i.discovered_at for i in incidents}
+    if ids:
+        for incident_id, aware_at in db.session.execute(
+                select(BreachAssessment.incident_id, BreachAssessment.aware_at)
+                .where(BreachAssessment.incident_id.in_(ids))):
+            aware[incident_id] = aware_at
+    return aware
+
+
+def _latest(model: Any, ids: list[int], order: Any) -> dict[int, Any]:
+    latest: dict[int, Any] = {}
+    if ids:
+        for row in db.session.scalars(select(model).where(model.incident_id.in_(ids)).order_by(order, model.id)):
+            latest[row.incident_id] = row
+    return latest
+
+
+def breach_figures(org_ids: list[int], period: Period) -> rd.BreachFigures:
+    leaks = [i for i in _incidents(org_ids, period) if i.is_datalek]
+    leak_ids = [i.id for i in leaks]
+    decisions = _latest(ApDecision, leak_ids, ApDecision.decided_at)
+    subjects = _latest(DataSubjectDecision, leak_ids, DataSubjectDecision.decided_at)
+    initial = list(db.session.scalars(
+        select(ApNotification).join(Incident, Incident.id == ApNotification.incident_id)
+        .where(Incident.organisation_id.in_(org_ids), ApNotification.kind == NotificationKind.INITIAL,
+               ApNotification.submitted_at >= period.start, ApNotification.submitted_at < period.end)))
+    notified_incidents = list(db.session.scalars(select(Incident).where(
+        Incident.id.in_([n.incident_id for n in initial])))) if initial else []
+    aware = _awareness(notified_incidents)
+    late = sum(1 for n in initial if n.submitted_at > aware[n.incident_id] + AP_DEADLINE)
+    return rd.BreachFigures(
+        datalekken=len(leaks), notified=len(initial), notified_on_time=len(initial) - late, notified_late=late,
+        not_notified=sum(1 for i in leak_ids if i in decisions and not decisions[i].notify),
+        undecided=sum(1 for i in leak_ids if i not in decisions),
+        subjects_informed=sum(1 for i in leak_ids if i in subjects and subjects[i].notify))
+
+
+def cbw_figures(org_ids: list[int], period: Period) -> rd.CbwFigures:
+    significant = [i for i in _incidents(org_ids, period) if i.is_significant_cbw]
+    reports = list(db.session.scalars(
+        select(CbwReport).join(Incident, Incident.id == CbwReport.incident_id)
+        .where(Incident.organisation_id.in_(org_ids), CbwReport.submitted_at >= period.start,
+               CbwReport.submitted_at < period.end)))
+    by_phase = Counter(r.phase.value for r in reports)
+    late = 0
+    if reports:
+        incidents = {i.id: i for i in db.session.scalars(select(Incident).where(
+            Incident.id.in_({r.incident_id for r in reports})))}
+        all_reports: dict[int, list[CbwReport]] = {}
+        for r in db.session.scalars(select(CbwReport).where(CbwReport.incident_id.in_(list(incidents)))):
+            all_reports.setdefault(r.incident_id, []).append(r)
+        assessments = {a.incident_id: a for a in db.session.scalars(
+            select(BreachAssessment).where(BreachAssessment.incident_id.in_(list(incidents))))}
+        for r in reports:
+            clock = cbw_clock(incidents[r.incident_id], assessments.get(r.incident_id), all_reports[r.incident_id])
+            late += r.submitted_at > clock.deadline(r.phase)
+    return rd.CbwFigures(len(significant), by_phase.get("early_warning", 0), by_phase.get("notification", 0),
+                         by_phase.get("final", 0), late)
+
+
+def measure_figures(org_ids: list[int], period: Period, tz: str = DEFAULT_TZ) -> rd.MeasureFigures:
+    last_day = to_local(period.end - dt.timedelta(seconds=1), tz).date()
+    opened = db.session.scalar(select(func.count()).select_from(Measure).where(
+        Measure.organisation_id.in_(org_ids), Measure.created_at >= period.start, Measure.created_at < period.end))
+    completed = db.session.scalar(select(func.count()).select_from(Measure).where(
+        Measure.organisation_id.in_(org_ids), Measure.completed_at >= period.start,
+        Measure.completed_at < period.end))
+    overdue = db.session.scalar(select(func.count()).select_from(Measure).where(
+        Measure.organisation_id.in_(org_ids), Measure.status.in_(OPEN_MEASURE_STATUSES),
+        Measure.due_date.is_not(None), Measure.due_date < last_day, Measure.created_at < period.end))
+    return rd.MeasureFigures(opened or 0, completed or 0, overdue or 0)
+
+
+def compliance_figures(organisations: list[Organisation], period: Period,
+                       previous: Period) -> list[rd.ComplianceFigures]:
+    catalogs = [c for c in compliance.catalogs() if c.key.startswith("BIO2")] or compliance.catalogs()
+    if not catalogs:
+        return []
+    catalog = catalogs[-1]
+    out = []
+    for org in organisations:
+        now_state = compliance.compliance(org, catalog, now=period.end, as_of=period.end)
+        before = compliance.compliance(org, catalog, now=previous.end, as_of=previous.end)
+        if not now_state.total.assessed and not before.total.assessed:
+            continue
+        before_groups = {g.code: g for g in before.groups}
+        groups = [rd.ComplianceGroup(
+            g.code, g.title, g.total, g.volledig, g.gedeeltelijk, g.niet, g.assessed - g.applicable,
+            g.total - g.assessed, g.percentage, before_groups[g.code].percentage if g.code in before_groups else None)
+            for g in now_state.groups]
+        gaps = [rd.ControlLine(g.control.code, g.control.title_nl, f"{g.assessment.status.value} geïmplementeerd")
+                for g in now_state.gaps[:10]]
+        linked = compliance.incidents_per_control(org.id, [c.id for c in compliance.controls_of(catalog)],
+                                                  period.end - dt.timedelta(days=365))
+        controls = {c.id: c for c in compliance.controls_of(catalog)}
+        most = [rd.ControlLine(controls[cid].code, controls[cid].title_nl,
+                               f"{n} incident{'en' if n != 1 else ''}") for cid, n in linked.most_common(5)]
+        out.append(rd.ComplianceFigures(org.name, catalog.name, now_state.total.percentage,
+                                        before.total.percentage, groups, gaps, most))
+    return out
+
+
+def attention_items(org_ids: list[int], period: Period, breaches: rd.BreachFigures, measures: rd.MeasureFigures,
+                    cbw: rd.CbwFigures) -> list[str]:
+    items = []
+    open_leaks = list(db.session.scalars(select(Incident).where(
+        Incident.organisation_id.in_(org_ids), Incident.is_datalek.is_(True), Incident.status.in_(OPEN_STATUSES),
+        Incident.discovered_at < period.end)))
+    decided = _latest(ApDecision, [i.id for i in open_leaks], ApDecision.decided_at)
+    aware = _awareness(open_leaks)
+    overdue = [i for i in open_leaks if i.id not in decided and aware[i.id] + AP_DEADLINE < period.end]
+    if overdue:
+        items.append(f"{len(overdue)} open datalek(ken) zonder besluit van de FG terwijl de AP-termijn verstreken "
+                     f"is: {', '.join(i.reference for i in overdue[:8])}.")
+    if breaches.notified_late:
+        items.append(f"{breaches.notified_late} AP-melding(en) zijn na de termijn van 72 uur gedaan.")
+    if cbw.late:
+        items.append(f"{cbw.late} Cbw-melding(en) aan de CSIRT zijn na de termijn gedaan.")
+    if measures.overdue:
+        items.append(f"{measures.overdue} maatregel(en) zijn over de uiterste datum en nog niet gereed.")
+    serious = list(db.session.scalars(select(Incident).where(
+        Incident.organisation_id.in_(org_ids), Incident.status.in_(OPEN_STATUSES),
+        Incident.severity.in_([Severity.HOOG, Severity.KRITIEK]),
+        Incident.discovered_at < period.end - dt.timedelta(days=30))))
+    if serious:
+        items.append(f"{len(serious)} incident(en) met ernst hoog of kritiek staan langer dan 30 dagen open: "
+                     f"{', '.join(i.reference for i in serious[:8])}.")
+    return items
+
+
+def quarterly_data(scope: Scope, period: Period, *, version: int, generated_at: dt.datetime) -> rd.QuarterlyReport:
+    org_ids = [o.id for o in scope.organisations]
+    year, q = int(period.label[:4]), int(period.label[-1])
+    previous = quarter(year - 1, 4) if q == 1 else quarter(year, q - 1)
+    current, before = _incidents(org_ids, period), _incidents(org_ids, previous)
+    trend = []
+    y, n = year, q
+    periods = []
+    for _step in range(8):
+        periods.append(quarter(y, n))
+        y, n = (y - 1, 4) if n == 1 else (y, n - 1)
+    for p in reversed(periods):
+        items = _incidents(org_ids, p)
+        leaks = sum(1 for i in items if i.is_datalek)
+        trend.append(rd.TrendPoint(p.label, len(items) - leaks, leaks))
+    breaches = breach_figures(org_ids, period)
+    cbw = cbw_figures(org_ids, period)
+    measures = measure_figures(org_ids, period)
+    return rd.QuarterlyReport(
+        scope=scope.label, period=period.label, period_label=period_label(ReportKind.QUARTERLY, period),
+        generated_at=generated_at, version=version,
+        incidents=rd.Count("Beveiligingsincidenten (incl. datalekken)", len(current), len(before)),
+        datalekken=rd.Count("Datalekken", sum(i.is_datalek for i in current), sum(i.is_datalek for i in before)),
+        by_category=_breakdown(_counts(current, lambda i: i.category), _counts(before, lambda i: i.category),
+                               CATEGORY, list(Category), "Nog niet bepaald"),
+        by_severity=_breakdown(_counts(current, lambda i: i.severity), _counts(before, lambda i: i.severity),
+                               SEVERITY, list(Severity), "Nog niet bepaald"),
+        by_status=_breakdown(_counts(current, lambda i: i.status), _counts(before, lambda i: i.status),
+                             STATUS, list(Status), "—"),
+        trend=trend, breaches=breaches, cbw=cbw, measures=measures,
+        compliance=compliance_figures(scope.organisations if scope.organisation else municipalities(), period,
+                                      previous),
+        attention=attention_items(org_ids, period, breaches, measures, cbw),
+        organisations=[o.name for o in scope.organisations] if scope.organisation is None else [],
+    )
+
+
+# --- the monthly data set --------------------------------------------------------------------------------
+
+def _monthly_item(incident: Incident, entries: list[TimelineEntry], measures: list[Measure],
+                  tz: str = DEFAULT_TZ) -> rd.MonthlyIncident:
+    actions = [f"{to_local(e.occurred_at, tz):%d-%m} {e.kind.value}: {e.text[:140]}" for e in entries[-6:]]
+    actions += [f"maatregel: {m.title} ({m.status.value})" for m in measures]
+    return rd.MonthlyIncident(
+        reference=incident.reference, title=incident.title, status=str(STATUS[incident.status]),
+        severity=str(SEVERITY[incident.severity]) if incident.severity else "—",
+        category=str(CATEGORY[incident.category]) if incident.category else "—",
+        discovered=f"{to_local(incident.discovered_at, tz):%d-%m-%Y %H:%M}",
+        closed=f"{to_local(incident.closed_at, tz):%d-%m-%Y %H:%M}" if incident.closed_at else None,
+        actions=actions)
+
+
+def monthly_data(scope: Scope, period: Period, *, version: int, generated_at: dt.datetime) -> rd.MonthlyReport:
+    org_ids = [o.id for o in scope.organisations]
+    stmt = select(Incident).where(Incident.organisation_id.in_(org_ids)).order_by(Incident.discovered_at)
+    opened = list(db.session.scalars(stmt.where(Incident.discovered_at >= period.start,
+                                                Incident.discovered_at < period.end)))
+    closed = list(db.session.scalars(stmt.where(Incident.closed_at >= period.start, Incident.closed_at < period.end)))
+    still_open = list(db.session.scalars(stmt.where(Incident.discovered_at < period.end,
+                                                    Incident.status.in_(OPEN_STATUSES))))
+    ids = {i.id for i in opened + closed + still_open}
+    entries: dict[int, list[TimelineEntry]] = {}
+    measures: dict[int, list[Measure]] = {}
+    if ids:
+        for e in db.session.scalars(select(TimelineEntry).where(TimelineEntry.incident_id.in_(ids),
+                                                                TimelineEntry.occurred_at < period.end)
+                                    .order_by(TimelineEntry.occurred_at)):
+            entries.setdefault(e.incident_id, []).append(e)
+        for m in db.session.scalars(select(Measure).options(selectinload(Measure.incidents))
+                                    .join(Measure.incidents).where(Incident.id.in_(ids))):
+            for incident in m.incidents:
+                if incident.id in ids:
+                    measures.setdefault(incident.id, []).append(m)
+
+    def items(rows: list[Incident]) -> list[rd.MonthlyIncident]:
+        return [_monthly_item(i, entries.get(i.id, []), measures.get(i.id, [])) for i in rows]
+
+    return rd.MonthlyReport(scope.label, period.label, period_label(ReportKind.MONTHLY, period), generated_at,
+                            version, items(opened), items(closed), items(still_open))
+
+
+# --- annual figures -----------------------------------------------------------------------------------------
+
+def annual_figures(organisation: Organisation, year: int, tz: str = DEFAULT_TZ) -> rd.AnnualFigures:
+    """The year's numbers for the annual accounts: beveiligingsincidenten (not datalekken), datalekken,
+    and the datalekken notified to the AP — counted by the year of discovery (Amsterdam time)."""
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed(_("Kies een jaar tussen 2000 en 2100."), field="year")
+    start, end = to_utc(dt.datetime(year, 1, 1), tz), to_utc(dt.datetime(year + 1, 1, 1), tz)
+    base = select(func.count()).select_from(Incident).where(
+        Incident.organisation_id == organisation.id, Incident.discovered_at >= start, Incident.discovered_at < end,
+        Incident.status != Status.INGETROKKEN)
+    incidents = db.session.scalar(base.where(Incident.is_datalek.is_(False))) or 0
+    leaks = db.session.scalar(base.where(Incident.is_datalek.is_(True))) or 0
+    notified = db.session.scalar(
+        select(func.count(func.distinct(ApNotification.incident_id)))
+        .join(Incident, Incident.id == ApNotification.incident_id)
+        .where(Incident.organisation_id == organisation.id, Incident.is_datalek.is_(True),
+               Incident.discovered_at >= start, Incident.discovered_at < end,
+               Incident.status != Status.INGETROKKEN, ApNotification.kind == NotificationKind.INITIAL)) or 0
+    return rd.AnnualFigures(organisation.name.removeprefix("Gemeente "), year, incidents, leaks, notified)
+
+
+# --- the archive ---------------------------------------------------------------------------------------------
+
+def latest_version(kind: ReportKind, period: str, scope: str) -> int:
+    return db.session.scalar(select(func.max(Report.version)).where(
+        Report.kind == kind, Report.period == period, Report.scope == scope)) or 0
+
+
+def generate(kind: ReportKind | str, period_text: str, scope_code: str, *, actor: User | None = None,
+             actor_label: str | None = None, now: dt.datetime | None = None) -> Report:
+    """Compute, render and store a report: version 1, or the next version when one exists.
+    Never commits; a failure stores nothing."""
+    from reports import render
+
+    now = now or utcnow()
+    kind = ReportKind(kind)
+    if actor is not None and not can_generate(actor):
+        raise NotPermitted(_("Alleen concern control maakt rapportages."))
+    period = parse_period(kind, period_text, now=now)
+    scope = resolve_scope(scope_code)
+    version = latest_version(kind, period.label, scope.code) + 1
+    if kind == ReportKind.QUARTERLY:
+        pdf = render.render_quarterly(quarterly_data(scope, period, version=version, generated_at=now))
+    else:
+        pdf = render.render_monthly(monthly_data(scope, period, version=version, generated_at=now))
+    label = actor_label or (actor.email if actor else "scheduler")
+    report = Report(kind=kind, period=period.label, scope=scope.code,
+                    organisation_id=scope.organisation.id if scope.organisation else None, version=version,
+                    generated_at=now, generated_by_id=actor.id if actor else None, generated_by_label=label,
+                    sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pdf=pdf)
+    db.session.add(report)
+    db.session.flush()
+    audit.record(actor, "report", report.id, "generate",
+                 audit.created({"kind": kind, "period": period.label, "scope": scope.code, "version": version,
+                                "sha256": report.sha256}),
+                 organisation_id=report.organisation_id, actor_label=None if actor else label)
+    return report
+
+
+def scopes_for_schedule() -> list[str]:
+    return [o.code for o in municipalities()] + [ALL]
+
+
+def generate_due_reports(kind: str, now: dt.datetime, *, actor_label: str = "scheduler",
+                         progress: Callable[[str], None] | None = None) -> list[Report]:
+    """The scheduler's job: the previous period's report for each municipality and for Duo+ as a
+    whole, unless one exists already (so a second run, or a second scheduler, adds nothing).
+    Commits per report, so a failure in one leaves the others."""
+    period = previous_period(kind, now)
+    created = []
+    for scope in scopes_for_schedule():
+        if latest_version(ReportKind(kind), period.label, scope):
+            continue
+        try:
+            report = generate(kind, period.label, scope, actor_label=actor_label, now=now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("report %s %s %s failed", kind, period.label, scope)
+            continue
+        created.append(report)
+        if progress:
+            progress(scope)
+    return created
+
+
+def reports_for(user: User, *, kind: ReportKind | None = None, limit: int = 200) -> list[Report]:
+    """The archive as far as the user may read it, newest first."""
+    ids = organisation_ids_with(user, Permission.REPORT_READ)
+    stmt = select(Report).order_by(Report.generated_at.desc(), Report.id.desc()).limit(limit)
+    if not isinstance(ids, AllOrganisations):
+        if not ids:
+            return []
+        stmt = stmt.where(Report.organisation_id.in_(sorted(ids)))
+    if kind is not None:
+        stmt = stmt.where(Report.kind == kind)
+    return list(db.session.scalars(stmt))
+
+
+def get_report(user: User, report_id: int) -> Report:
+    from werkzeug.exceptions import NotFound
+
+    report = db.session.get(Report, report_id)
+    if report is None:
+        raise NotFound()
+    ids = organisation_ids_with(user, Permission.REPORT_READ)
+    if isinstance(ids, AllOrganisations) or (report.organisation_id is not None and report.organisation_id in ids):
+        return report
+    raise NotFound()

@@ -1,0 +1,483 @@
+"""The scheduler process: the job table, one active scheduler at a time, and the schedule overview.
+
+``bio-register scheduler`` runs APScheduler 3 with its SQLAlchemy job store in the application's
+database (table ``apscheduler_jobs``, created by the Alembic migration 0005, never by the
+scheduler). APScheduler 3 does not coordinate several schedulers on one job store, so the process
+first takes a lock: on PostgreSQL a session-level advisory lock on a connection of its own, kept
+open for as long as the scheduler runs; on SQLite an exclusive ``flock`` on
+``instance/scheduler.lock``. A second scheduler waits as a standby and takes over when the lock is
+released — also when the first one dies: its connection closes, or its process is gone.
+
+Jobs are module-level functions without arguments (the job store pickles a reference to them);
+each runs in an application context of its own, calls one service, and on any exception rolls
+back and logs, so a failing job never stops the scheduler. A job missed while no scheduler ran
+is run once when one comes back (``coalesce``, no misfire limit), never once per missed period.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import BaseJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.util import utc_timestamp_to_datetime
+from flask import Flask, current_app, has_app_context
+from flask_babel import lazy_gettext
+from sqlalchemy import Engine, create_engine, inspect, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from bio_register.database import utcnow
+from bio_register.extensions import db
+
+log = logging.getLogger(__name__)
+
+TIMEZONE = ZoneInfo("Europe/Amsterdam")
+JOB_TABLE = "apscheduler_jobs"
+#: The PostgreSQL advisory lock key: the first 8 bytes of sha256(b"bio-register:scheduler") as a
+#: signed 64-bit integer. Advisory locks are per database, so two installations on one server
+#: do not get in each other's way.
+LOCK_KEY = 487906352777224801
+LOCK_FILE = "scheduler.lock"
+APPLICATION_NAME = "bio-register scheduler"
+
+
+class SchedulerError(RuntimeError):
+    """The scheduler cannot run (e.g. the database has not been migrated)."""
+
+
+# --- the jobs ----------------------------------------------------------------------------------
+
+_app: Flask | None = None
+_app_lock = threading.Lock()
+
+
+def _job_app() -> Flask:
+    """The application the jobs run in: the one ``run_scheduler`` runs, else one made here."""
+    global _app
+    with _app_lock:
+        if _app is None:
+            from bio_register import create_app
+
+            _app = create_app()
+        return _app
+
+
+def _use_app(app: Flask) -> None:
+    global _app
+    with _app_lock:
+        _app = app
+
+
+@contextlib.contextmanager
+def _job(job_id: str) -> Iterator[tuple[Flask, dt.datetime]]:
+    """One job run: its own application context (and so its own session); an exception is
+    logged and rolled back, never raised into APScheduler, so the scheduler carries on."""
+    app = _job_app()
+    with app.app_context():
+        try:
+            yield app, utcnow()
+        except Exception:
+            log.exception("job %s failed; rolled back, the scheduler carries on", job_id)
+            try:
+                db.session.rollback()
+            except Exception:
+                log.exception("job %s: the rollback failed as well", job_id)
+
+
+def _due_reports(job_id: str, kind: str) -> None:
+    with _job(job_id) as (_, now):
+        from bio_register.reporting import services as reporting
+
+        created = reporting.generate_due_reports(kind, now)
+        log.info("job %s: %d report(s) generated", job_id, len(created))
+
+
+def quarterly_reports() -> None:
+    """``quarterly-reports``: the previous quarter's reports that do not exist yet."""
+    _due_reports("quarterly-reports", "quarterly")
+
+
+def monthly_reports() -> None:
+    """``monthly-reports``: the previous month's reports that do not exist yet."""
+    _due_reports("monthly-reports", "monthly")
+
+
+def deadline_warnings() -> None:
+    """``deadline-warnings``: due AP and Cbw deadline warnings, then the e-mail outbox."""
+    with _job("deadline-warnings") as (app, now):
+        from bio_register.breaches import services as breaches
+
+        warnings, sent, failed = breaches.run_deadline_check(app.config, now)
+        level = logging.WARNING if failed else logging.INFO if warnings or sent else logging.DEBUG
+        log.log(level, "job deadline-warnings: %d warning(s), %d e-mail(s) sent, %d failed (retried next time)",
+                warnings, sent, failed)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    func: Callable[[], None]
+    #: makes a fresh trigger (an interval counts from when it is made)
+    trigger: Callable[[], BaseTrigger]
+    description: Any
+    #: seconds a run may be late and still run; None: however late (the jobs are idempotent)
+    misfire_grace_time: int | None = None
+
+
+#: The job table: the only place jobs are declared. The ids are fixed: they are the job store's keys.
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec("quarterly-reports", quarterly_reports,
+            functools.partial(CronTrigger, month="1,4,7,10", day=1, hour=6, minute=0, timezone=TIMEZONE),
+            lazy_gettext("Kwartaalrapportages over het vorige kwartaal, per gemeente en voor Duo+ als "
+                         "geheel (1 januari, april, juli en oktober om 06:00)")),
+    JobSpec("monthly-reports", monthly_reports,
+            functools.partial(CronTrigger, day=1, hour=6, minute=0, timezone=TIMEZONE),
+            lazy_gettext("Maandrapportages opvolging incidenten over de vorige maand, per gemeente en voor "
+                         "Duo+ als geheel (de 1e van elke maand om 06:00)")),
+    JobSpec("deadline-warnings", deadline_warnings,
+            functools.partial(IntervalTrigger, minutes=5, timezone=TIMEZONE),
+            lazy_gettext("Waarschuwingen voor de AP- en Cbw-termijnen en verzenden van de e-mailwachtrij "
+                         "(elke 5 minuten)")),
+)
+
+
+def job_spec(job_id: str) -> JobSpec:
+    for spec in JOBS:
+        if spec.id == job_id:
+            return spec
+    raise KeyError(job_id)
+
+
+# --- the job store and the scheduler -----------------------------------------------------------
+
+class JobStore(SQLAlchemyJobStore):
+    """APScheduler's SQLAlchemy job store on the application's engine, with two changes.
+
+    ``start`` does not create the table (``create(checkfirst=True)`` would make it behind
+    Alembic's back on a database that was never migrated, and migration 0005 would then fail):
+    it checks that it is there. ``shutdown`` does not dispose of the engine: it is the
+    application's, not the store's.
+    """
+
+    def start(self, scheduler: Any, alias: str) -> None:
+        BaseJobStore.start(self, scheduler, alias)
+        if not inspect(self.engine).has_table(self.jobs_t.name, schema=self.jobs_t.schema):
+            raise SchedulerError(f"De tabel {self.jobs_t.name} ontbreekt: voer eerst 'bio-register init' uit.")
+
+    def shutdown(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _in_app(app: Flask) -> Iterator[None]:
+    if has_app_context() and current_app._get_current_object() is app:
+        yield
+    else:
+        with app.app_context():
+            yield
+
+
+def _engine(app: Flask) -> Engine:
+    with _in_app(app):
+        return db.engine
+
+
+def require_job_table(app: Flask) -> None:
+    """Raise :class:`SchedulerError` unless the migrations created the job store's table."""
+    if not inspect(_engine(app)).has_table(JOB_TABLE):
+        raise SchedulerError(f"De tabel {JOB_TABLE} ontbreekt: voer eerst 'bio-register init' uit.")
+
+
+class Scheduler(BackgroundScheduler):
+    """BackgroundScheduler that processes no jobs once it is shutting down.
+
+    APScheduler 3's ``shutdown`` marks the scheduler stopped, shuts the executors down, then wakes
+    its main loop, which processes due jobs once more: their submission fails ("cannot schedule
+    new futures after shutdown", agronholm/apscheduler#285, #985) but their next run time is
+    still advanced in the job store, so a run due at that moment would be lost, not caught up by
+    the next scheduler. Checking the state under the job store lock (which ``shutdown`` takes
+    before it stops the executors) closes that window.
+    """
+
+    def _process_jobs(self) -> float | None:
+        with self._jobstores_lock:
+            if self.state == STATE_STOPPED:
+                return None
+            return super()._process_jobs()
+
+
+def build_scheduler(app: Flask) -> Scheduler:
+    """A scheduler on the application's job store (not started)."""
+    return Scheduler(
+        jobstores={"default": JobStore(engine=_engine(app), tablename=JOB_TABLE)},
+        executors={"default": ThreadPoolExecutor(max_workers=len(JOBS))},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        timezone=TIMEZONE,
+    )
+
+
+def install_jobs(scheduler: Scheduler, now: dt.datetime | None = None) -> None:
+    """Bring the job store in line with :data:`JOBS` (the scheduler must be started, best paused).
+
+    ``add_job(replace_existing=True)`` alone would overwrite a stored next run time with the
+    trigger's next one after *now*, silently dropping a run missed while no scheduler ran. So a
+    stored next run time in the past is kept: the job runs once (coalesced) on resume. A future one
+    is recomputed from the (possibly changed) trigger. Stored jobs no longer in the table go.
+    """
+    now = now or dt.datetime.now(TIMEZONE)
+    stored = {job.id: job for job in scheduler.get_jobs()}
+    for job_id in stored.keys() - {spec.id for spec in JOBS}:
+        scheduler.remove_job(job_id)
+        log.info("removed job %s: no longer in the job table", job_id)
+    for spec in JOBS:
+        trigger = spec.trigger()
+        previous = stored.get(spec.id)
+        missed = getattr(previous, "next_run_time", None)
+        if missed is not None and missed <= now:
+            next_run = missed
+            log.info("job %s was due at %s while no scheduler ran: it runs once now", spec.id,
+                     missed.astimezone(TIMEZONE).isoformat())
+        else:
+            next_run = trigger.get_next_fire_time(None, now)
+        scheduler.add_job(spec.func, trigger, id=spec.id, name=spec.id, replace_existing=True,
+                          next_run_time=next_run, misfire_grace_time=spec.misfire_grace_time)
+
+
+# --- one scheduler at a time -------------------------------------------------------------------
+
+class Lock:
+    """What the active scheduler holds; while it does, every other one waits as a standby."""
+
+    description = "lock"
+
+    def held(self) -> bool:
+        """Whether the lock is still ours (False once the database connection is lost)."""
+        return True
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+
+class AdvisoryLock(Lock):
+    """A session-level PostgreSQL advisory lock, on a connection kept open for the purpose.
+
+    The connection is in autocommit mode, so it never sits idle in a transaction (which would
+    hold back VACUUM for as long as the scheduler runs). When the process dies, the server ends the
+    session and the lock is free; TCP keepalives make it notice a vanished machine in minutes.
+    """
+
+    def __init__(self, engine: Engine, connection: Any) -> None:
+        self.engine = engine
+        self.connection = connection
+        self.description = f"PostgreSQL advisory lock {LOCK_KEY}"
+
+    def held(self) -> bool:
+        try:
+            return self.connection.scalar(text("SELECT 1")) == 1
+        except SQLAlchemyError:
+            return False
+
+    def release(self) -> None:
+        with contextlib.suppress(SQLAlchemyError):
+            self.connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+        with contextlib.suppress(SQLAlchemyError):
+            self.connection.close()
+        self.engine.dispose()
+
+
+class FileLock(Lock):
+    """An exclusive ``flock`` on a file; the operating system releases it when the process ends."""
+
+    def __init__(self, fd: int, path: Path) -> None:
+        self.fd: int | None = fd
+        self.path = path
+        self.description = f"file lock {path}"
+
+    def release(self) -> None:
+        import fcntl
+
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = None
+
+
+def _try_advisory_lock(app: Flask) -> Lock | None:
+    engine = create_engine(
+        _engine(app).url, poolclass=NullPool, isolation_level="AUTOCOMMIT",
+        connect_args={"application_name": APPLICATION_NAME,
+                      "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3})
+    try:
+        connection = engine.connect()
+    except SQLAlchemyError:
+        engine.dispose()
+        raise
+    try:
+        if connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}):
+            # Let the server, too, notice a vanished scheduler soon (ignored on Unix sockets).
+            with contextlib.suppress(SQLAlchemyError):
+                connection.execute(text("SET tcp_keepalives_idle = 60"))
+                connection.execute(text("SET tcp_keepalives_interval = 10"))
+                connection.execute(text("SET tcp_keepalives_count = 6"))
+            return AdvisoryLock(engine, connection)
+    except BaseException:
+        connection.close()
+        engine.dispose()
+        raise
+    connection.close()
+    engine.dispose()
+    return None
+
+
+def _try_file_lock(app: Flask) -> Lock | None:
+    import fcntl
+
+    path = Path(app.instance_path) / LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    with contextlib.suppress(OSError):  # for whoever looks: which process holds it
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+    return FileLock(fd, path)
+
+
+def acquire_lock(app: Flask, wait: bool = False, poll: float = 15.0, *,
+                 stop_event: threading.Event | None = None) -> Lock | None:
+    """Take the scheduler lock. Without ``wait``: the lock, or None when another holds it.
+
+    With ``wait``: retry every ``poll`` seconds as a standby (an unreachable database is retried
+    too) until the lock is ours, or return None once ``stop_event`` is set.
+    """
+    on_postgresql = _engine(app).dialect.name == "postgresql"
+    attempt = _try_advisory_lock if on_postgresql else _try_file_lock
+    standby = False
+    while True:
+        if stop_event is not None and stop_event.is_set():
+            return None
+        try:
+            lock = attempt(app)
+        except SQLAlchemyError as error:
+            if not wait:
+                raise
+            log.warning("scheduler lock: database not reachable (%s); retrying in %s s", error, poll)
+            lock = None
+        if lock is not None:
+            if standby:
+                log.info("scheduler lock acquired (%s): taking over from the previous scheduler", lock.description)
+            return lock
+        if not wait:
+            return None
+        if not standby:
+            log.info("standby: another scheduler holds the lock; retrying every %s s", poll)
+            standby = True
+        if stop_event is not None:
+            if stop_event.wait(poll):
+                return None
+        else:
+            threading.Event().wait(poll)
+
+
+def run_scheduler(app: Flask, *, poll: float = 15.0, stop_event: threading.Event | None = None) -> None:
+    """Run the jobs while holding the lock; wait as a standby while another scheduler does.
+
+    Returns when ``stop_event`` is set (or on KeyboardInterrupt, which it lets through), after the
+    running jobs have finished and the lock is released. While active it checks every ``poll``
+    seconds that the lock is still held; if not (the database connection was lost) it stops its
+    jobs and goes back to standby.
+    """
+    stop = stop_event if stop_event is not None else threading.Event()
+    require_job_table(app)
+    _use_app(app)
+    while not stop.is_set():
+        lock = acquire_lock(app, wait=True, poll=poll, stop_event=stop)
+        if lock is None:
+            break
+        try:
+            _run_holding(app, lock, poll, stop)
+        finally:
+            lock.release()
+    log.info("scheduler stopped")
+
+
+def _run_holding(app: Flask, lock: Lock, poll: float, stop: threading.Event) -> None:
+    scheduler = build_scheduler(app)
+    try:
+        try:
+            scheduler.start(paused=True)
+            install_jobs(scheduler)
+            scheduler.resume()
+        except Exception:
+            log.exception("scheduler could not start its jobs; retrying in %s s", poll)
+            stop.wait(poll)
+            return
+        log.info("scheduler running (%s); next: %s", lock.description, "; ".join(
+            f"{job.id} {job.next_run_time.astimezone(TIMEZONE):%Y-%m-%d %H:%M %Z}"
+            for job in scheduler.get_jobs() if job.next_run_time))
+        while not stop.wait(poll):
+            if not lock.held():
+                log.error("scheduler lost its lock (%s): stopping its jobs, back to standby", lock.description)
+                return
+    finally:
+        if scheduler.state != STATE_STOPPED:
+            scheduler.shutdown(wait=True)
+
+
+# --- the overview ------------------------------------------------------------------------------
+
+def schedules(app: Flask, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Each job's id, Dutch description and next run time (Amsterdam time).
+
+    The next run time comes from the job store once a scheduler has run (``stored``), else from
+    the trigger. ``overdue``: a stored run time has passed, i.e. no scheduler is running.
+    """
+    from bio_register.reporting.models import apscheduler_jobs
+
+    now = now or utcnow()
+    with _in_app(app):
+        stored: dict[str, float | None] = {
+            job_id: timestamp for job_id, timestamp in db.session.execute(
+                select(apscheduler_jobs.c.id, apscheduler_jobs.c.next_run_time))}
+    rows = []
+    for spec in JOBS:
+        trigger = spec.trigger()
+        if spec.id in stored:
+            timestamp = stored[spec.id]
+            next_run = utc_timestamp_to_datetime(timestamp) if timestamp is not None else None
+        else:
+            next_run = trigger.get_next_fire_time(None, now)
+        rows.append({
+            "id": spec.id,
+            "description": str(spec.description),
+            "trigger": str(trigger),
+            "next_run_time": next_run.astimezone(TIMEZONE) if next_run else None,
+            "stored": spec.id in stored,
+            "overdue": bool(spec.id in stored and next_run and next_run < now),
+        })
+    return rows
