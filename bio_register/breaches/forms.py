@@ -115,7 +115,8 @@ def assessment_data(form: AssessmentForm) -> dict[str, Any]:
 
 
 class DecisionForm(FlaskForm):
-    notify = RadioField(_l("Melden bij de Autoriteit Persoonsgegevens?"), choices=YES_NO,
+    # Ids of their own: several forms share one page, and a label must point at its own input.
+    notify = RadioField(_l("Melden bij de Autoriteit Persoonsgegevens?"), choices=YES_NO, id="decision-notify",
                         validators=[InputRequired(_l("Kies ja of nee."))])
     motivation = TextAreaField(_l("Motivering"), validators=[InputRequired(_l("Motiveer het besluit.")),
                                                               Length(max=MAX_TEXT)],
@@ -124,7 +125,8 @@ class DecisionForm(FlaskForm):
 
 class NotificationForm(FlaskForm):
     kind = SelectField(_l("Soort melding"), choices=choices((k.value, v) for k, v in KIND_LABELS.items()))
-    submitted_at = LocalDateTimeField(_l("Gemeld op"), validators=[InputRequired(_l("Vul in wanneer."))])
+    submitted_at = LocalDateTimeField(_l("Gemeld op"), validators=[InputRequired(_l("Vul in wanneer."))],
+                                      id="notification-submitted_at")
     meldnummer = StringField(_l("Meldnummer van de AP"), validators=[InputRequired(_l("Vul het meldnummer in.")),
                                                                       Length(max=50)])
     late_reason = TextAreaField(_l("Reden van de vertraging"), validators=[Optional(), Length(max=MAX_TEXT)],
@@ -132,7 +134,7 @@ class NotificationForm(FlaskForm):
 
 
 class SubjectsForm(FlaskForm):
-    notify = RadioField(_l("Worden de betrokkenen geïnformeerd (art. 34 AVG)?"), choices=YES_NO,
+    notify = RadioField(_l("Worden de betrokkenen geïnformeerd (art. 34 AVG)?"), choices=YES_NO, id="subjects-notify",
                         validators=[InputRequired(_l("Kies ja of nee."))])
     ground = SelectField(_l("Grond om niet te informeren"),
                          choices=choices([("", _l("— niet van toepassing —")),
@@ -146,7 +148,8 @@ class SubjectsForm(FlaskForm):
 
 class CbwForm(FlaskForm):
     phase = SelectField(_l("Fase"), choices=choices((k.value, v) for k, v in PHASE_LABELS.items()))
-    submitted_at = LocalDateTimeField(_l("Gemeld op"), validators=[InputRequired(_l("Vul in wanneer."))])
+    submitted_at = LocalDateTimeField(_l("Gemeld op"), validators=[InputRequired(_l("Vul in wanneer."))],
+                                      id="cbw-submitted_at")
     recipient = StringField(_l("Ontvanger (CSIRT)"), validators=[Optional(), Length(max=100)])
     reference = StringField(_l("Kenmerk van de ontvanger"), validators=[Optional(), Length(max=100)])
     summary = TextAreaField(_l("Samenvatting"), validators=[Optional(), Length(max=MAX_TEXT)])

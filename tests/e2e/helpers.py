@@ -1,0 +1,68 @@
+"""Shared steps for the browser tests: logging in, axe-core, screenshots."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import AXE
+
+VO = "verbindingsofficier@demo.bio-register.nl"
+VO_UITHOORN = "verbindingsofficier.uithoorn@demo.bio-register.nl"
+FG = "fg@demo.bio-register.nl"
+CISO = "ciso@demo.bio-register.nl"
+CONCERN_CONTROL = "concerncontrol@demo.bio-register.nl"
+BEHEERDER = "beheerder@demo.bio-register.nl"
+
+#: axe-core impacts that fail a test
+BLOCKING = {"serious", "critical"}
+
+
+def login(page: Any, server: Any, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(server.passwords[email])
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def logout(page: Any) -> None:
+    page.get_by_role("button", name="Uitloggen").click()
+    page.wait_for_url("**/login**")
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core in the page; the serious and critical violations.
+
+    The script is evaluated rather than added as a <script> tag: the application's CSP allows
+    no inline or injected scripts, and ``evaluate`` is not subject to it.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}));
+    }""")
+    return [v for v in result if v["impact"] in BLOCKING]
+
+
+def assert_accessible(page: Any) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"axe-core on {page.url}:\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in violations)
+
+
+def screenshot(page: Any, name: str, full_page: bool = False) -> None:
+    """Save a screenshot when BIO_REGISTER_SCREENSHOTS names a folder (scripts/screenshots)."""
+    folder = os.environ.get("BIO_REGISTER_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        path = Path(folder) / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        # A 256-colour palette keeps the README's images small; the UI has few colours anyway.
+        from PIL import Image
+
+        with Image.open(path) as image:
+            image.convert("RGB").quantize(colors=256).save(path, optimize=True)

@@ -1,0 +1,165 @@
+"""The main flows in a real browser: a datalek from logging to closing, reports, access, login."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tests.e2e.helpers import (
+    CONCERN_CONTROL,
+    FG,
+    VO,
+    VO_UITHOORN,
+    assert_accessible,
+    login,
+    logout,
+    screenshot,
+)
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+TITLE = "E2E: brief met BSN naar verkeerd adres"
+
+
+def _local_input(moment: dt.datetime) -> str:
+    return moment.astimezone(AMSTERDAM).strftime("%Y-%m-%dT%H:%M")
+
+
+def log_datalek(page: Any, title: str, discovered: dt.datetime) -> int:
+    page.get_by_role("link", name="Incident melden").first.click()
+    page.wait_for_url("**/incidenten/nieuw")
+    page.get_by_label("Organisatie").select_option(label="Gemeente Diemen")
+    page.get_by_label("Titel").fill(title)
+    page.get_by_label("Wat is er gebeurd?").fill("Een brief met BSN is naar een verkeerd adres gestuurd.")
+    page.get_by_label("Ontdekt op").fill(_local_input(discovered))
+    page.get_by_role("group", name=re.compile("persoonsgegevens")).get_by_label("Ja").check()
+    page.get_by_role("button", name="Incident vastleggen").first.click()
+    page.wait_for_url(re.compile(r"/incidenten/\d+$"))
+    assert page.get_by_role("heading", level=1).filter(has_text=title).is_visible()
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def test_datalek_from_logging_to_closing(new_page: Any, live_server: Any) -> None:
+    # The verbindingsofficier of Diemen logs a datalek discovered 71 hours ago: one hour left.
+    vo = new_page()
+    login(vo, live_server, VO)
+    discovered = dt.datetime.now(dt.UTC) - dt.timedelta(hours=71)
+    incident_id = log_datalek(vo, TITLE, discovered)
+    reference = vo.locator("h1 .reference").inner_text() if vo.locator("h1 .reference").count() else ""
+    screenshot(vo, "incident")
+
+    # The FG sees it in the overview with the hours left, open ones by the time left.
+    fg = new_page()
+    login(fg, live_server, FG)
+    fg.get_by_role("link", name="Datalekken", exact=True).first.click()
+    row = fg.locator("table tbody tr").filter(has_text=TITLE)
+    hours = float(row.locator(".hours-left").inner_text().replace(",", "."))
+    assert 0 < hours <= 1.1
+    # Open datalekken come first, by their AP deadline: ours, with one hour left, heads the running
+    # clocks (above it only what is already late or decided earlier, from the demo data).
+    left = [float(t.replace(",", ".")) for t in fg.locator("table tbody tr .hours-left").all_inner_texts()]
+    assert left[0] == hours and left == sorted(left)
+    assert TITLE in fg.locator("table tbody tr").filter(has=fg.locator(".hours-left")).first.inner_text()
+    row.get_by_role("link", name=TITLE).click()
+    fg.wait_for_url(f"**/incidenten/{incident_id}/datalek")
+
+    # Assessment: awareness = discovery, some data, ENISA.
+    fg.get_by_label("Bewust geworden op").fill(_local_input(discovered))
+    fg.get_by_label("Burgerservicenummer (BSN)").check()
+    fg.get_by_label("Aantal betrokkenen (ongeveer)").fill("1")
+    fg.get_by_label(re.compile("Inbreuk op de vertrouwelijkheid")).check()
+    fg.get_by_role("button", name="Beoordeling opslaan").click()
+    fg.wait_for_load_state()
+    assert fg.get_by_text("Nog niet beoordeeld.").count() == 0
+
+    # Decision: notify the AP, then the melding with its meldnummer.
+    decision = fg.locator("#decision")
+    decision.get_by_label("Ja").check()
+    decision.get_by_label("Motivering").fill("BSN verstrekt aan een onbekende: risico voor de betrokkene.")
+    decision.get_by_role("button", name="Besluit vastleggen").click()
+    fg.wait_for_load_state()
+    assert fg.locator("#decision .decisions").inner_text().startswith("Melden")
+    notification = fg.locator("#notification")
+    notification.get_by_label("Gemeld op").fill(_local_input(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)))
+    notification.get_by_label("Meldnummer van de AP").fill("M-E2E-123456")
+    notification.get_by_role("button", name="Melding vastleggen").click()
+    fg.wait_for_load_state()
+    assert "M-E2E-123456" in fg.locator("#notification table").inner_text()
+
+    # Data subjects: informed by letter.
+    subjects = fg.locator("#subjects")
+    subjects.locator("summary").click()
+    subjects.get_by_label("Ja").check()
+    subjects.get_by_label(re.compile("^Hoe")).fill("brief")
+    subjects.get_by_role("button", name="Vastleggen").click()
+    fg.wait_for_load_state()
+    assert "Wel informeren" in fg.locator("#subjects .decisions").inner_text()
+    assert_accessible(fg)
+    screenshot(fg, "datalek", full_page=False)
+
+    # The verbindingsofficier closes it.
+    vo.goto(f"/incidenten/{incident_id}")
+    vo.get_by_role("button", name="In behandeling nemen").click()
+    vo.wait_for_load_state()
+    vo.get_by_role("button", name="Afhandelen").click()
+    vo.wait_for_load_state()
+    assert vo.locator(".badges .badge-status-afgehandeld").count() == 1
+
+    # A verbindingsofficier of Uithoorn cannot see it: not in the list, and 404 on its pages.
+    other = new_page()
+    login(other, live_server, VO_UITHOORN)
+    other.goto("/incidenten?q=E2E")
+    assert TITLE not in other.content()
+    for path in (f"/incidenten/{incident_id}", f"/incidenten/{incident_id}/datalek"):
+        response = other.goto(path)
+        assert response is not None and response.status == 404
+        assert TITLE not in other.content()
+    if reference:
+        other.goto(f"/incidenten?q={reference}")
+        assert reference not in other.locator("main").inner_text()
+
+
+def test_concern_control_compliance_and_quarterly_report(page: Any, live_server: Any) -> None:
+    login(page, live_server, CONCERN_CONTROL)
+    page.get_by_role("link", name="Compliance", exact=True).first.click()
+    page.wait_for_url("**/compliance")
+    assert_accessible(page)
+    screenshot(page, "compliance")
+
+    today = dt.datetime.now(AMSTERDAM).date()
+    quarter = (today.month - 1) // 3  # the previous quarter
+    period = f"{today.year}-Q{quarter}" if quarter else f"{today.year - 1}-Q4"
+    page.get_by_role("link", name="Rapportages", exact=True).first.click()
+    page.locator("summary", has_text="Rapportage maken").click()
+    page.get_by_label("Soort").select_option("quarterly")
+    page.get_by_label("Periode").fill(period)
+    page.get_by_label("Voor").select_option("DIE")
+    page.get_by_role("button", name="Maken").click()
+    page.wait_for_load_state()
+    row = page.locator("table tbody tr").filter(has_text=period).filter(has_text="Gemeente Diemen").first
+    with page.expect_download() as download_info:
+        row.get_by_role("link", name="PDF").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith(f"rapportage-quarterly-{period}-DIE")
+    with open(download.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    screenshot(page, "reports")
+
+
+def test_wrong_password_and_logging_out(page: Any, live_server: Any) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mailadres").fill(FG)
+    page.get_by_label("Wachtwoord").fill("not-the-password")
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_load_state()
+    assert "/login" in page.url
+    assert page.get_by_text("Deze combinatie van e-mailadres en wachtwoord is onbekend.").is_visible()
+    assert page.get_by_role("button", name="Uitloggen").count() == 0
+
+    login(page, live_server, FG)
+    assert page.get_by_role("button", name="Uitloggen").is_visible()
+    logout(page)
+    assert page.get_by_text("U bent uitgelogd.").is_visible()
+    page.goto("/datalekken")
+    assert "/login" in page.url
