@@ -598,7 +598,8 @@ def overview(user: User, now: dt.datetime | None = None, *, include_closed: bool
     if not include_closed:
         stmt = stmt.where(Incident.status.in_(OPEN_STATUSES))
     rows = overview_for(list(db.session.scalars(stmt.order_by(Incident.discovered_at.desc()).limit(limit))), now)
-    open_rows = sorted((r for r in rows if r.state != STATE_CLOSED), key=lambda r: r.deadline)
+    # running clocks first (by time left), then the open ones whose AP clock has stopped
+    open_rows = sorted((r for r in rows if r.state != STATE_CLOSED), key=lambda r: (not r.clock_running, r.deadline))
     return open_rows + [r for r in rows if r.state == STATE_CLOSED]
 
 
