@@ -19,7 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory. ``config`` overrides settings from the environment."""
     from bio_register import web
     from bio_register.config import load_settings
-    from bio_register.extensions import api, babel, csrf, db, login_manager, migrate
+    from bio_register.extensions import api, babel, csrf, db, limiter, login_manager, migrate
     from bio_register.i18n import select_locale
 
     config = dict(config or {})
@@ -36,10 +36,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
+    limiter.init_app(app)
     api.init_app(app)
 
     _import_models()
     web.register(app)
+    if app.config.get("PROXIES"):
+        # Behind a TLS proxy: the client's address (for the login limits) and scheme come from it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = int(app.config["PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     return app
 
 

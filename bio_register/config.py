@@ -34,6 +34,10 @@ SETTINGS: list[tuple[str, str, str | None, str]] = [
      "Send cookies only over HTTPS; default: true when BASE_URL starts with https"),
     ("INSTANCE_PATH", "INSTANCE_PATH", None,
      "Folder for the SQLite file and the generated secret key; default ./instance"),
+    ("RATELIMIT_STORAGE", "RATELIMIT_STORAGE", None,
+     "Where login attempts are counted, e.g. redis://127.0.0.1:6379/0; default: in memory, per process"),
+    ("PROXIES", "PROXIES", "0",
+     "How many reverse proxies (TLS proxy, load balancer) stand in front: their X-Forwarded-For is trusted"),
     ("CBW_RECIPIENT", "CBW_RECIPIENT", "NCSC",
      "CSIRT that receives Cbw reports (not settled in law yet: IBD or NCSC)"),
     ("CBW_NOTIFICATION_ANCHOR", "CBW_NOTIFICATION_ANCHOR", "aware",
@@ -113,6 +117,10 @@ def load_settings(
         else base_url.startswith("https://")
     )
     try:
+        proxies = int(raw["PROXIES"])
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}PROXIES must be a number, not {raw['PROXIES']!r}") from exc
+    try:
         smtp_port = int(raw["SMTP_PORT"])
     except ValueError as exc:
         raise ConfigError(f"{ENV_PREFIX}SMTP_PORT must be a number, not {raw['SMTP_PORT']!r}") from exc
@@ -140,6 +148,8 @@ def load_settings(
         "SMTP_PASSWORD": raw["SMTP_PASSWORD"],
         "SMTP_STARTTLS": _as_bool(raw["SMTP_STARTTLS"]),
         "MAIL_FROM": raw["MAIL_FROM"],
+        "RATELIMIT_STORAGE_URI": raw["RATELIMIT_STORAGE"] or "memory://",
+        "PROXIES": proxies,
         "CBW_RECIPIENT": raw["CBW_RECIPIENT"].strip() or "NCSC",
         "CBW_NOTIFICATION_ANCHOR": anchor,
         "SESSION_COOKIE_SECURE": secure,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -17,3 +19,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 api = Api()
+#: login attempts per client address and per account; storage from BIO_REGISTER_RATELIMIT_STORAGE
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from bio_register import create_app
 from bio_register.accounts import services as accounts_services
-from bio_register.extensions import db
+from bio_register.extensions import db, limiter
 from tests import dbutil
 
 TEST_SECRET = "test-secret-key-0123456789abcdef"
@@ -74,6 +74,7 @@ def _rollback(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
     production while nothing outlives the test. Tests marked ``committed`` (real
     concurrency) opt out and use a fresh database of their own.
     """
+    limiter.reset()  # login attempts counted in one test must not spill into the next
     if request.node.get_closest_marker("committed"):
         yield
         return

@@ -75,3 +75,24 @@ def test_no_secret_key_file_in_the_repository() -> None:
     root = Path(__file__).resolve().parent.parent
     assert not (root / "secret_key").exists()
     assert "instance/" in (root / ".gitignore").read_text()
+
+
+def test_behind_a_proxy_the_client_address_comes_from_it(tmp_path: Path) -> None:
+    from flask import request
+
+    from bio_register.config import load_settings as load
+
+    assert load({"BIO_REGISTER_INSTANCE_PATH": str(tmp_path), "BIO_REGISTER_PROXIES": "1"})["PROXIES"] == 1
+    with pytest.raises(ConfigError, match="PROXIES"):
+        load({"BIO_REGISTER_INSTANCE_PATH": str(tmp_path), "BIO_REGISTER_PROXIES": "one"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k" * 40,
+                      "INSTANCE_PATH": str(tmp_path), "PROXIES": 1})
+    seen = {}
+
+    @app.route("/whoami")
+    def whoami() -> str:
+        seen["addr"], seen["scheme"] = request.remote_addr, request.scheme
+        return "ok"
+
+    app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
+    assert seen == {"addr": "203.0.113.7", "scheme": "https"}

@@ -17,10 +17,18 @@ from bio_register.accounts.forms import (
 )
 from bio_register.accounts.models import ApiToken
 from bio_register.errors import DomainError
-from bio_register.extensions import db
+from bio_register.extensions import db, limiter
 from bio_register.i18n import gettext as _
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+
+#: Brute force: failed logins per client address, and per account (the same answer for every account).
+LOGIN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
+LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
+
+
+def LOGIN_LIMIT_MESSAGE() -> str:  # noqa: N802 (used like the constants above)
+    return _("Te veel mislukte inlogpogingen. Wacht tien minuten en probeer het opnieuw.")
 
 
 def _safe_next(target: str | None) -> str:
@@ -40,7 +48,21 @@ def _form_error(form: Any, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
+def _login_account_key() -> str:
+    """Failed logins are counted per submitted account too, whether or not it exists."""
+    return "login-account:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _failed_login(response: Any) -> bool:
+    """Only attempts that did not log in count (a success redirects)."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_login,
+               error_message=LOGIN_LIMIT_MESSAGE)
+@limiter.limit(LOGIN_LIMIT_PER_ACCOUNT, key_func=_login_account_key, methods=["POST"], deduct_when=_failed_login,
+               error_message=LOGIN_LIMIT_MESSAGE)
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))

@@ -86,7 +86,8 @@ class Api(flask_smorest.Api):
 
             db.session.rollback()
         if not is_api_request():
-            return render_template("errors/error.html", error=error, code=code), code
+            message = error.description if code == 429 else None
+            return render_template("errors/error.html", error=error, code=code, message=message), code
         data = getattr(error, "data", None) or {}
         headers = dict(data.get("headers") or {})
         if isinstance(error, Unauthorized):

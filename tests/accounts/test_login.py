@@ -115,3 +115,25 @@ def test_audit_records_no_password(client: FlaskClient) -> None:
     for changes in db.session.scalars(select(AuditEvent.changes)):
         assert factories.PASSWORD not in changes
         assert "wrong password here" not in json.loads(changes).__repr__()
+
+
+def test_failed_logins_are_limited_per_account_with_the_same_answer(client: FlaskClient) -> None:
+    user = factories.user()
+    for attempt in range(5):
+        assert login(client, user.email, f"wrong password {attempt}").status_code == 200
+    blocked = login(client, user.email, factories.PASSWORD)      # even the right password waits now
+    assert blocked.status_code == 429
+    assert "Te veel mislukte inlogpogingen" in blocked.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    for attempt in range(5):
+        login(client, "nobody@example.nl", f"wrong password {attempt}")
+    assert login(client, "nobody@example.nl", "anything at all 1").status_code == 429   # same for unknown
+    other = factories.user()
+    assert login(client, other.email, factories.PASSWORD).status_code == 302          # others unaffected
+
+
+def test_successful_logins_do_not_count(client: FlaskClient) -> None:
+    user = factories.user()
+    for _ in range(8):
+        assert login(client, user.email, factories.PASSWORD).status_code == 302
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
