@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from wtforms.fields.choices import SelectChoice
@@ -11,3 +11,17 @@ from wtforms.fields.choices import SelectChoice
 def choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
     """SelectField choices from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def expected_version(field: Any) -> int:
+    """The version a form was loaded with; a missing one counts as stale (0), never as "any"."""
+    data = field.data or ""
+    return int(data) if str(data).isdigit() else 0
+
+
+def differences(fields: Iterable[str], labels: Mapping[str, Any], stored: Mapping[str, Any],
+                typed: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(label, stored value, typed value) for each field where the user's input differs from what
+    someone else saved in between — shown beside the form after an edit conflict."""
+    return [(str(labels[name]), stored[name], typed[name]) for name in fields
+            if name in typed and (typed[name] or None) != (stored[name] or None)]

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from bio_register.breaches import services as breaches
 from bio_register.errors import Conflict, DomainError
 from bio_register.extensions import db
-from bio_register.forms import choices
+from bio_register.forms import choices, differences, expected_version
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import labels, services
@@ -210,15 +210,13 @@ def edit(incident_id: int) -> Any:
     conflict: list[tuple[str, Any, Any]] | None = None
     if form.validate_on_submit():
         try:
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else 0
+            expected = expected_version(form.version)
             services.update_incident(current_user, incident, form_data(form, EDIT_FIELDS), expected)
         except Conflict as error:
             # Keep what the user typed, show what differs from the stored version, and let a
             # second save (after review) go through against the current version.
-            mine = form_data(form, EDIT_FIELDS)
-            theirs = services.snapshot(incident)
-            conflict = [(labels.FIELD[k], theirs[k], mine[k]) for k in EDIT_FIELDS
-                        if k in mine and mine[k] != theirs[k]]
+            conflict = differences(EDIT_FIELDS, labels.FIELD, services.snapshot(incident),
+                                   form_data(form, EDIT_FIELDS))
             form.version.data = str(incident.version)
             form.form_errors.append(error.message)
         except DomainError as error:
@@ -237,7 +235,7 @@ def change_status(incident_id: int) -> Any:
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else 0
+            expected = expected_version(form.version)
             services.change_status(current_user, incident, form.status.data or "", expected, form.reason.data)
         except DomainError as error:
             db.session.rollback()

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from bio_register.errors import Conflict, DomainError
 from bio_register.extensions import db
-from bio_register.forms import choices
+from bio_register.forms import choices, differences, expected_version
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import services as incidents
@@ -198,17 +198,14 @@ def edit(measure_id: int) -> Any:
     conflict: list[tuple[str, Any, Any]] | None = None
     if form.validate_on_submit():
         try:
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else 0
+            expected = expected_version(form.version)
             services.update_measure(current_user, measure, _edit_data(form, measure), expected)
         except Conflict as error:
             # Keep what the user typed, show what differs from the stored version, and let a
             # second save (after review) go through against the current version.
             db.session.rollback()
             measure = services.get_measure(current_user, measure_id, Permission.MEASURE_WRITE)
-            mine = measure_data(form)
-            theirs = services.snapshot(measure)
-            conflict = [(labels.FIELD[k], theirs[k], mine[k]) for k in services.FIELDS
-                        if (mine[k] or None) != (theirs[k] or None)]
+            conflict = differences(services.FIELDS, labels.FIELD, services.snapshot(measure), measure_data(form))
             _link_choices(form, measure)
             form.version.data = str(measure.version)
             form.form_errors.append(error.message)
@@ -228,7 +225,7 @@ def change_status(measure_id: int) -> Any:
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else 0
+            expected = expected_version(form.version)
             services.change_status(current_user, measure, form.status.data or "", expected, form.reason.data)
         except DomainError as error:
             db.session.rollback()
