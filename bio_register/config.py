@@ -34,6 +34,8 @@ SETTINGS: list[tuple[str, str, str | None, str]] = [
      "Send cookies only over HTTPS; default: true when BASE_URL starts with https"),
     ("INSTANCE_PATH", "INSTANCE_PATH", None,
      "Folder for the SQLite file and the generated secret key; default ./instance"),
+    ("SESSION_IDLE_MINUTES", "SESSION_IDLE_MINUTES", "30", "A browser session ends after this many quiet minutes"),
+    ("SESSION_ABSOLUTE_HOURS", "SESSION_ABSOLUTE_HOURS", "12", "A browser session ends this many hours after login"),
     ("RATELIMIT_STORAGE", "RATELIMIT_STORAGE", None,
      "Where login attempts are counted, e.g. redis://127.0.0.1:6379/0; default: in memory, per process"),
     ("PROXIES", "PROXIES", "0",
@@ -117,6 +119,12 @@ def load_settings(
         else base_url.startswith("https://")
     )
     try:
+        idle_minutes, absolute_hours = int(raw["SESSION_IDLE_MINUTES"]), int(raw["SESSION_ABSOLUTE_HOURS"])
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be whole numbers") from exc
+    if idle_minutes < 1 or absolute_hours < 1:
+        raise ConfigError(f"{ENV_PREFIX}SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be at least 1")
+    try:
         proxies = int(raw["PROXIES"])
     except ValueError as exc:
         raise ConfigError(f"{ENV_PREFIX}PROXIES must be a number, not {raw['PROXIES']!r}") from exc
@@ -150,6 +158,8 @@ def load_settings(
         "MAIL_FROM": raw["MAIL_FROM"],
         "RATELIMIT_STORAGE_URI": raw["RATELIMIT_STORAGE"] or "memory://",
         "PROXIES": proxies,
+        "SESSION_IDLE_MINUTES": idle_minutes,
+        "SESSION_ABSOLUTE_HOURS": absolute_hours,
         "CBW_RECIPIENT": raw["CBW_RECIPIENT"].strip() or "NCSC",
         "CBW_NOTIFICATION_ANCHOR": anchor,
         "SESSION_COOKIE_SECURE": secure,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from flask import Flask, Response, flash, g, redirect, render_template, request, url_for
+from flask import Flask, Response, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
@@ -68,6 +69,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(bio)
 
     _configure_login()
+    _register_session_timeouts(app)
     _register_input_guard(app)
     _register_boundary(app)
     _register_headers(app)
@@ -93,6 +95,31 @@ def _configure_login() -> None:
         if user is None or not user.active or user.auth_version != int(version):
             return None
         return user
+
+
+def _register_session_timeouts(app: Flask) -> None:
+    """End a browser session after a quiet spell (idle) and after a fixed time (absolute)."""
+
+    @app.before_request
+    def _expire_session() -> Any:
+        if request.path.startswith("/api/") or request.endpoint == "static":
+            return None
+        if not session.get("_user_id"):
+            return None
+        now = time.time()
+        started = session.setdefault("started_at", now)
+        last = session.get("seen_at", now)
+        idle = app.config["SESSION_IDLE_MINUTES"] * 60
+        absolute = app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+        if now - last > idle or now - started > absolute:
+            logout_user()
+            session.clear()
+            flash(gettext("Uw sessie is verlopen. Log opnieuw in."), "info")
+            return redirect(url_for("accounts.login", next=request.full_path if request.method == "GET" else None))
+        # Written at most once a minute, so a busy page does not rewrite the cookie on every request.
+        if now - last > 60 or "seen_at" not in session:
+            session["seen_at"] = now
+        return None
 
 
 def _has_bad_characters(value: Any) -> bool:

@@ -49,6 +49,8 @@ def test_environment_overrides(tmp_path: Path) -> None:
     ("SMTP_PORT", "twenty-five", "SMTP_PORT"),
     ("TIMEZONE", "Mars/Olympus", "TIMEZONE"),
     ("SECRET_KEY", "short", "SECRET_KEY"),
+    ("SESSION_IDLE_MINUTES", "half", "SESSION_IDLE_MINUTES"),
+    ("SESSION_ABSOLUTE_HOURS", "0", "SESSION_ABSOLUTE_HOURS"),
 ])
 def test_bad_settings_give_a_clear_error(tmp_path: Path, name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -75,6 +76,7 @@ def login() -> Any:
             if lang:
                 session["lang"] = lang
             login_user(user)
+            session["started_at"] = session["seen_at"] = time.time()
             return redirect(_safe_next(request.args.get("next")))
         # Rendered with 200 so the failed attempt stays in the audit log (see web.py).
         form.form_errors.append(_("Deze combinatie van e-mailadres en wachtwoord is onbekend."))

@@ -137,3 +137,26 @@ def test_successful_logins_do_not_count(client: FlaskClient) -> None:
     for _ in range(8):
         assert login(client, user.email, factories.PASSWORD).status_code == 302
         client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
+def test_idle_and_absolute_session_timeouts(client: FlaskClient) -> None:
+    import time
+
+    user = factories.user()
+    login(client, user.email, factories.PASSWORD)
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        session["seen_at"] = time.time() - 29 * 60          # quiet for 29 minutes: still fine
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        session["seen_at"] = time.time() - 31 * 60          # 31 minutes: ended
+    response = client.get("/account")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert "Uw sessie is verlopen" in client.get("/login").get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+    login(client, user.email, factories.PASSWORD)
+    with client.session_transaction() as session:
+        session["started_at"] = time.time() - 13 * 3600     # active all along, but logged in 13 hours ago
+        session["seen_at"] = time.time()
+    assert client.get("/").status_code == 302
