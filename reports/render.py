@@ -18,7 +18,6 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from reportlab.graphics.shapes import Drawing
@@ -52,6 +51,7 @@ from reports.data import (
     QuarterlyReport,
     TrendPoint,
 )
+from reports.pdf import TwoPassCanvas, fit, markup, split
 
 QUARTERLY_TITLE = "Kwartaalrapportage informatiebeveiliging"
 MONTHLY_TITLE = "Maandrapportage incidentopvolging (BIO2 5.24.04)"
@@ -106,13 +106,6 @@ _TILE_NOTE = ParagraphStyle("tilenote", fontName=FONT, fontSize=8, leading=10, t
 
 # --- text -------------------------------------------------------------------------------------------------
 
-def markup(text: str | None) -> str:
-    """Text as Paragraph markup that shows literally: ``<``, ``>`` and ``&`` escaped, line breaks kept."""
-    if not text:
-        return ""
-    return escape(text.replace("\r\n", "\n").replace("\r", "\n")).replace("\n", "<br/>")
-
-
 def change(current: int, previous: int | None) -> str:
     """The change against the previous period: "+3", "−2" or "gelijk"; "" when there is nothing to compare."""
     if previous is None:
@@ -158,34 +151,6 @@ def _plural(count: int, one: str, many: str) -> str:
 
 def _shorten(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
-
-
-def _split(text: str, size: int = CHUNK, max_lines: int = MAX_LINES) -> list[str]:
-    """Long text in pieces of at most ``size`` characters and ``max_lines`` lines, cut at line ends
-    or spaces where possible."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    blocks = ["\n".join(lines[i:i + max_lines]) for i in range(0, len(lines), max_lines)] or [""]
-    pieces: list[str] = []
-    for block in blocks:
-        rest = block
-        while len(rest) > size:
-            cut = rest.rfind("\n", 0, size)
-            if cut < size // 2:
-                cut = rest.rfind(" ", 0, size)
-            if cut < size // 2:
-                cut = size
-            pieces.append(rest[:cut])
-            rest = rest[cut:].lstrip("\n ")
-        pieces.append(rest)
-    return pieces
 
 
 # --- flowables --------------------------------------------------------------------------------------------
@@ -283,24 +248,8 @@ def _numbered_canvas(scope: str, period: str, footer: str) -> type[Canvas]:
     """A canvas that, once the page count is known, draws "pagina X van Y", the version and the
     generation time on every page, and the scope and period above every page after the title page."""
 
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self._decorate(total)
-                super().showPage()
-            super().save()
-
-        def _decorate(self, total: int) -> None:
+    class NumberedCanvas(TwoPassCanvas):
+        def decorate(self, total: int) -> None:
             width, height = self._pagesize
             left, right = MARGIN, width - MARGIN
             self.saveState()
@@ -314,12 +263,12 @@ def _numbered_canvas(scope: str, period: str, footer: str) -> type[Canvas]:
             else:
                 self.setFillColor(MUTED)
                 self.setFont(FONT, 8)
-                period_text = _fit(period, FONT, 8, (right - left) * 0.45)
+                period_text = fit(period, FONT, 8, (right - left) * 0.45)
                 self.drawRightString(right, height - MARGIN + 14, period_text)
                 room = right - left - stringWidth(period_text, FONT, 8) - 16
                 self.setFillColor(INK)
                 self.setFont(BOLD, 8)
-                self.drawString(left, height - MARGIN + 14, _fit(scope, BOLD, 8, room))
+                self.drawString(left, height - MARGIN + 14, fit(scope, BOLD, 8, room))
                 self.setStrokeColor(RULE)
                 self.setLineWidth(0.5)
                 self.line(left, height - MARGIN + 10, right, height - MARGIN + 10)
@@ -643,7 +592,7 @@ def _action_pieces(actions: Sequence[str]) -> list[str]:
     """The actions as bullet lines, grouped in pieces that each fit in one table row."""
     lines: list[str] = []
     for action in actions:
-        parts = _split(action)
+        parts = split(action, CHUNK, MAX_LINES)
         lines += [f"• {parts[0]}", *parts[1:]]
     pieces: list[str] = []
     current: list[str] = []

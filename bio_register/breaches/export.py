@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -51,6 +50,7 @@ from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import labels
 from bio_register.incidents.models import Incident
 from bio_register.timeutil import DEFAULT_TZ, hours_between, to_local
+from reports.pdf import TwoPassCanvas, fit, markup, split
 
 TITLE = "Datalekkenregister (art. 33 lid 5 AVG)"
 SHEET_TITLE = "Datalekkenregister"
@@ -349,9 +349,6 @@ FONT, BOLD = "Helvetica", "Helvetica-Bold"  # built in; WinAnsi covers é, ë, �
 LABEL_WIDTH = 44 * mm
 #: characters per table row of long text: a row never outgrows a page (a 20 000-character text
 #: becomes many rows, which split across pages)
-CHUNK = 1200
-#: lines per table row: a row taller than a page cannot be laid out
-MAX_LINES = 25
 EMPTY = "—"
 
 #: the block per datalek: ("pair", left, right) is two label/value pairs side by side,
@@ -390,36 +387,6 @@ _LABEL_STYLE = ParagraphStyle("label", fontName=BOLD, fontSize=7.5, leading=9.5,
 _VALUE_STYLE = ParagraphStyle("value", fontName=FONT, fontSize=8, leading=10, alignment=TA_LEFT)
 
 
-def markup(text: str | None) -> str:
-    """User text as Paragraph markup that shows literally: ``<``, ``>`` and ``&`` escaped, line breaks kept."""
-    if not text:
-        return ""
-    return escape(text.replace("\r\n", "\n").replace("\r", "\n")).replace("\n", "<br/>")
-
-
-def _split(text: str, size: int = CHUNK, max_lines: int = MAX_LINES) -> list[str]:
-    """Long text in pieces that each fit on a page: at most ``size`` characters and ``max_lines``
-    lines, cut at line ends or spaces where possible."""
-    pieces: list[str] = []
-    for block in _line_blocks(text.replace("\r\n", "\n").replace("\r", "\n"), max_lines):
-        rest = block
-        while len(rest) > size:
-            cut = rest.rfind("\n", 0, size)
-            if cut < size // 2:
-                cut = rest.rfind(" ", 0, size)
-            if cut < size // 2:
-                cut = size
-            pieces.append(rest[:cut])
-            rest = rest[cut:].lstrip("\n ")
-        pieces.append(rest)
-    return pieces
-
-
-def _line_blocks(text: str, max_lines: int) -> list[str]:
-    lines = text.split("\n")
-    return ["\n".join(lines[i:i + max_lines]) for i in range(0, len(lines), max_lines)] or [""]
-
-
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(markup(text) or EMPTY, style)
 
@@ -443,7 +410,7 @@ def _block(row: RegisterRow, width: float) -> Table:
             style.append(("BACKGROUND", (2, len(data) - 1), (2, len(data) - 1), colors.HexColor("#eef1f4")))
         else:
             key = item[1]
-            for index, piece in enumerate(_split(getattr(row, key))):
+            for index, piece in enumerate(split(getattr(row, key))):
                 label = LABEL[key] if index == 0 else ""
                 data.append([_p(label, _LABEL_STYLE) if label else "", _p(piece, _VALUE_STYLE), "", ""])
                 style.append(("SPAN", (1, len(data) - 1), (3, len(data) - 1)))
@@ -452,35 +419,11 @@ def _block(row: RegisterRow, width: float) -> Table:
                  splitByRow=1, hAlign="LEFT")
 
 
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
-
-
 def _numbered_canvas(header: str, generated: str) -> type[Canvas]:
     """A canvas that draws the running header and "pagina X van N" once the page count is known."""
 
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self._decorate(total)
-                super().showPage()
-            super().save()
-
-        def _decorate(self, total: int) -> None:
+    class NumberedCanvas(TwoPassCanvas):
+        def decorate(self, total: int) -> None:
             width, height = self._pagesize
             left, right_edge = MARGIN + 6, width - MARGIN - 6  # in line with the frame's padding
             self.saveState()
@@ -490,7 +433,7 @@ def _numbered_canvas(header: str, generated: str) -> type[Canvas]:
             self.drawRightString(right_edge, height - MARGIN + 12, right)
             room = right_edge - left - stringWidth(right, FONT, 8) - 12
             self.setFont(BOLD, 8)
-            self.drawString(left, height - MARGIN + 12, _fit(header, BOLD, 8, room))
+            self.drawString(left, height - MARGIN + 12, fit(header, BOLD, 8, room))
             self.setStrokeColor(colors.HexColor("#9aa5b1"))
             self.setLineWidth(0.5)
             self.line(left, height - MARGIN + 8, right_edge, height - MARGIN + 8)
