@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +15,7 @@ from bio_register.accounts.forms import (
     ProfileForm,
     TokenForm,
 )
+from bio_register.accounts.login import begin_session
 from bio_register.accounts.models import ApiToken
 from bio_register.errors import DomainError
 from bio_register.extensions import db, limiter
@@ -71,13 +71,7 @@ def login() -> Any:
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            lang = session.get("lang")
-            session.clear()  # a fresh session at login
-            if lang:
-                session["lang"] = lang
-            login_user(user)
-            session["started_at"] = session["seen_at"] = time.time()
-            return redirect(_safe_next(request.args.get("next")))
+            return begin_session(user, _safe_next(request.args.get("next")))
         # Rendered with 200 so the failed attempt stays in the audit log (see web.py).
         form.form_errors.append(_("Deze combinatie van e-mailadres en wachtwoord is onbekend."))
         form.password.data = ""
