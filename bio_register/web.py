@@ -33,6 +33,11 @@ CSP = (
 class BoundedIntConverter(IntegerConverter):
     """``<int:…>`` in every URL, capped at the database's 32-bit integer: a larger id is a 404."""
 
+    # Only numbers up to 2147483647 match at all. A larger one failing in ``to_python`` after its
+    # URL matched would make werkzeug answer 405 (for the other methods on that URL) instead of 404.
+    regex = (r"(?:0|[1-9]\d{0,8}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
+             r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])")
+
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2_147_483_647)
         super().__init__(map, *args, **kwargs)

@@ -9,15 +9,19 @@ details: ``type``, ``title``, ``status``, ``detail`` and, for validation, ``erro
 from __future__ import annotations
 
 import datetime as dt
+import http
 import logging
 from collections.abc import Mapping
 from typing import Any
 
 import flask_smorest
 import marshmallow as ma
+from apispec import BasePlugin
 from flask import Response, g, json, render_template, request
+from flask_smorest.utils import prepare_response
+from marshmallow.utils import missing
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import HTTPException, Unauthorized
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, Unauthorized
 from werkzeug.http import HTTP_STATUS_CODES
 
 log = logging.getLogger(__name__)
@@ -75,8 +79,54 @@ def problem(status: int, detail: str | None = None, *, title: str | None = None,
     return response
 
 
+class ProblemSchema(ma.Schema):
+    """An error as the API sends it (RFC 9457), as ``application/problem+json``."""
+
+    type = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+                            metadata={"description": "Messages per field (validation errors)"})
+
+
+class ErrorResponses(BasePlugin):
+    """Documents the errors every operation can answer, so no catch-all ``default`` is needed:
+    401 without a valid token, and 404 for an object (path parameter) the caller cannot see."""
+
+    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
+                         **kwargs: Any) -> None:
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("401", "UNAUTHORIZED")
+            if path and "{" in path:
+                responses.setdefault("404", "NOT_FOUND")
+
+
 class Api(flask_smorest.Api):
-    """flask-smorest's Api with problem+json for the API and HTML pages for the rest."""
+    """flask-smorest's Api with problem+json for the API and HTML pages for the rest.
+
+    The OpenAPI document says exactly which errors an operation answers (``alt_response``),
+    each as problem+json: there is no catch-all ``default`` response that any status would match.
+    """
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def __init__(self, app: Any = None, *, spec_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        spec_kwargs = {"extra_plugins": [ErrorResponses()], **(spec_kwargs or {})}
+        super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
+
+    def _register_responses(self) -> None:
+        """flask-smorest's error responses, with the content type the errors really have."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_JSON)
+            else:
+                prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
 
     def handle_http_exception(self, error: HTTPException) -> Any:  # type: ignore[override]
         code = error.code or 500
@@ -92,6 +142,8 @@ class Api(flask_smorest.Api):
         headers = dict(data.get("headers") or {})
         if isinstance(error, Unauthorized):
             headers.setdefault("WWW-Authenticate", 'Bearer realm="bio-register"')
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers.setdefault("Allow", ", ".join(error.valid_methods))  # RFC 9110 requires it with a 405
         errors = None
         if "errors" in data:
             errors = _flatten(data["errors"])
@@ -105,9 +157,19 @@ class Api(flask_smorest.Api):
 
 
 class Parser(FlaskParser):
-    """Malformed JSON is bad input like any other: 422, not 400."""
+    """Malformed JSON is bad input like any other: 422, not 400. Unknown query parameters are
+    refused like unknown body fields, and an operation that takes a body needs one."""
 
     DEFAULT_VALIDATION_STATUS = 422
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+                                   "query": ma.RAISE, "querystring": ma.RAISE}
+
+    def load_json(self, req: Any, schema: ma.Schema) -> Any:
+        data = super().load_json(req, schema)
+        if data is missing:
+            flask_smorest.abort(422, messages={"body": [
+                "Stuur een JSON-object als body (Content-Type: application/json)."]})
+        return data
 
     def _handle_invalid_json_error(self, error: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
         flask_smorest.abort(422, messages={"body": ["Ongeldige JSON: de body kon niet worden gelezen."]})
@@ -133,6 +195,11 @@ def api_blueprint(name: str, import_name: str, url_prefix: str, description: str
         g.api_user = user
 
     return blp
+
+
+def problem_doc(description: str) -> dict[str, Any]:
+    """The arguments of ``@blp.alt_response(status, **problem_doc("…"))`` for an error this operation answers."""
+    return {"schema": ProblemSchema, "content_type": PROBLEM_JSON, "description": description}
 
 
 def api_user() -> Any:
@@ -169,4 +236,5 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     })
 
 
-__all__ = ["Api", "Blueprint", "DateTime", "PageArgs", "api_blueprint", "api_user", "page_schema", "problem"]
+__all__ = ["Api", "Blueprint", "DateTime", "PageArgs", "api_blueprint", "api_user", "page_schema", "problem",
+           "problem_doc"]

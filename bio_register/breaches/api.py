@@ -4,7 +4,7 @@ from typing import Any
 
 from flask_smorest import abort
 
-from bio_register.api.base import api_blueprint, api_user
+from bio_register.api.base import api_blueprint, api_user, problem_doc
 from bio_register.breaches import services
 from bio_register.breaches.schemas import (
     ApNotificationIn,
@@ -57,6 +57,7 @@ def get_breach(incident_id: int) -> dict[str, Any]:
 @blp.route("/<int:incident_id>/breach", methods=["PUT"])
 @blp.arguments(AssessmentIn)
 @blp.response(200, AssessmentOut)
+@blp.alt_response(403, **problem_doc("Only the organisation's FG assesses a datalek"))
 def put_breach(data: dict[str, Any], incident_id: int) -> dict[str, Any]:
     """Create or replace the assessment (the FG of the organisation only)."""
     incident = _incident(incident_id)
@@ -81,6 +82,7 @@ def list_decisions(incident_id: int) -> list[Any]:
 @blp.route("/<int:incident_id>/ap-decisions", methods=["POST"])
 @blp.arguments(DecisionIn)
 @blp.response(201, DecisionOut)
+@blp.alt_response(403, **problem_doc("Only the organisation's FG decides"))
 def create_decision(data: dict[str, Any], incident_id: int) -> Any:
     decision = services.decide(api_user(), _incident(incident_id), data["notify"], data["motivation"])
     decision.in_force = True
@@ -96,6 +98,7 @@ def list_notifications(incident_id: int) -> list[Any]:
 @blp.route("/<int:incident_id>/ap-notifications", methods=["POST"])
 @blp.arguments(ApNotificationIn)
 @blp.response(201, ApNotificationOut)
+@blp.alt_response(403, **problem_doc("Only the organisation's FG records AP notifications"))
 def create_notification(data: dict[str, Any], incident_id: int) -> Any:
     return services.record_notification(api_user(), _incident(incident_id), data["kind"], data["submitted_at"],
                                         data["meldnummer"], data.get("late_reason"))
@@ -111,6 +114,7 @@ def list_subject_decisions(incident_id: int) -> list[Any]:
 @blp.route("/<int:incident_id>/data-subject-notification", methods=["POST"])
 @blp.arguments(SubjectDecisionIn)
 @blp.response(201, SubjectDecisionOut)
+@blp.alt_response(403, **problem_doc("Only the organisation's FG decides on informing data subjects"))
 def create_subject_decision(data: dict[str, Any], incident_id: int) -> Any:
     decision = services.decide_data_subjects(
         api_user(), _incident(incident_id), data["notify"], data.get("ground"), data.get("explanation"),
@@ -132,6 +136,7 @@ def list_cbw_reports(incident_id: int) -> dict[str, Any]:
 @blp.route("/<int:incident_id>/cbw-reports", methods=["POST"])
 @blp.arguments(CbwReportIn)
 @blp.response(201, CbwReportOut)
+@blp.alt_response(403, **problem_doc("Only the organisation's CISO records Cbw reports"))
 def create_cbw_report(data: dict[str, Any], incident_id: int) -> Any:
     """Record a report to the CSIRT (the CISO of the organisation only)."""
     return services.record_cbw_report(api_user(), _incident(incident_id), data["phase"], data["submitted_at"],

@@ -4,7 +4,7 @@ from typing import Any
 
 from flask_smorest import abort
 
-from bio_register.api.base import api_blueprint, api_user
+from bio_register.api.base import api_blueprint, api_user, problem_doc
 from bio_register.compliance import services
 from bio_register.compliance.models import ControlCatalog, ControlKind
 from bio_register.compliance.schemas import (
@@ -65,6 +65,7 @@ def list_assessments(args: dict[str, Any], code: str) -> list[Any]:
 @compliance_blp.route("/<string:code>/assessments", methods=["POST"])
 @compliance_blp.arguments(ControlAssessmentIn)
 @compliance_blp.response(201, ControlAssessmentOut)
+@compliance_blp.alt_response(403, **problem_doc("Only the organisation's CISO assesses controls"))
 def create_assessment(data: dict[str, Any], code: str) -> Any:
     """Record an assessment (the CISO of the organisation); the previous one stays as history."""
     organisation = get_organisation(api_user(), code, Permission.COMPLIANCE_READ)

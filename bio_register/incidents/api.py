@@ -4,7 +4,7 @@ from typing import Any
 
 from werkzeug.exceptions import NotFound
 
-from bio_register.api.base import api_blueprint, api_user, page_schema
+from bio_register.api.base import api_blueprint, api_user, page_schema, problem_doc
 from bio_register.incidents import services
 from bio_register.incidents.models import Category, Incident, Severity, Status
 from bio_register.incidents.schemas import (
@@ -49,6 +49,7 @@ def list_incidents(args: dict[str, Any]) -> dict[str, Any]:
 @blp.route("", methods=["POST"])
 @blp.arguments(IncidentCreate)
 @blp.response(201, IncidentOut)
+@blp.alt_response(404, **problem_doc("Unknown organisation, or one where the caller may not write"))
 def create_incident(data: dict[str, Any]) -> Incident:
     """Log an incident; the reference is assigned at once."""
     organisation = get_organisation(api_user(), data.pop("organisation"), Permission.INCIDENT_WRITE)
@@ -64,7 +65,7 @@ def get_incident(incident_id: int) -> Incident:
 @blp.route("/<int:incident_id>", methods=["PATCH"])
 @blp.arguments(IncidentPatch)
 @blp.response(200, IncidentOut)
-@blp.alt_response(409, description="Someone else saved in between: read it again")
+@blp.alt_response(409, **problem_doc("Someone else saved in between: read it again"))
 def patch_incident(data: dict[str, Any], incident_id: int) -> Incident:
     """Change fields; send the ``version`` you read. A stale version answers 409."""
     incident = services.get_incident(api_user(), incident_id, Permission.INCIDENT_WRITE)
@@ -75,6 +76,7 @@ def patch_incident(data: dict[str, Any], incident_id: int) -> Incident:
 @blp.route("/<int:incident_id>/status", methods=["POST"])
 @blp.arguments(StatusChange)
 @blp.response(200, IncidentOut)
+@blp.alt_response(409, **problem_doc("Someone else saved in between: read it again"))
 def change_status(data: dict[str, Any], incident_id: int) -> Incident:
     """Move through the workflow: nieuw → in_behandeling → afgehandeld; ingetrokken; reopen."""
     incident = services.get_incident(api_user(), incident_id, Permission.INCIDENT_WRITE)

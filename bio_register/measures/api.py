@@ -4,7 +4,7 @@ from typing import Any
 
 from flask import current_app
 
-from bio_register.api.base import api_blueprint, api_user, page_schema
+from bio_register.api.base import api_blueprint, api_user, page_schema, problem_doc
 from bio_register.measures import services
 from bio_register.measures.models import Measure, MeasureStatus
 from bio_register.measures.schemas import (
@@ -51,6 +51,7 @@ def list_measures(args: dict[str, Any]) -> dict[str, Any]:
 @blp.route("", methods=["POST"])
 @blp.arguments(MeasureCreate)
 @blp.response(201, MeasureOut)
+@blp.alt_response(404, **problem_doc("Unknown organisation, or one where the caller may not write"))
 def create_measure(data: dict[str, Any]) -> Measure:
     """Create a measure (status gepland), optionally linked to incidents and controls."""
     organisation = get_organisation(api_user(), data.pop("organisation"), Permission.MEASURE_WRITE)
@@ -66,7 +67,7 @@ def get_measure(measure_id: int) -> Measure:
 @blp.route("/<int:measure_id>", methods=["PATCH"])
 @blp.arguments(MeasurePatch)
 @blp.response(200, MeasureOut)
-@blp.alt_response(409, description="Someone else saved in between: read it again")
+@blp.alt_response(409, **problem_doc("Someone else saved in between: read it again"))
 def patch_measure(data: dict[str, Any], measure_id: int) -> Measure:
     """Change fields; ``incidents`` and ``controls``, when given, replace the links. Send the
     ``version`` you read: a stale version answers 409."""
@@ -78,6 +79,7 @@ def patch_measure(data: dict[str, Any], measure_id: int) -> Measure:
 @blp.route("/<int:measure_id>/status", methods=["POST"])
 @blp.arguments(MeasureStatusChange)
 @blp.response(200, MeasureOut)
+@blp.alt_response(409, **problem_doc("Someone else saved in between: read it again"))
 def change_status(data: dict[str, Any], measure_id: int) -> Measure:
     """gepland → in_uitvoering → gereed; gepland or in_uitvoering → vervallen; gereed → in_uitvoering."""
     measure = services.get_measure(api_user(), measure_id, Permission.MEASURE_WRITE)

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bio_register.api.base import PageArgs, api_blueprint, api_user, page_schema
+from bio_register.api.base import PageArgs, api_blueprint, api_user, page_schema, problem_doc
 from bio_register.extensions import db
 from bio_register.organisations.models import Organisation
 from bio_register.organisations.schemas import OrganisationOut
@@ -32,7 +32,7 @@ def list_organisations(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/<string:code>")
 @blp.response(200, OrganisationOut)
-@blp.alt_response(404, description="Unknown, or outside the caller's organisations")
+@blp.alt_response(404, **problem_doc("Unknown, or outside the caller's organisations"))
 def get_organisation_by_code(code: str) -> Organisation:
     """One organisation by its code (DIE, OA, UIT, DUO)."""
     return get_organisation(api_user(), code, Permission.ORGANISATION_READ)

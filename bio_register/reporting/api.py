@@ -5,7 +5,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Response
 
-from bio_register.api.base import api_blueprint, api_user
+from bio_register.api.base import api_blueprint, api_user, problem_doc
 from bio_register.permissions import Permission, get_organisation
 from bio_register.reporting import services
 from bio_register.reporting.models import Report
@@ -63,6 +63,7 @@ def list_reports(args: dict[str, Any]) -> list[Report]:
 @blp.route("", methods=["POST"])
 @blp.arguments(ReportIn)
 @blp.response(201, ReportOut)
+@blp.alt_response(403, **problem_doc("Only concern control generates reports"))
 def create_report(data: dict[str, Any]) -> Report:
     """Generate a report for a past period (concern control); again makes a new version."""
     return services.generate(data["kind"], data["period"], data["scope"], actor=api_user())

@@ -1,0 +1,151 @@
+"""Fuzzing the JSON API with schemathesis against our own OpenAPI document.
+
+Every operation of ``/api/v1/openapi.json`` gets a bounded number of generated requests (valid
+and invalid ones), sent in-process to the WSGI app with the API token of a user who holds roles
+in an organisation with real data: incidents, a datalek with an assessment and a decision, a
+maatregel, a catalog with controls and a report. Path parameters mostly point at those real
+objects, so the operations do real work rather than answering 404.
+
+Every response must pass schemathesis' checks: no 5xx, a documented status code, the documented
+content type (problem+json for errors) and a body that matches its schema. The run is
+derandomised, so CI sees the same requests every time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, settings
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from bio_register import create_app
+from bio_register.database import utcnow
+from bio_register.reporting import services as reporting
+from tests import factories
+from tests.conftest import TEST_SECRET
+from tests.measures.conftest import CATALOG, add_controls
+
+# Every default check runs except ``positive_data_acceptance``: it demands 2xx for every request the
+# document allows, but a schema-valid request can still break a rule that depends on the stored
+# state (a Cbw report for an incident that is not Cbw-significant, a stale version, an AP melding
+# before the decision to notify) or on a bound OpenAPI 3.0 cannot express (times between 1970 and
+# 2100); the API answers those with 422 and the reason per field, which is right.
+NOT_APPLICABLE = [positive_data_acceptance]
+
+# A few operations x examples keeps the whole run well under a minute on SQLite.
+MAX_EXAMPLES = 8
+
+
+@dataclass
+class FuzzData:
+    token: str
+    ids: dict[str, list[Any]] = field(default_factory=dict)
+    fields: dict[str, list[Any]] = field(default_factory=dict)
+
+
+@pytest.fixture
+def fuzz_data() -> FuzzData:
+    """An organisation with some data, and a token of a user who may do nearly everything in it."""
+    user = factories.user([("verbindingsofficier", "DIE"), ("fg", "DIE"), ("ciso", "DIE"),
+                           ("concern_control", "DUO")], name="Fuzzer")
+    factories.organisation("OA")
+    plain = factories.incident("DIE", actor=user)
+    datalek = factories.incident("DIE", actor=user, is_datalek=True,
+                                 discovered_at=utcnow() - dt.timedelta(days=3))
+    factories.assess(datalek, fg=user)
+    factories.decide_not_to_notify(datalek, fg=user)
+    closed = factories.incident("DIE", actor=user, status="afgehandeld")
+    other = factories.incident("OA")  # another organisation's: 404 for this user
+    measure = factories.measure("DIE", actor=user)
+    add_controls()
+    last_quarter = reporting.previous_period("quarterly", utcnow()).label
+    last_month = reporting.previous_period("monthly", utcnow()).label
+    report = reporting.generate("quarterly", last_quarter, "DIE", actor=user)
+    from bio_register.extensions import db
+
+    db.session.commit()
+    return FuzzData(token=factories.token(user), ids={
+        "incident_id": [plain.id, datalek.id, closed.id, other.id],
+        "measure_id": [measure.id],
+        "report_id": [report.id],
+        "code": ["DIE", "OA", "DUO"],
+        "catalog": [CATALOG],
+    }, fields={
+        "organisation": ["DIE"],
+        "scope": ["DIE", "all"],
+        "period": [last_quarter, last_month],
+        "catalog": [CATALOG],
+        "control": ["5.24", "5.24.03", "5.25"],
+        "incidents": [[plain.id], [plain.id, datalek.id]],
+        "controls": [[{"catalog": CATALOG, "code": "5.25"}]],
+    })
+
+
+def _openapi_document() -> dict[str, Any]:
+    """The document as the app serves it (it does not depend on the database, so any app will do)."""
+    throwaway = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": TEST_SECRET})
+    response = throwaway.test_client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+# Loaded at collection, so that each operation is a test of its own; the requests go to the test app.
+schema = schemathesis.openapi.from_dict(_openapi_document())
+
+
+def _pick(value: Any, choices: list[Any]) -> Any:
+    """Three in four generated values are replaced by a real one (chosen by the value, so the run
+    stays reproducible); the fourth stays as generated."""
+    number = value if isinstance(value, int) else sum(map(ord, repr(value)))
+    return choices[number % len(choices)] if number % 4 != 3 else value
+
+
+def _point_at_real_objects(case: Any, data: FuzzData) -> None:
+    """Valid generated ids, codes and versions mostly become real ones, so requests reach the rules
+    behind the validation; an invalid one, generated to be refused, stays as it is."""
+    meta = case.meta
+    if not (meta and meta.is_negative_at(ParameterLocation.PATH)):
+        for name, value in list((case.path_parameters or {}).items()):
+            if name in data.ids:
+                case.path_parameters[name] = _pick(value, data.ids[name])
+    if isinstance(case.query, dict) and not (meta and meta.is_negative_at(ParameterLocation.QUERY)):
+        for name, value in list(case.query.items()):
+            if name in data.fields:
+                case.query[name] = _pick(value, data.fields[name])
+    if isinstance(case.body, dict) and not (meta and meta.is_negative_at(ParameterLocation.BODY)):
+        for name, value in list(case.body.items()):
+            if name in data.fields:
+                case.body[name] = _pick(value, data.fields[name])
+        if "version" in case.body and isinstance(case.body["version"], int):
+            current = _current_version(case.path_parameters or {})
+            if current is not None:
+                case.body["version"] = _pick(case.body["version"], [current])
+
+
+def _current_version(path: dict[str, Any]) -> int | None:
+    from sqlalchemy import select
+
+    from bio_register.extensions import db
+    from bio_register.incidents.models import Incident
+    from bio_register.measures.models import Measure
+
+    for name, model in (("incident_id", Incident), ("measure_id", Measure)):
+        if isinstance(path.get(name), int) and 0 <= path[name] < 2**31:
+            return db.session.scalar(select(model.version).where(model.id == path[name]))
+    return None
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_openapi_document(case: Any, fuzz_data: FuzzData, app: Flask) -> None:
+    case.operation.schema.app = case.operation.app = app  # the test app (the document came from another)
+    _point_at_real_objects(case, fuzz_data)
+    case.call_and_validate(session=app.test_client(), headers={"Authorization": f"Bearer {fuzz_data.token}"},
+                           excluded_checks=NOT_APPLICABLE)
