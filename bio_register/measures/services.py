@@ -273,6 +273,9 @@ def _flush_or_conflict() -> None:
     try:
         db.session.flush()
     except StaleDataError:
+        # Someone else's save committed first. The session cannot go on after a failed flush: roll
+        # back, so what we show next (the conflict, the stored values) is read afresh.
+        db.session.rollback()
         raise Conflict(_("Iemand anders heeft deze maatregel intussen opgeslagen. Laad hem opnieuw."),
                        field="version") from None
 
