@@ -132,13 +132,13 @@ def test_two_browser_saves_of_the_same_incident_one_wins_the_other_sees_the_conf
             }
             assert forms[name]["version"] == str(before.version)
 
-        def save(name: str) -> Callable[[threading.Barrier], Any]:
+        def save(name: str, data: dict[str, str]) -> Callable[[threading.Barrier], Any]:
             def job(barrier: threading.Barrier) -> Any:
                 barrier.wait()
-                return clients[name].post(url, data=forms[name])
+                return clients[name].post(url, data=data)
             return job
 
-        anna, bram = race([save("Anna"), save("Bram")])
+        anna, bram = race([save("Anna", forms["Anna"]), save("Bram", forms["Bram"])])
         codes = sorted([anna.status_code, bram.status_code])
         assert codes == [302, 409], codes
         winner, loser = ("Anna", bram) if anna.status_code == 302 else ("Bram", anna)
@@ -159,7 +159,7 @@ def test_two_api_patches_of_the_same_incident_one_wins_the_other_gets_409(live) 
         before = stored(app, incident_id)
         events_before = update_events(app, incident_id)
 
-        def patch(name: str) -> Callable[[threading.Barrier], Any]:
+        def patch(name: str, round_: int) -> Callable[[threading.Barrier], Any]:
             def job(barrier: threading.Barrier) -> Any:
                 client = app.test_client()
                 headers = {"Authorization": f"Bearer {tokens[name]}"}
@@ -169,7 +169,7 @@ def test_two_api_patches_of_the_same_incident_one_wins_the_other_gets_409(live) 
                     "version": version, "title": f"{name} {round_}", "cause": f"Oorzaak volgens {name}"})
             return job
 
-        anna, bram = race([patch("anna"), patch("bram")])
+        anna, bram = race([patch("anna", round_), patch("bram", round_)])
         assert sorted([anna.status_code, bram.status_code]) == [200, 409]
         winner, loser = ("anna", bram) if anna.status_code == 200 else ("bram", anna)
         assert loser.mimetype == "application/problem+json"
