@@ -149,17 +149,20 @@ def _register_input_guard(app: Flask) -> None:
 
     @app.before_request
     def _reject_bad_characters() -> Any:
-        values: list[Any] = [request.path, *request.args.values(), *(request.view_args or {}).values()]
+        bad = ["path"] if _has_bad_characters(request.path) else []
+        fields: list[tuple[Any, Any]] = list(request.args.items(multi=True))
         if request.method in {"POST", "PUT", "PATCH"}:
             if request.is_json:
-                values.append(request.get_json(silent=True))
+                body = request.get_json(silent=True)
+                fields.extend(body.items() if isinstance(body, dict) else [("body", body)])
             else:
-                values.extend(request.form.values())
-        if not any(_has_bad_characters(v) for v in values):
+                fields.extend(request.form.items(multi=True))
+        bad += [str(name) for name, value in fields if _has_bad_characters(name) or _has_bad_characters(value)]
+        if not bad:
             return None
         message = gettext("De invoer bevat tekens die niet zijn toegestaan (zoals een NUL-teken).")
-        if is_api_request():
-            return problem(422, message, errors={"body": [message]})
+        if is_api_request():  # the message per field at fault, like any other validation error
+            return problem(422, message, errors={name: [message] for name in dict.fromkeys(bad)})
         return render_template("errors/error.html", code=422, message=message), 422
 
 
