@@ -180,7 +180,8 @@ def clean_filename(raw: str | None) -> str:
 def content_disposition(filename: str) -> str:
     """``attachment`` with an ASCII ``filename`` for old clients and, when the name is not plain
     ASCII, the exact name as ``filename*`` (RFC 6266 and RFC 5987, UTF-8 percent-encoded)."""
-    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    decomposed = unicodedata.normalize("NFKD", filename)
+    fallback = "".join(ch for ch in decomposed if not unicodedata.combining(ch))   # é → e
     fallback = _ASCII_UNSAFE.sub("_", fallback).strip(" .") or "bijlage"
     header = f'attachment; filename="{fallback}"'
     if fallback != filename:
