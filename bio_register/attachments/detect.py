@@ -49,13 +49,6 @@ ODT = "application/vnd.oasis.opendocument.text"
 ODS = "application/vnd.oasis.opendocument.spreadsheet"
 ODP = "application/vnd.oasis.opendocument.presentation"
 
-#: what a person is told is allowed, and the label shown beside each stored type
-LABELS = {
-    PDF: "PDF", PNG: "PNG", JPEG: "JPEG", TEXT: "tekst", EML: "e-mail",
-    DOCX: "Word", XLSX: "Excel", PPTX: "PowerPoint", ODT: "OpenDocument-tekst",
-    ODS: "OpenDocument-rekenblad", ODP: "OpenDocument-presentatie",
-}
-
 MAX_UNPACKED = 1024 * 1024 * 1024       # 1 GiB declared in a zip's central directory
 MAX_ZIP_ENTRIES = 10_000
 _OOXML_MAIN = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX, "ppt/presentation.xml": PPTX}

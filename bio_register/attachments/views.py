@@ -18,6 +18,7 @@ from bio_register.attachments.models import Attachment
 from bio_register.compliance import views as compliance_views
 from bio_register.errors import DomainError, NotPermitted
 from bio_register.i18n import gettext as _
+from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import services as incidents
 from bio_register.incidents import views as incident_views
 
@@ -26,6 +27,14 @@ bp = Blueprint("attachments", __name__, template_folder="templates")
 #: a download is never a page: no script, no plug-in, no same-origin access, even if a browser
 #: were to render it despite Content-Disposition: attachment and nosniff
 DOWNLOAD_CSP = "sandbox; default-src 'none'"
+
+
+#: the label shown beside each stored type
+KIND_LABELS = {
+    detect.PDF: "PDF", detect.PNG: "PNG", detect.JPEG: "JPEG", detect.TEXT: _l("tekst"), detect.EML: _l("e-mail"),
+    detect.DOCX: "Word", detect.XLSX: "Excel", detect.PPTX: "PowerPoint", detect.ODT: _l("OpenDocument-tekst"),
+    detect.ODS: _l("OpenDocument-rekenblad"), detect.ODP: _l("OpenDocument-presentatie"),
+}
 
 
 def max_bytes() -> int:
@@ -78,7 +87,7 @@ def attachment_url(attachment: Attachment, action: str = "download") -> str:
 
 @bp.app_template_global()
 def attachment_kind(content_type: str) -> str:
-    return detect.LABELS.get(content_type, content_type)
+    return str(KIND_LABELS.get(content_type, content_type))
 
 
 @bp.app_template_global()
