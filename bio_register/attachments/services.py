@@ -54,12 +54,12 @@ class Gone(DomainError):
 
 
 def size_label(size: int) -> str:
-    """``812 bytes``, ``14 kB``, ``2,4 MB`` (Dutch decimal comma)."""
+    """``812 bytes``, ``14 kB``, ``2,4 MB``, ``20 MB`` (Dutch decimal comma)."""
     if size < 1024:
         return _("%(n)d bytes", n=size)
     if size < MIB:
         return f"{round(size / 1024)} kB"
-    return f"{size / MIB:.1f} MB".replace(".", ",")
+    return f"{size / MIB:.1f}".removesuffix(".0").replace(".", ",") + " MB"
 
 
 def _refusal_message(refusal: detect.Refusal, name: str) -> str:

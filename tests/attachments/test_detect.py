@@ -89,3 +89,10 @@ def test_content_disposition_plain_and_non_ascii() -> None:
     assert header.startswith('attachment; filename="Verslag Een _ 20 nov _.pdf"; ')
     assert header.endswith("filename*=UTF-8''Verslag%20%C3%89%C3%A9n%20%E2%80%93%2020%20nov%20%E2%82%AC.pdf")
     assert header.isascii()
+
+
+def test_size_labels(app_ctx) -> None:
+    from bio_register.attachments.services import size_label
+
+    assert [size_label(n) for n in (812, 14 * 1024, int(2.4 * 1024 * 1024), 20 * 1024 * 1024)] == [
+        "812 bytes", "14 kB", "2,4 MB", "20 MB"]

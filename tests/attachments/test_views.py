@@ -108,7 +108,7 @@ def test_a_file_over_the_limit_is_refused_with_its_name(client: FlaskClient, app
     big = samples.PDF + b"0" * (1024 * 1024)
     response = upload(client, page, f"{page}/bijlagen", big, "scan.pdf")
     assert response.status_code == 413
-    assert "Het bestand scan.pdf is te groot: bijlagen mogen hoogstens 1,0 MB zijn." in response.get_data(as_text=True)
+    assert "Het bestand scan.pdf is te groot: bijlagen mogen hoogstens 1 MB zijn." in response.get_data(as_text=True)
     assert _count() == 0
 
 
