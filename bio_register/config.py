@@ -42,10 +42,10 @@ SETTINGS: list[tuple[str, str, str | None, str]] = [
      "How many reverse proxies (TLS proxy, load balancer) stand in front: their X-Forwarded-For is trusted"),
     ("CBW_RECIPIENT", "CBW_RECIPIENT", "NCSC",
      "CSIRT that receives Cbw reports (not settled in law yet: IBD or NCSC)"),
-    ("MAX_ATTACHMENT_MB", "MAX_ATTACHMENT_MB", "20",
-     "Largest attachment (evidence on incidents and controls) in MB; larger requests are refused early"),
     ("CBW_NOTIFICATION_ANCHOR", "CBW_NOTIFICATION_ANCHOR", "aware",
      "Start of the Cbw 72-hour clock: 'aware' (awareness) or 'early_warning' (the early warning)"),
+    ("MAX_ATTACHMENT_MB", "MAX_ATTACHMENT_MB", "20",
+     "Largest attachment (evidence on incidents and controls) in MB; larger requests are refused early"),
 ]
 
 _TRUE = {"1", "true", "yes", "on", "ja"}
