@@ -53,6 +53,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     """Import every area's models so that SQLAlchemy and Alembic know all tables."""
     from bio_register.accounts import models as _accounts  # noqa: F401
+    from bio_register.attachments import models as _attachments  # noqa: F401
+    from bio_register.attachments import services as _attachment_rules  # noqa: F401  (hook: the incident timeline)
     from bio_register.audit import models as _audit  # noqa: F401
     from bio_register.breaches import models as _breaches  # noqa: F401
     from bio_register.breaches import services as _breach_rules  # noqa: F401  (hooks: closing, notify FG)

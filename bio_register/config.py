@@ -44,6 +44,8 @@ SETTINGS: list[tuple[str, str, str | None, str]] = [
      "CSIRT that receives Cbw reports (not settled in law yet: IBD or NCSC)"),
     ("CBW_NOTIFICATION_ANCHOR", "CBW_NOTIFICATION_ANCHOR", "aware",
      "Start of the Cbw 72-hour clock: 'aware' (awareness) or 'early_warning' (the early warning)"),
+    ("MAX_ATTACHMENT_MB", "MAX_ATTACHMENT_MB", "20",
+     "Largest attachment (evidence on incidents and controls) in MB; larger requests are refused early"),
 ]
 
 _TRUE = {"1", "true", "yes", "on", "ja"}
@@ -133,6 +135,14 @@ def load_settings(
     except ValueError as exc:
         raise ConfigError(f"{ENV_PREFIX}SMTP_PORT must be a number, not {raw['SMTP_PORT']!r}") from exc
 
+    try:
+        max_attachment_mb = int(raw["MAX_ATTACHMENT_MB"])
+    except ValueError as exc:
+        raise ConfigError(
+            f"{ENV_PREFIX}MAX_ATTACHMENT_MB must be a whole number, not {raw['MAX_ATTACHMENT_MB']!r}") from exc
+    if not 1 <= max_attachment_mb <= 1000:
+        raise ConfigError(f"{ENV_PREFIX}MAX_ATTACHMENT_MB must be between 1 and 1000")
+
     anchor = raw["CBW_NOTIFICATION_ANCHOR"].strip().lower()
     if anchor not in {"aware", "early_warning"}:
         raise ConfigError(f"{ENV_PREFIX}CBW_NOTIFICATION_ANCHOR must be 'aware' or 'early_warning'")
@@ -171,7 +181,10 @@ def load_settings(
         "SESSION_COOKIE_NAME": "bio_register_session",
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_ATTACHMENT_MB": max_attachment_mb,
+        # A request body a little larger than the largest attachment (room for the multipart form
+        # around it) is refused before it is read: 413, with the page or problem+json of web.py.
+        "MAX_CONTENT_LENGTH": (max_attachment_mb + 1) * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_DEFAULT_TIMEZONE": raw["TIMEZONE"],

@@ -9,6 +9,7 @@ from flask import Flask, Response, flash, g, redirect, render_template, request,
 from flask_babel import get_locale
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from bio_register.api.base import is_api_request, problem
@@ -47,6 +48,8 @@ def register(app: Flask) -> None:
     from bio_register.accounts import api as accounts_api
     from bio_register.accounts import views as accounts_views
     from bio_register.api import docs
+    from bio_register.attachments import api as attachments_api
+    from bio_register.attachments import views as attachments_views
     from bio_register.breaches import api as breaches_api
     from bio_register.breaches import views as breaches_views
     from bio_register.cli import bio
@@ -64,11 +67,12 @@ def register(app: Flask) -> None:
 
     for blueprint in (main_views.bp, accounts_views.bp, organisations_views.bp, incidents_views.bp,
                       breaches_views.bp, compliance_views.bp, measures_views.bp, reporting_views.bp,
-                      docs.bp):
+                      attachments_views.bp, docs.bp):
         app.register_blueprint(blueprint)
     for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp, breaches_api.blp,
                     compliance_api.catalogs_blp, compliance_api.compliance_blp, measures_api.blp,
-                    reporting_api.blp, reporting_api.figures_blp):
+                    reporting_api.blp, reporting_api.figures_blp, attachments_api.incident_blp,
+                    attachments_api.control_blp):
         csrf.exempt(api_blp)
         api.register_blueprint(api_blp)
     app.cli.add_command(bio)
@@ -209,6 +213,15 @@ def _register_errors(app: Flask) -> None:
             "en probeer het nog eens."
         )
         return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge) -> Any:
+        # Raised while the body is read (CSRF check, form parsing), before any view ran.
+        message = gettext("Het verzonden bestand is te groot: bijlagen mogen hoogstens %(mb)d MB zijn.",
+                          mb=app.config["MAX_ATTACHMENT_MB"])
+        if is_api_request():
+            return problem(413, message)
+        return render_template("errors/error.html", code=413, message=message), 413
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Any:

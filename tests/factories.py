@@ -128,3 +128,29 @@ def measure(org_code: str = "DIE", *, actor: User | None = None, status=None, no
             measures.change_status(actor, item, step, item.version, now=now)
     db.session.commit()
     return item
+
+
+#: a small but well-formed PDF header: enough for the content check, which reads the first bytes
+PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def incident_attachment(item, *, filename: str = "bewijs.pdf", data: bytes = PDF_BYTES, actor: User | None = None):
+    """Evidence on an incident, uploaded by a verbindingsofficier of its organisation, committed."""
+    from bio_register.attachments import services as attachments
+
+    actor = actor or user([("verbindingsofficier", item.organisation.code)])
+    attachment = attachments.add_to_incident(actor, item, filename, data, max_bytes=20 * attachments.MIB)
+    db.session.commit()
+    return attachment
+
+
+def control_attachment(org_code: str, control, *, filename: str = "beleid.pdf", data: bytes = PDF_BYTES,
+                       actor: User | None = None):
+    """Evidence for an organisation's assessment of a control, uploaded by its CISO, committed."""
+    from bio_register.attachments import services as attachments
+
+    actor = actor or user([("ciso", org_code)])
+    attachment = attachments.add_to_control(actor, organisation(org_code), control, filename, data,
+                                            max_bytes=20 * attachments.MIB)
+    db.session.commit()
+    return attachment

@@ -5,10 +5,14 @@ Adding a route without adding it here fails ``test_every_route_is_in_the_matrix`
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bio_register.extensions import db
+from bio_register.incidents.models import Incident
 from bio_register.permissions import GLOBAL_PERMISSIONS, ROLE_PERMISSIONS, Permission, Role
 from tests import factories
 from tests.conftest import login
@@ -44,7 +48,16 @@ BODIES = {
                                                      "submitted_at": "2026-11-01T12:00:00+01:00"},
     ("POST", "/api/v1/measures"): {"organisation": "DIE", "title": "MFA op VPN"},
     ("PATCH", "/api/v1/measures/{msr}"): {"version": 1, "title": "Nieuwe titel"},
+    ("DELETE", "/api/v1/incidents/{die}/attachments/{att}"): {"reason": "Verkeerd bestand"},
+    ("DELETE", "/api/v1/organisations/DIE/assessments/BIO2-1.3/5.24.01/attachments/{catt}"): {"reason": "Oud"},
     ("POST", "/api/v1/measures/{msr}/status"): {"status": "in_uitvoering", "version": 1},
+}
+
+#: multipart uploads: (method, path) → the file sent as the part "file"
+FILES = {
+    ("POST", "/api/v1/incidents/{die}/attachments"): ("bewijs.pdf", factories.PDF_BYTES),
+    ("POST", "/api/v1/organisations/DIE/assessments/BIO2-1.3/5.24.01/attachments"): ("beleid.pdf",
+                                                                                       factories.PDF_BYTES),
 }
 
 # (method, path, endpoint) → status per role, in ORDER; {die} and {uit} are incidents of those,
@@ -141,6 +154,37 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("PATCH", "/api/v1/measures/{msr}", "measures_api.patch_measure", (401, 404, 200, 404, 200, 404, 404)),
     ("POST", "/api/v1/measures/{msr}/status", "measures_api.change_status",
                                                    (401, 404, 200, 404, 200, 404, 404)),
+    ("GET", "/incidenten/{die}/bijlagen/{att}", "attachments.incident_download", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/incidenten/{uit}/bijlagen/{uitatt}", "attachments.incident_download",
+                                                   (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/compliance/DIE/BIO2-1.3/5.24.01/bijlagen/{catt}", "attachments.control_download",
+                                                   (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/incidents/{die}/attachments", "incident_attachments_api.list_incident_attachments",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/incidents/{uit}/attachments", "incident_attachments_api.list_incident_attachments",
+                                                   (401, 404, 404, 404, 404, 200, 200)),
+    ("POST", "/api/v1/incidents/{die}/attachments", "incident_attachments_api.upload_incident_attachment",
+                                                   (401, 404, 201, 201, 201, 403, 403)),
+    ("GET", "/api/v1/incidents/{die}/attachments/{att}", "incident_attachments_api.get_incident_attachment",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/incidents/{die}/attachments/{att}/content",
+     "incident_attachments_api.incident_attachment_content", (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/incidents/{uit}/attachments/{uitatt}/content",
+     "incident_attachments_api.incident_attachment_content", (401, 404, 404, 404, 404, 200, 200)),
+    ("DELETE", "/api/v1/incidents/{die}/attachments/{att}", "incident_attachments_api.remove_incident_attachment",
+                                                   (401, 404, 200, 200, 200, 403, 403)),
+    ("GET", "/api/v1/organisations/DIE/assessments/BIO2-1.3/5.24.01/attachments",
+     "control_attachments_api.list_control_attachments", (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/UIT/assessments/BIO2-1.3/5.24.01/attachments",
+     "control_attachments_api.list_control_attachments", (401, 404, 404, 404, 404, 200, 200)),
+    ("POST", "/api/v1/organisations/DIE/assessments/BIO2-1.3/5.24.01/attachments",
+     "control_attachments_api.upload_control_attachment", (401, 404, 403, 403, 201, 403, 403)),
+    ("GET", "/api/v1/organisations/DIE/assessments/BIO2-1.3/5.24.01/attachments/{catt}",
+     "control_attachments_api.get_control_attachment", (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/DIE/assessments/BIO2-1.3/5.24.01/attachments/{catt}/content",
+     "control_attachments_api.control_attachment_content", (401, 404, 200, 200, 200, 200, 200)),
+    ("DELETE", "/api/v1/organisations/DIE/assessments/BIO2-1.3/5.24.01/attachments/{catt}",
+     "control_attachments_api.remove_control_attachment", (401, 404, 403, 403, 200, 403, 403)),
     ("GET", "/api/v1/docs", "api_docs.docs",       (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/openapi.json", "api-docs.openapi_json", (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/me", "me_api.get_me",         (401, 200, 200, 200, 200, 200, 200)),
@@ -167,6 +211,10 @@ ELSEWHERE = {
     "breaches.decide_subjects": "tests/breaches/test_views.py (POST form)",
     "breaches.record_cbw": "tests/breaches/test_views.py (POST form)",
     "measures.change_status": "tests/measures/test_views.py (POST form)",
+    "attachments.incident_upload": "tests/attachments/test_views.py (POST form, multipart)",
+    "attachments.incident_remove": "tests/attachments/test_views.py (POST form)",
+    "attachments.control_upload": "tests/attachments/test_views.py (POST form, multipart)",
+    "attachments.control_remove": "tests/attachments/test_views.py (POST form)",
 }
 
 
@@ -192,11 +240,18 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
 
         ids["rep"] = generate("monthly", "2026-10", "DIE", actor_label="test").id
         ids["allrep"] = generate("monthly", "2026-10", "all", actor_label="test").id
-    path = path.format(**ids)
+    if "{att}" in path or "{uitatt}" in path:
+        ids["att"] = factories.incident_attachment(db.session.get(Incident, ids["die"])).id
+        ids["uitatt"] = factories.incident_attachment(db.session.get(Incident, ids["uit"])).id
+    path = path.format(**ids, catt="{catt}")
     if any(part in path for part in ("compliance", "catalogs", "assessments")):
         from bio_register.compliance.catalogs import import_all
+        from bio_register.compliance.services import find_control, get_catalog
 
         import_all(actor_label="test")
+        if "{catt}" in template:
+            control = find_control(get_catalog("BIO2-1.3"), "5.24.01")
+            path = path.format(catt=factories.control_attachment("DIE", control).id)
     headers = {}
     roles = ROLES[role]
     if roles is not None:
@@ -206,7 +261,10 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
         else:
             login(client, user.email, factories.PASSWORD)
     body = BODIES.get((method, template))
-    kwargs = {"json": body} if body is not None else {}
+    kwargs: dict = {"json": body} if body is not None else {}
+    if (method, template) in FILES:
+        name, data = FILES[(method, template)]
+        kwargs = {"data": {"file": (io.BytesIO(data), name)}, "content_type": "multipart/form-data"}
     response = client.open(path, method=method, headers=headers, **kwargs)
     assert response.status_code == expected
 

@@ -54,7 +54,7 @@ def _flatten(messages: Any) -> dict[str, list[str]]:
     if isinstance(messages, Mapping):
         for location, inner in messages.items():
             # the location (json, query, …) says where, the field name says what
-            plain = location in {"json", "query", "querystring", "form", "view_args"}
+            plain = location in {"json", "query", "querystring", "form", "files", "view_args"}
             walk("" if plain else str(location), inner)
     else:
         walk("", messages)

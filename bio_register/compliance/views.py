@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from bio_register.attachments import services as attachments
 from bio_register.compliance import services
 from bio_register.compliance.forms import AssessmentForm
 from bio_register.compliance.models import Control, ControlCatalog
@@ -116,17 +117,10 @@ def control(code: str, key: str, control_code: str) -> Any:
     organisation, catalog = _load(code, key)
     item = _control(catalog, control_code)
     can_write = has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id)
-    history = services.assessment_history(organisation, item)
-    current = history[0] if history else None
     form = AssessmentForm()
-    if request.method == "GET" and current is not None:
-        form.applicable.data = "ja" if current.applicable else "nee"
-        form.status.data = current.status.value if current.status else ""
-        form.justification.data = current.justification
-        form.evidence.data = current.evidence
-        form.evidence_links.data = "\n".join(current.evidence_links or [])
-        form.owner.data = current.owner
-    code_status = 200
+    if request.method == "GET":
+        history = services.assessment_history(organisation, item)
+        _fill(form, history[0] if history else None)
     if request.method == "POST":
         if not can_write:
             abort(403)
@@ -145,9 +139,35 @@ def control(code: str, key: str, control_code: str) -> Any:
                 flash(_("De beoordeling van %(c)s is opgeslagen.", c=item.code), "success")
                 return redirect(url_for("compliance.control", code=organisation.code, key=catalog.key,
                                         control_code=item.code))
-        code_status = 422
+        return render_control(organisation, catalog, item, form=form, code=422)
+    return render_control(organisation, catalog, item, form=form)
+
+
+def render_control(organisation: Organisation, catalog: ControlCatalog, item: Control, *,
+                   form: AssessmentForm | None = None, code: int = 200,
+                   attachment_errors: dict[Any, list[str]] | None = None) -> Any:
+    """The control page: the assessment in force and its form, the history, and the evidence files."""
+    history = services.assessment_history(organisation, item)
+    current = history[0] if history else None
+    if form is None:
+        form = AssessmentForm(formdata=None)
+        _fill(form, current)
     return render_template("compliance/control.html", organisation=organisation, catalog=catalog, control=item,
-                           history=history, current=current, form=form, can_write=can_write), code_status
+                           history=history, current=current, form=form,
+                           can_write=has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id),
+                           attachments=attachments.for_control(organisation, item),
+                           attachment_errors=attachment_errors or {}), code
+
+
+def _fill(form: AssessmentForm, current: Any) -> None:
+    if current is None:
+        return
+    form.applicable.data = "ja" if current.applicable else "nee"
+    form.status.data = current.status.value if current.status else ""
+    form.justification.data = current.justification
+    form.evidence.data = current.evidence
+    form.evidence_links.data = "\n".join(current.evidence_links or [])
+    form.owner.data = current.owner
 
 
 @bp.route("/compliance/<code>/<key>/voorstel", methods=["POST"])

@@ -62,6 +62,8 @@ HISTORY_KIND = {
     "update": _l("gewijzigd"),
     "status": _l("status gewijzigd"),
     "reopen": _l("heropend"),
+    "attachment_upload": _l("bijlage toegevoegd"),
+    "attachment_remove": _l("bijlage verwijderd"),
     **{k.value: v for k, v in ENTRY_KIND.items()},
 }
 

@@ -100,7 +100,8 @@ class EntryIn(ma.Schema):
 class TimelineItemOut(ma.Schema):
     at = ma.fields.AwareDateTime()
     kind = ma.fields.String(metadata={"description": "waarneming, actie, besluit, communicatie, "
-                                                     "create, update, status or reopen"})
+                                                     "create, update, status, reopen, "
+                                                     "attachment_upload or attachment_remove"})
     actor = ma.fields.String()
     text = ma.fields.String(allow_none=True)
     changes = ma.fields.Dict()

@@ -349,8 +349,13 @@ class HistoryItem:
     changes: Mapping[str, Any] = field(default_factory=dict)
 
 
+#: other areas' items for an incident's timeline (attachments added and removed)
+HISTORY_SOURCES: list[Callable[[Incident], Sequence[HistoryItem]]] = []
+
+
 def history(incident: Incident) -> list[HistoryItem]:
-    """Timeline entries and the audit log's status changes and edits, in time order."""
+    """Timeline entries, the audit log's status changes and edits, and what other areas add
+    (``HISTORY_SOURCES``), in time order."""
     import json
 
     items = [
@@ -368,6 +373,8 @@ def history(incident: Incident) -> list[HistoryItem]:
     )
     for at, action, changes, label, name in events:
         items.append(HistoryItem(at=at, kind=action, actor=name or label, changes=json.loads(changes)))
+    for source in HISTORY_SOURCES:
+        items.extend(source(incident))
     return sorted(items, key=lambda item: item.at)
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from bio_register.attachments import services as attachments
 from bio_register.breaches import services as breaches
 from bio_register.errors import Conflict, DomainError
 from bio_register.extensions import db
@@ -183,7 +184,8 @@ def detail(incident_id: int) -> Any:
 
 
 def _render_detail(incident: Incident, *, status_form: StatusForm | None = None,
-                   entry_form: EntryForm | None = None, code: int = 200) -> Any:
+                   entry_form: EntryForm | None = None, code: int = 200,
+                   attachment_errors: dict[Any, list[str]] | None = None) -> Any:
     status_form = status_form or StatusForm(formdata=None, version=incident.version)
     entry_form = entry_form or EntryForm(formdata=None)
     return render_template(
@@ -194,6 +196,7 @@ def _render_detail(incident: Incident, *, status_form: StatusForm | None = None,
         can_write_timeline=has_permission(current_user, Permission.TIMELINE_WRITE, incident.organisation_id),
         breach=breaches.overview_for([incident])[0] if incident.is_datalek else None,
         measures=measures.for_incident(current_user, incident),
+        attachments=attachments.for_incident(incident), attachment_errors=attachment_errors or {},
     ), code
 
 

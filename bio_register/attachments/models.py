@@ -1,0 +1,76 @@
+"""Attachments: evidence on incidents and on an organisation's assessment of a control.
+
+The bytes live in the database, in a table of their own (``attachment_contents``), like the report
+archive keeps its PDFs: outside the web root by construction, in every database backup, and never
+loaded by a list or a metadata query — only by a download.
+
+Evidence for compliance hangs on (organisation, control), not on a ``control_assessments`` row:
+those rows are append-only versions (every save makes a new one), and evidence such as a signed
+policy stays evidence when the CISO changes the status or the owner. A control belongs to one
+catalog version, so (organisation, control) is (organisation, catalog, control); evidence for BIO
+1.04 stays with the 1.04 control and is not carried to BIO2 by the correspondence.
+
+Removing an attachment deletes its bytes but keeps this record (name, size, SHA-256, who uploaded
+and who removed it, and why), so the register still shows what was there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bio_register.accounts.models import User
+from bio_register.compliance.models import Control
+from bio_register.database import UTCDateTime, utcnow
+from bio_register.extensions import db
+from bio_register.incidents.models import Incident
+from bio_register.organisations.models import Organisation
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachments"
+    __table_args__ = (
+        CheckConstraint("(incident_id IS NULL) <> (control_id IS NULL)", name="one_target"),
+        Index("ix_attachments_organisation_id_control_id", "organisation_id", "control_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    #: an incident's evidence; deleted with the incident when the retention purge removes it
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    #: evidence for the organisation's assessment of this control (of one catalog version)
+    control_id: Mapped[int | None] = mapped_column(ForeignKey("controls.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    removal_reason: Mapped[str | None] = mapped_column(Text)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    incident: Mapped[Incident | None] = relationship()
+    control: Mapped[Control | None] = relationship()
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id], lazy="joined")
+    removed_by: Mapped[User | None] = relationship(foreign_keys=[removed_by_id], lazy="joined")
+    #: loaded only when asked for (a download); setting it to None deletes the bytes
+    content: Mapped[AttachmentContent | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="select", uselist=False)
+
+    @property
+    def removed(self) -> bool:
+        return self.removed_at is not None
+
+
+class AttachmentContent(db.Model):
+    """The bytes of an attachment, one row per attachment that still has them."""
+
+    __tablename__ = "attachment_contents"
+
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
