@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import flask_smorest
 import marshmallow as ma
-from flask import Response, url_for
+from flask import Response, request, url_for
 from flask_smorest.fields import Upload
 
 from bio_register.api.base import api_blueprint, api_user
@@ -75,6 +76,9 @@ class RemoveIn(ma.Schema):
 
 
 def _upload(data: dict[str, Any]) -> tuple[str | None, bytes | None]:
+    unknown = [name for name in request.form if name != "file"]
+    if unknown:  # only the one file part: other parts are refused like unknown JSON fields
+        flask_smorest.abort(422, messages={name: ["Onbekend veld."] for name in unknown})
     storage = data["file"]
     return storage.filename, storage.read(max_bytes() + 1)
 
