@@ -188,6 +188,8 @@ def _print_credentials(credentials: list[tuple[str, str, str]]) -> None:
     width = max(len(email) for email, _, _ in credentials)
     for email, password, roles in credentials:
         click.echo(f"  {email:<{width}}  {password}  ({roles})")
+    click.echo("De FG en de functioneel beheerder stellen bij hun eerste login tweestapsverificatie in "
+               "(een authenticator-app; de sleutel staat ook als tekst op de pagina).")
 
 
 @bio.command("demo")

@@ -3,7 +3,18 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -31,7 +42,7 @@ LOGIN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
 LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
 
 
-#: Wrong second-factor codes per user (the pending login, or the logged-in user on the account pages).
+#: Wrong second-factor codes per user, counted together on the code page and the account pages.
 TOTP_LIMIT_PER_USER = "5 per 10 minutes"
 
 
@@ -100,6 +111,11 @@ def _totp_user_key() -> str:
     return f"totp-user:{user_id}"
 
 
+def _wrong_code(response: Any) -> bool:
+    """On the account pages a success may answer 200 too: count only the attempts marked wrong."""
+    return bool(g.get("totp_wrong_code"))
+
+
 def _pending_expired() -> Any:
     clear_pending()
     flash(_("Uw inlogpoging is verlopen. Log opnieuw in."), "info")
@@ -109,8 +125,8 @@ def _pending_expired() -> Any:
 @bp.route("/login/totp", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_login,
                error_message=TOTP_LIMIT_MESSAGE)
-@limiter.limit(TOTP_LIMIT_PER_USER, key_func=_totp_user_key, methods=["POST"], deduct_when=_failed_login,
-               error_message=TOTP_LIMIT_MESSAGE)
+@limiter.shared_limit(TOTP_LIMIT_PER_USER, scope="totp-code", key_func=_totp_user_key, methods=["POST"],
+                      deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)
 def login_totp() -> Any:
     """The second step of a login: a code from the app or a recovery code."""
     if current_user.is_authenticated:
@@ -131,6 +147,7 @@ def login_totp() -> Any:
                       "warning")
             return redirect(next_url)
         # 200, so the failed attempt stays in the audit log (see web.py); it counts for the limit.
+        g.totp_wrong_code = True
         form.code.errors = [*form.code.errors, _("Deze code klopt niet.")]
         form.code.data = ""
         return render_template("accounts/login_totp.html", form=form)
@@ -164,8 +181,11 @@ def login_enrol() -> Any:
 def _render_enrol(user: User, form: TotpCodeForm, *, forced: bool, status: int = 200) -> Any:
     secret = two_factor.pending_secret(user)
     uri = two_factor.provisioning_uri(user, secret)
-    return render_template("accounts/enrol.html", form=form, forced=forced, qr=two_factor.qr_svg(uri),
-                           secret=two_factor.format_secret(secret), user=user), status
+    response = make_response(render_template("accounts/enrol.html", form=form, forced=forced,
+                                             qr=two_factor.qr_svg(uri), secret=two_factor.format_secret(secret),
+                                             user=user), status)
+    response.headers["Cache-Control"] = "no-store"  # the secret, also for a user not yet logged in
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
@@ -279,15 +299,16 @@ def two_factor_enrol() -> Any:
 def _account_code_form_failed(form: TotpCodeForm, error: DomainError) -> Any:
     user = current_user._get_current_object()
     _form_error(form, error)
-    # 200 keeps the failed attempt in the audit log; the limiter counts it (no redirect).
+    g.totp_wrong_code = True
+    # 200 keeps the failed attempt in the audit log; the limiter counts it.
     return render_template("accounts/two_factor.html", required=two_factor.required_for(user),
                            unused=two_factor.unused_recovery_codes(user), form=form)
 
 
 @bp.route("/account/tweestapsverificatie/herstelcodes", methods=["POST"])
 @login_required
-@limiter.limit(TOTP_LIMIT_PER_USER, key_func=_totp_user_key, deduct_when=_failed_login,
-               error_message=TOTP_LIMIT_MESSAGE)
+@limiter.shared_limit(TOTP_LIMIT_PER_USER, scope="totp-code", key_func=_totp_user_key,
+                      deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)
 def two_factor_recovery_codes() -> Any:
     """New recovery codes (the old ones stop working), confirmed with a code from the app."""
     user = current_user._get_current_object()
@@ -311,8 +332,8 @@ def _account_code_form_failed_422(form: TotpCodeForm) -> Any:
 
 @bp.route("/account/tweestapsverificatie/uitschakelen", methods=["POST"])
 @login_required
-@limiter.limit(TOTP_LIMIT_PER_USER, key_func=_totp_user_key, deduct_when=_failed_login,
-               error_message=TOTP_LIMIT_MESSAGE)
+@limiter.shared_limit(TOTP_LIMIT_PER_USER, scope="totp-code", key_func=_totp_user_key,
+                      deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)
 def two_factor_disable() -> Any:
     user = current_user._get_current_object()
     form = TotpCodeForm()

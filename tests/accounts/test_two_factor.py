@@ -207,8 +207,9 @@ def test_required_user_without_totp_enrols_right_after_the_password(client: Flas
     user = factories.user([("fg", "DIE")], totp=False)
     assert _password_step(client, user, "/datalekken") == "/login/totp/instellen"
     assert client.get("/datalekken").status_code == 302       # nothing else until enrolled
-    html = client.get("/login/totp/instellen").get_data(as_text=True)
-    assert "verplicht" in html
+    enrol_page = client.get("/login/totp/instellen")
+    assert enrol_page.headers["Cache-Control"] == "no-store"    # the secret is never cached
+    assert "verplicht" in enrol_page.get_data(as_text=True)
     wrong = _post_code(client, "/login/totp/instellen", "000000")
     assert wrong.status_code == 200 and "Deze code klopt niet" in wrong.get_data(as_text=True)
     assert client.get("/").status_code == 302
@@ -408,3 +409,18 @@ def test_demo_again_wipes_the_demo_second_factor(app) -> None:
         create_demo_data()
         db.session.refresh(fg)
         assert not fg.totp_enabled
+
+
+def test_wrong_codes_on_the_account_pages_count_towards_the_same_limit(client: FlaskClient) -> None:
+    user = factories.user([("ciso", "DIE")], totp=True)
+    login(client, user.email, factories.PASSWORD)
+    for _ in range(6):   # right codes do not count, though the answer is a 200 page
+        response = _post_code(client, "/account/tweestapsverificatie/herstelcodes", totp_code(user.email))
+        assert response.status_code == 200 and "Herstelcodes" in response.get_data(as_text=True)
+    for _ in range(5):
+        assert _post_code(client, "/account/tweestapsverificatie/uitschakelen", "000000").status_code == 200
+    blocked = _post_code(client, "/account/tweestapsverificatie/herstelcodes", totp_code(user.email),
+                         token_from="/account/tweestapsverificatie")
+    assert blocked.status_code == 429
+    db.session.refresh(user)
+    assert user.totp_enabled
