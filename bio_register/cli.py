@@ -111,9 +111,11 @@ def create_demo_data() -> list[tuple[str, str, str]]:
     """Duo+, its three municipalities and a user per role, with fresh passwords.
 
     Returns (e-mail, password, roles) per demo user. Running it again keeps the data and
-    gives the demo users new passwords (the old ones are unknown by design).
+    gives the demo users new passwords (the old ones are unknown by design) and wipes their
+    second factor: the FG and the beheerder set up TOTP again at their next login, as in production.
     """
     from bio_register.accounts import services as accounts
+    from bio_register.accounts import two_factor
     from bio_register.extensions import db
     from bio_register.organisations import services as organisations
 
@@ -133,6 +135,8 @@ def create_demo_data() -> list[tuple[str, str, str]]:
             user = accounts.create_user(None, email, name, password, actor_label=label)
         else:
             accounts.set_password(None, user, password, actor_label=label)
+            if user.totp_secret:
+                two_factor.reset(None, user, actor_label=label)
         for role, code in roles:
             org = organisations.find_by_code(code)
             assert org is not None
@@ -184,6 +188,8 @@ def _print_credentials(credentials: list[tuple[str, str, str]]) -> None:
     width = max(len(email) for email, _, _ in credentials)
     for email, password, roles in credentials:
         click.echo(f"  {email:<{width}}  {password}  ({roles})")
+    click.echo("De FG en de functioneel beheerder stellen bij hun eerste login tweestapsverificatie in "
+               "(een authenticator-app; de sleutel staat ook als tekst op de pagina).")
 
 
 @bio.command("demo")
@@ -243,6 +249,22 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], password:
     click.echo(f"Gebruiker {user.email} aangemaakt.")
     if generated:
         click.echo(f"Wachtwoord: {password}")
+
+
+@bio.command("reset-two-factor")
+@click.option("--email", required=True, help="The user who lost their authenticator app.")
+def reset_two_factor_command(email: str) -> None:
+    """Wipe a user's second factor (TOTP and recovery codes) and end their sessions."""
+    from bio_register.accounts import services as accounts
+    from bio_register.accounts import two_factor
+    from bio_register.extensions import db
+
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"Onbekende gebruiker: {email}")
+    two_factor.reset(None, user, actor_label="cli")
+    db.session.commit()
+    click.echo(f"Tweestapsverificatie van {user.email} gewist; bij de volgende login opnieuw instellen.")
 
 
 @bio.command("create-token")

@@ -117,9 +117,39 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     return match.group(1) or match.group(2)
 
 
-def login(client: FlaskClient, email: str, password: str) -> Any:
+def login(client: FlaskClient, email: str, password: str, *, totp: bool = True) -> Any:
+    """Log in through the form; a user with TOTP also passes the code step (unless ``totp=False``).
+
+    Returns the last response: the password form's, or the code form's for a TOTP user.
+    """
     token = csrf_token(client, "/login")
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    if totp and response.status_code == 302 and response.headers["Location"].startswith("/login/totp") \
+            and not response.headers["Location"].startswith("/login/totp/"):
+        response = client.post("/login/totp", data={"code": totp_code(email),
+                                                     "csrf_token": csrf_token(client, "/login/totp")})
+    return response
+
+
+def totp_code(email: str) -> str:
+    """The current code of a user with TOTP; tests log in again within one 30-second step, and a
+    code is accepted only once, so the next unused step of the accepted window is used."""
+    import pyotp
+
+    from bio_register.accounts import two_factor
+    from bio_register.accounts.services import find_user_by_email
+
+    user = find_user_by_email(email)
+    assert user is not None and user.totp_secret, f"{email} has no TOTP secret"
+    db.session.refresh(user)
+    step = two_factor.current_step()
+    if user.totp_last_step is not None and user.totp_last_step >= step - 1:
+        step = user.totp_last_step + 1
+    if step > two_factor.current_step() + two_factor.VALID_WINDOW:
+        user.totp_last_step = None  # a test logging in many times a minute: forget the used steps
+        db.session.commit()
+        step = two_factor.current_step()
+    return pyotp.TOTP(user.totp_secret).generate_otp(step)
 
 
 class QueryCounter:

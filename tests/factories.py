@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Iterable
 
 from bio_register.accounts import services as accounts
+from bio_register.accounts import two_factor
 from bio_register.accounts.models import User
 from bio_register.extensions import db
 from bio_register.organisations import services as organisations
@@ -31,13 +32,38 @@ def organisation(code: str | None = None, name: str | None = None) -> Organisati
 
 
 def user(roles: Iterable[tuple[Role | str, str]] = (), *, email: str | None = None,
-         name: str = "Test Gebruiker", password: str = PASSWORD) -> User:
+         name: str = "Test Gebruiker", password: str = PASSWORD, totp: bool | None = None) -> User:
+    """A user with roles. ``totp``: TOTP switched on (default: when a role requires it, like fg)."""
     email = email or f"user{next(_counter)}@example.nl"
     u = accounts.create_user(None, email, name, password, actor_label="test")
+    roles = list(roles)
     for role, code in roles:
         accounts.grant_role(None, u, organisation(code), role, actor_label="test")
+    if totp if totp is not None else any(Role(role) in two_factor.REQUIRED_ROLES for role, _code in roles):
+        enable_totp(u)
     db.session.commit()
     return u
+
+
+def enable_totp(u: User) -> list[str]:
+    """Switch TOTP on directly (as if enrolled); returns the recovery codes."""
+    import pyotp
+
+    from bio_register.database import utcnow
+
+    u.totp_secret = pyotp.random_base32()
+    u.totp_enabled_at = utcnow()
+    codes = two_factor.generate_recovery_codes(u)
+    db.session.commit()
+    return codes
+
+
+def weak_password_user(email: str, name: str, password: str) -> User:
+    """A user whose password skips the strength check, explicitly (old accounts, imports)."""
+    from unittest import mock
+
+    with mock.patch.object(accounts, "check_password_strength", lambda *a, **k: None):
+        return user(email=email, name=name, password=password)
 
 
 def token(u: User, name: str = "script", days: int = 30) -> str:

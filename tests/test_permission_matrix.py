@@ -70,6 +70,13 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/account", "accounts.account",        (302, 200, 200, 200, 200, 200, 200)),
     ("GET", "/account/password", "accounts.change_password", (302, 200, 200, 200, 200, 200, 200)),
     ("GET", "/account/tokens", "accounts.tokens",  (302, 200, 200, 200, 200, 200, 200)),
+    # no pending login: back to /login; logged in: to the start page
+    ("GET", "/login/totp", "accounts.login_totp",  (302, 302, 302, 302, 302, 302, 302)),
+    ("GET", "/login/totp/instellen", "accounts.login_enrol", (302, 302, 302, 302, 302, 302, 302)),
+    ("GET", "/account/tweestapsverificatie", "accounts.two_factor_page", (302, 200, 200, 200, 200, 200, 200)),
+    # fg and beheerder have TOTP on already (required): the enrolment page sends them back
+    ("GET", "/account/tweestapsverificatie/instellen", "accounts.two_factor_enrol",
+                                                   (302, 200, 200, 302, 200, 200, 302)),
     ("GET", "/organisaties", "organisations.index", (302, 200, 200, 200, 200, 200, 200)),
     ("GET", "/organisaties/DIE", "organisations.detail", (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/organisaties/UIT", "organisations.detail", (302, 404, 404, 404, 404, 200, 200)),
@@ -215,6 +222,10 @@ ELSEWHERE = {
     "attachments.incident_remove": "tests/attachments/test_views.py (POST form)",
     "attachments.control_upload": "tests/attachments/test_views.py (POST form, multipart)",
     "attachments.control_remove": "tests/attachments/test_views.py (POST form)",
+    "accounts.two_factor_disable": "tests/accounts/test_two_factor.py (POST form)",
+    "accounts.two_factor_recovery_codes": "tests/accounts/test_two_factor.py (POST form)",
+    "accounts.reset_two_factor": "tests/accounts/test_two_factor.py (POST form, per role)",
+    "organisations.two_factor_setting": "tests/accounts/test_two_factor.py (POST form, per role)",
 }
 
 

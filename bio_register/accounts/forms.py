@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from bio_register.accounts.services import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
@@ -37,3 +37,20 @@ class TokenForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a POST button with its CSRF token (logout, revoke)."""
+
+
+class TotpLoginForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(_l("Vul de code in.")), Length(max=20)],
+                       description=_l("De zes cijfers uit uw authenticator-app, of een van uw herstelcodes."),
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"})
+
+
+class TotpCodeForm(FlaskForm):
+    """A code from the app: to switch TOTP on, off, or to make new recovery codes."""
+
+    code = StringField(_l("Code uit de app"), validators=[DataRequired(_l("Vul de code in.")), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class TwoFactorSettingForm(FlaskForm):
+    required = BooleanField(_l("Tweestapsverificatie verplicht voor alle medewerkers van deze organisatie"))

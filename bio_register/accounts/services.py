@@ -7,10 +7,12 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
+from zxcvbn import zxcvbn
 
 from bio_register.accounts.models import ApiToken, Membership, User
 from bio_register.audit import services as audit
@@ -18,6 +20,7 @@ from bio_register.database import utcnow
 from bio_register.errors import ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import gettext as _
+from bio_register.i18n import lazy_gettext as _l
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Role
 
@@ -38,7 +41,52 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_policy(password: str) -> None:
+#: zxcvbn's score (0–4) a password must reach: 3 is "safely unguessable" for an online attack.
+MIN_PASSWORD_SCORE = 3
+
+# zxcvbn's English warnings, said in Dutch.
+_ZXCVBN_WARNINGS: dict[str, Any] = {
+    "Straight rows of keys are easy to guess.": _l("Rijen toetsen naast elkaar (qwerty) zijn makkelijk te raden."),
+    "Short keyboard patterns are easy to guess.": _l("Korte patronen op het toetsenbord zijn makkelijk te raden."),
+    'Repeats like "aaa" are easy to guess.': _l("Herhalingen zoals „aaa” zijn makkelijk te raden."),
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".':
+        _l("Herhalingen zoals „abcabcabc” zijn nauwelijks moeilijker te raden dan „abc”."),
+    'Sequences like "abc" or "6543" are easy to guess.': _l("Reeksen zoals „abc” of „6543” zijn makkelijk te raden."),
+    "Recent years are easy to guess.": _l("Recente jaartallen zijn makkelijk te raden."),
+    "Dates are often easy to guess.": _l("Datums zijn vaak makkelijk te raden."),
+    "This is a top-10 common password.": _l("Dit is een van de tien meest gebruikte wachtwoorden."),
+    "This is a top-100 common password.": _l("Dit is een van de honderd meest gebruikte wachtwoorden."),
+    "This is a very common password.": _l("Dit is een veelgebruikt wachtwoord."),
+    "This is similar to a commonly used password.": _l("Dit lijkt op een veelgebruikt wachtwoord."),
+    "A word by itself is easy to guess.": _l("Eén los woord is makkelijk te raden."),
+    "Names and surnames by themselves are easy to guess.": _l("Voor- en achternamen alleen zijn makkelijk te raden."),
+    "Common names and surnames are easy to guess.": _l("Veelvoorkomende namen zijn makkelijk te raden."),
+}
+
+
+def _zxcvbn_warning(warning: str) -> str:
+    """zxcvbn's warning in the user's language (Dutch source strings, translated by Babel)."""
+    dutch = _ZXCVBN_WARNINGS.get(warning)
+    return str(dutch) if dutch else ""
+
+
+def check_password_strength(password: str, user_inputs: list[str]) -> None:
+    """Refuse a password zxcvbn guesses too easily; ``user_inputs`` are the user's e-mail and name."""
+    inputs = [part for value in user_inputs if value
+              for part in [value, *re.split(r"[@.\s_+-]+", value)] if len(part) >= 3]
+    result = zxcvbn(password[:100], user_inputs=inputs)  # zxcvbn slows down on very long input
+    if result["score"] >= MIN_PASSWORD_SCORE:
+        return
+    warning = _zxcvbn_warning(result["feedback"].get("warning") or "")
+    if not warning and any(part.lower() in password.lower() for part in inputs):
+        warning = _("Het wachtwoord bevat uw naam of e-mailadres.")
+    hint = _("Kies een langere wachtzin van een paar ongewone woorden, bijvoorbeeld „kraanvogel "
+             "dinsdag roestig pianoles”. Hoofdletters, cijfers of leestekens zijn dan niet nodig.")
+    message = _("Dit wachtwoord is te makkelijk te raden.")
+    raise ValidationFailed(" ".join(part for part in (message, warning, hint) if part), field="password")
+
+
+def check_password_policy(password: str, user_inputs: list[str] | None = None) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             _("Het wachtwoord moet minstens %(n)d tekens lang zijn.", n=MIN_PASSWORD_LENGTH),
@@ -49,6 +97,7 @@ def check_password_policy(password: str) -> None:
             _("Het wachtwoord mag hoogstens %(n)d tekens lang zijn.", n=MAX_PASSWORD_LENGTH),
             field="password",
         )
+    check_password_strength(password, user_inputs or [])
 
 
 def normalise_email(email: str) -> str:
@@ -98,7 +147,7 @@ def create_user(
         raise ValidationFailed(_("Er bestaat al een account met dit e-mailadres."), field="email")
     user = User(email=email, name=name, active=True, auth_version=1)
     if password is not None:
-        check_password_policy(password)
+        check_password_policy(password, [email, name])
         user.password_hash = hash_password(password)
         user.password_changed_at = utcnow()
     db.session.add(user)
@@ -113,7 +162,7 @@ def set_password(
     actor: User | None, user: User, new_password: str, *, actor_label: str | None = None,
 ) -> None:
     """Set a password and end every other session of the user."""
-    check_password_policy(new_password)
+    check_password_policy(new_password, [user.email, user.name])
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     user.auth_version += 1

@@ -3,29 +3,51 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from bio_register.accounts import services
+from bio_register.accounts import services, two_factor
 from bio_register.accounts.forms import (
     ConfirmForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
     TokenForm,
+    TotpCodeForm,
+    TotpLoginForm,
 )
-from bio_register.accounts.login import begin_session
-from bio_register.accounts.models import ApiToken
+from bio_register.accounts.login import begin_session, clear_pending, complete_login, pending_user
+from bio_register.accounts.models import ApiToken, User
 from bio_register.errors import DomainError
 from bio_register.extensions import db, limiter
 from bio_register.i18n import gettext as _
+from bio_register.permissions import AllOrganisations, Permission, organisation_ids_with
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 #: Brute force: failed logins per client address, and per account (the same answer for every account).
 LOGIN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
 LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
+
+
+#: Wrong second-factor codes per user, counted together on the code page and the account pages.
+TOTP_LIMIT_PER_USER = "5 per 10 minutes"
+
+
+def TOTP_LIMIT_MESSAGE() -> str:  # noqa: N802
+    return _("Te veel onjuiste codes. Wacht tien minuten en probeer het opnieuw.")
 
 
 def LOGIN_LIMIT_MESSAGE() -> str:  # noqa: N802 (used like the constants above)
@@ -78,6 +100,92 @@ def login() -> Any:
         return render_template("accounts/login.html", form=form)
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/login.html", form=form), status
+
+
+def _totp_user_key() -> str:
+    """Wrong codes are counted per user: the one half-way through a login, or the logged-in one."""
+    if current_user.is_authenticated:
+        return f"totp-user:{current_user.id}"
+    pending = session.get("mfa_pending")
+    user_id = pending.get("user_id") if isinstance(pending, dict) else None
+    return f"totp-user:{user_id}"
+
+
+def _wrong_code(response: Any) -> bool:
+    """On the account pages a success may answer 200 too: count only the attempts marked wrong."""
+    return bool(g.get("totp_wrong_code"))
+
+
+def _pending_expired() -> Any:
+    clear_pending()
+    flash(_("Uw inlogpoging is verlopen. Log opnieuw in."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/login/totp", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_login,
+               error_message=TOTP_LIMIT_MESSAGE)
+@limiter.shared_limit(TOTP_LIMIT_PER_USER, scope="totp-code", key_func=_totp_user_key, methods=["POST"],
+                      deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)
+def login_totp() -> Any:
+    """The second step of a login: a code from the app or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    pending = pending_user()
+    if pending is None:
+        return _pending_expired()
+    user, next_url = pending
+    if not user.totp_enabled:
+        return redirect(url_for("accounts.login_enrol"))
+    form = TotpLoginForm()
+    if form.validate_on_submit():
+        if two_factor.verify_login(user, form.code.data or ""):
+            left = two_factor.unused_recovery_codes(user)
+            complete_login(user, mfa=True)
+            if left <= 3:
+                flash(_("U heeft nog %(n)d ongebruikte herstelcodes. Maak nieuwe aan onder Mijn account.", n=left),
+                      "warning")
+            return redirect(next_url)
+        # 200, so the failed attempt stays in the audit log (see web.py); it counts for the limit.
+        g.totp_wrong_code = True
+        form.code.errors = [*form.code.errors, _("Deze code klopt niet.")]
+        form.code.data = ""
+        return render_template("accounts/login_totp.html", form=form)
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/login_totp.html", form=form), status
+
+
+@bp.route("/login/totp/instellen", methods=["GET", "POST"])
+def login_enrol() -> Any:
+    """Enrolment right after the password, for a user who must use TOTP and has not set it up."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    pending = pending_user()
+    if pending is None:
+        return _pending_expired()
+    user, next_url = pending
+    if user.totp_enabled:
+        return redirect(url_for("accounts.login_totp"))
+    form = TotpCodeForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.confirm_enrolment(user, form.code.data or "")
+        except DomainError as error:
+            _form_error(form, error)
+            return _render_enrol(user, form, forced=True)  # 200: the failed attempt stays audited
+        complete_login(user, mfa=True)
+        return render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url, first=True)
+    return _render_enrol(user, form, forced=True, status=422 if form.is_submitted() else 200)
+
+
+def _render_enrol(user: User, form: TotpCodeForm, *, forced: bool, status: int = 200) -> Any:
+    secret = two_factor.pending_secret(user)
+    uri = two_factor.provisioning_uri(user, secret)
+    response = make_response(render_template("accounts/enrol.html", form=form, forced=forced,
+                                             qr=two_factor.qr_svg(uri), secret=two_factor.format_secret(secret),
+                                             user=user), status)
+    response.headers["Cache-Control"] = "no-store"  # the secret, also for a user not yet logged in
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
@@ -159,3 +267,118 @@ def revoke_token(token_id: int) -> Any:
     services.revoke_token(current_user, token)
     flash(_("Het token „%(name)s” is ingetrokken.", name=token.name), "success")
     return redirect(url_for("accounts.tokens"))
+
+
+@bp.route("/account/tweestapsverificatie")
+@login_required
+def two_factor_page() -> Any:
+    user = current_user._get_current_object()
+    return render_template("accounts/two_factor.html", required=two_factor.required_for(user),
+                           unused=two_factor.unused_recovery_codes(user), form=TotpCodeForm())
+
+
+@bp.route("/account/tweestapsverificatie/instellen", methods=["GET", "POST"])
+@login_required
+def two_factor_enrol() -> Any:
+    user = current_user._get_current_object()
+    if user.totp_enabled:
+        return redirect(url_for("accounts.two_factor_page"))
+    form = TotpCodeForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.confirm_enrolment(user, form.code.data or "")
+        except DomainError as error:
+            _form_error(form, error)
+            return _render_enrol(user, form, forced=False)
+        session["mfa"] = True
+        return render_template("accounts/recovery_codes.html", codes=codes,
+                               next_url=url_for("accounts.two_factor_page"), first=True)
+    return _render_enrol(user, form, forced=False, status=422 if form.is_submitted() else 200)
+
+
+def _account_code_form_failed(form: TotpCodeForm, error: DomainError) -> Any:
+    user = current_user._get_current_object()
+    _form_error(form, error)
+    g.totp_wrong_code = True
+    # 200 keeps the failed attempt in the audit log; the limiter counts it.
+    return render_template("accounts/two_factor.html", required=two_factor.required_for(user),
+                           unused=two_factor.unused_recovery_codes(user), form=form)
+
+
+@bp.route("/account/tweestapsverificatie/herstelcodes", methods=["POST"])
+@login_required
+@limiter.shared_limit(TOTP_LIMIT_PER_USER, scope="totp-code", key_func=_totp_user_key,
+                      deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)
+def two_factor_recovery_codes() -> Any:
+    """New recovery codes (the old ones stop working), confirmed with a code from the app."""
+    user = current_user._get_current_object()
+    form = TotpCodeForm()
+    if not form.validate_on_submit():
+        return _account_code_form_failed_422(form)
+    try:
+        two_factor.verify_current(user, form.code.data or "")
+    except DomainError as error:
+        return _account_code_form_failed(form, error)
+    codes = two_factor.generate_recovery_codes(user)
+    return render_template("accounts/recovery_codes.html", codes=codes,
+                           next_url=url_for("accounts.two_factor_page"), first=False)
+
+
+def _account_code_form_failed_422(form: TotpCodeForm) -> Any:
+    user = current_user._get_current_object()
+    return render_template("accounts/two_factor.html", required=two_factor.required_for(user),
+                           unused=two_factor.unused_recovery_codes(user), form=form), 422
+
+
+@bp.route("/account/tweestapsverificatie/uitschakelen", methods=["POST"])
+@login_required
+@limiter.shared_limit(TOTP_LIMIT_PER_USER, scope="totp-code", key_func=_totp_user_key,
+                      deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)
+def two_factor_disable() -> Any:
+    user = current_user._get_current_object()
+    form = TotpCodeForm()
+    if not form.validate_on_submit():
+        return _account_code_form_failed_422(form)
+    try:
+        two_factor.disable(user, form.code.data or "")
+    except DomainError as error:
+        return _account_code_form_failed(form, error)
+    flash(_("Tweestapsverificatie staat uit."), "success")
+    return redirect(url_for("accounts.two_factor_page"))
+
+
+@bp.route("/gebruikers/<int:user_id>/tweestapsverificatie/herstellen", methods=["POST"])
+@login_required
+def reset_two_factor(user_id: int) -> Any:
+    """A beheerder removes a user's second factor (lost phone); the user enrols again at next login."""
+    ConfirmForm()
+    target = db.session.get(User, user_id)
+    managed = organisation_ids_with(current_user, Permission.USER_MANAGE)
+    if target is None or not (
+        isinstance(managed, AllOrganisations) or any(m.organisation_id in managed for m in target.memberships)
+    ):
+        abort(404)
+    two_factor.reset(current_user, target)
+    flash(_("De tweestapsverificatie van %(name)s is gewist. Bij de volgende keer inloggen stelt "
+            "%(name)s die opnieuw in.", name=target.name), "success")
+    return redirect(_safe_next(request.form.get("next")))
+
+
+_ENROL_ALLOWED = frozenset({"accounts.two_factor_enrol", "accounts.logout", "static", "main.health"})
+
+
+@bp.before_app_request
+def _require_enrolment() -> Any:
+    """A logged-in user who must use TOTP but has not set it up can only enrol (or log out).
+
+    Logins already go through enrolment (login.py); this catches sessions from before the
+    requirement (a new role, the organisation switching it on).
+    """
+    if request.path.startswith("/api/") or request.endpoint in _ENROL_ALLOWED:
+        return None
+    if not current_user.is_authenticated or session.get("mfa"):
+        return None
+    user = current_user._get_current_object()
+    if user.totp_enabled or not two_factor.required_for(user):
+        return None
+    return redirect(url_for("accounts.two_factor_enrol"))

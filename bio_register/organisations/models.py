@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.database import UTCDateTime, utcnow
@@ -23,6 +23,8 @@ class Organisation(db.Model):
     reference_prefix: Mapped[str] = mapped_column(String(10))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Every member must log in with a second factor (TOTP), whatever their role.
+    two_factor_required: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id])
 

@@ -60,3 +60,13 @@ def members_of(organisation: Organisation) -> list[Membership]:
         .order_by(Membership.role, User.name)
     )
     return list(db.session.scalars(stmt))
+
+
+def set_two_factor_required(actor: User, organisation: Organisation, required: bool) -> None:
+    """Require (or stop requiring) a second login factor for every member of the organisation."""
+    if organisation.two_factor_required == required:
+        return
+    audit.record(actor, "organisation", organisation.id, "update",
+                 {"two_factor_required": {"before": organisation.two_factor_required, "after": required}},
+                 organisation_id=organisation.id)
+    organisation.two_factor_required = required

@@ -4,7 +4,7 @@ The metadata in ``attachments``; the bytes in ``attachment_contents`` (one row p
 still has them), so that listing never reads them and removing deletes only them.
 
 Revision ID: 0007_attachments
-Revises: 0005_reports_and_scheduler
+Revises: 0006_two_factor
 Create Date: 2026-11-22
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_attachments"
-down_revision = "0005_reports_and_scheduler"
+down_revision = "0006_two_factor"
 branch_labels = None
 depends_on = None
 

@@ -55,6 +55,11 @@ class LiveServer:
     def __init__(self, url: str, passwords: dict[str, str]) -> None:
         self.url = url
         self.passwords = passwords
+        #: per e-mail: the TOTP secret read from the enrolment page, the last time step used, the
+        #: recovery codes shown (the demo FG and beheerder enrol at their first login)
+        self.totp_secrets: dict[str, str] = {}
+        self.totp_steps: dict[str, int] = {}
+        self.recovery_codes: dict[str, list[str]] = {}
 
 
 @pytest.fixture(scope="session")

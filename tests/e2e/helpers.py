@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.e2e.conftest import AXE
 
@@ -19,12 +21,52 @@ BEHEERDER = "beheerder@demo.bio-register.nl"
 BLOCKING = {"serious", "critical"}
 
 
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
 def login(page: Any, server: Any, email: str) -> None:
+    """Log in with the password, then the second step: enrol (first login of the demo FG and
+    beheerder) or type the code from the secret read at enrolment."""
     page.goto("/login")
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(server.passwords[email])
     page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(lambda url: _path(url) != "/login")
+    if _path(page.url) == "/login/totp/instellen":
+        enrol(page, server, email)
+    elif _path(page.url) == "/login/totp":
+        page.get_by_label("Code", exact=True).fill(totp_code(server, email))
+        page.get_by_role("button", name="Verder").click()
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def enrol(page: Any, server: Any, email: str) -> list[str]:
+    """On an enrolment page: read the secret shown for manual entry, confirm with a code, keep the
+    recovery codes, go on."""
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    server.totp_secrets[email] = secret
+    screenshot(page, "totp-enrol")
+    page.get_by_label("Code uit de app").fill(totp_code(server, email))
+    page.get_by_role("button", name="Tweestapsverificatie inschakelen").click()
+    page.get_by_role("heading", name="Herstelcodes").wait_for()
+    codes = page.locator(".recovery-codes code").all_inner_texts()
+    server.recovery_codes[email] = codes
+    page.get_by_role("link", name="Ik heb de codes bewaard, ga verder").click()
+    return codes
+
+
+def totp_code(server: Any, email: str) -> str:
+    """The code for the next unused 30-second step (a code is accepted once; the next step is
+    accepted too, and beyond that we wait for the clock)."""
+    import pyotp
+
+    now_step = int(time.time() // 30)
+    step = max(now_step, server.totp_steps.get(email, -1) + 1)
+    if step > now_step + 1:
+        time.sleep((step - 1) * 30 - time.time() + 0.5)
+    server.totp_steps[email] = step
+    return pyotp.TOTP(server.totp_secrets[email]).generate_otp(step)
 
 
 def logout(page: Any) -> None:
