@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from bio_register.accounts.forms import LoginForm
 from bio_register.accounts.login import begin_session
+from bio_register.i18n import gettext as _
 from bio_register.sso import client, services
 from bio_register.sso.client import OidcError
 
@@ -72,7 +73,8 @@ def callback() -> Any:
 def _login_options() -> dict[str, Any]:
     """For the login page: the SSO button's label (None without SSO) and whether the password form shows."""
     config = current_app.config
+    label = (config.get("OIDC_BUTTON_LABEL") or _("uw organisatieaccount")) if client.is_configured(config) else None
     return {
-        "sso_button_label": config.get("OIDC_BUTTON_LABEL") if client.is_configured(config) else None,
+        "sso_button_label": label,
         "local_login": config.get("LOCAL_LOGIN", True),
     }

@@ -19,10 +19,15 @@ from urllib.parse import urlencode
 
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 CLIENT_ID = "bio-register-test"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
 
 
 class TestProvider:
@@ -34,7 +39,8 @@ class TestProvider:
         self.rogue_key = RSAKey.generate_key(2048, parameters={"kid": "key-1", "use": "sig", "alg": "RS256"})
         self.client_id = CLIENT_ID
         self.client_secret = secrets.token_urlsafe(24)
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
+                                   request_handler=_QuietHandler)
         self.issuer = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="test-idp", daemon=True)
         self._codes: dict[str, dict[str, Any]] = {}
