@@ -185,3 +185,18 @@ def record_refusal(error: OidcError) -> None:
     if error.detail:
         changes["detail"] = {"before": None, "after": error.detail[:300]}
     audit.record(None, "user", "-", "login_failed", changes, actor_label="anoniem")
+
+
+def unlink(user: User, *, actor_label: str) -> bool:
+    """Forget the provider account linked to ``user`` (the next SSO login links by e-mail again).
+
+    For an account recreated at the provider (a new ``sub``) or a move to another tenant.
+    """
+    if user.oidc_subject is None and user.oidc_issuer is None:
+        return False
+    audit.record(None, "user", user.id, "oidc_unlink",
+                 {"oidc_issuer": {"before": user.oidc_issuer, "after": None},
+                  "oidc_subject": {"before": user.oidc_subject, "after": None}},
+                 actor_label=actor_label)
+    user.oidc_issuer = user.oidc_subject = None
+    return True

@@ -373,3 +373,23 @@ def test_rotated_provider_keys_are_fetched_again(client: FlaskClient, sso: TestP
     sso.rotate_keys()  # the cached JWKS no longer has the signing key
     assert sso_login(client, sso).status_code == 302
     assert logged_in(client)
+
+
+def test_an_account_recreated_at_the_provider_is_linked_again_after_unlink_sso(
+        client: FlaskClient, sso: TestProvider, app: Flask) -> None:
+    user = factories.user(email="ambtenaar@diemen.nl")
+    assert sso_login(client, sso).status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+
+    sso.user["sub"] = "entra-object-id-0002"  # deleted and recreated at the provider: a new subject
+    assert "al gekoppeld" in sso_login(client, sso).get_data(as_text=True)
+
+    result = app.test_cli_runner().invoke(args=["bio", "unlink-sso", "--email", user.email])
+    assert result.exit_code == 0 and "verwijderd" in result.output
+    assert last_events(1)[0].action == "oidc_unlink"
+    assert sso_login(client, sso).status_code == 302
+    db.session.refresh(user)
+    assert user.oidc_subject == "entra-object-id-0002"
+
+    unknown = app.test_cli_runner().invoke(args=["bio", "unlink-sso", "--email", "niemand@example.nl"])
+    assert unknown.exit_code != 0 and "Onbekende gebruiker" in unknown.output
