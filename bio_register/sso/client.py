@@ -51,11 +51,12 @@ _cache_lock = threading.Lock()
 class OidcError(Exception):
     """A refused OpenID Connect login. ``reason`` goes to the audit log, ``message`` to the user."""
 
-    def __init__(self, reason: str, message: str, detail: str = "") -> None:
+    def __init__(self, reason: str, message: str, detail: str = "", *, user_id: int | None = None) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.message = message
         self.detail = detail
+        self.user_id = user_id  # the account the refused login was for, when known
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def _email_from(claims: Mapping[str, Any], claim: str) -> str:
         raise OidcError("no_email", _("De inlogdienst gaf geen bruikbaar e-mailadres door. Vraag de "
                                       "functioneel beheerder om de instellingen na te kijken."),
                         f"claim {claim!r} holds no e-mail address")
-    if claims.get("email_verified") is False:
+    if claims.get("email_verified") in (False, "false"):  # some providers send it as a string
         raise OidcError("email_unverified", _("De inlogdienst meldt dat uw e-mailadres niet is bevestigd. "
                                               "Bevestig het daar eerst."),
                         "email_verified is false")
@@ -74,7 +74,7 @@ def _email_from(claims: Mapping[str, Any], claim: str) -> str:
 def _refuse_inactive(user: User) -> None:
     if not user.active:
         raise OidcError("inactive", _("Dit account is uitgeschakeld. Neem contact op met de functioneel beheerder."),
-                        f"user {user.id} is inactive")
+                        f"user {user.id} is inactive", user_id=user.id)
 
 
 def resolve_user(config: Mapping[str, Any], issuer: str, claims: Mapping[str, Any]) -> SsoLogin:
@@ -91,7 +91,7 @@ def resolve_user(config: Mapping[str, Any], issuer: str, claims: Mapping[str, An
                     "linked_elsewhere",
                     _("Het account met dit e-mailadres is al gekoppeld aan een ander account bij de "
                       "inlogdienst. Neem contact op met de functioneel beheerder."),
-                    f"user {user.id} is linked to another subject",
+                    f"user {user.id} is linked to another subject", user_id=user.id,
                 )
             _refuse_inactive(user)
         elif config.get("OIDC_AUTO_CREATE"):
@@ -184,7 +184,8 @@ def record_refusal(error: OidcError) -> None:
                                "reason": {"before": None, "after": error.reason}}
     if error.detail:
         changes["detail"] = {"before": None, "after": error.detail[:300]}
-    audit.record(None, "user", "-", "login_failed", changes, actor_label="anoniem")
+    audit.record(None, "user", error.user_id if error.user_id is not None else "-", "login_failed", changes,
+                 actor_label="anoniem")
 
 
 def unlink(user: User, *, actor_label: str) -> bool:
