@@ -290,6 +290,24 @@ def create_token_command(email: str, name: str, days: int) -> None:
                "het wordt niet opnieuw getoond.", err=True)
 
 
+@bio.command("unlink-sso")
+@click.option("--email", required=True, help="The user whose provider account is forgotten.")
+def unlink_sso_command(email: str) -> None:
+    """Forget a user's single sign-on link; the next SSO login links by e-mail again."""
+    from bio_register.accounts import services as accounts
+    from bio_register.extensions import db
+    from bio_register.sso import services as sso
+
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"Onbekende gebruiker: {email}")
+    if sso.unlink(user, actor_label="cli"):
+        db.session.commit()
+        click.echo(f"De koppeling van {user.email} met de inlogdienst is verwijderd.")
+    else:
+        click.echo(f"{user.email} was niet gekoppeld aan de inlogdienst.")
+
+
 @bio.command("verify-audit")
 def verify_audit_command() -> None:
     """Recompute the audit log's hash chain; exit 1 at the first event that fails."""

@@ -46,6 +46,27 @@ SETTINGS: list[tuple[str, str, str | None, str]] = [
      "Start of the Cbw 72-hour clock: 'aware' (awareness) or 'early_warning' (the early warning)"),
     ("MAX_ATTACHMENT_MB", "MAX_ATTACHMENT_MB", "20",
      "Largest attachment (evidence on incidents and controls) in MB; larger requests are refused early"),
+    ("LOCAL_LOGIN", "LOCAL_LOGIN", "true",
+     "Allow logging in with e-mail and password; 'false' hides and refuses the form (needs OIDC_ISSUER)"),
+    ("OIDC_ISSUER", "OIDC_ISSUER", "",
+     "OpenID Connect issuer URL (discovery at <issuer>/.well-known/openid-configuration); empty: no SSO"),
+    ("OIDC_CLIENT_ID", "OIDC_CLIENT_ID", "", "Client (application) id registered at the OpenID Connect provider"),
+    ("OIDC_CLIENT_SECRET", "OIDC_CLIENT_SECRET", "", "Client secret registered at the OpenID Connect provider"),
+    ("OIDC_SCOPES", "OIDC_SCOPES", "openid email profile", "Scopes asked for; must include openid"),
+    ("OIDC_BUTTON_LABEL", "OIDC_BUTTON_LABEL", "",
+     "Shown on the login button: 'Inloggen met <label>'; default 'uw organisatieaccount' (translated)"),
+    ("OIDC_EMAIL_CLAIM", "OIDC_EMAIL_CLAIM", "email",
+     "ID token claim holding the e-mail address that links a first login to a user (e.g. preferred_username)"),
+    ("OIDC_AUTO_CREATE", "OIDC_AUTO_CREATE", "false",
+     "Create an account (with no roles) for an unknown user who logs in through the provider"),
+    ("OIDC_GROUP_CLAIM", "OIDC_GROUP_CLAIM", "",
+     "ID token claim with the user's groups or app roles (e.g. groups or roles); empty: roles only in the tool"),
+    ("OIDC_GROUP_ROLES", "OIDC_GROUP_ROLES", "",
+     "Groups mapped to roles: 'group=ORG:role,ORG:role;group2=ORG:role'"),
+    ("OIDC_MFA_AMR", "OIDC_MFA_AMR", "mfa,ngcmfa,hwk,fido,sc",
+     "amr values that count as a second factor done at the provider (then no TOTP in the tool)"),
+    ("OIDC_MFA_ACR", "OIDC_MFA_ACR", "",
+     "acr values that count as a second factor done at the provider; empty: acr is not used"),
 ]
 
 _TRUE = {"1", "true", "yes", "on", "ja"}
@@ -57,6 +78,67 @@ class ConfigError(RuntimeError):
 
 def _as_bool(value: str) -> bool:
     return value.strip().lower() in _TRUE
+
+
+def _split(value: str, sep: str = ",") -> list[str]:
+    return [part.strip() for part in value.split(sep) if part.strip()]
+
+
+def parse_group_roles(text: str) -> dict[str, list[tuple[str, str]]]:
+    """``group=ORG:role,ORG:role;group2=ORG:role`` → ``{group: [(ORG, role), …]}``.
+
+    Entries are separated by ``;`` or new lines. Raises :class:`ConfigError` naming the bad entry.
+    """
+    from bio_register.permissions import Role
+
+    mapping: dict[str, list[tuple[str, str]]] = {}
+    for entry in _split(text.replace("\n", ";"), ";"):
+        group, sep, roles = entry.rpartition("=")
+        group = group.strip()
+        if not sep or not group or not roles.strip():
+            raise ConfigError(f"{ENV_PREFIX}OIDC_GROUP_ROLES: {entry!r} is not 'group=ORG:role'")
+        for pair in _split(roles):
+            code, colon, role = pair.partition(":")
+            if not colon or not code.strip() or role.strip() not in {r.value for r in Role}:
+                raise ConfigError(
+                    f"{ENV_PREFIX}OIDC_GROUP_ROLES: {pair!r} is not 'ORG:role' with a role of "
+                    + ", ".join(r.value for r in Role)
+                )
+            mapping.setdefault(group, []).append((code.strip().upper(), role.strip()))
+    return mapping
+
+
+def _oidc_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
+    issuer = raw["OIDC_ISSUER"].strip().rstrip("/")
+    local_login = _as_bool(raw["LOCAL_LOGIN"])
+    scopes = _split(raw["OIDC_SCOPES"], " ")
+    if issuer:
+        host = issuer.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        if not issuer.startswith("https://") and not (issuer.startswith("http://")
+                                                      and host in {"127.0.0.1", "localhost"}):
+            raise ConfigError(f"{ENV_PREFIX}OIDC_ISSUER must be an https:// address")
+        if not raw["OIDC_CLIENT_ID"].strip():
+            raise ConfigError(f"{ENV_PREFIX}OIDC_CLIENT_ID is needed with {ENV_PREFIX}OIDC_ISSUER")
+        if "openid" not in scopes:
+            raise ConfigError(f"{ENV_PREFIX}OIDC_SCOPES must include openid")
+    elif not local_login:
+        raise ConfigError(
+            f"{ENV_PREFIX}LOCAL_LOGIN=false needs {ENV_PREFIX}OIDC_ISSUER: otherwise nobody can log in"
+        )
+    return {
+        "LOCAL_LOGIN": local_login,
+        "OIDC_ISSUER": issuer,
+        "OIDC_CLIENT_ID": raw["OIDC_CLIENT_ID"].strip(),
+        "OIDC_CLIENT_SECRET": raw["OIDC_CLIENT_SECRET"],
+        "OIDC_SCOPES": " ".join(scopes),
+        "OIDC_BUTTON_LABEL": raw["OIDC_BUTTON_LABEL"].strip(),
+        "OIDC_EMAIL_CLAIM": raw["OIDC_EMAIL_CLAIM"].strip() or "email",
+        "OIDC_AUTO_CREATE": _as_bool(raw["OIDC_AUTO_CREATE"]),
+        "OIDC_GROUP_CLAIM": raw["OIDC_GROUP_CLAIM"].strip(),
+        "OIDC_GROUP_ROLES": parse_group_roles(raw["OIDC_GROUP_ROLES"]),
+        "OIDC_MFA_AMR": _split(raw["OIDC_MFA_AMR"]),
+        "OIDC_MFA_ACR": _split(raw["OIDC_MFA_ACR"]),
+    }
 
 
 def instance_path(env: Mapping[str, str] | None = None) -> Path:
@@ -172,6 +254,7 @@ def load_settings(
         "SESSION_ABSOLUTE_HOURS": absolute_hours,
         "CBW_RECIPIENT": raw["CBW_RECIPIENT"].strip() or "NCSC",
         "CBW_NOTIFICATION_ANCHOR": anchor,
+        **_oidc_settings(raw),
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -67,6 +67,9 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/", "main.home",                      (302, 200, 200, 200, 200, 200, 200)),
     ("GET", "/health", "main.health",              (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/login", "accounts.login",            (200, 302, 302, 302, 302, 302, 302)),
+    # Single sign-on is off unless configured; with a provider: tests/sso/test_oidc_login.py
+    ("GET", "/login/oidc", "sso.start",            (404, 404, 404, 404, 404, 404, 404)),
+    ("GET", "/login/oidc/callback", "sso.callback", (404, 404, 404, 404, 404, 404, 404)),
     ("GET", "/account", "accounts.account",        (302, 200, 200, 200, 200, 200, 200)),
     ("GET", "/account/password", "accounts.change_password", (302, 200, 200, 200, 200, 200, 200)),
     ("GET", "/account/tokens", "accounts.tokens",  (302, 200, 200, 200, 200, 200, 200)),

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     make_response,
@@ -90,6 +91,10 @@ def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    if not current_app.config.get("LOCAL_LOGIN", True) and request.method == "POST":
+        # BIO_REGISTER_LOCAL_LOGIN=false: only single sign-on; the password is not even checked.
+        form.form_errors.append(_("Inloggen met een wachtwoord is uitgeschakeld. Gebruik de knop hieronder."))
+        return render_template("accounts/login.html", form=form), 403
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:

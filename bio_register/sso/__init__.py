@@ -1,0 +1,1 @@
+"""Single sign-on with OpenID Connect (Microsoft Entra ID or any other provider)."""
