@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -298,8 +299,8 @@ def _describe(manifest: dict[str, Any]) -> str:
 
 
 @bio.command("backup")
-@click.argument("path", required=False, type=click.Path(dir_okay=True, path_type=Path))
-def backup_command(path: Path | None) -> None:
+@click.argument("target", metavar="[PATH]", required=False, type=click.Path(dir_okay=True))
+def backup_command(target: str | None) -> None:
     """Back up the whole database into one archive (default: instance/backups/…).
 
     PostgreSQL: pg_dump in its custom format; SQLite: a copy made with SQLite's online backup API.
@@ -309,10 +310,12 @@ def backup_command(path: Path | None) -> None:
     from bio_register import backup
 
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    if path is None:
+    if target is None:
         path = backup.default_path(_backups_folder())
-    elif path.is_dir():
-        path = backup.default_path(path)
+    elif target.endswith(("/", os.sep)) or Path(target).is_dir():
+        path = backup.default_path(Path(target))  # a folder: a timestamped file in it
+    else:
+        path = Path(target)
     try:
         kind = backup.database_kind(url)
         click.echo(f"Back-up maken van de {backup.KIND_NAMES[kind]}-database…", err=True)

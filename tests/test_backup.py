@@ -206,6 +206,9 @@ def test_backup_without_a_path_goes_to_the_instance_backups_folder(kind: str, tm
         assert len(made) == 2  # two in the same second do not overwrite each other
         assert all(p.name.startswith("bio-register-") and p.suffix == ".tar" for p in made)
         assert manifest_of(made[0])["database"] == kind
+        folder = cli(app, "backup", f"{tmp_path / 'nieuw'}/")  # a folder that does not exist yet
+        assert folder.exit_code == 0, folder.output
+        assert [p.name[:13] for p in (tmp_path / "nieuw").iterdir()] == ["bio-register-"]
 
 
 def test_a_failed_backup_leaves_no_file_and_keeps_an_older_one(
