@@ -40,6 +40,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, Sequence, column, create_engine, func, inspect, select, table
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import DropSequence
 
@@ -103,7 +104,6 @@ class Verification:
     """The result of checking a restored database against its manifest."""
 
     problems: list[str] = field(default_factory=list)
-    audit_events: int = 0
 
     @property
     def ok(self) -> bool:
@@ -170,6 +170,19 @@ def _engine(url: str) -> Engine:
     return create_engine(url, poolclass=NullPool)
 
 
+@contextlib.contextmanager
+def _connect(url: str, *, begin: bool = False) -> Iterator[Connection]:
+    """A connection of its own (no pool), database errors turned into a message for the user."""
+    engine = _engine(url)
+    try:
+        with engine.begin() if begin else engine.connect() as conn:
+            yield conn
+    except SQLAlchemyError as error:
+        raise BackupError(f"De database gaf een fout: {_first_line(error)}") from error
+    finally:
+        engine.dispose()
+
+
 # --- what a database holds ----------------------------------------------------------------------
 
 def inventory(conn: Connection) -> Inventory:
@@ -189,12 +202,8 @@ def inventory(conn: Connection) -> Inventory:
 
 
 def database_inventory(url: str) -> Inventory:
-    engine = _engine(url)
-    try:
-        with engine.connect() as conn:
-            return inventory(conn)
-    finally:
-        engine.dispose()
+    with _connect(url) as conn:
+        return inventory(conn)
 
 
 def is_empty(url: str) -> bool:
@@ -203,12 +212,8 @@ def is_empty(url: str) -> bool:
         path = sqlite_path(url)
         if not path.exists() or path.stat().st_size == 0:
             return True
-    engine = _engine(url)
-    try:
-        with engine.connect() as conn:
-            return not inspect(conn).get_table_names()
-    finally:
-        engine.dispose()
+    with _connect(url) as conn:
+        return not inspect(conn).get_table_names()
 
 
 # --- making a back-up ---------------------------------------------------------------------------
@@ -465,24 +470,26 @@ def _restore_postgresql(url: str, dump: Path, *, empty: bool) -> None:
     if not empty:
         _empty_postgresql(url)
     # one transaction: a restore that fails half-way leaves the database as empty as it was
-    _run([pg_restore, "--no-password", "--single-transaction", "--exit-on-error", "--no-owner",
-          "--no-privileges", f"--dbname={database}", str(dump)], env, "pg_restore")
+    try:
+        _run([pg_restore, "--no-password", "--single-transaction", "--exit-on-error", "--no-owner",
+              "--no-privileges", f"--dbname={database}", str(dump)], env, "pg_restore")
+    except BackupError as error:
+        if not empty:
+            raise BackupError(error.message + " De database is leeggemaakt.") from error
+        raise
 
 
 def _empty_postgresql(url: str) -> None:
     """Drop every table, view and sequence of the application's schema, in one transaction."""
-    engine = _engine(url)
     try:
-        with engine.begin() as conn:
+        with _connect(url, begin=True) as conn:
             reflected = MetaData()
             reflected.reflect(conn, views=True)
             reflected.drop_all(conn)
             for name in inspect(conn).get_sequence_names():
                 conn.execute(DropSequence(Sequence(name), if_exists=True))
-    except Exception as error:
-        raise BackupError(f"De bestaande inhoud verwijderen mislukte: {_first_line(error)}") from error
-    finally:
-        engine.dispose()
+    except BackupError as error:
+        raise BackupError(f"De bestaande inhoud verwijderen mislukte: {error.message}") from error
 
 
 def _restore_sqlite(url: str, dump: Path) -> None:

@@ -341,6 +341,8 @@ def restore_command(path: Path, force: bool, yes: bool, no_safety_backup: bool) 
     Exit 1: nothing restored (wrong file, checksum, database kind, not empty); exit 2: restored, but
     the restored database does not match the back-up.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bio_register import backup
     from bio_register.audit.services import verify_chain
     from bio_register.extensions import db
@@ -385,11 +387,20 @@ def restore_command(path: Path, force: bool, yes: bool, no_safety_backup: bool) 
         raise click.ClickException(message) from None
     db.engine.dispose()
     click.echo("Controleren…", err=True)
-    result = backup.verify_restored(url, manifest)
-    chain = verify_chain()
-    db.session.remove()
-    if not chain.ok:
-        result.problems.append(f"auditketen niet in orde na {chain.checked} goede gebeurtenissen: {chain.problem}")
+    try:
+        result = backup.verify_restored(url, manifest)
+    except backup.BackupError as error:
+        result = backup.Verification([error.message])
+    try:
+        chain = verify_chain()
+        if not chain.ok:
+            result.problems.append(
+                f"auditketen niet in orde na {chain.checked} goede gebeurtenissen: {chain.problem}")
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        result.problems.append(f"de auditketen kon niet worden gelezen: {reason}")
+    finally:
+        db.session.remove()
     if not result.ok:
         click.echo("Teruggezet, maar de database klopt NIET met de back-up:", err=True)
         for problem in result.problems:
