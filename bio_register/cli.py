@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -320,6 +321,166 @@ def verify_audit_command() -> None:
     click.echo(f"Auditlog NIET in orde na {report.checked} goede gebeurtenissen: {report.problem}",
                err=True)
     sys.exit(1)
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} kB"
+
+
+def _describe(manifest: dict[str, Any]) -> str:
+    from bio_register.backup import KIND_NAMES
+
+    head = manifest.get("audit_head") or {}
+    rows = sum(manifest["tables"].values())
+    return (f"{KIND_NAMES[manifest['database']]}, gemaakt {manifest.get('created_at')} met BIO-register "
+            f"{manifest.get('tool_version')}, databaseversie {manifest.get('alembic_revision')}, "
+            f"{len(manifest['tables'])} tabellen met {rows} rijen, auditketen tot "
+            f"{head.get('seq', '—')} ({str(head.get('hash', '—'))[:12]}…)")
+
+
+@bio.command("backup")
+@click.argument("target", metavar="[PATH]", required=False, type=click.Path(dir_okay=True))
+def backup_command(target: str | None) -> None:
+    """Back up the whole database into one archive (default: instance/backups/…).
+
+    PostgreSQL: pg_dump in its custom format; SQLite: a copy made with SQLite's online backup API.
+    A manifest.json in the archive records the row counts, the audit chain head and the SHA-256 of
+    the dump. Safe while the application runs. The secret key is not included.
+    """
+    from bio_register import backup
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if target is None:
+        path = backup.default_path(_backups_folder())
+    elif target.endswith(("/", os.sep)) or Path(target).is_dir():
+        path = backup.default_path(Path(target))  # a folder: a timestamped file in it
+    else:
+        path = Path(target)
+    try:
+        kind = backup.database_kind(url)
+        click.echo(f"Back-up maken van de {backup.KIND_NAMES[kind]}-database…", err=True)
+        made = backup.create_backup(url, path)
+    except backup.BackupError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Back-up geschreven: {made.path} ({_size(made.size)})")
+    click.echo(f"  {_describe(made.manifest)}")
+    click.echo(f"  sha256 van de dump: {made.manifest['dump']['sha256']}")
+
+
+@bio.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Replace the content of a database that is not empty (a safety back-up is made first).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--no-safety-backup", is_flag=True,
+              help="With --force: do not back up the current content first.")
+def restore_command(path: Path, force: bool, yes: bool, no_safety_backup: bool) -> None:
+    """Restore a back-up made with `backup`, then verify the audit chain and the row counts.
+
+    Restore into a new, empty database (before `init`); --force replaces what a database holds.
+    Exit 1: nothing restored (wrong file, checksum, database kind, not empty); exit 2: restored, but
+    the restored database does not match the back-up.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bio_register import backup
+    from bio_register.audit.services import verify_chain
+    from bio_register.extensions import db
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        manifest = backup.read_manifest(path)
+        click.echo(f"Back-up {path}: {_describe(manifest)}")
+        backup.check_kind(manifest, url)
+        _check_revision_known(manifest.get("alembic_revision"))
+        empty = backup.is_empty(url)
+    except backup.BackupError as error:
+        raise click.ClickException(error.message) from None
+    if not empty:
+        if not force:
+            raise click.ClickException(
+                "De database is niet leeg: er is niets teruggezet. Zet een back-up terug in een nieuwe, lege "
+                "database (vóór 'bio-register init'), of vervang de inhoud met --force.")
+        if not yes:
+            click.confirm("De database is niet leeg. Alles wat erin staat vervangen door deze back-up?", abort=True)
+    # the application's own connections must not hold locks on what is about to be replaced
+    db.session.remove()
+    db.engine.dispose()
+    safety: Path | None = None
+    if not empty and not no_safety_backup:
+        safety = backup.default_path(_backups_folder(), prefix="voor-terugzetten")
+        try:
+            click.echo("Eerst een veiligheidsback-up van de huidige inhoud…", err=True)
+            backup.create_backup(url, safety)
+        except backup.BackupError as error:
+            raise click.ClickException(
+                f"De veiligheidsback-up mislukte, er is niets teruggezet: {error.message} "
+                "(--no-safety-backup slaat hem over)") from None
+        click.echo(f"Veiligheidsback-up van de vorige inhoud: {safety}")
+    click.echo("Terugzetten…", err=True)
+    try:
+        backup.restore_backup(url, path, replace=force, manifest=manifest)
+    except backup.BackupError as error:
+        message = error.message
+        if safety is not None:
+            message += f" De vorige inhoud staat in {safety}."
+        raise click.ClickException(message) from None
+    db.engine.dispose()
+    click.echo("Controleren…", err=True)
+    try:
+        result = backup.verify_restored(url, manifest)
+    except backup.BackupError as error:
+        result = backup.Verification([error.message])
+    try:
+        chain = verify_chain()
+        if not chain.ok:
+            result.problems.append(
+                f"auditketen niet in orde na {chain.checked} goede gebeurtenissen: {chain.problem}")
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        result.problems.append(f"de auditketen kon niet worden gelezen: {reason}")
+    finally:
+        db.session.remove()
+    if not result.ok:
+        click.echo("Teruggezet, maar de database klopt NIET met de back-up:", err=True)
+        for problem in result.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(2)
+    rows = sum(manifest["tables"].values())
+    click.echo(f"Teruggezet en gecontroleerd: {len(manifest['tables'])} tabellen met {rows} rijen gelijk aan de "
+               f"back-up; auditlog in orde ({chain.checked} gebeurtenissen).")
+    if manifest.get("alembic_revision") != _head_revision():
+        click.echo("De back-up heeft een oudere databaseversie: voer nu 'bio-register init' uit.")
+
+
+def _backups_folder() -> Path:
+    return Path(current_app.config.get("INSTANCE_PATH") or current_app.instance_path) / "backups"
+
+
+def _script_directory() -> Any:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(current_app.extensions["migrate"].directory)
+
+
+def _head_revision() -> str | None:
+    return _script_directory().get_current_head()
+
+
+def _check_revision_known(revision: str | None) -> None:
+    """A back-up from a newer BIO-register has a schema this version does not know: refuse it."""
+    from alembic.util import CommandError
+
+    from bio_register.backup import BackupError
+
+    if revision is None:
+        return
+    try:
+        _script_directory().get_revision(revision)
+    except CommandError:
+        raise BackupError(
+            f"De back-up heeft databaseversie {revision}, die deze versie van BIO-register niet kent. "
+            "Installeer dezelfde of een nieuwere versie van BIO-register en zet de back-up dan terug.") from None
 
 
 @bio.command("report")

@@ -6,7 +6,7 @@ No Flask, no database: ``bio_register`` may import this, never the other way rou
 from __future__ import annotations
 
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406 # escapes text for markup; parses nothing
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas

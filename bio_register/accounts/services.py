@@ -30,7 +30,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
-TOKEN_PREFIX = "bior_"  # noqa: S105 (a prefix, not a secret)
+TOKEN_PREFIX = "bior_"  # noqa: S105 (a prefix, not a secret)  # nosec B105 # public prefix
 DEFAULT_TOKEN_DAYS = 90
 MAX_TOKEN_DAYS = 366
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -23,7 +23,7 @@ def create_demo_assessments(organisations: Sequence[Organisation], ciso: User, *
         return 0
     count = 0
     for organisation in organisations:
-        rng = random.Random(f"{seed}:{organisation.code}")  # noqa: S311 (demo data, not security)
+        rng = random.Random(f"{seed}:{organisation.code}")  # noqa: S311  # nosec B311 # demo data, not security
         if services.current_assessments(organisation, catalog):
             continue
         for measure in services.controls_of(catalog, kind=ControlKind.MEASURE):

@@ -6,7 +6,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406 # escapes text for markup; parses nothing
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape

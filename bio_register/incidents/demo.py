@@ -1036,7 +1036,7 @@ def create_demo_incidents(organisations: Sequence[Organisation], users: Mapping[
     """
     created = 0
     for organisation in organisations:
-        rng = random.Random(f"{seed}:{organisation.code}")  # noqa: S311 - demo data, not security
+        rng = random.Random(f"{seed}:{organisation.code}")  # noqa: S311  # nosec B311 # demo data, not security
         actor = _actor(users, organisation)
         fg = _with_role(users, Role.FG, organisation.code)
         if fg is None:  # only the organisation's FG may decide on a datalek before it is closed
