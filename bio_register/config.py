@@ -44,6 +44,8 @@ SETTINGS: list[tuple[str, str, str | None, str]] = [
      "CSIRT that receives Cbw reports (not settled in law yet: IBD or NCSC)"),
     ("CBW_NOTIFICATION_ANCHOR", "CBW_NOTIFICATION_ANCHOR", "aware",
      "Start of the Cbw 72-hour clock: 'aware' (awareness) or 'early_warning' (the early warning)"),
+    ("IMPORT_MAX_MB", "IMPORT_MAX_MB", "10",
+     "Largest spreadsheet (XLSX or CSV) accepted by the register import, in MB"),
 ]
 
 _TRUE = {"1", "true", "yes", "on", "ja"}
@@ -133,6 +135,13 @@ def load_settings(
     except ValueError as exc:
         raise ConfigError(f"{ENV_PREFIX}SMTP_PORT must be a number, not {raw['SMTP_PORT']!r}") from exc
 
+    try:
+        import_max_mb = int(raw["IMPORT_MAX_MB"])
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}IMPORT_MAX_MB must be a whole number, not {raw['IMPORT_MAX_MB']!r}") from exc
+    if import_max_mb < 1:
+        raise ConfigError(f"{ENV_PREFIX}IMPORT_MAX_MB must be at least 1")
+
     anchor = raw["CBW_NOTIFICATION_ANCHOR"].strip().lower()
     if anchor not in {"aware", "early_warning"}:
         raise ConfigError(f"{ENV_PREFIX}CBW_NOTIFICATION_ANCHOR must be 'aware' or 'early_warning'")
@@ -162,6 +171,7 @@ def load_settings(
         "SESSION_ABSOLUTE_HOURS": absolute_hours,
         "CBW_RECIPIENT": raw["CBW_RECIPIENT"].strip() or "NCSC",
         "CBW_NOTIFICATION_ANCHOR": anchor,
+        "IMPORT_MAX_MB": import_max_mb,
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,
