@@ -144,7 +144,7 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?
 
 def normalise(text: Any) -> str:
     """A header or cell value as compared: lower case, single spaces, no trailing colon."""
-    return " ".join(spreadsheet.cell_text(text).lower().split()).rstrip(":").strip()
+    return " ".join(spreadsheet.cell_text(text).lower().split()).rstrip(" :.?").strip()
 
 
 def max_bytes() -> int:
@@ -262,7 +262,9 @@ def guess_mapping(sheet: Sheet, saved: ColumnMapping | None = None) -> ColumnMap
                 break
     mapping = ColumnMapping(columns, dict(saved.categories) if saved else {})
     for value in sheet.distinct_values(columns.get("category")):
-        mapping.categories.setdefault(normalise(value), guess_category(value) or "")
+        guessed = guess_category(value)
+        if guessed:  # what cannot be guessed stays a problem until someone chooses (even "none")
+            mapping.categories.setdefault(normalise(value), guessed)
     return mapping
 
 
