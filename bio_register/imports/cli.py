@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -62,7 +63,7 @@ def import_register_command(file: Path, organisation_code: str, mapping_source: 
         if dry_run:
             click.echo(f"In orde: {len(check.rows)} rijen zouden worden geïmporteerd (--dry-run: niets gedaan).")
             return
-        with click.progressbar(length=len(check.rows), label="Importeren", file=click.get_text_stream("stderr"),
+        with click.progressbar(length=len(check.rows), label="Importeren", file=sys.stderr,
                                show_pos=True) as bar:
             result = services.run_import(user, organisation, sheet, mapping, actor_label=None if user else "cli",
                                          progress=bar.update)

@@ -246,3 +246,10 @@ def test_mapping_from_json_refuses_unknown_fields_and_categories(app_ctx) -> Non
         services.ColumnMapping.from_json({"columns": {"wachtwoord": "x"}})
     with pytest.raises(services.ValidationFailed, match="Onbekende categorieën"):
         services.ColumnMapping.from_json({"columns": {}, "categories": {"x": "nonsense"}})
+
+
+def test_progress_is_reported_per_row(die, officer) -> None:
+    steps: list[int] = []
+    services.run_import(officer, die, sheet_of(sheets.ROWS), services.guess_mapping(sheet_of(sheets.ROWS)),
+                        now=NOW, progress=steps.append)
+    assert steps == [1, 1, 1]
