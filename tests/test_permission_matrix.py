@@ -63,6 +63,7 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/incidenten", "incidents.index",      (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/incidenten/export.csv", "incidents.export", (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/incidenten/nieuw", "incidents.create", (302, 404, 200, 404, 404, 404, 404)),
+    ("GET", "/incidenten/importeren", "imports.upload", (302, 404, 200, 404, 404, 404, 404)),
     ("GET", "/incidenten/{die}", "incidents.detail", (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/incidenten/{uit}", "incidents.detail", (302, 404, 404, 404, 404, 200, 200)),
     ("GET", "/incidenten/{die}/bewerken", "incidents.edit", (302, 404, 200, 404, 404, 404, 404)),
@@ -167,6 +168,9 @@ ELSEWHERE = {
     "breaches.decide_subjects": "tests/breaches/test_views.py (POST form)",
     "breaches.record_cbw": "tests/breaches/test_views.py (POST form)",
     "measures.change_status": "tests/measures/test_views.py (POST form)",
+    "imports.columns": "tests/imports/test_views.py (an upload of one's own; others, other organisations: 404)",
+    "imports.check": "tests/imports/test_views.py (an upload of one's own; others, other organisations: 404)",
+    "imports.run": "tests/imports/test_views.py (POST form)",
 }
 
 

@@ -59,7 +59,10 @@ def upload() -> Any:
         if upload is None or not upload.filename:
             form.file.errors = [_("Kies een bestand.")]
         else:
-            content = upload.read()
+            try:
+                content = upload.read()
+            finally:
+                upload.close()  # a large upload sits in a temporary file
             try:
                 pending = services.store_upload(current_user, organisation, upload.filename, content)
             except DomainError as error:
