@@ -253,3 +253,41 @@ def test_progress_is_reported_per_row(die, officer) -> None:
     services.run_import(officer, die, sheet_of(sheets.ROWS), services.guess_mapping(sheet_of(sheets.ROWS)),
                         now=NOW, progress=steps.append)
     assert steps == [1, 1, 1]
+
+
+@pytest.mark.parametrize("name", ["voorbeeld-incidentregister.xlsx", "voorbeeld-incidentregister.csv"])
+def test_the_sample_in_docs_imports_as_the_readme_says(die, officer, name: str) -> None:
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "docs" / name
+    sheet = services.Sheet.read(path.read_bytes(), name)
+    mapping = services.guess_mapping(sheet)
+    assert services.preview(die, sheet, mapping, now=NOW).all_problems == []
+    result = services.run_import(officer, die, sheet, mapping, now=NOW)
+    assert (result.count, result.datalekken, result.decisions) == (11, 7, 6)
+    assert [(year, count) for year, count, _f, _l in result.per_year()] == [(2021, 4), (2022, 4), (2023, 3)]
+    by_number = {i.original_reference: i for i in result.imported}
+    assert by_number["2023-01"].description == "Een papieren dossier is na een huisbezoek niet teruggevonden."
+    assert by_number["2023-01"].title == "Dossier van mevrouw Boëtius kwijt"
+    assert by_number["2023-03"].status == Status.IN_BEHANDELING
+    assert by_number["2023-02"].status == Status.INGETROKKEN
+    assert by_number["2021-01"].occurred_at == dt.datetime(2021, 1, 11, 15, 5, tzinfo=dt.UTC)
+
+
+def test_imported_history_counts_in_the_annual_figures_and_datalek_pages(die, officer, client) -> None:
+    from bio_register.reporting.services import annual_figures
+    from tests.conftest import login
+
+    run(officer, die, sheet_of(sheets.ROWS))
+    db.session.commit()
+    figures = annual_figures(die, 2022)
+    assert "1 datalek" in figures.sentence or "1 datalekken" in figures.sentence
+    assert "in 1 geval" in figures.sentence
+    fg = factories.fg_of("DIE")
+    login(client, fg.email, factories.PASSWORD)
+    leak = {i.original_reference: i for i in imported(die)}["2022-001"]
+    page = client.get(f"/incidenten/{leak.id}/datalek")
+    assert page.status_code == 200 and "M-2023-00012" in page.get_data(as_text=True)
+    assert client.get("/datalekken").status_code == 200
+    assert client.get("/datalekken/register.csv").status_code == 200
+    assert client.get("/datalekken/register.pdf").status_code == 200
