@@ -140,7 +140,8 @@ def test_importing_the_same_file_twice_is_refused_by_row(die, officer) -> None:
     db.session.commit()
     with pytest.raises(services.ImportRefused) as refused:
         run(officer, die, sheet)
-    assert refused.value.preview.all_problems[0] == "Rij 2, kolom A (Nr.): „2021-001” is al geïmporteerd als DIE-2021-0001."
+    assert refused.value.preview.all_problems[0] == (
+        "Rij 2, kolom A (Nr.): „2021-001” is al geïmporteerd als DIE-2021-0001.")
     assert len(refused.value.preview.all_problems) == 3
     db.session.rollback()
     assert len(imported(die)) == 3
