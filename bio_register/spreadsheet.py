@@ -182,6 +182,9 @@ def _read_xlsx(data: bytes) -> Table:
                                  "opnieuw op als .xlsx."), field="file") from None
     try:
         sheet, formula_sheet = values.worksheets[0], formulas.worksheets[0]
+        # some programs write a wrong <dimension>; read every cell there is instead
+        sheet.reset_dimensions()
+        formula_sheet.reset_dimensions()
         merged = _merged_ranges(formula_sheet)
         rows = [(number, list(cells)) for number, cells in
                 enumerate(sheet.iter_rows(values_only=True), start=1)]
@@ -200,17 +203,22 @@ def _read_xlsx(data: bytes) -> Table:
     finally:
         values.close()
         formulas.close()
-    # openpyxl gives the cells from A, so a row's cells line up with the column letters
-    table.rows = [(n, [c.strip() if isinstance(c, str) else c for c in cells]) for n, cells in rows]
+    # openpyxl gives the cells from A, so a row's cells line up with the column letters; rows are
+    # padded to the widest, as the sheet shows them
+    width = max((len(cells) for _n, cells in rows), default=0)
+    table.rows = [(n, [c.strip() if isinstance(c, str) else c for c in cells] + [None] * (width - len(cells)))
+                  for n, cells in rows]
     header_row = next((n for n, cells in table.rows if not all(_is_empty(c) for c in cells)), None)
     for min_col, min_row, max_col, max_row in merged:
         span = f"{column_letter(min_col - 1)}{min_row}:{column_letter(max_col - 1)}{max_row}"
         if header_row is not None and min_row <= header_row <= max_row:
             table.merged_header = True
+            columns = (column_letter(min_col - 1) if min_col == max_col
+                       else f"{column_letter(min_col - 1)}–{column_letter(max_col - 1)}")
             table.problems.append(_(
-                "Rij %(row)d, kolommen %(first)s–%(last)s: samengevoegde cellen in de kopregel (%(span)s). "
+                "Rij %(row)d, kolom %(columns)s: samengevoegde cellen in de kopregel (%(span)s). "
                 "Maak de samenvoeging ongedaan en geef elke kolom één eigen kop in één regel.",
-                row=header_row, first=column_letter(min_col - 1), last=column_letter(max_col - 1), span=span))
+                row=header_row, columns=columns, span=span))
             continue
         # below the header: the value of the top-left cell holds for every cell of the range
         top = table.rows[min_row - 1][1] if min_row <= len(table.rows) else []

@@ -372,13 +372,6 @@ class PreviewRow:
     closed_at: dt.datetime | None = None
     original_reference: str = ""
 
-    @property
-    def year(self) -> int | None:
-        from bio_register.timeutil import year_of
-
-        discovered = self.values.get("discovered_at")
-        return year_of(discovered, DEFAULT_TZ) if discovered else None
-
 
 @dataclass
 class Preview:

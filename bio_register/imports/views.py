@@ -35,10 +35,11 @@ def _upload_page(form: UploadForm, code: int = 200) -> Any:
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_error: RequestEntityTooLarge) -> Any:
     """The web server's own limit (MAX_CONTENT_LENGTH) was hit before the view could look."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login"))
+    orgs = scoped_organisations(current_user, Permission.INCIDENT_WRITE) if current_user.is_authenticated else []
+    if not orgs:
+        return render_template("errors/error.html", code=413, message=_("Het bestand is te groot.")), 413
     form = UploadForm(formdata=None)
-    form.organisation.choices = choices([(o.code, o.name) for o in _organisations()])
+    form.organisation.choices = choices([(o.code, o.name) for o in orgs])
     form.file.errors = [_("Het bestand is te groot om te versturen (meer dan %(max)d MB). Splits het bestand, "
                           "of importeer het met de opdracht bio-register import-register.",
                           max=services.max_bytes() // (1024 * 1024))]

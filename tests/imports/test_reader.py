@@ -33,7 +33,7 @@ def test_merged_header_is_refused_naming_row_and_columns(app_ctx) -> None:
     data = sheets.xlsx([["1", "a", "b"]], ["Nr.", "Datum", None], merge="B1:C1")
     table = read_table(data, "register.xlsx", max_bytes=LIMIT)
     assert table.merged_header
-    assert any("Rij 1, kolommen B–C" in p and "samengevoegde" in p for p in table.problems)
+    assert any("Rij 1, kolom B–C" in p and "samengevoegde" in p for p in table.problems)
 
 
 def test_merged_cells_below_the_header_give_their_value_to_every_row(app_ctx) -> None:
@@ -88,3 +88,24 @@ def test_formula_text_in_a_csv_is_refused_with_its_cell(app_ctx) -> None:
 def test_unreadable_files_are_refused_with_a_message(app_ctx, name: str, data: bytes, message: str) -> None:
     with pytest.raises(ValidationFailed, match=message):
         read_table(data, name, max_bytes=LIMIT)
+
+
+def test_a_table_that_starts_lower_and_further_right_keeps_excel_numbers(app_ctx) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet["B3"], sheet["C3"], sheet["B4"], sheet["C4"] = "Nr.", "Titel", "1", "=NOW()"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    table = read_table(buffer.getvalue(), "register.xlsx", max_bytes=LIMIT)
+    assert table.rows == [(3, [None, "Nr.", "Titel"]), (4, [None, "1", None])]  # padded to the widest row
+    assert table.problems[0].startswith("Rij 4, kolom C: een formule zonder berekende waarde")
+
+
+def test_a_header_merged_over_two_rows_is_refused_too(app_ctx) -> None:
+    data = sheets.xlsx([["Datum", None], ["1", "01-01-2021"]], ["Nr.", "Ontdekt"], merge="A1:A2")
+    table = read_table(data, "register.xlsx", max_bytes=LIMIT)
+    assert any(p.startswith("Rij 1, kolom A: samengevoegde cellen in de kopregel (A1:A2)") for p in table.problems)

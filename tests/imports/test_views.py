@@ -117,7 +117,7 @@ def test_a_csv_in_windows_1252(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(("data", "name", "message"), [
     (sheets.xlsx([["1", "=TODAY()"]], ["Nr.", "Datum ontdekt"]), "f.xlsx", "Rij 2, kolom B: een formule"),
-    (sheets.xlsx([["1", "a", "b"]], ["Nr.", "Datum", None], merge="B1:C1"), "m.xlsx", "Rij 1, kolommen B–C"),
+    (sheets.xlsx([["1", "a", "b"]], ["Nr.", "Datum", None], merge="B1:C1"), "m.xlsx", "Rij 1, kolom B–C"),
 ])
 def test_formula_and_merged_header_are_named_in_the_preview(client: FlaskClient, data: bytes, name: str,
                                                             message: str) -> None:
