@@ -658,3 +658,12 @@ def main() -> None:
     for name, command in bio.commands.items():
         group.add_command(command, name)
     group.main(prog_name="bio-register")
+
+
+def _register_area_commands() -> None:
+    from bio_register.imports.cli import import_register_command
+
+    bio.add_command(import_register_command)
+
+
+_register_area_commands()

@@ -67,6 +67,8 @@ SETTINGS: list[tuple[str, str, str | None, str]] = [
      "amr values that count as a second factor done at the provider (then no TOTP in the tool)"),
     ("OIDC_MFA_ACR", "OIDC_MFA_ACR", "",
      "acr values that count as a second factor done at the provider; empty: acr is not used"),
+    ("IMPORT_MAX_MB", "IMPORT_MAX_MB", "10",
+     "Largest spreadsheet (XLSX or CSV) accepted by the register import, in MB"),
 ]
 
 _TRUE = {"1", "true", "yes", "on", "ja"}
@@ -225,6 +227,13 @@ def load_settings(
     if not 1 <= max_attachment_mb <= 1000:
         raise ConfigError(f"{ENV_PREFIX}MAX_ATTACHMENT_MB must be between 1 and 1000")
 
+    try:
+        import_max_mb = int(raw["IMPORT_MAX_MB"])
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}IMPORT_MAX_MB must be a whole number, not {raw['IMPORT_MAX_MB']!r}") from exc
+    if import_max_mb < 1:
+        raise ConfigError(f"{ENV_PREFIX}IMPORT_MAX_MB must be at least 1")
+
     anchor = raw["CBW_NOTIFICATION_ANCHOR"].strip().lower()
     if anchor not in {"aware", "early_warning"}:
         raise ConfigError(f"{ENV_PREFIX}CBW_NOTIFICATION_ANCHOR must be 'aware' or 'early_warning'")
@@ -255,6 +264,7 @@ def load_settings(
         "CBW_RECIPIENT": raw["CBW_RECIPIENT"].strip() or "NCSC",
         "CBW_NOTIFICATION_ANCHOR": anchor,
         **_oidc_settings(raw),
+        "IMPORT_MAX_MB": import_max_mb,
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -55,6 +55,7 @@ def register(app: Flask) -> None:
     from bio_register.cli import bio
     from bio_register.compliance import api as compliance_api
     from bio_register.compliance import views as compliance_views
+    from bio_register.imports import views as imports_views
     from bio_register.incidents import api as incidents_api
     from bio_register.incidents import views as incidents_views
     from bio_register.main import views as main_views
@@ -68,7 +69,7 @@ def register(app: Flask) -> None:
 
     for blueprint in (main_views.bp, accounts_views.bp, organisations_views.bp, incidents_views.bp,
                       breaches_views.bp, compliance_views.bp, measures_views.bp, reporting_views.bp,
-                      attachments_views.bp, sso_views.bp, docs.bp):
+                      attachments_views.bp, sso_views.bp, imports_views.bp, docs.bp):
         app.register_blueprint(blueprint)
     for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp, breaches_api.blp,
                     compliance_api.catalogs_blp, compliance_api.compliance_blp, measures_api.blp,

@@ -86,6 +86,7 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/incidenten", "incidents.index",      (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/incidenten/export.csv", "incidents.export", (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/incidenten/nieuw", "incidents.create", (302, 404, 200, 404, 404, 404, 404)),
+    ("GET", "/incidenten/importeren", "imports.upload", (302, 404, 200, 404, 404, 404, 404)),
     ("GET", "/incidenten/{die}", "incidents.detail", (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/incidenten/{uit}", "incidents.detail", (302, 404, 404, 404, 404, 200, 200)),
     ("GET", "/incidenten/{die}/bewerken", "incidents.edit", (302, 404, 200, 404, 404, 404, 404)),
@@ -229,6 +230,9 @@ ELSEWHERE = {
     "accounts.two_factor_recovery_codes": "tests/accounts/test_two_factor.py (POST form)",
     "accounts.reset_two_factor": "tests/accounts/test_two_factor.py (POST form, per role)",
     "organisations.two_factor_setting": "tests/accounts/test_two_factor.py (POST form, per role)",
+    "imports.columns": "tests/imports/test_views.py (an upload of one's own; others, other organisations: 404)",
+    "imports.check": "tests/imports/test_views.py (an upload of one's own; others, other organisations: 404)",
+    "imports.run": "tests/imports/test_views.py (POST form)",
 }
 
 

@@ -393,6 +393,39 @@ def record_notification(actor: User, incident: Incident, kind: Any, submitted_at
     return notification
 
 
+def record_imported_decision(actor: User | None, incident: Incident, notify: bool, decided_at: dt.datetime,
+                             motivation: str, meldnummer: str | None = None,
+                             submitted_at: dt.datetime | None = None, *, recorded_by: User,
+                             source: str, actor_label: str | None = None) -> ApDecision:
+    """A decision on the AP-melding taken before BIO-register, copied from the old register.
+
+    Not a new decision: the FG of the time took it outside this tool. It is recorded as written in
+    the sheet, by ``recorded_by`` (the user who imports), and audited as ``import`` with its
+    source, so nobody mistakes it for a decision of the FG in this tool. With ``notify`` and a
+    ``meldnummer`` the initial AP melding is recorded too (at ``submitted_at``).
+    """
+    decision = ApDecision(incident_id=incident.id, notify=notify, motivation=motivation,
+                          decided_by_id=recorded_by.id, decided_at=decided_at)
+    db.session.add(decision)
+    db.session.flush()
+    audit.record(actor, "ap_decision", decision.id, "import",
+                 audit.created({"incident": incident.reference, "notify": notify, "motivation": motivation,
+                                "decided_at": decided_at, "source": source}),
+                 organisation_id=incident.organisation_id, actor_label=actor_label)
+    if notify and meldnummer:
+        notification = ApNotification(incident_id=incident.id, kind=NotificationKind.INITIAL,
+                                      submitted_at=submitted_at or decided_at, meldnummer=meldnummer,
+                                      recorded_by_id=recorded_by.id, recorded_at=utcnow())
+        db.session.add(notification)
+        db.session.flush()
+        audit.record(actor, "ap_notification", notification.id, "import",
+                     audit.created({"incident": incident.reference, "kind": NotificationKind.INITIAL,
+                                    "submitted_at": notification.submitted_at, "meldnummer": meldnummer,
+                                    "source": source}),
+                     organisation_id=incident.organisation_id, actor_label=actor_label)
+    return decision
+
+
 def decide_data_subjects(actor: User, incident: Incident, notify: Any, ground: Any = None,
                          explanation: str | None = None, notified_at: dt.datetime | None = None,
                          channel: str | None = None, *, now: dt.datetime | None = None) -> DataSubjectDecision:

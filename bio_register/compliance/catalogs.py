@@ -6,8 +6,6 @@ Idempotent: importing a catalog that is already there changes nothing; a new cat
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -112,28 +110,18 @@ def import_all(*, actor_label: str = "cli") -> list[tuple[str, bool]]:
 
 # --- full texts from the organisation's licensed copy ---------------------------------------------------
 
-def _read_rows(path: Path) -> list[list[str]]:
+def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """The non-empty rows of the file, each with its number as the sheet shows it."""
+    from bio_register.spreadsheet import cell_text, read_table, summarise
+
+    if path.suffix.lower() not in (".xlsx", ".csv"):
+        raise ValidationFailed("Gebruik een .xlsx- of .csv-bestand met de kolommen id en text.", field="file")
     if path.stat().st_size > MAX_FILE:
         raise ValidationFailed(f"Het bestand is groter dan {MAX_FILE // (1024 * 1024)} MB.", field="file")
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # any unreadable workbook is the user's file, not our bug
-            raise ValidationFailed(f"Het Excel-bestand kan niet worden gelezen: {type(exc).__name__}.",
-                                   field="file") from None
-        sheet = workbook.worksheets[0]
-        return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    if path.suffix.lower() == ".csv":
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252")
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t") if text.strip() else csv.excel
-        return list(csv.reader(io.StringIO(text), dialect))
-    raise ValidationFailed("Gebruik een .xlsx- of .csv-bestand met de kolommen id en text.", field="file")
+    table = read_table(path.read_bytes(), path.name, max_bytes=MAX_FILE)
+    if table.problems:
+        raise ValidationFailed(f"Niets geïmporteerd. {summarise(table.problems)}.", field="file")
+    return [(number, [cell_text(v) for v in cells]) for number, cells in table.rows]
 
 
 def import_texts(catalog_key: str, path: Path, *, actor_label: str = "cli") -> int:
@@ -145,19 +133,17 @@ def import_texts(catalog_key: str, path: Path, *, actor_label: str = "cli") -> i
     rows = _read_rows(path)
     if not rows:
         raise ValidationFailed("Het bestand is leeg.", field="file")
-    header = [cell.strip().lower() for cell in rows[0]]
+    header = [cell.strip().lower() for cell in rows[0][1]]
     missing = [name for name in ("id", "text") if name not in header]
     if missing:
-        raise ValidationFailed(f"Rij 1: de kolom(men) {', '.join(missing)} ontbreken (nodig: id en text).",
+        raise ValidationFailed(f"Rij {rows[0][0]}: de kolom(men) {', '.join(missing)} ontbreken (nodig: id en text).",
                                field="file")
     id_col, text_col = header.index("id"), header.index("text")
     controls = {c.code: c for c in db.session.scalars(select(Control).where(Control.catalog_id == catalog.id))}
     problems: list[str] = []
     seen: dict[str, int] = {}
     updates: list[tuple[Control, str]] = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
+    for number, row in rows[1:]:
         code = row[id_col].strip() if id_col < len(row) else ""
         text = row[text_col].strip() if text_col < len(row) else ""
         if not code:
@@ -177,8 +163,9 @@ def import_texts(catalog_key: str, path: Path, *, actor_label: str = "cli") -> i
         if code:
             seen.setdefault(code, number)
     if problems:
-        shown = "; ".join(problems[:10]) + (f"; en nog {len(problems) - 10}" if len(problems) > 10 else "")
-        raise ValidationFailed(f"Niets geïmporteerd. {shown}.", field="file")
+        from bio_register.spreadsheet import summarise
+
+        raise ValidationFailed(f"Niets geïmporteerd. {summarise(problems)}.", field="file")
     for control, text in updates:
         control.full_text = text
     db.session.flush()

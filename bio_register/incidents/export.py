@@ -37,6 +37,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("cause", "Oorzaak"),
     ("lessons_learned", "Geleerde lessen"),
     ("closed_at", "Afgesloten op"),
+    ("original_reference", "Nummer oud register"),
 ]
 
 HEADERS: list[str] = [header for _, header in COLUMNS]
@@ -85,6 +86,7 @@ def _values(incident: Incident, tz: str) -> dict[str, Any]:
         "cause": _text(incident.cause),
         "lessons_learned": _text(incident.lessons_learned),
         "closed_at": _when(incident.closed_at, tz),
+        "original_reference": _text(incident.original_reference),
     }
 
 

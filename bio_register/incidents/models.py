@@ -90,6 +90,8 @@ class Incident(db.Model):
     __tablename__ = "incidents"
     __table_args__ = (
         UniqueConstraint("organisation_id", "year", "number"),
+        # an imported incident keeps the number it had in the old register, once per organisation
+        UniqueConstraint("organisation_id", "original_reference"),
         Index("ix_incidents_organisation_id_discovered_at", "organisation_id", "discovered_at"),
         Index("ix_incidents_status_discovered_at", "status", "discovered_at"),
         CheckConstraint("occurred_at IS NULL OR occurred_at <= discovered_at", name="occurred_before_discovered"),
@@ -120,6 +122,8 @@ class Incident(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
+    #: the number in the spreadsheet register it was imported from (None: logged here)
+    original_reference: Mapped[str | None] = mapped_column(String(60))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
     created_by: Mapped[User | None] = relationship()

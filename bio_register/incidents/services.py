@@ -168,16 +168,22 @@ def _clean(data: Mapping[str, Any], now: dt.datetime, *, partial: bool) -> dict[
 
 # --- commands ------------------------------------------------------------------------------------
 
-def create_incident(actor: User | None, organisation: Organisation, data: Mapping[str, Any],
-                    *, now: dt.datetime | None = None, actor_label: str | None = None) -> Incident:
-    """Log an incident: the essentials are organisation, title, description, discovered_at and
-    whether it is a datalek; the reference is assigned at once."""
+def check_new(data: Mapping[str, Any], *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The cleaned values of a new incident, or :class:`ValidationFailed` with every problem."""
     now = now or utcnow()
     values = _clean(data, now, partial=False)
     errors = Errors()
     _check_times(errors, values.get("occurred_at"), values.get("discovered_at"), now)
     errors.raise_if_any()
+    return values
 
+
+def create_incident(actor: User | None, organisation: Organisation, data: Mapping[str, Any],
+                    *, now: dt.datetime | None = None, actor_label: str | None = None) -> Incident:
+    """Log an incident: the essentials are organisation, title, description, discovered_at and
+    whether it is a datalek; the reference is assigned at once."""
+    now = now or utcnow()
+    values = check_new(data, now=now)
     year = year_of(values["discovered_at"], DEFAULT_TZ)
     number = next_number(organisation.id, year)
     incident = Incident(
@@ -196,6 +202,43 @@ def create_incident(actor: User | None, organisation: Organisation, data: Mappin
     if incident.is_datalek:
         for hook in ON_DATALEK:
             hook(actor, incident)
+    return incident
+
+
+def import_incident(actor: User | None, organisation: Organisation, data: Mapping[str, Any], *,
+                    original_reference: str, status: Status, closed_at: dt.datetime | None, source: str,
+                    now: dt.datetime | None = None, actor_label: str | None = None) -> Incident:
+    """Bring in an incident from an organisation's old (spreadsheet) register, as it was.
+
+    Checked like :func:`create_incident`, but it keeps its status and times from the sheet, gets
+    a reference in the year it was discovered (from that year's counter, so later incidents of
+    the year continue after it), remembers ``original_reference`` and is audited as ``import``
+    with ``source`` (file and row). The datalek hooks do not run: a historical datalek is not
+    news for the FG. The caller checks the rules of closing (see ``bio_register.imports``).
+    """
+    now = now or utcnow()
+    values = check_new(data, now=now)
+    errors = Errors()
+    if closed_at is not None and values.get("discovered_at") and closed_at < values["discovered_at"]:
+        errors.add("closed_at", _("Een incident kan niet zijn afgesloten vóór het ontdekken ervan."))
+    errors.raise_if_any()
+    year = year_of(values["discovered_at"], DEFAULT_TZ)
+    number = next_number(organisation.id, year)
+    incident = Incident(
+        organisation=organisation, year=year, number=number,
+        reference=format_reference(organisation.reference_prefix, year, number),
+        status=status, created_by_id=actor.id if actor else None, created_at=now, updated_at=now,
+        closed_at=closed_at if status in CLOSED_STATUSES else None, version=1,
+        original_reference=original_reference,
+        **{k: v for k, v in values.items() if v is not None or k in {"category", "severity"}},
+    )
+    db.session.add(incident)
+    db.session.flush()
+    audit.record(actor, "incident", incident.id, "import",
+                 audit.created({"reference": incident.reference, "original_reference": original_reference,
+                                "source": source, **snapshot(incident), "status": incident.status,
+                                "closed_at": incident.closed_at}),
+                 organisation_id=organisation.id, actor_label=actor_label)
     return incident
 
 
@@ -533,5 +576,5 @@ def status_label(status: Status) -> str:
 __all__ = [
     "TRANSITIONS", "Dashboard", "HistoryItem", "IncidentFilter", "Page", "add_entry",
     "allowed_transitions", "change_status", "create_incident", "dashboard", "filtered",
-    "history", "list_incidents", "next_number", "purge", "update_incident",
+    "history", "import_incident", "list_incidents", "next_number", "purge", "update_incident",
 ]
