@@ -62,7 +62,7 @@ _HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
 class Refusal:
     """Why a file is refused: ``reason`` is a key the service turns into a Dutch message."""
 
-    reason: str  # "type", "markup", "macro", "zipbomb", "empty"
+    reason: str  # "type", "markup", "macro", "zipbomb", "empty", "encoding"
 
 
 def detect(data: bytes) -> str | Refusal:
@@ -133,12 +133,25 @@ def _is_email(data: bytes) -> bool:
     return b"from" in names and bool(names & {b"date", b"subject", b"message-id"})
 
 
+def _looks_like_windows_text(data: bytes) -> bool:
+    """Readable Windows-1252 text: no NUL, and no control characters besides tab and line ends."""
+    sample = data[:64 * 1024]
+    if b"\x00" in sample:
+        return False
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return not any(ord(c) < 32 and c not in "\t\r\n" for c in text)
+
+
 def _text(data: bytes) -> str | Refusal:
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return Refusal("type")
+        # Text from Windows (Excel's "CSV" is Windows-1252): say how to save it, not "wrong type".
+        return Refusal("encoding" if _looks_like_windows_text(body) else "type")
     start = text[:8192].lstrip().lower()
     if start.startswith("<") or any(tag in start for tag in _MARKUP):
         return Refusal("markup")

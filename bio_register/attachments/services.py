@@ -70,6 +70,9 @@ def _refusal_message(refusal: detect.Refusal, name: str) -> str:
                     "schermafbeelding.", name=name),
         "macro": _("Het bestand %(name)s bevat macro's en wordt niet aangenomen. Sla het op zonder macro's "
                    "(bijvoorbeeld als docx of xlsx).", name=name),
+        "encoding": _("Het bestand %(name)s is tekst, maar niet in UTF-8 (waarschijnlijk Windows-1252, zoals "
+                      "Excel een CSV opslaat). Sla het op als „CSV UTF-8” of als xlsx en probeer het opnieuw.",
+                      name=name),
         "zipbomb": _("Het bestand %(name)s pakt uit tot meer dan 1 GB of bevat te veel onderdelen en wordt "
                      "niet aangenomen.", name=name),
     }

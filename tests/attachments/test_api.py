@@ -66,6 +66,9 @@ def test_refusals_are_problems_naming_the_file(client: FlaskClient, app: Flask, 
     base = f"/api/v1/incidents/{incident.id}/attachments"
     problem = assert_problem(post_file(client, base, vo_headers, samples.SVG, "logo.png"), 422)
     assert "logo.png" in problem["detail"] and "file" in problem["errors"]
+    excel_csv = "Nr.;Omschrijving\n1;Brief naar verkeerd adres in Diemen, geïnformeerd\n".encode("cp1252")
+    windows = assert_problem(post_file(client, base, vo_headers, excel_csv, "register.csv"), 422)
+    assert "register.csv" in windows["detail"] and "UTF-8" in windows["detail"]
     missing = assert_problem(client.post(base, headers=vo_headers, json={"file": "x"}), 422)
     assert "file" in missing["errors"]
     monkeypatch.setitem(app.config, "MAX_ATTACHMENT_MB", 1)

@@ -33,14 +33,15 @@ def test_accepted_kinds(data: bytes, expected: str) -> None:
     (samples.GIF, "type"),
     (samples.EXE, "type"),
     (samples.ELF, "type"),
-    (samples.LATIN1, "type"),
+    (samples.LATIN1, "encoding"),
+    (b"\x01\x02 bin\xe4r \x03", "type"),
     (b"tekst met een NUL\x00erin", "type"),
     (samples.plain_zip(), "type"),
     (samples.docx(macro=True), "macro"),
     (samples.odt(macro=True), "macro"),
     (samples.odt(b"application/x-evil"), "type"),
     (b"PK\x03\x04 geen echte zip", "type"),
-], ids=["empty", "html", "html-indented", "script", "svg", "gif", "exe", "elf", "latin1", "nul", "zip",
+], ids=["empty", "html", "html-indented", "script", "svg", "gif", "exe", "elf", "latin1", "binary", "nul", "zip",
         "docm", "odt-macro", "odf-unknown", "broken-zip"])
 def test_refused_kinds(data: bytes, reason: str) -> None:
     assert detect.detect(data) == detect.Refusal(reason)
