@@ -237,7 +237,7 @@ def time_page(client: Client, path: str, repeat: int, warmup: int,
         if status != 200:
             raise SystemExit(f"GET {path}: HTTP {status}")
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return {"median_ms": statistics.median(times), "p95_ms": p95, "load": loadavg()}
 
 
