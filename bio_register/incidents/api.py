@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from flask import Response, jsonify
 from werkzeug.exceptions import NotFound
 
 from bio_register.api.base import api_blueprint, api_user, page_schema
@@ -27,7 +29,7 @@ IncidentPage = page_schema(IncidentOut, "IncidentPage")
 @blp.route("")
 @blp.arguments(IncidentListArgs, location="query")
 @blp.response(200, IncidentPage)
-def list_incidents(args: dict[str, Any]) -> dict[str, Any]:
+def list_incidents(args: dict[str, Any]) -> Response:
     """Incidents of the caller's organisations, filtered, sorted and paginated."""
     flt = services.IncidentFilter(
         organisation=args.get("organisation"),
@@ -43,7 +45,29 @@ def list_incidents(args: dict[str, Any]) -> dict[str, Any]:
         descending=args["order"] == "desc",
     )
     page = services.list_incidents(api_user(), flt, args["page"], args["per_page"])
-    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
+    # Serialised by hand (the same output as IncidentOut, which documents it; a test keeps the
+    # two equal): marshmallow took most of the request's time for a page of 50.
+    return jsonify({"items": [incident_json(i) for i in page.items], "page": page.page,
+                    "per_page": page.per_page, "total": page.total})
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def incident_json(i: Incident) -> dict[str, Any]:
+    """:class:`IncidentOut` without marshmallow, for lists."""
+    return {
+        "id": i.id, "reference": i.reference, "organisation": i.organisation.code, "title": i.title,
+        "description": i.description, "category": i.category.value if i.category else None,
+        "severity": i.severity.value if i.severity else None,
+        "impact_confidentiality": i.impact_confidentiality, "impact_integrity": i.impact_integrity,
+        "impact_availability": i.impact_availability, "occurred_at": _iso(i.occurred_at),
+        "discovered_at": _iso(i.discovered_at), "reporter": i.reporter, "is_datalek": i.is_datalek,
+        "is_significant_cbw": i.is_significant_cbw, "status": i.status.value, "cause": i.cause,
+        "lessons_learned": i.lessons_learned, "created_at": _iso(i.created_at), "updated_at": _iso(i.updated_at),
+        "closed_at": _iso(i.closed_at), "version": i.version,
+    }
 
 
 @blp.route("", methods=["POST"])
