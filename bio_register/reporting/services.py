@@ -290,9 +290,10 @@ def compliance_figures(organisations: list[Organisation], period: Period,
         return []
     catalog = catalogs[-1]
     out = []
-    for org in organisations:
-        now_state = compliance.compliance(org, catalog, now=period.end, as_of=period.end)
-        before = compliance.compliance(org, catalog, now=previous.end, as_of=previous.end)
+    controls = {c.id: c for c in compliance.controls_of(catalog)}
+    now_states = compliance.compliance_of_many(organisations, catalog, now=period.end, as_of=period.end)
+    befores = compliance.compliance_of_many(organisations, catalog, now=previous.end, as_of=previous.end)
+    for org, now_state, before in zip(organisations, now_states, befores, strict=True):
         if not now_state.total.assessed and not before.total.assessed:
             continue
         before_groups = {g.code: g for g in before.groups}
@@ -302,9 +303,7 @@ def compliance_figures(organisations: list[Organisation], period: Period,
             for g in now_state.groups]
         gaps = [rd.ControlLine(g.control.code, g.control.title_nl, f"{g.assessment.status.value} geïmplementeerd")
                 for g in now_state.gaps[:10]]
-        linked = compliance.incidents_per_control(org.id, [c.id for c in compliance.controls_of(catalog)],
-                                                  period.end - dt.timedelta(days=365))
-        controls = {c.id: c for c in compliance.controls_of(catalog)}
+        linked = compliance.incidents_per_control(org.id, list(controls), period.end - dt.timedelta(days=365))
         most = [rd.ControlLine(controls[cid].code, controls[cid].title_nl,
                                f"{n} incident{'en' if n != 1 else ''}") for cid, n in linked.most_common(5)]
         out.append(rd.ComplianceFigures(org.name, catalog.name, now_state.total.percentage,
