@@ -613,7 +613,7 @@ def urgent(user: User, now: dt.datetime | None = None, limit: int = 10) -> list[
     how the overview begins. Otherwise (few datalekken) the overview itself is cheap.
     """
     now = now or utcnow()
-    candidates = 20 * limit
+    candidates = 3 * limit
     scope = organisation_scope(user, Permission.BREACH_READ, Incident.organisation_id)
     deadline = func.coalesce(BreachAssessment.aware_at, Incident.discovered_at)
     has_initial = (select(ApNotification.id).where(ApNotification.incident_id == Incident.id,

@@ -39,7 +39,8 @@ class Measure(db.Model):
     """A maatregel: something an organisation does, linked to incidents and to controls."""
 
     __tablename__ = "measures"
-    __table_args__ = (Index("ix_measures_status_due_date", "status", "due_date"),)
+    # overdue measures, the longest overdue first: walk due dates in order, skip the finished ones
+    __table_args__ = (Index("ix_measures_due_date_status", "due_date", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
