@@ -299,7 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--port", type=int, default=0, help="port for gunicorn (default: a free one)")
     parser.add_argument("--repeat", type=int, default=40, help="timed requests per page (default 40)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first (default 3)")
+    parser.add_argument("--warmup", type=int, default=10,
+                        help="untimed requests per page first, so every gunicorn worker has compiled its templates "
+                             "and statements (default 10)")
     parser.add_argument("--duration", type=int, default=15, help="seconds per throughput test (default 15)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
     parser.add_argument("--deep-page", type=int, default=2000, help="page number of the deep page (default 2000)")
