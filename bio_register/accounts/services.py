@@ -12,6 +12,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from zxcvbn import zxcvbn
 
 from bio_register.accounts.models import ApiToken, Membership, User
@@ -270,7 +271,11 @@ def user_for_token(secret: str) -> User | None:
     """The active user owning a valid (unexpired, unrevoked) token, or None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    # One round trip: the token with its user and the user's memberships (read on every API request).
+    token = db.session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(secret))
+        .options(joinedload(ApiToken.user).joinedload(User.memberships))
+    ).unique().one_or_none()
     now = utcnow()
     if token is None or not token.is_valid(now) or not token.user.active:
         return None

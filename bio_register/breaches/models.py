@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.accounts.models import User
@@ -98,6 +98,7 @@ class ApDecision(db.Model):
 
 class ApNotification(db.Model):
     __tablename__ = "ap_notifications"
+    __table_args__ = (Index("ix_ap_notifications_submitted_at", "submitted_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)

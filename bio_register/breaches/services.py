@@ -636,6 +636,32 @@ def overview(user: User, now: dt.datetime | None = None, *, include_closed: bool
     return open_rows + [r for r in rows if r.state == STATE_CLOSED]
 
 
+def urgent(user: User, now: dt.datetime | None = None, limit: int = 10) -> list[OverviewRow]:
+    """The first ``limit`` rows of ``overview(user, include_closed=False)`` (for the start page),
+    without loading every open datalek.
+
+    A clock can only run for an open datalek without an initial AP melding; those are read in the
+    order of their deadline. When enough of the first candidates have a running clock, they are the
+    earliest running clocks of all (any later candidate has a later deadline), which is exactly
+    how the overview begins. Otherwise (few datalekken) the overview itself is cheap.
+    """
+    now = now or utcnow()
+    candidates = 3 * limit
+    scope = organisation_scope(user, Permission.BREACH_READ, Incident.organisation_id)
+    deadline = func.coalesce(BreachAssessment.aware_at, Incident.discovered_at)
+    has_initial = (select(ApNotification.id).where(ApNotification.incident_id == Incident.id,
+                                                   ApNotification.kind == NotificationKind.INITIAL).exists())
+    leaks = list(db.session.scalars(
+        select(Incident).outerjoin(BreachAssessment, BreachAssessment.incident_id == Incident.id)
+        .where(scope, Incident.is_datalek.is_(True), Incident.status.in_(OPEN_STATUSES), ~has_initial)
+        .order_by(deadline, Incident.id).limit(candidates)))
+    running = sorted((r for r in overview_for(leaks, now) if r.state != STATE_CLOSED and r.clock_running),
+                     key=lambda r: r.deadline)
+    if len(running) >= limit:
+        return running[:limit]
+    return overview(user, now, include_closed=False)[:limit]
+
+
 def overview_for(leaks: list[Incident], now: dt.datetime | None = None) -> list[OverviewRow]:
     """The state and AP clock of each datalek, in the given order, in a fixed number of queries."""
     now = now or utcnow()

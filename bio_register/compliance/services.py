@@ -241,47 +241,94 @@ def compliance(organisation: Organisation, catalog: ControlCatalog, *, now: dt.d
                kind: ControlKind | None = None, as_of: dt.datetime | None = None) -> Compliance:
     """Implementation per theme (BIO2) or chapter (1.04), the unassessed controls, and the gaps
     ordered by the incidents linked to them in the last 12 months."""
+    return compliance_of_many([organisation], catalog, now=now, kind=kind, as_of=as_of)[0]
+
+
+def _current_of_many(org_ids: list[int], catalog: ControlCatalog,
+                     as_of: dt.datetime | None) -> dict[int, dict[int, ControlAssessment]]:
+    """The assessment in force per organisation and control id, for many organisations at once."""
+    newest = (
+        select(func.max(ControlAssessment.id))
+        .join(Control, Control.id == ControlAssessment.control_id)
+        .where(ControlAssessment.organisation_id.in_(org_ids), Control.catalog_id == catalog.id)
+        .group_by(ControlAssessment.organisation_id, ControlAssessment.control_id)
+    )
+    if as_of is not None:
+        newest = newest.where(ControlAssessment.assessed_at < as_of)
+    out: dict[int, dict[int, ControlAssessment]] = defaultdict(dict)
+    for row in db.session.scalars(select(ControlAssessment).where(ControlAssessment.id.in_(newest))):
+        out[row.organisation_id][row.control_id] = row
+    return out
+
+
+def compliance_of_many(organisations: Sequence[Organisation], catalog: ControlCatalog, *,
+                       now: dt.datetime | None = None, kind: ControlKind | None = None,
+                       as_of: dt.datetime | None = None) -> list[Compliance]:
+    """:func:`compliance` for each organisation, in a fixed number of queries however many there are
+    (the overview of concern control shows hundreds side by side)."""
     now = now or utcnow()
     kind = kind or (ControlKind.MEASURE if _has_measures(catalog) else ControlKind.CONTROL)
     controls = [c for c in controls_of(catalog, kind=kind) if c.status == "active"]
-    current = current_assessments(organisation, catalog, as_of)
-    groups: dict[str, GroupSummary] = {}
-    total = GroupSummary("", _("Totaal"))
-    unassessed: list[Control] = []
-    gap_rows: list[tuple[Control, ControlAssessment]] = []
-    proposed = 0
-    for control in controls:
-        group = groups.setdefault(control.group_code, GroupSummary(control.group_code, control.group_title_nl))
-        assessment = current.get(control.id)
-        for summary in (group, total):
-            summary.total += 1
-            if assessment is not None:
-                summary.assessed += 1
-                if assessment.applicable:
-                    summary.applicable += 1
-                    setattr(summary, assessment.status.value, getattr(summary, assessment.status.value) + 1)
-        if assessment is None:
-            unassessed.append(control)
-            continue
-        proposed += assessment.proposed
-        if assessment.applicable and assessment.status != ImplementationStatus.VOLLEDIG:
-            gap_rows.append((control, assessment))
-    gap_ids = [c.id for c, _a in gap_rows]
-    counts = incidents_per_control(organisation.id, gap_ids, now - dt.timedelta(days=365))
-    open_by_control: dict[int, list[Measure]] = defaultdict(list)
-    if gap_ids:
+    org_ids = [o.id for o in organisations]
+    current_by_org = _current_of_many(org_ids, catalog, as_of) if org_ids else {}
+    prepared = []
+    all_gap_ids: set[int] = set()
+    for organisation in organisations:
+        current = current_by_org.get(organisation.id, {})
+        groups: dict[str, GroupSummary] = {}
+        total = GroupSummary("", _("Totaal"))
+        unassessed: list[Control] = []
+        gap_rows: list[tuple[Control, ControlAssessment]] = []
+        proposed = 0
+        for control in controls:
+            group = groups.setdefault(control.group_code, GroupSummary(control.group_code, control.group_title_nl))
+            assessment = current.get(control.id)
+            for summary in (group, total):
+                summary.total += 1
+                if assessment is not None:
+                    summary.assessed += 1
+                    if assessment.applicable:
+                        summary.applicable += 1
+                        setattr(summary, assessment.status.value, getattr(summary, assessment.status.value) + 1)
+            if assessment is None:
+                unassessed.append(control)
+                continue
+            proposed += assessment.proposed
+            if assessment.applicable and assessment.status != ImplementationStatus.VOLLEDIG:
+                gap_rows.append((control, assessment))
+        all_gap_ids.update(c.id for c, _a in gap_rows)
+        prepared.append((organisation, groups, total, unassessed, gap_rows, proposed))
+
+    counts: dict[tuple[int, int], int] = {}
+    open_by: dict[tuple[int, int], list[Measure]] = defaultdict(list)
+    if all_gap_ids:
+        gap_ids = sorted(all_gap_ids)
+        counted = db.session.execute(
+            select(Incident.organisation_id, measure_controls.c.control_id, func.count(func.distinct(Incident.id)))
+            .join(Measure, Measure.id == measure_controls.c.measure_id)
+            .join(measure_incidents, measure_incidents.c.measure_id == Measure.id)
+            .join(Incident, Incident.id == measure_incidents.c.incident_id)
+            .where(measure_controls.c.control_id.in_(gap_ids), Incident.organisation_id.in_(org_ids),
+                   Incident.discovered_at >= now - dt.timedelta(days=365))
+            .group_by(Incident.organisation_id, measure_controls.c.control_id))
+        counts = {(org_id, control_id): n for org_id, control_id, n in counted}
         rows = db.session.execute(
             select(measure_controls.c.control_id, Measure)
             .join(Measure, Measure.id == measure_controls.c.measure_id)
-            .where(measure_controls.c.control_id.in_(gap_ids), Measure.organisation_id == organisation.id,
+            .where(measure_controls.c.control_id.in_(gap_ids), Measure.organisation_id.in_(org_ids),
                    Measure.status.in_(OPEN_MEASURE_STATUSES))
             .order_by(Measure.due_date))
         for control_id, measure in rows:
-            open_by_control[control_id].append(measure)
-    gaps = [Gap(c, a, counts.get(c.id, 0), open_by_control.get(c.id, [])) for c, a in gap_rows]
-    gaps.sort(key=lambda g: (-g.incidents_12m, STATUS_RANK[g.assessment.status], g.control.sort_key))
-    ordered = sorted(groups.values(), key=lambda g: sort_key(g.code))
-    return Compliance(organisation, catalog, ordered, total, unassessed, gaps, proposed)
+            open_by[(measure.organisation_id, control_id)].append(measure)
+
+    results = []
+    for organisation, groups, total, unassessed, gap_rows, proposed in prepared:
+        gaps = [Gap(c, a, counts.get((organisation.id, c.id), 0), open_by.get((organisation.id, c.id), []))
+                for c, a in gap_rows]
+        gaps.sort(key=lambda g: (-g.incidents_12m, STATUS_RANK[g.assessment.status], g.control.sort_key))
+        ordered = sorted(groups.values(), key=lambda g: sort_key(g.code))
+        results.append(Compliance(organisation, catalog, ordered, total, unassessed, gaps, proposed))
+    return results
 
 
 def _has_measures(catalog: ControlCatalog) -> bool:

@@ -47,7 +47,7 @@ def index() -> Any:
     catalogs = services.catalogs()
     key = request.args.get("catalogus")
     catalog = next((c for c in catalogs if c.key == key), None) or default_catalog()
-    rows = [(org, services.compliance(org, catalog)) for org in organisations] if catalog else []
+    rows = list(zip(organisations, services.compliance_of_many(organisations, catalog), strict=True)) if catalog else []
     return render_template("compliance/index.html", rows=rows, catalog=catalog, catalogs=catalogs)
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify
 from werkzeug.exceptions import NotFound
 
 from bio_register.api.base import api_blueprint, api_user, page_schema, problem_doc
@@ -27,7 +28,7 @@ IncidentPage = page_schema(IncidentOut, "IncidentPage")
 @blp.route("")
 @blp.arguments(IncidentListArgs, location="query")
 @blp.response(200, IncidentPage)
-def list_incidents(args: dict[str, Any]) -> dict[str, Any]:
+def list_incidents(args: dict[str, Any]) -> Response:
     """Incidents of the caller's organisations, filtered, sorted and paginated."""
     flt = services.IncidentFilter(
         organisation=args.get("organisation"),
@@ -42,8 +43,23 @@ def list_incidents(args: dict[str, Any]) -> dict[str, Any]:
         sort=args["sort"],
         descending=args["order"] == "desc",
     )
-    page = services.list_incidents(api_user(), flt, args["page"], args["per_page"])
-    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
+    rows, total = services.list_rows(api_user(), flt, args["page"], args["per_page"])
+    # Plain rows serialised by hand (the same output as IncidentOut, which documents it; a test
+    # keeps the two equal): ORM objects and marshmallow took most of the request's time.
+    return jsonify({"items": [incident_json(row) for row in rows], "page": args["page"],
+                    "per_page": args["per_page"], "total": total})
+
+
+def incident_json(row: dict[str, Any]) -> dict[str, Any]:
+    """One row of :func:`services.list_rows` as :class:`IncidentOut` gives it."""
+    out = dict(row)
+    for name in ("category", "severity", "status"):
+        value = out[name]
+        out[name] = value.value if value is not None else None
+    for name in ("occurred_at", "discovered_at", "created_at", "updated_at", "closed_at"):
+        value = out[name]
+        out[name] = value.isoformat() if value is not None else None
+    return out
 
 
 @blp.route("", methods=["POST"])

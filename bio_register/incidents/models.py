@@ -94,6 +94,15 @@ class Incident(db.Model):
         UniqueConstraint("organisation_id", "original_reference"),
         Index("ix_incidents_organisation_id_discovered_at", "organisation_id", "discovered_at"),
         Index("ix_incidents_status_discovered_at", "status", "discovered_at"),
+        # performance (migration 0008): the list by date across organisations and per organisation
+        # and status, keyset pagination on (discovered_at, id), and free-text search
+        Index("ix_incidents_discovered_at_id", "discovered_at", "id"),
+        Index("ix_incidents_organisation_id_status_discovered_at", "organisation_id", "status", "discovered_at"),
+        # open datalekken (the AP clocks on the start page and the FG's overview)
+        Index("ix_incidents_is_datalek_status_discovered_at", "is_datalek", "status", "discovered_at"),
+        # PostgreSQL only (pg_trgm): substring search with ILIKE '%word%' uses these
+        *(Index(f"ix_incidents_{column}_trgm", column, postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"}) for column in ("title", "description", "reference")),
         CheckConstraint("occurred_at IS NULL OR occurred_at <= discovered_at", name="occurred_before_discovered"),
     )
 

@@ -20,8 +20,7 @@ def home() -> Any:
     measures, and this quarter's counts."""
     organisations = scoped_organisations(current_user, Permission.ORGANISATION_READ)
     board = incidents.dashboard(current_user) if has_permission(current_user, Permission.INCIDENT_READ) else None
-    leaks = (breaches.overview(current_user, include_closed=False)[:10]
-             if has_permission(current_user, Permission.BREACH_READ) else [])
+    leaks = breaches.urgent(current_user) if has_permission(current_user, Permission.BREACH_READ) else []
     overdue = (measures.overdue_measures(current_user, measures.local_today(tz=current_app.config["TIMEZONE"]))
                if has_permission(current_user, Permission.MEASURE_READ) else [])
     return render_template("main/home.html", organisations=organisations, board=board, leaks=leaks,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Column, Date, ForeignKey, String, Table, Text
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.accounts.models import User
@@ -39,6 +39,8 @@ class Measure(db.Model):
     """A maatregel: something an organisation does, linked to incidents and to controls."""
 
     __tablename__ = "measures"
+    # overdue measures, the longest overdue first: walk due dates in order, skip the finished ones
+    __table_args__ = (Index("ix_measures_due_date_status", "due_date", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -9,10 +9,10 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import selectinload
 
 from bio_register.accounts.models import User
@@ -139,14 +139,53 @@ def can_generate(user: User | None) -> bool:
 
 # --- the quarterly data set ------------------------------------------------------------------------------
 
-def _incidents(org_ids: list[int], period: Period) -> list[Incident]:
-    return list(db.session.scalars(select(Incident).where(
-        Incident.organisation_id.in_(org_ids), Incident.discovered_at >= period.start,
-        Incident.discovered_at < period.end)))
+def _in_period(org_ids: list[int], period: Period) -> Any:
+    return and_(Incident.organisation_id.in_(org_ids), Incident.discovered_at >= period.start,
+                Incident.discovered_at < period.end)
 
 
-def _counts(items: Iterable[Incident], key: Callable[[Incident], Any]) -> Counter[Any]:
-    return Counter(key(i) for i in items)
+@dataclass
+class Tally:
+    """A period's incidents counted in the database (never loaded one by one: a large
+    organisation logs thousands a quarter)."""
+
+    total: int = 0
+    datalekken: int = 0
+    significant: int = 0
+    category: Counter[Any] = field(default_factory=Counter)
+    severity: Counter[Any] = field(default_factory=Counter)
+    status: Counter[Any] = field(default_factory=Counter)
+
+
+def _tally(org_ids: list[int], period: Period) -> Tally:
+    """One GROUP BY query over the few combinations of category, severity, status and flags."""
+    tally = Tally()
+    rows = db.session.execute(
+        select(Incident.category, Incident.severity, Incident.status, Incident.is_datalek,
+               Incident.is_significant_cbw, func.count())
+        .where(_in_period(org_ids, period))
+        .group_by(Incident.category, Incident.severity, Incident.status, Incident.is_datalek,
+                  Incident.is_significant_cbw))
+    for category, severity, status, is_datalek, significant, n in rows:
+        tally.total += n
+        tally.datalekken += n if is_datalek else 0
+        tally.significant += n if significant else 0
+        tally.category[category] += n
+        tally.severity[severity] += n
+        tally.status[status] += n
+    return tally
+
+
+def _trend(org_ids: list[int], periods: list[Period]) -> dict[str, tuple[int, int]]:
+    """(incidents, of which datalekken) per period, in one query."""
+    bucket = case(*((and_(Incident.discovered_at >= p.start, Incident.discovered_at < p.end), p.label)
+                    for p in periods), else_=None)
+    rows = db.session.execute(
+        select(bucket, func.count(), func.coalesce(func.sum(case((Incident.is_datalek.is_(True), 1), else_=0)), 0))
+        .where(Incident.organisation_id.in_(org_ids), Incident.discovered_at >= min(p.start for p in periods),
+               Incident.discovered_at < max(p.end for p in periods))
+        .group_by(bucket))
+    return {label: (int(n), int(leaks)) for label, n, leaks in rows if label is not None}
 
 
 def _breakdown(current: Counter[Any], previous: Counter[Any], labels: dict[Any, Any], order: Iterable[Any],
@@ -178,11 +217,22 @@ def _latest(model: Any, ids: list[int], order: Any) -> dict[int, Any]:
     return latest
 
 
+def _latest_notify(model: Any, org_ids: list[int], period: Period) -> dict[int, bool]:
+    """Per datalek of the period: ``notify`` of the decision in force (the newest), in one query."""
+    latest: dict[int, bool] = {}
+    for incident_id, notify in db.session.execute(
+            select(model.incident_id, model.notify).join(Incident, Incident.id == model.incident_id)
+            .where(_in_period(org_ids, period), Incident.is_datalek.is_(True))
+            .order_by(model.decided_at, model.id)):
+        latest[incident_id] = notify
+    return latest
+
+
 def breach_figures(org_ids: list[int], period: Period) -> rd.BreachFigures:
-    leaks = [i for i in _incidents(org_ids, period) if i.is_datalek]
-    leak_ids = [i.id for i in leaks]
-    decisions = _latest(ApDecision, leak_ids, ApDecision.decided_at)
-    subjects = _latest(DataSubjectDecision, leak_ids, DataSubjectDecision.decided_at)
+    leak_ids = list(db.session.scalars(select(Incident.id).where(_in_period(org_ids, period),
+                                                                 Incident.is_datalek.is_(True))))
+    decisions = _latest_notify(ApDecision, org_ids, period)
+    subjects = _latest_notify(DataSubjectDecision, org_ids, period)
     initial = list(db.session.scalars(
         select(ApNotification).join(Incident, Incident.id == ApNotification.incident_id)
         .where(Incident.organisation_id.in_(org_ids), ApNotification.kind == NotificationKind.INITIAL,
@@ -192,14 +242,13 @@ def breach_figures(org_ids: list[int], period: Period) -> rd.BreachFigures:
     aware = _awareness(notified_incidents)
     late = sum(1 for n in initial if n.submitted_at > aware[n.incident_id] + AP_DEADLINE)
     return rd.BreachFigures(
-        datalekken=len(leaks), notified=len(initial), notified_on_time=len(initial) - late, notified_late=late,
-        not_notified=sum(1 for i in leak_ids if i in decisions and not decisions[i].notify),
+        datalekken=len(leak_ids), notified=len(initial), notified_on_time=len(initial) - late, notified_late=late,
+        not_notified=sum(1 for i in leak_ids if i in decisions and not decisions[i]),
         undecided=sum(1 for i in leak_ids if i not in decisions),
-        subjects_informed=sum(1 for i in leak_ids if i in subjects and subjects[i].notify))
+        subjects_informed=sum(1 for i in leak_ids if subjects.get(i)))
 
 
-def cbw_figures(org_ids: list[int], period: Period) -> rd.CbwFigures:
-    significant = [i for i in _incidents(org_ids, period) if i.is_significant_cbw]
+def cbw_figures(org_ids: list[int], period: Period, significant: int) -> rd.CbwFigures:
     reports = list(db.session.scalars(
         select(CbwReport).join(Incident, Incident.id == CbwReport.incident_id)
         .where(Incident.organisation_id.in_(org_ids), CbwReport.submitted_at >= period.start,
@@ -217,7 +266,7 @@ def cbw_figures(org_ids: list[int], period: Period) -> rd.CbwFigures:
         for r in reports:
             clock = cbw_clock(incidents[r.incident_id], assessments.get(r.incident_id), all_reports[r.incident_id])
             late += r.submitted_at > clock.deadline(r.phase)
-    return rd.CbwFigures(len(significant), by_phase.get("early_warning", 0), by_phase.get("notification", 0),
+    return rd.CbwFigures(significant, by_phase.get("early_warning", 0), by_phase.get("notification", 0),
                          by_phase.get("final", 0), late)
 
 
@@ -241,9 +290,10 @@ def compliance_figures(organisations: list[Organisation], period: Period,
         return []
     catalog = catalogs[-1]
     out = []
-    for org in organisations:
-        now_state = compliance.compliance(org, catalog, now=period.end, as_of=period.end)
-        before = compliance.compliance(org, catalog, now=previous.end, as_of=previous.end)
+    controls = {c.id: c for c in compliance.controls_of(catalog)}
+    now_states = compliance.compliance_of_many(organisations, catalog, now=period.end, as_of=period.end)
+    befores = compliance.compliance_of_many(organisations, catalog, now=previous.end, as_of=previous.end)
+    for org, now_state, before in zip(organisations, now_states, befores, strict=True):
         if not now_state.total.assessed and not before.total.assessed:
             continue
         before_groups = {g.code: g for g in before.groups}
@@ -253,9 +303,7 @@ def compliance_figures(organisations: list[Organisation], period: Period,
             for g in now_state.groups]
         gaps = [rd.ControlLine(g.control.code, g.control.title_nl, f"{g.assessment.status.value} geïmplementeerd")
                 for g in now_state.gaps[:10]]
-        linked = compliance.incidents_per_control(org.id, [c.id for c in compliance.controls_of(catalog)],
-                                                  period.end - dt.timedelta(days=365))
-        controls = {c.id: c for c in compliance.controls_of(catalog)}
+        linked = compliance.incidents_per_control(org.id, list(controls), period.end - dt.timedelta(days=365))
         most = [rd.ControlLine(controls[cid].code, controls[cid].title_nl,
                                f"{n} incident{'en' if n != 1 else ''}") for cid, n in linked.most_common(5)]
         out.append(rd.ComplianceFigures(org.name, catalog.name, now_state.total.percentage,
@@ -295,31 +343,28 @@ def quarterly_data(scope: Scope, period: Period, *, version: int, generated_at: 
     org_ids = [o.id for o in scope.organisations]
     year, q = int(period.label[:4]), int(period.label[-1])
     previous = quarter(year - 1, 4) if q == 1 else quarter(year, q - 1)
-    current, before = _incidents(org_ids, period), _incidents(org_ids, previous)
-    trend = []
+    current, before = _tally(org_ids, period), _tally(org_ids, previous)
     y, n = year, q
     periods = []
     for _step in range(8):
         periods.append(quarter(y, n))
         y, n = (y - 1, 4) if n == 1 else (y, n - 1)
+    counted = _trend(org_ids, periods)
+    trend = []
     for p in reversed(periods):
-        items = _incidents(org_ids, p)
-        leaks = sum(1 for i in items if i.is_datalek)
-        trend.append(rd.TrendPoint(p.label, len(items) - leaks, leaks))
+        total, leaks = counted.get(p.label, (0, 0))
+        trend.append(rd.TrendPoint(p.label, total - leaks, leaks))
     breaches = breach_figures(org_ids, period)
-    cbw = cbw_figures(org_ids, period)
+    cbw = cbw_figures(org_ids, period, current.significant)
     measures = measure_figures(org_ids, period)
     return rd.QuarterlyReport(
         scope=scope.label, period=period.label, period_label=period_label(ReportKind.QUARTERLY, period),
         generated_at=generated_at, version=version,
-        incidents=rd.Count("Beveiligingsincidenten (incl. datalekken)", len(current), len(before)),
-        datalekken=rd.Count("Datalekken", sum(i.is_datalek for i in current), sum(i.is_datalek for i in before)),
-        by_category=_breakdown(_counts(current, lambda i: i.category), _counts(before, lambda i: i.category),
-                               CATEGORY, list(Category), "Nog niet bepaald"),
-        by_severity=_breakdown(_counts(current, lambda i: i.severity), _counts(before, lambda i: i.severity),
-                               SEVERITY, list(Severity), "Nog niet bepaald"),
-        by_status=_breakdown(_counts(current, lambda i: i.status), _counts(before, lambda i: i.status),
-                             STATUS, list(Status), "—"),
+        incidents=rd.Count("Beveiligingsincidenten (incl. datalekken)", current.total, before.total),
+        datalekken=rd.Count("Datalekken", current.datalekken, before.datalekken),
+        by_category=_breakdown(current.category, before.category, CATEGORY, list(Category), "Nog niet bepaald"),
+        by_severity=_breakdown(current.severity, before.severity, SEVERITY, list(Severity), "Nog niet bepaald"),
+        by_status=_breakdown(current.status, before.status, STATUS, list(Status), "—"),
         trend=trend, breaches=breaches, cbw=cbw, measures=measures,
         compliance=compliance_figures(scope.organisations if scope.organisation else municipalities(), period,
                                       previous),

@@ -1,7 +1,7 @@
 """OpenID Connect: the provider account (issuer + subject) linked to a user.
 
 Revision ID: 0009_oidc
-Revises: 0007_attachments
+Revises: 0008_performance_indexes
 Create Date: 2026-11-22
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_oidc"
-down_revision = "0007_attachments"
+down_revision = "0008_performance_indexes"
 branch_labels = None
 depends_on = None
 

@@ -246,7 +246,8 @@ def test_detail_and_dashboard_issue_a_fixed_number_of_queries(client: FlaskClien
     with count_queries() as many:
         client.get(f"/incidenten/{incident.id}")
         client.get("/")
-    assert many.count == few.count, many.statements
+    # ≤: with many datalekken the start page finds its ten running AP clocks the short way (breaches.urgent)
+    assert many.count <= few.count, many.statements
 
 
 def test_dashboard_shows_open_datalekken_with_hours_left(client: FlaskClient, vo) -> None:

@@ -1,0 +1,408 @@
+#!/usr/bin/env python3
+"""Fill a PostgreSQL database with realistic BIO-register data for the benchmarks.
+
+    python benchmarks/generate.py                                  # 350 organisations, 1,000,000 incidents
+    python benchmarks/generate.py --organisations 20 --incidents 50000   # a quick development set
+
+WIPES the target database's schema (it must be a database whose name contains "bench", or pass
+--force), builds the schema with ``bio-register init`` (Alembic upgrade head + the BIO catalogs)
+and loads, with COPY:
+
+- one shared-service organisation (code SSO) serving N municipalities (codes G001…);
+- M incidents over --years years up to now. Organisation sizes are skewed: G001 (the "big"
+  municipality the benchmarks use) gets --big-share of them (default 12 %: about 3,000 a quarter
+  at 1M over ten years), the rest follows a Zipf-like curve;
+- for datalekken (40 %): the FG's assessment, AP decisions, initial AP meldingen and art. 34
+  decisions; Cbw reports for the rare significant incidents; timeline entries;
+- maatregelen (one per five incidents) linked to incidents and BIO2 overheidsmaatregelen, and a
+  statement of applicability (control assessments, some with history) per organisation.
+
+Secondary indexes are dropped during the load and rebuilt afterwards (faster than maintaining
+them row by row), then the tables are analysed. The database URL comes from --database-url or
+BIO_BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/bio_bench).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bio_bench"
+AMS = ZoneInfo("Europe/Amsterdam")
+UTC = dt.UTC
+
+#: the bench tables that get secondary indexes dropped during the load
+LOADED = ("incidents", "timeline_entries", "breach_assessments", "ap_decisions", "ap_notifications",
+          "data_subject_decisions", "cbw_reports", "measures", "measure_incidents", "measure_controls",
+          "control_assessments", "reference_counters")
+
+CATEGORIES = [
+    ("email_verkeerde_ontvanger", 22), ("post_verkeerde_ontvanger", 14), ("apparaat_verloren_gestolen", 8),
+    ("papier_verloren_gestolen", 5), ("per_ongeluk_gepubliceerd", 4), ("te_ruime_toegang", 6),
+    ("phishing", 12), ("malware_ransomware", 3), ("onbeschikbaarheid", 6), ("abusive-content", 1),
+    ("malicious-code", 2), ("information-gathering", 2), ("intrusion-attempts", 3), ("intrusions", 1),
+    ("availability", 2), ("information-content-security", 2), ("fraud", 1), ("vulnerable", 3),
+    ("other", 2), (None, 1),
+]
+SEVERITIES = [("laag", 50), ("midden", 33), ("hoog", 12), ("kritiek", 2), (None, 3)]
+TITLES = {
+    "email_verkeerde_ontvanger": ["E-mail met {doc} naar verkeerde ontvanger",
+                                  "{doc} per mail aan onjuiste {who} gestuurd",
+                                  "Verkeerde bijlage meegestuurd aan {who}"],
+    "post_verkeerde_ontvanger": ["Brief over {doc} naar verkeerd adres", "{doc} in verkeerde envelop verstuurd"],
+    "apparaat_verloren_gestolen": ["{device} verloren in {place}", "{device} gestolen uit {place}"],
+    "papier_verloren_gestolen": ["Dossier {doc} kwijtgeraakt", "Map met {doc} blijven liggen in {place}"],
+    "per_ongeluk_gepubliceerd": ["{doc} per ongeluk op website gepubliceerd",
+                                 "Raadsstuk met {doc} niet geanonimiseerd"],
+    "te_ruime_toegang": ["Te ruime toegang tot {system}", "Medewerker kon {doc} in {system} inzien"],
+    "phishing": ["Phishingmail gericht aan {who}", "Inloggegevens ingevuld op nepsite van {system}"],
+    "malware_ransomware": ["Malware op werkplek {place}", "Ransomware-melding op server {system}"],
+    "onbeschikbaarheid": ["{system} urenlang niet beschikbaar", "Storing in {system}"],
+}
+GENERIC_TITLES = ["Melding over {system}", "Verdachte activiteit in {system}", "Kwetsbaarheid in {system} gemeld",
+                  "Incident bij {who} rond {doc}"]
+DOCS = ["uitkeringsbesluit", "Wmo-indicatie", "jeugdhulpdossier", "belastingaanslag", "paspoortaanvraag",
+        "bezwaarschrift", "salarisstrook", "schuldhulpdossier", "vergunningaanvraag", "BSN-lijst",
+        "klantcontactnotitie", "personeelsdossier", "leerlingenvervoer", "parkeervergunning", "WOZ-beschikking"]
+WHO = ["inwoner", "leverancier", "collega", "zorgaanbieder", "bewindvoerder", "advocaat", "raadslid", "ketenpartner"]
+DEVICES = ["Laptop", "Telefoon", "USB-stick", "Tablet", "Externe harde schijf"]
+PLACES = ["de trein", "het stadskantoor", "de auto", "het wijkcentrum", "de bibliotheek", "thuis", "de balie"]
+SYSTEMS = ["Suite4Sociaal Domein", "het zaaksysteem", "de BRP-koppeling", "Microsoft 365", "de website",
+           "het HR-systeem", "de belastingapplicatie", "het klantportaal", "de fileserver", "DigiD-koppeling"]
+FILLER = ("bij controle bleek dat de gegevens van de betrokkene zichtbaar waren voor een onbevoegde "
+          "medewerker heeft direct contact opgenomen met de ontvanger en gevraagd het bericht te verwijderen "
+          "de leverancier is ingelicht en onderzoekt de oorzaak het team heeft de werkinstructie aangepast "
+          "er is geen aanwijzing dat de gegevens verder zijn verspreid de functionaris gegevensbescherming "
+          "is geïnformeerd en beoordeelt of een melding nodig is").split()
+SURNAMES = ["de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos",
+            "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer", "de Wit", "Dijkstra", "Smits",
+            "de Graaf", "van der Meer", "van der Linden", "Kok", "Jacobs", "de Haan", "Vermeulen", "van den Berg",
+            "van Dijk", "Schouten", "Willems", "Hoekstra", "Koster", "Verhoeven", "Prins", "Kuipers", "Zwart"]
+
+
+class Bar:
+    """A small progress bar on stderr (no dependency)."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total, self.done, self.start, self.shown = label, max(total, 1), 0, time.monotonic(), -1.0
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self.shown >= 0.5 or self.done >= self.total:
+            self.shown = now
+            frac = min(1.0, self.done / self.total)
+            elapsed = now - self.start
+            eta = elapsed / frac - elapsed if frac > 0 else 0
+            bar = "#" * int(frac * 30)
+            sys.stderr.write(f"\r{self.label:<28} [{bar:<30}] {self.done:>9,}/{self.total:,} "
+                             f"{elapsed:6.1f}s eta {eta:5.0f}s")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        self.done = self.total - 1
+        self.update(1)
+        sys.stderr.write("\n")
+
+
+class Buffer:
+    """Rows for one table, written with one COPY per flush (one COPY at a time per connection)."""
+
+    def __init__(self, table: str, columns: str) -> None:
+        self.sql = f"COPY {table} ({columns}) FROM STDIN"
+        self.rows: list[tuple] = []
+        self.write_row = self.rows.append
+
+    def flush(self, conn: psycopg.Connection) -> None:
+        if self.rows:
+            with conn.cursor().copy(self.sql) as copy:
+                for row in self.rows:
+                    copy.write_row(row)
+            self.rows.clear()
+
+
+def weighted(rng: random.Random, pairs: list[tuple[object, int]], k: int) -> list:
+    values = [p[0] for p in pairs]
+    weights = [p[1] for p in pairs]
+    return rng.choices(values, weights=weights, k=k)
+
+
+def org_sizes(n_orgs: int, n_incidents: int, big_share: float) -> list[int]:
+    big = int(n_incidents * big_share) if n_orgs > 1 else n_incidents
+    rest = n_incidents - big
+    weights = [1 / (i + 1) ** 0.6 for i in range(n_orgs - 1)]
+    total_w = sum(weights) or 1
+    sizes = [big] + [int(rest * w / total_w) for w in weights]
+    sizes[-1] += n_incidents - sum(sizes)
+    return sizes
+
+
+def reset_schema(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    env = {**os.environ, "BIO_REGISTER_DATABASE_URL": url}
+    exe = Path(sys.executable).with_name("bio-register")
+    cmd = [str(exe), "init"] if exe.exists() else [sys.executable, "-m", "flask", "--app", "bio_register", "bio",
+                                                   "init"]
+    subprocess.run(cmd, check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)  # noqa: S603
+
+
+def drop_indexes(conn: psycopg.Connection) -> list[str]:
+    """Drop the plain (non-constraint) indexes of the loaded tables; return their definitions."""
+    rows = conn.execute("""
+        SELECT i.indexname, i.indexdef FROM pg_indexes i
+        WHERE i.schemaname = 'public' AND i.tablename = ANY(%s)
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+    """, (list(LOADED),)).fetchall()
+    for name, _definition in rows:
+        conn.execute(f'DROP INDEX "{name}"')
+    return [definition for _name, definition in rows]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BIO_BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--organisations", type=int, default=350, help="municipalities (default 350)")
+    parser.add_argument("--incidents", type=int, default=1_000_000, help="incidents in total (default 1,000,000)")
+    parser.add_argument("--years", type=int, default=10, help="spread over this many years up to now (default 10)")
+    parser.add_argument("--big-share", type=float, default=0.12,
+                        help="share of the incidents in G001, the big municipality (default 0.12)")
+    parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--force", action="store_true", help="allow a database whose name lacks 'bench'")
+    args = parser.parse_args(argv)
+
+    dbname = args.database_url.rsplit("/", 1)[-1].split("?")[0]
+    if "bench" not in dbname and not args.force:
+        parser.error(f"refusing to wipe database {dbname!r}: its name lacks 'bench' (use --force)")
+    if args.organisations < 1 or args.incidents < args.organisations:
+        parser.error("need at least one organisation and as many incidents as organisations")
+
+    started = time.monotonic()
+    print(f"Wiping {dbname} and building the schema (bio-register init)…", file=sys.stderr)
+    reset_schema(args.database_url)
+    rng = random.Random(args.seed)  # noqa: S311 (test data, not secrets)
+    now = dt.datetime.now(UTC).replace(microsecond=0)
+    begin = now - dt.timedelta(days=365 * args.years)
+    span = (now - begin).total_seconds()
+
+    with psycopg.connect(args.database_url) as conn:
+        conn.execute("SET synchronous_commit = off")
+        conn.execute("SET maintenance_work_mem = '512MB'")
+        definitions = drop_indexes(conn)
+        catalog_id = conn.execute("SELECT id FROM control_catalogs WHERE key LIKE 'BIO2%%' ORDER BY key DESC LIMIT 1"
+                                  ).fetchone()
+        controls = [r[0] for r in conn.execute(
+            "SELECT id FROM controls WHERE catalog_id = %s AND kind = 'measure' AND status = 'active'",
+            (catalog_id[0] if catalog_id else -1,))] if catalog_id else []
+
+        # organisations and the generator's own user (authors of decisions, assessments, …)
+        conn.execute("INSERT INTO organisations (id, code, name, reference_prefix, parent_id, created_at) "
+                     "VALUES (1, 'SSO', 'Gemeenschappelijke regeling (benchmark)', 'SSO', NULL, %s)", (begin,))
+        with conn.cursor().copy("COPY organisations (id, code, name, reference_prefix, parent_id, created_at) "
+                                "FROM STDIN") as copy:
+            for i in range(args.organisations):
+                code = f"G{i + 1:03d}"
+                copy.write_row((i + 2, code, f"Gemeente Benchmark {i + 1}", code, 1, begin))
+        conn.execute("INSERT INTO users (id, email, name, active, auth_version, created_at) VALUES "
+                     "(1, 'generator@bench.invalid', 'Benchmark-generator', false, 1, %s)", (begin,))
+        org_ids = list(range(2, args.organisations + 2))
+        sizes = org_sizes(args.organisations, args.incidents, args.big_share)
+
+        counters: dict[tuple[int, int], int] = {}
+        ids = {"incident": 0, "entry": 0, "assessment": 0, "decision": 0, "notification": 0, "subject": 0,
+               "cbw": 0, "measure": 0}
+        bar = Bar("incidents + datalekken", args.incidents)
+        buffers = {
+            "incidents": Buffer("incidents", (
+                "id, organisation_id, reference, year, number, title, description, category, severity, "
+                "impact_confidentiality, impact_integrity, impact_availability, occurred_at, discovered_at, "
+                "reporter, is_datalek, is_significant_cbw, status, cause, lessons_learned, created_by_id, "
+                "created_at, updated_at, closed_at, version")),
+            "entries": Buffer("timeline_entries", "id, incident_id, kind, text, occurred_at, author_id, created_at"),
+            "assessments": Buffer("breach_assessments", (
+                "id, incident_id, aware_at, data_categories, special_categories, bsn, criminal_data, "
+                "subject_categories, subjects_count, records_count, nature_confidentiality, nature_integrity, "
+                "nature_availability, unintelligible, processor_involved, cross_border, ongoing, "
+                "likely_consequences, enisa_cb_confidentiality, enisa_cb_integrity, enisa_cb_availability, "
+                "enisa_cb_malicious, assessed_by_id, assessed_at, version")),
+            "decisions": Buffer("ap_decisions", "id, incident_id, notify, motivation, decided_by_id, decided_at"),
+            "notifications": Buffer("ap_notifications", (
+                "id, incident_id, kind, submitted_at, meldnummer, late_reason, recorded_by_id, recorded_at")),
+            "subjects": Buffer("data_subject_decisions", (
+                "id, incident_id, notify, ground, explanation, notified_at, channel, decided_by_id, decided_at")),
+            "cbw": Buffer("cbw_reports", (
+                "id, incident_id, phase, recipient, submitted_at, reference, summary, recorded_by_id, recorded_at")),
+            "measures": Buffer("measures", (
+                "id, organisation_id, title, description, owner, due_date, status, created_by_id, created_at, "
+                "updated_at, completed_at, version")),
+            "measure_incidents": Buffer("measure_incidents", "measure_id, incident_id"),
+            "measure_controls": Buffer("measure_controls", "measure_id, control_id"),
+        }
+        (inc_copy, entry_copy, ba_copy, dec_copy, not_copy, ds_copy, cbw_copy, m_copy, mi_copy,
+         mc_copy) = buffers.values()
+        if True:
+            for org_id, size in zip(org_ids, sizes, strict=True):
+                prefix = f"G{org_id - 1:03d}"
+                times = sorted(begin + dt.timedelta(seconds=rng.random() * span) for _ in range(size))
+                cats = weighted(rng, CATEGORIES, size)
+                sevs = weighted(rng, SEVERITIES, size)
+                for discovered, category, severity in zip(times, cats, sevs, strict=True):
+                    ids["incident"] += 1
+                    iid = ids["incident"]
+                    year = discovered.astimezone(AMS).year
+                    number = counters[(org_id, year)] = counters.get((org_id, year), 0) + 1
+                    age = (now - discovered).days
+                    r = rng.random()
+                    if age < 14:
+                        status = "nieuw" if r < 0.5 else "in_behandeling" if r < 0.9 else "afgehandeld"
+                    elif age < 90:
+                        status = ("nieuw" if r < 0.05 else "in_behandeling" if r < 0.3 else
+                                  "afgehandeld" if r < 0.95 else "ingetrokken")
+                    else:
+                        status = ("nieuw" if r < 0.002 else "in_behandeling" if r < 0.01 else
+                                  "afgehandeld" if r < 0.95 else "ingetrokken")
+                    closed = status in ("afgehandeld", "ingetrokken")
+                    closed_at = min(now, discovered + dt.timedelta(days=rng.randint(1, 60))) if closed else None
+                    is_datalek = rng.random() < 0.4 and category not in ("onbeschikbaarheid", "availability")
+                    significant = rng.random() < 0.002
+                    template = rng.choice(TITLES.get(category or "", GENERIC_TITLES))
+                    title = template.format(doc=rng.choice(DOCS), who=rng.choice(WHO), device=rng.choice(DEVICES),
+                                            place=rng.choice(PLACES), system=rng.choice(SYSTEMS))
+                    words = rng.sample(FILLER, 18)
+                    description = (f"Gemeld door {rng.choice(SURNAMES)}. {title}. " + " ".join(words) + ".")
+                    occurred = discovered - dt.timedelta(hours=rng.randint(0, 72)) if r < 0.7 else None
+                    inc_copy.write_row((
+                        iid, org_id, f"{prefix}-{year}-{number:04d}", year, number, title, description, category,
+                        severity, is_datalek, rng.random() < 0.2, category in ("onbeschikbaarheid", "availability"),
+                        occurred, discovered, rng.choice(SURNAMES), is_datalek, significant, status,
+                        "Menselijke fout" if closed else None, None, None, discovered,
+                        closed_at or discovered, closed_at, 1))
+                    if rng.random() < 0.2:
+                        ids["entry"] += 1
+                        entry_copy.write_row((ids["entry"], iid, "actie", "Betrokkene gebeld en gevraagd het bericht "
+                                              "te verwijderen.", discovered + dt.timedelta(hours=2), 1,
+                                              discovered + dt.timedelta(hours=2)))
+                    if is_datalek:
+                        aware = discovered + dt.timedelta(hours=rng.randint(0, 6))
+                        if closed or rng.random() < 0.6:
+                            ids["assessment"] += 1
+                            ba_copy.write_row((
+                                ids["assessment"], iid, aware, '["naw", "contact"]', "[]", rng.random() < 0.1,
+                                False, '["burgers"]', rng.randint(1, 50), rng.randint(1, 200), True, False, False,
+                                False, False, False, False, "Mogelijk ongewenst inzicht in persoonsgegevens.",
+                                "0", "0", "0", False, 1, aware + dt.timedelta(hours=8), 1))
+                        if closed or rng.random() < 0.4:
+                            notify = rng.random() < 0.2
+                            decided = aware + dt.timedelta(hours=rng.randint(4, 60))
+                            ids["decision"] += 1
+                            dec_copy.write_row((ids["decision"], iid, notify,
+                                                "Beoordeeld met de ENISA-methode." if not notify else
+                                                "Risico voor betrokkenen: melden.", 1, decided))
+                            if notify:
+                                ids["notification"] += 1
+                                submitted = decided + dt.timedelta(hours=rng.randint(1, 20))
+                                late = submitted > aware + dt.timedelta(hours=72)
+                                not_copy.write_row((ids["notification"], iid, "initial", submitted,
+                                                    f"M{iid:09d}", "Later ontdekt wat er speelde." if late else None,
+                                                    1, submitted))
+                            if closed and rng.random() < 0.5:
+                                ids["subject"] += 1
+                                informed = rng.random() < 0.3
+                                ds_copy.write_row((ids["subject"], iid, informed, None if informed else "no_high_risk",
+                                                   None, decided if informed else None,
+                                                   "brief" if informed else None, 1, decided))
+                    if significant:
+                        for hours, phase in ((20, "early_warning"), (60, "notification"), (600, "final")):
+                            submitted = discovered + dt.timedelta(hours=hours)
+                            if submitted < now:
+                                ids["cbw"] += 1
+                                cbw_copy.write_row((ids["cbw"], iid, phase, "NCSC", submitted, None, None, 1,
+                                                    submitted))
+                    if rng.random() < 0.2:
+                        ids["measure"] += 1
+                        mid = ids["measure"]
+                        due = (discovered + dt.timedelta(days=rng.randint(7, 90))).date()
+                        m_status = ("gereed" if closed and rng.random() < 0.9 else
+                                    rng.choice(("gepland", "in_uitvoering")) if not closed or rng.random() < 0.5
+                                    else "vervallen")
+                        done_at = min(now, discovered + dt.timedelta(days=rng.randint(3, 80))) \
+                            if m_status == "gereed" else None
+                        m_copy.write_row((mid, org_id, f"Maatregel na {title[:150]}", None, rng.choice(SURNAMES),
+                                          due, m_status, None, discovered, done_at or discovered, done_at, 1))
+                        mi_copy.write_row((mid, iid))
+                        if controls:
+                            mc_copy.write_row((mid, rng.choice(controls)))
+                    bar.update()
+                for buffer in buffers.values():
+                    buffer.flush(conn)
+        bar.close()
+
+        with conn.cursor().copy("COPY reference_counters (organisation_id, year, last_number) FROM STDIN") as copy:
+            for (org_id, year), last in counters.items():
+                copy.write_row((org_id, year, last))
+
+        assessed = 0
+        if controls:
+            bar = Bar("control assessments", args.organisations)
+            with conn.cursor().copy("COPY control_assessments (id, organisation_id, control_id, applicable, "
+                                    "justification, status, evidence, evidence_links, owner, proposed, "
+                                    "assessed_by_id, assessed_at) FROM STDIN") as copy:
+                for org_id in org_ids:
+                    for control_id in controls:
+                        if rng.random() < 0.1:
+                            continue  # not assessed yet
+                        history = 2 if rng.random() < 0.2 else 1
+                        for step in range(history):
+                            assessed += 1
+                            applicable = rng.random() < 0.92
+                            status = (weighted(rng, [("volledig", 55), ("gedeeltelijk", 30), ("niet", 15)], 1)[0]
+                                      if applicable else None)
+                            at = now - dt.timedelta(days=rng.randint(1, 700) if step == 0 else rng.randint(0, 200))
+                            if history == 2 and step == 0:
+                                at = now - dt.timedelta(days=rng.randint(201, 900))
+                            copy.write_row((assessed, org_id, control_id, applicable,
+                                            None if applicable else "Niet van toepassing op deze organisatie.",
+                                            status, None, "[]", rng.choice(SURNAMES), False, 1, at))
+                    bar.update()
+            bar.close()
+
+        conn.commit()
+        bar = Bar("indexes", len(definitions))
+        for definition in definitions:
+            conn.execute(definition)
+            conn.commit()
+            bar.update()
+        bar.close()
+        for table, column in (("organisations", "id"), ("users", "id"), ("incidents", "id"),
+                              ("timeline_entries", "id"), ("breach_assessments", "id"), ("ap_decisions", "id"),
+                              ("ap_notifications", "id"), ("data_subject_decisions", "id"), ("cbw_reports", "id"),
+                              ("measures", "id"), ("control_assessments", "id")):
+            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "  # noqa: S608
+                         f"GREATEST((SELECT max({column}) FROM {table}), 1))")
+        conn.commit()
+    with psycopg.connect(args.database_url, autocommit=True) as conn:
+        print("VACUUM ANALYZE…", file=sys.stderr)
+        conn.execute("VACUUM ANALYZE")
+
+    summary = {"organisations": args.organisations, "incidents": args.incidents, "big_org": "G001",
+               "big_org_incidents": sizes[0], "control_assessments": assessed,
+               "seconds": round(time.monotonic() - started),
+               **{f"{k}_rows": v for k, v in ids.items()}}
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

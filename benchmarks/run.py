@@ -1,0 +1,442 @@
+#!/usr/bin/env python3
+"""Measure BIO-register on a database filled by benchmarks/generate.py.
+
+    python benchmarks/generate.py            # once: 350 organisations, 1,000,000 incidents (~5 min)
+    python benchmarks/run.py                 # ~10 minutes; prints a Markdown table for benchmarks/README.md
+
+What it does:
+
+1. Makes (or resets) four benchmark users in the database, with random passwords, and an API token:
+   concern control (reads all organisations), a verbindingsofficier of G001 (the big municipality),
+   an FG of G001-G005, and an API user (verbindingsofficier) of a middle-sized municipality.
+2. Starts gunicorn (``--workers``, default 2 = the cores of the reference machine) on 127.0.0.1 with
+   the app on that database, logs the users in through the login form, and times each page
+   --repeat times after --warmup untimed requests, one request at a time on a keep-alive
+   connection (so the time is the server's time plus a loopback round trip): median and p95.
+3. Generates one quarterly PDF for G001 (the last complete quarter) in a separate process: time
+   and peak memory (max RSS of that process). Nothing is stored (rolled back).
+4. Generates the quarterly report of every municipality (--all-reports-limit to do fewer), with a
+   progress bar, in one process: total time. Rolled back per report.
+5. Throughput for --duration seconds each, under the same gunicorn: ``GET /health`` (the minimal
+   JSON endpoint) and the authenticated ``GET /api/v1/incidents?per_page=50``; the ratio.
+   Uses ``wrk`` when it is installed (``apt-get install wrk``), else a threaded Python client
+   (which needs CPU of its own on the same cores, so the ratio is then pessimistic).
+
+Every measured row records the load average (``uptime``) at that moment: the machine may be
+shared. The table is printed at the end (and written to --output if given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bio_bench"
+USERS = {
+    "cc": ("cc@bench.invalid", "Benchmark concern control", [("concern_control", "SSO")]),
+    "vo": ("vo@bench.invalid", "Benchmark verbindingsofficier", [("verbindingsofficier", "G001")]),
+    "fg": ("fg@bench.invalid", "Benchmark FG", [("fg", f"G{i:03d}") for i in range(1, 6)]),
+    "api": ("api@bench.invalid", "Benchmark API", [("verbindingsofficier", "{middle}")]),
+}
+SEARCH_WORD = "bewindvoerder"
+
+
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+# --- in-process helpers (also run as subprocesses with --internal) -------------------------------------------
+
+def make_app(url: str):
+    os.environ["BIO_REGISTER_DATABASE_URL"] = url
+    os.environ.setdefault("BIO_REGISTER_SECRET_KEY", secrets.token_urlsafe(48))
+    from bio_register import create_app
+
+    return create_app({"INSTANCE_PATH": tempfile.mkdtemp(prefix="bio-bench-")})
+
+
+def setup_users(url: str) -> dict:
+    """Create or reset the benchmark users; returns their passwords, the API token and facts."""
+    from sqlalchemy import func, select
+
+    from bio_register.accounts import services as accounts
+    from bio_register.accounts.models import ApiToken
+    from bio_register.extensions import db
+    from bio_register.incidents.models import Incident
+    from bio_register.organisations.models import Organisation
+    from bio_register.reporting.services import previous_period
+
+    app = make_app(url)
+    out: dict = {"passwords": {}}
+    with app.app_context():
+        orgs = list(db.session.scalars(select(Organisation).where(Organisation.parent_id.is_not(None))
+                                       .order_by(Organisation.code)))
+        if not orgs:
+            raise SystemExit("no municipalities: fill the database with benchmarks/generate.py first")
+        middle = orgs[len(orgs) // 2].code
+        for key, (email, name, roles) in USERS.items():
+            password = secrets.token_urlsafe(18)
+            user = accounts.find_user_by_email(email)
+            if user is None:
+                user = accounts.create_user(None, email, name, password, actor_label="benchmark")
+            else:
+                accounts.set_password(None, user, password, actor_label="benchmark")
+            for role, code in roles:
+                org = db.session.scalar(select(Organisation).where(Organisation.code == code.format(middle=middle)))
+                accounts.grant_role(None, user, org, role, actor_label="benchmark")
+            out["passwords"][key] = (email, password)
+            if key == "api":
+                for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
+                    token.revoked_at = token.revoked_at or dt.datetime.now(dt.UTC)
+                out["token"] = accounts.create_token(None, user, "benchmark", 1, actor_label="benchmark").secret
+        db.session.commit()
+        period = previous_period("quarterly", dt.datetime.now(dt.UTC))
+        big = db.session.scalar(select(Organisation).where(Organisation.code == "G001"))
+        out["quarter"] = period.label
+        out["big_in_quarter"] = db.session.scalar(select(func.count()).select_from(Incident).where(
+            Incident.organisation_id == big.id, Incident.discovered_at >= period.start,
+            Incident.discovered_at < period.end))
+        out["incidents"] = db.session.scalar(select(func.count()).select_from(Incident))
+        out["organisations"] = len(orgs)
+        out["middle"] = middle
+        out["middle_incidents"] = db.session.scalar(select(func.count()).select_from(Incident).join(
+            Organisation).where(Organisation.code == middle))
+        out["big_incidents"] = db.session.scalar(select(func.count()).select_from(Incident).where(
+            Incident.organisation_id == big.id))
+    return out
+
+
+def internal_report(url: str, scope: str, period: str) -> None:
+    from bio_register.extensions import db
+    from bio_register.reporting import services as reporting
+
+    app = make_app(url)
+    with app.app_context():
+        started = time.perf_counter()
+        report = reporting.generate("quarterly", period, scope, actor_label="benchmark")
+        seconds = time.perf_counter() - started
+        size = report.size
+        db.session.rollback()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "max_rss_mb": rss_mb, "pdf_bytes": size}))
+
+
+def internal_all_reports(url: str, period: str, limit: int | None) -> None:
+    from bio_register.extensions import db
+    from bio_register.reporting import services as reporting
+
+    app = make_app(url)
+    with app.app_context():
+        scopes = [o.code for o in reporting.municipalities()][:limit]
+        db.session.rollback()
+        started = time.perf_counter()
+        for n, code in enumerate(scopes, 1):
+            reporting.generate("quarterly", period, code, actor_label="benchmark")
+            db.session.rollback()
+            elapsed = time.perf_counter() - started
+            bar = "#" * int(30 * n / len(scopes))
+            sys.stderr.write(f"\r  quarterly reports [{bar:<30}] {n}/{len(scopes)} {elapsed:6.1f}s "
+                             f"eta {elapsed / n * (len(scopes) - n):5.0f}s")
+            sys.stderr.flush()
+        sys.stderr.write("\n")
+        seconds = time.perf_counter() - started
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "reports": len(scopes), "max_rss_mb": rss_mb}))
+
+
+# --- HTTP ---------------------------------------------------------------------------------------------------
+
+class Client:
+    """One keep-alive connection with a cookie jar of one session cookie."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def request(self, method: str, path: str, body: str | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                if attempt:
+                    raise
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        if response.getheader("Connection", "").lower() == "close":
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        return response.status, data
+
+    def login(self, email: str, password: str) -> None:
+        status, page = self.request("GET", "/login")
+        match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+            rb'name="csrf_token" value="([^"]+)"', page)
+        if not match:
+            raise SystemExit(f"no CSRF token on the login page (HTTP {status})")
+        body = urlencode({"csrf_token": match.group(1).decode(), "email": email, "password": password})
+        status, _page = self.request("POST", "/login", body,
+                                     {"Content-Type": "application/x-www-form-urlencoded"})
+        if status != 302:
+            raise SystemExit(f"login of {email} failed: HTTP {status}")
+
+
+def wait_for(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def time_page(client: Client, path: str, repeat: int, warmup: int,
+              headers: dict[str, str] | None = None) -> dict:
+    for _ in range(warmup):
+        status, _body = client.request("GET", path, headers=headers)
+        if status != 200:
+            raise SystemExit(f"GET {path}: HTTP {status}")
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        status, _body = client.request("GET", path, headers=headers)
+        times.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise SystemExit(f"GET {path}: HTTP {status}")
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return {"median_ms": statistics.median(times), "p95_ms": p95, "load": loadavg()}
+
+
+def throughput_wrk(url: str, duration: int, connections: int, headers: dict[str, str]) -> tuple[float, int]:
+    cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency"]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rate, int(bad.group(1)) if bad else 0
+
+
+def throughput_python(port: int, path: str, duration: int, connections: int,
+                      headers: dict[str, str]) -> tuple[float, int]:
+    stop = time.monotonic() + duration
+    counts = [0] * connections
+    bad = [0] * connections
+
+    def worker(i: int) -> None:
+        client = Client(port)
+        while time.monotonic() < stop:
+            status, _ = client.request("GET", path, headers=headers)
+            counts[i] += 1
+            bad[i] += status != 200
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.monotonic() - started), sum(bad)
+
+
+# --- main ------------------------------------------------------------------------------------------------------
+
+def machine() -> str:
+    mem = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = int(line.split()[1]) // 1024 // 1024
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {mem} GB, {platform.system()} {platform.machine()}"
+
+
+def pg_version(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute("SHOW server_version").fetchone()[0].split()[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BIO_BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--port", type=int, default=0, help="port for gunicorn (default: a free one)")
+    parser.add_argument("--repeat", type=int, default=40, help="timed requests per page (default 40)")
+    parser.add_argument("--warmup", type=int, default=10,
+                        help="untimed requests per page first, so every gunicorn worker has compiled its templates "
+                             "and statements (default 10)")
+    parser.add_argument("--duration", type=int, default=15, help="seconds per throughput test (default 15)")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
+    parser.add_argument("--deep-page", type=int, default=2000, help="page number of the deep page (default 2000)")
+    parser.add_argument("--all-reports-limit", type=int, default=None,
+                        help="generate only this many of the municipalities' reports (default: all)")
+    parser.add_argument("--skip", action="append", default=[], choices=["pages", "pdf", "reports", "throughput"],
+                        help="leave out a part (repeatable)")
+    parser.add_argument("--label", default="", help="a note for the table's rows (e.g. 'after keyset')")
+    parser.add_argument("--output", type=Path, help="also append the Markdown table to this file")
+    parser.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.internal:
+        kind, *rest = args.internal
+        if kind == "report":
+            internal_report(args.database_url, rest[0], rest[1])
+        elif kind == "all":
+            internal_all_reports(args.database_url, rest[0], int(rest[1]) if len(rest) > 1 else None)
+        return 0
+
+    print(f"Setting up benchmark users in {args.database_url.rsplit('/', 1)[-1]} …", file=sys.stderr)
+    facts = setup_users(args.database_url)
+    results: list[tuple[str, str, str, str]] = []   # what, result, target, load
+
+    def add(what: str, result: str, target: str, load: str) -> None:
+        results.append((what, result, target, load))
+        print(f"  {what}: {result} (target {target}; load {load})", file=sys.stderr)
+
+    port = args.port or _free_port()
+    instance = tempfile.mkdtemp(prefix="bio-bench-gunicorn-")
+    env = {**os.environ, "BIO_REGISTER_DATABASE_URL": args.database_url,
+           "BIO_REGISTER_SECRET_KEY": secrets.token_urlsafe(48), "BIO_REGISTER_INSTANCE_PATH": instance}
+    gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
+                "--log-level", "warning", "wsgi:app"]
+    print(f"Starting gunicorn ({args.workers} workers) on 127.0.0.1:{port} …", file=sys.stderr)
+    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+    try:
+        wait_for(port)
+        time.sleep(1)
+        if "pages" not in args.skip:
+            clients = {}
+            for key in ("cc", "vo", "fg"):
+                clients[key] = Client(port)
+                clients[key].login(*facts["passwords"][key])
+            pages = [
+                ("Incident list, first page (G001, open, by date)", "cc",
+                 "/incidenten?organisation=G001&status=open&sort=discovered&order=desc", 100),
+                ("Incident list, verbindingsofficier G001 (all statuses)", "vo", "/incidenten", 100),
+                (f"Deep page (G001, page {args.deep_page})", "cc",
+                 f"/incidenten?organisation=G001&page={args.deep_page}", 200),
+                (f"Search '{SEARCH_WORD}' (all organisations)", "cc", f"/incidenten?q={SEARCH_WORD}", 200),
+                ("Search a reference (G001-…)", "cc", f"/incidenten?q=G001-{dt.date.today().year - 1}-0042", 200),
+                ("Dashboard, concern control", "cc", "/", 100),
+                ("Dashboard, verbindingsofficier G001", "vo", "/", 100),
+                ("FG overview (datalekken, 5 organisations)", "fg", "/datalekken", 100),
+                ("Compliance overview, all organisations", "cc", "/compliance", None),
+            ]
+            print("Timing pages …", file=sys.stderr)
+            for what, who, path, target in pages:
+                r = time_page(clients[who], path, args.repeat, args.warmup)
+                ok = "" if target is None else (" ✓" if r["p95_ms"] <= target else " ✗")
+                add(what, f"median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms{ok}",
+                    f"p95 ≤ {target} ms" if target else "—", r["load"])
+        if "pdf" not in args.skip:
+            print(f"One quarterly PDF (G001, {facts['quarter']}, {facts['big_in_quarter']} incidents) …",
+                  file=sys.stderr)
+            out = subprocess.run([sys.executable, __file__, "--database-url", args.database_url, "--internal",  # noqa: S603
+                                  "report", "G001", facts["quarter"]], capture_output=True, text=True, check=True,
+                                 env=env)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            ok = " ✓" if r["seconds"] <= 2 and r["max_rss_mb"] <= 300 else " ✗"
+            add(f"Quarterly PDF, G001 {facts['quarter']} ({facts['big_in_quarter']:,} incidents)",
+                f"{r['seconds']:.2f} s, max RSS {r['max_rss_mb']:.0f} MB{ok}", "≤ 2 s, ≤ 300 MB", loadavg())
+        if "reports" not in args.skip:
+            print("All municipalities' quarterly reports …", file=sys.stderr)
+            cmd = [sys.executable, __file__, "--database-url", args.database_url, "--internal", "all",
+                   facts["quarter"]]
+            if args.all_reports_limit:
+                cmd.append(str(args.all_reports_limit))
+            out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True, env=env)  # noqa: S603
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            ok = " ✓" if r["seconds"] <= 600 * r["reports"] / max(facts["organisations"], 1) else " ✗"
+            add(f"All quarterly reports ({r['reports']} municipalities)",
+                f"{r['seconds']:.0f} s ({r['seconds'] / max(r['reports'], 1):.2f} s each), "
+                f"max RSS {r['max_rss_mb']:.0f} MB{ok}", "≤ 600 s for 350", loadavg())
+        if "throughput" not in args.skip:
+            auth = {"Authorization": f"Bearer {facts['token']}"}
+            api_path = "/api/v1/incidents?per_page=50"
+            use_wrk = shutil.which("wrk") is not None
+            tool = "wrk" if use_wrk else "Python threads"
+            print(f"Throughput ({tool}, {args.connections} connections, {args.duration} s each) …", file=sys.stderr)
+            check = Client(port)
+            status, body = check.request("GET", api_path, headers=auth)
+            if status != 200:
+                raise SystemExit(f"API list: HTTP {status}: {body[:200]!r}")
+            rates = {}
+            for name, path, headers in (("health", "/health", {}), ("api", api_path, auth)):
+                if use_wrk:
+                    rate, bad = throughput_wrk(f"http://127.0.0.1:{port}{path}", args.duration,
+                                               args.connections, headers)
+                else:
+                    rate, bad = throughput_python(port, path, args.duration, args.connections, headers)
+                if bad:
+                    raise SystemExit(f"{path}: {bad} responses were not 200")
+                rates[name] = (rate, loadavg())
+            add(f"Throughput GET /health ({tool})", f"{rates['health'][0]:,.0f} req/s", "—", rates["health"][1])
+            ratio = rates["api"][0] / rates["health"][0]
+            add(f"Throughput GET {api_path} (API user of {facts['middle']}, "
+                f"{facts['middle_incidents']:,} incidents)",
+                f"{rates['api'][0]:,.0f} req/s = {ratio:.0%} of /health{' ✓' if ratio >= 0.2 else ' ✗'}",
+                "≥ 20 % of /health", rates["api"][1])
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(instance, ignore_errors=True)
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    header = (f"\n**{stamp}** — {machine()}; PostgreSQL {pg_version(args.database_url)}; "
+              f"{facts['incidents']:,} incidents in {facts['organisations']} municipalities "
+              f"(G001: {facts['big_incidents']:,}); gunicorn {args.workers} sync workers"
+              f"{'; ' + args.label if args.label else ''}\n\n")
+    table = "| measurement | result | target | load average (1, 5, 15 min) |\n|---|---|---|---|\n"
+    table += "".join(f"| {a} | {b} | {c} | {d} |\n" for a, b, c, d in results)
+    print(header + table)
+    if args.output:
+        with args.output.open("a", encoding="utf-8") as fh:
+            fh.write(header + table)
+    return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

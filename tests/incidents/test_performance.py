@@ -1,0 +1,121 @@
+"""The register at scale: the API list's hand-written serialisation, fixed query counts, search."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from bio_register.database import utcnow
+from bio_register.extensions import db
+from bio_register.incidents.schemas import IncidentOut
+from tests import factories
+from tests.api.test_api_base import bearer
+from tests.conftest import login
+
+
+def test_api_list_gives_exactly_what_the_documented_schema_gives(client: FlaskClient) -> None:
+    vo = factories.user([("verbindingsofficier", "DIE")])
+    headers = bearer(factories.token(vo))
+    full = factories.incident(actor=vo, title="Laptop gestolen", category="apparaat_verloren_gestolen",
+                              severity="hoog", occurred_at=utcnow() - dt.timedelta(days=2),
+                              reporter="Piet", impact_confidentiality=True, status="afgehandeld")
+    bare = factories.incident(actor=vo, title="Kaal", discovered_at=utcnow() - dt.timedelta(days=3))
+    body = client.get("/api/v1/incidents?per_page=50", headers=headers).get_json()
+    assert body["total"] == 2 and body["page"] == 1 and body["per_page"] == 50
+    expected = [json.loads(json.dumps(IncidentOut().dump(i))) for i in (full, bare)]
+    assert body["items"] == expected
+    assert body["items"][0]["closed_at"] and body["items"][0]["severity"] == "hoog"
+    assert body["items"][1]["category"] is None and body["items"][1]["occurred_at"] is None
+
+
+def test_api_list_issues_a_fixed_number_of_queries(client: FlaskClient, count_queries: Any) -> None:
+    user = factories.user([("verbindingsofficier", "DIE"), ("verbindingsofficier", "OA"), ("fg", "UIT")])
+    headers = bearer(factories.token(user))
+    factories.incident("DIE")
+    client.get("/api/v1/incidents", headers=headers)  # records the token's first use
+    with count_queries() as few:
+        assert client.get("/api/v1/incidents?per_page=50", headers=headers).status_code == 200
+    for code in ("DIE", "OA", "UIT") * 7:
+        factories.incident(code)
+    with count_queries() as many:
+        body = client.get("/api/v1/incidents?per_page=50", headers=headers).get_json()
+    assert body["total"] == 22 and len(body["items"]) == 22
+    assert many.count == few.count, many.statements
+    # the token with its user and memberships; the page with its total
+    assert many.count <= 2, many.statements
+
+
+def test_a_revoked_token_is_refused_on_the_next_request(client: FlaskClient) -> None:
+    from bio_register.accounts import services as accounts
+    from bio_register.accounts.models import ApiToken
+
+    user = factories.user([("verbindingsofficier", "DIE")])
+    headers = bearer(factories.token(user))
+    assert client.get("/api/v1/incidents", headers=headers).status_code == 200
+    token = db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user.id)).one()
+    accounts.revoke_token(user, token)
+    db.session.commit()
+    assert client.get("/api/v1/incidents", headers=headers).status_code == 401
+
+
+def test_total_counts_only_the_filtered_organisation(client: FlaskClient) -> None:
+    cc = bearer(factories.token(factories.user([("concern_control", "DUO")])))
+    for code in ("DIE", "DIE", "UIT"):
+        factories.incident(code)
+    factories.incident("DIE", status="in_behandeling")
+    body = client.get("/api/v1/incidents?organisation=die&status=nieuw", headers=cc).get_json()
+    assert body["total"] == 2 and {i["organisation"] for i in body["items"]} == {"DIE"}
+    assert client.get("/api/v1/incidents", headers=cc).get_json()["total"] == 4
+    assert client.get("/api/v1/incidents?organisation=XYZ", headers=cc).get_json()["total"] == 0
+
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("EÉN", True),            # Unicode case folding on both databases
+    ("brievenbus", True),     # in the description
+    ("die-20", True),         # part of the reference, any case
+    ("100%", False),          # % is a character, not a wildcard
+    ("brief_", False),        # so is _
+    ("één ontbreekt", False),  # every word must occur
+])
+def test_search_finds_words_anywhere_regardless_of_case(client: FlaskClient, query: str, found: bool) -> None:
+    vo = factories.user([("verbindingsofficier", "DIE")])
+    headers = bearer(factories.token(vo))
+    factories.incident(actor=vo, title="Eén brief kwijt", description="Lag naast de brievenbus.")
+    body = client.get("/api/v1/incidents", query_string={"q": query}, headers=headers).get_json()
+    assert (body["total"] == 1) is found, body
+
+
+def test_web_list_search_and_deep_page_issue_a_fixed_number_of_queries(client: FlaskClient,
+                                                                       count_queries: Any) -> None:
+    vo = factories.user([("verbindingsofficier", "DIE")], name="Vera")
+    login(client, vo.email, factories.PASSWORD)
+    for i in range(26):
+        factories.incident(actor=vo, title=f"Phishing bij burgerzaken {i}")
+    urls = ["/incidenten?organisation=DIE&status=open", "/incidenten?q=phishing", "/incidenten?page=2"]
+    counts = []
+    for url in urls:
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        counts.append(counter.count)
+    for i in range(30):
+        factories.incident(actor=vo, title=f"Phishing {i}")
+    for url, before in zip(urls, counts, strict=True):
+        with count_queries() as counter:
+            assert client.get(url).status_code == 200
+        assert counter.count == before, (url, counter.statements)
+
+
+def test_a_page_beyond_the_end_is_empty_but_keeps_the_total(client: FlaskClient) -> None:
+    vo = factories.user([("verbindingsofficier", "DIE")])
+    headers = bearer(factories.token(vo))
+    for i in range(3):
+        factories.incident(actor=vo, title=f"Incident {i}")
+    factories.incident("UIT")
+    body = client.get("/api/v1/incidents?per_page=2&page=2", headers=headers).get_json()
+    assert body["total"] == 3 and len(body["items"]) == 1 and body["page"] == 2
+    body = client.get("/api/v1/incidents?per_page=2&page=9", headers=headers).get_json()
+    assert body == {"items": [], "page": 9, "per_page": 2, "total": 3}
