@@ -77,9 +77,11 @@ def make_app(url: str):
 
 def setup_users(url: str) -> dict:
     """Create or reset the benchmark users; returns their passwords, the API token and facts."""
+    import pyotp
     from sqlalchemy import func, select
 
     from bio_register.accounts import services as accounts
+    from bio_register.accounts import two_factor
     from bio_register.accounts.models import ApiToken
     from bio_register.extensions import db
     from bio_register.incidents.models import Incident
@@ -104,7 +106,11 @@ def setup_users(url: str) -> dict:
             for role, code in roles:
                 org = db.session.scalar(select(Organisation).where(Organisation.code == code.format(middle=middle)))
                 accounts.grant_role(None, user, org, role, actor_label="benchmark")
-            out["passwords"][key] = (email, password)
+            secret = None
+            if two_factor.required_for(user):  # the FG logs in with a code from an authenticator app
+                secret = user.totp_secret = pyotp.random_base32()
+                user.totp_enabled_at, user.totp_last_step = dt.datetime.now(dt.UTC), None
+            out["passwords"][key] = (email, password, secret)
             if key == "api":
                 for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
                     token.revoked_at = token.revoked_at or dt.datetime.now(dt.UTC)
@@ -199,17 +205,27 @@ class Client:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         return response.status, data
 
-    def login(self, email: str, password: str) -> None:
-        status, page = self.request("GET", "/login")
+    def _post_form(self, path: str, fields: dict[str, str]) -> int:
+        status, page = self.request("GET", path)
         match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
             rb'name="csrf_token" value="([^"]+)"', page)
         if not match:
-            raise SystemExit(f"no CSRF token on the login page (HTTP {status})")
-        body = urlencode({"csrf_token": match.group(1).decode(), "email": email, "password": password})
-        status, _page = self.request("POST", "/login", body,
-                                     {"Content-Type": "application/x-www-form-urlencoded"})
-        if status != 302:
-            raise SystemExit(f"login of {email} failed: HTTP {status}")
+            raise SystemExit(f"no CSRF token on {path} (HTTP {status})")
+        body = urlencode({"csrf_token": match.group(1).decode(), **fields})
+        status, _page = self.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"})
+        return status
+
+    def login(self, email: str, password: str, totp_secret: str | None = None) -> None:
+        if self._post_form("/login", {"email": email, "password": password}) != 302:
+            raise SystemExit(f"login of {email} failed")
+        if totp_secret is not None:  # the second step: a code from the authenticator app
+            import pyotp
+
+            if self._post_form("/login/totp", {"code": pyotp.TOTP(totp_secret).now()}) != 302:
+                raise SystemExit(f"the TOTP step of {email} failed")
+        status, _page = self.request("GET", "/account")
+        if status != 200:
+            raise SystemExit(f"{email} is not logged in after the login (HTTP {status} on /account)")
 
 
 def wait_for(port: int, timeout: float = 60) -> None:
