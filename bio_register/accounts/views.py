@@ -301,13 +301,16 @@ def two_factor_enrol() -> Any:
     return _render_enrol(user, form, forced=False, status=422 if form.is_submitted() else 200)
 
 
-def _account_code_form_failed(form: TotpCodeForm, error: DomainError) -> Any:
+def _account_code_form_failed(form: TotpCodeForm, error: DomainError | None = None) -> Any:
+    """The two-factor account page again: an incomplete form (422), or a wrong code (``error``)."""
     user = current_user._get_current_object()
-    _form_error(form, error)
-    g.totp_wrong_code = True
-    # 200 keeps the failed attempt in the audit log; the limiter counts it.
+    status = 422
+    if error is not None:
+        _form_error(form, error)
+        g.totp_wrong_code = True
+        status = 200  # keeps the failed attempt in the audit log; the limiter counts it
     return render_template("accounts/two_factor.html", required=two_factor.required_for(user),
-                           unused=two_factor.unused_recovery_codes(user), form=form)
+                           unused=two_factor.unused_recovery_codes(user), form=form), status
 
 
 @bp.route("/account/tweestapsverificatie/herstelcodes", methods=["POST"])
@@ -319,7 +322,7 @@ def two_factor_recovery_codes() -> Any:
     user = current_user._get_current_object()
     form = TotpCodeForm()
     if not form.validate_on_submit():
-        return _account_code_form_failed_422(form)
+        return _account_code_form_failed(form)
     try:
         two_factor.verify_current(user, form.code.data or "")
     except DomainError as error:
@@ -327,12 +330,6 @@ def two_factor_recovery_codes() -> Any:
     codes = two_factor.generate_recovery_codes(user)
     return render_template("accounts/recovery_codes.html", codes=codes,
                            next_url=url_for("accounts.two_factor_page"), first=False)
-
-
-def _account_code_form_failed_422(form: TotpCodeForm) -> Any:
-    user = current_user._get_current_object()
-    return render_template("accounts/two_factor.html", required=two_factor.required_for(user),
-                           unused=two_factor.unused_recovery_codes(user), form=form), 422
 
 
 @bp.route("/account/tweestapsverificatie/uitschakelen", methods=["POST"])
@@ -343,7 +340,7 @@ def two_factor_disable() -> Any:
     user = current_user._get_current_object()
     form = TotpCodeForm()
     if not form.validate_on_submit():
-        return _account_code_form_failed_422(form)
+        return _account_code_form_failed(form)
     try:
         two_factor.disable(user, form.code.data or "")
     except DomainError as error:
