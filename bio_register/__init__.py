@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory. ``config`` overrides settings from the environment."""
     from bio_register import web
     from bio_register.config import load_settings
+    from bio_register.database import check_liveness
     from bio_register.extensions import api, babel, csrf, db, limiter, login_manager, migrate
     from bio_register.i18n import select_locale
 
@@ -31,6 +32,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            check_liveness(engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)

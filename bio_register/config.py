@@ -273,7 +273,8 @@ def load_settings(
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "bio_register_session",
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pool_pre_ping: bio_register.database.check_liveness pings only connections that sat idle.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "MAX_ATTACHMENT_MB": max_attachment_mb,
         # A request body a little larger than the largest attachment (room for the multipart form
         # around it) is refused before it is read: 413, with the page or problem+json of web.py.

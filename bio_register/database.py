@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -53,6 +54,20 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
 
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        """On PostgreSQL one plain function per value (a list reads thousands of timestamps): psycopg
+        gives aware datetimes itself, already in UTC in our sessions (see :func:`_postgresql_on_connect`)."""
+        if dialect.name != "postgresql" or self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype):
+            return super().result_processor(dialect, coltype)
+        utc = dt.UTC
+
+        def process(value: dt.datetime | None) -> dt.datetime | None:
+            if value is None or value.tzinfo is utc:
+                return value
+            return value.astimezone(utc)
+
+        return process
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -81,6 +96,21 @@ def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+@event.listens_for(Engine, "connect")
+def _postgresql_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """PostgreSQL sessions in UTC, the time zone everything is stored in: psycopg then returns
+    timestamps marked ``datetime.UTC``, which :class:`UTCDateTime` passes on unchanged. (Nothing
+    depends on it for correctness: another session time zone gives the same instants, converted.)"""
+    if not type(dbapi_connection).__module__.startswith("psycopg"):
+        return
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    finally:
+        dbapi_connection.autocommit = autocommit
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection: Any) -> None:
     """SQLite: take the write lock at BEGIN.
@@ -92,3 +122,37 @@ def _sqlite_on_begin(connection: Any) -> None:
     """
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+#: a pooled connection idle for longer than this is pinged before use (see :func:`check_liveness`)
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def check_liveness(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """Pessimistic disconnect handling, paid only where it can matter: a pooled connection that
+    sat idle for more than ``idle_seconds`` is pinged when it is checked out, and replaced when the
+    ping fails (the pool's documented ``DisconnectionError`` protocol), so a restarted or
+    unreachable database costs no request an error.
+
+    This replaces SQLAlchemy's ``pool_pre_ping``, which pings on *every* checkout: one round trip
+    and ~8 % of a small API request (benchmarks/README.md). A connection handed back less than a
+    second ago cannot have been cut by a server restart that completed since (stopping and starting
+    PostgreSQL takes longer); should it be dead anyway (a terminated backend), that request fails
+    once and SQLAlchemy then recycles the whole pool.
+    """
+    if engine.dialect.name == "sqlite":
+        return  # a file, not a server: nothing to lose the connection to
+
+    @event.listens_for(engine, "checkin")
+    def _stamp(dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        checked_in = record.info.get("checked_in")
+        if checked_in is None or time.monotonic() - checked_in <= idle_seconds:
+            return  # just connected, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(f"the pooled connection is gone: {error}") from error

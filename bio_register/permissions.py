@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, false, select, true
 from werkzeug.exceptions import NotFound
@@ -101,7 +101,32 @@ class AllOrganisations:
 ALL = AllOrganisations()
 
 
-def organisation_ids_with(user: User | None, permission: Permission) -> set[int] | AllOrganisations:
+class HeldRole(Protocol):
+    """A role held in an organisation: a :class:`~bio_register.accounts.models.Membership` row."""
+
+    @property
+    def organisation_id(self) -> int: ...
+
+    @property
+    def role(self) -> Role | str: ...
+
+
+class Principal(Protocol):
+    """Whoever asks: a logged-in :class:`~bio_register.accounts.models.User`, or the caller of an
+    API token (:class:`~bio_register.accounts.services.ApiCaller`). Permissions follow from
+    ``memberships`` alone."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def active(self) -> bool: ...
+
+    @property
+    def memberships(self) -> Iterable[HeldRole]: ...
+
+
+def organisation_ids_with(user: Principal | None, permission: Permission) -> set[int] | AllOrganisations:
     """The ids of the organisations in which ``user`` holds ``permission`` (or ``ALL``)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return set()
@@ -115,7 +140,7 @@ def organisation_ids_with(user: User | None, permission: Permission) -> set[int]
     return ids
 
 
-def has_permission(user: User | None, permission: Permission, organisation_id: int | None = None) -> bool:
+def has_permission(user: Principal | None, permission: Permission, organisation_id: int | None = None) -> bool:
     """Whether ``user`` holds ``permission`` in the organisation (or in any, when None)."""
     scope = organisation_ids_with(user, permission)
     if isinstance(scope, AllOrganisations):
@@ -128,7 +153,7 @@ def permissions_of(user: User | None) -> set[Permission]:
     return {p for p in Permission if has_permission(user, p)}
 
 
-def organisation_scope(user: User | None, permission: Permission, column: Any) -> ColumnElement[bool]:
+def organisation_scope(user: Principal | None, permission: Permission, column: Any) -> ColumnElement[bool]:
     """A WHERE clause restricting ``column`` (an organisation id) to the user's scope."""
     scope = organisation_ids_with(user, permission)
     if isinstance(scope, AllOrganisations):

@@ -108,7 +108,12 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(back_populates="tokens")
 
     def is_valid(self, now: dt.datetime) -> bool:
-        return self.revoked_at is None and now < self.expires_at
+        return self.valid_at(now, self.revoked_at, self.expires_at)
+
+    @staticmethod
+    def valid_at(now: dt.datetime, revoked_at: dt.datetime | None, expires_at: dt.datetime) -> bool:
+        """The one rule for a usable token (also applied to the plain row the API reads)."""
+        return revoked_at is None and now < expires_at
 
 
 class RecoveryCode(db.Model):

@@ -155,3 +155,43 @@ def test_docs_page_is_served_without_external_resources(client: FlaskClient) -> 
     assert "http://" not in html.replace("http://localhost", "").replace("http://127.0.0.1", "")
     assert "https://" not in html
     assert "<script" not in html
+
+
+def test_token_use_is_recorded_at_most_once_a_minute(client: FlaskClient) -> None:
+    from bio_register.accounts.models import ApiToken
+
+    user = factories.user([("verbindingsofficier", "DIE")])
+    secret = factories.token(user)
+    token = db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user.id)).one()
+    assert token.last_used_at is None
+    assert client.get("/api/v1/incidents", headers=bearer(secret)).status_code == 200
+    db.session.refresh(token)
+    first = token.last_used_at
+    assert first is not None and utcnow() - first < dt.timedelta(seconds=30)
+    assert client.get("/api/v1/incidents", headers=bearer(secret)).status_code == 200
+    db.session.refresh(token)
+    assert token.last_used_at == first  # a busy script does not write on every request
+    token.last_used_at = first - dt.timedelta(minutes=2)
+    db.session.commit()
+    assert client.get("/api/v1/incidents", headers=bearer(secret)).status_code == 200
+    db.session.refresh(token)
+    assert token.last_used_at > first
+
+
+def test_a_role_granted_or_taken_away_counts_on_the_next_request(client: FlaskClient) -> None:
+    from bio_register.accounts import services as accounts
+    from bio_register.accounts.models import Membership
+
+    user = factories.user([("verbindingsofficier", "DIE")])
+    headers = bearer(factories.token(user))
+    factories.incident("UIT", title="In Uithoorn")
+    assert client.get("/api/v1/incidents", headers=headers).get_json()["total"] == 0
+    accounts.grant_role(None, user, factories.organisation("UIT"), "verbindingsofficier", actor_label="test")
+    db.session.commit()
+    assert [i["title"] for i in client.get("/api/v1/incidents", headers=headers).get_json()["items"]] == [
+        "In Uithoorn"]
+    db.session.delete(db.session.scalars(db.select(Membership).where(
+        Membership.user_id == user.id, Membership.role == "verbindingsofficier",
+        Membership.organisation_id == factories.organisation("UIT").id)).one())
+    db.session.commit()
+    assert client.get("/api/v1/incidents", headers=headers).get_json()["total"] == 0
