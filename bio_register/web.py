@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from flask import Flask, Response, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -237,6 +237,7 @@ def _register_errors(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local"] = format_local
+    app.jinja_env.filters["number"] = format_decimal  # 1.000 in Dutch, 1,000 in English
     app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["field_attrs"] = field_attrs
     app.jinja_env.globals["role_label"] = role_label

@@ -17,6 +17,11 @@ STATES = {
 }
 
 
+def state_labels() -> dict[str, str]:
+    """Every state's label in the current language, translated once (for a table of hundreds of rows)."""
+    return {state: str(label) for state, label in STATES.items()}
+
+
 def _join(codes: Iterable[str] | None, labels: Mapping[str, Any]) -> str:
     return ", ".join(str(labels.get(code, code)) for code in (codes or []))
 

@@ -13,8 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, load_only
 
 from bio_register.accounts.models import Membership, User
 from bio_register.audit import services as audit
@@ -30,7 +31,7 @@ from bio_register.breaches.models import (
     NoNotifyGround,
     NotificationKind,
 )
-from bio_register.database import utcnow
+from bio_register.database import among_ids, utcnow
 from bio_register.errors import Conflict, NotPermitted, ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import format_local
@@ -609,31 +610,69 @@ class OverviewRow:
         return self.state == STATE_DECIDED and self.decision is not None and self.decision.notify
 
 
-def _batch_state(ids: list[int]) -> tuple[dict[int, BreachAssessment], dict[int, ApDecision], set[int]]:
+def _batch_state(ids: list[int], *, brief: bool = False,
+                 ) -> tuple[dict[int, BreachAssessment], dict[int, ApDecision], set[int]]:
     """For these incidents, in three queries: the assessments, the decision in force, and the ids
-    with an initial AP notification."""
-    assessments = {a.incident_id: a for a in db.session.scalars(
-        select(BreachAssessment).where(BreachAssessment.incident_id.in_(ids)))}
+    with an initial AP notification. ``brief``: of the assessments only what a row of the overview
+    shows (the awareness and the ENISA advice)."""
+    assessments_stmt = select(BreachAssessment).where(among_ids(BreachAssessment.incident_id, ids))
+    if brief:
+        assessments_stmt = assessments_stmt.options(load_only(
+            BreachAssessment.incident_id, BreachAssessment.aware_at, BreachAssessment.enisa_score,
+            BreachAssessment.enisa_band))
+    assessments = {a.incident_id: a for a in db.session.scalars(assessments_stmt)}
     latest: dict[int, ApDecision] = {}
-    for decision in db.session.scalars(select(ApDecision).where(ApDecision.incident_id.in_(ids))
+    # the state needs the decisions alone, not who took them (joined by default, with their roles)
+    for decision in db.session.scalars(select(ApDecision).where(among_ids(ApDecision.incident_id, ids))
+                                       .options(lazyload(ApDecision.decided_by))
                                        .order_by(ApDecision.decided_at, ApDecision.id)):
         latest[decision.incident_id] = decision
     notified = set(db.session.scalars(select(ApNotification.incident_id).where(
-        ApNotification.incident_id.in_(ids), ApNotification.kind == NotificationKind.INITIAL)))
+        among_ids(ApNotification.incident_id, ids), ApNotification.kind == NotificationKind.INITIAL)))
     return assessments, latest, notified
 
 
-def overview(user: User, now: dt.datetime | None = None, *, include_closed: bool = True,
-             limit: int = 500) -> list[OverviewRow]:
-    """Every datalek of the user's organisations: open ones first by time left, then closed ones."""
-    scope = organisation_scope(user, Permission.BREACH_READ, Incident.organisation_id)
-    stmt = select(Incident).where(scope, Incident.is_datalek.is_(True))
+#: the incident's columns the overview (and the start page's urgent datalekken) reads
+OVERVIEW_COLUMNS = (Incident.id, Incident.reference, Incident.title, Incident.organisation_id, Incident.status,
+                    Incident.is_datalek, Incident.discovered_at, Incident.version)
+
+
+def _overview_where(user: User, include_closed: bool) -> list[Any]:
+    where = [organisation_scope(user, Permission.BREACH_READ, Incident.organisation_id), Incident.is_datalek.is_(True)]
     if not include_closed:
-        stmt = stmt.where(Incident.status.in_(OPEN_STATUSES))
-    rows = overview_for(list(db.session.scalars(stmt.order_by(Incident.discovered_at.desc()).limit(limit))), now)
-    # running clocks first (by time left), then the open ones whose AP clock has stopped
-    open_rows = sorted((r for r in rows if r.state != STATE_CLOSED), key=lambda r: (not r.clock_running, r.deadline))
-    return open_rows + [r for r in rows if r.state == STATE_CLOSED]
+        where.append(Incident.status.in_(OPEN_STATUSES))
+    return where
+
+
+def overview(user: User, now: dt.datetime | None = None, *, include_closed: bool = True,
+             limit: int = 500, offset: int = 0) -> list[OverviewRow]:
+    """The datalekken of the user's organisations in the overview's order: open ones with a running
+    AP clock first, by deadline; then open ones whose clock stopped (decided not to notify, or
+    notified), by deadline; then closed ones, newest first. ``limit``/``offset``: one page of it.
+
+    The order is computed by the database over all of them, so a page holds exactly the right rows
+    however many datalekken there are (the state of each follows the same rules as
+    :func:`overview_for`: a melding stops the clock, else the latest decision says).
+    """
+    has_initial = select(ApNotification.id).where(
+        ApNotification.incident_id == Incident.id, ApNotification.kind == NotificationKind.INITIAL).exists()
+    latest_notify = (select(ApDecision.notify).where(ApDecision.incident_id == Incident.id)
+                     .order_by(ApDecision.decided_at.desc(), ApDecision.id.desc()).limit(1).scalar_subquery())
+    aware_at = select(BreachAssessment.aware_at).where(BreachAssessment.incident_id == Incident.id).scalar_subquery()
+    closed = Incident.status.in_(CLOSED_STATUSES)
+    group = case((closed, 2), (and_(~has_initial, or_(latest_notify.is_(None), latest_notify.is_(True))), 0), else_=1)
+    deadline = case((closed, None), else_=func.coalesce(aware_at, Incident.discovered_at))
+    stmt = (select(Incident).where(*_overview_where(user, include_closed))
+            .options(load_only(*OVERVIEW_COLUMNS))  # what a row shows, not the long texts
+            .order_by(group, deadline, Incident.discovered_at.desc(), Incident.id.desc())
+            .limit(limit).offset(offset))
+    return overview_for(list(db.session.scalars(stmt)), now, brief=True)
+
+
+def count_overview(user: User, *, include_closed: bool = True) -> int:
+    """How many datalekken :func:`overview` orders (for its pages)."""
+    return db.session.scalar(select(func.count()).select_from(Incident)
+                             .where(*_overview_where(user, include_closed))) or 0
 
 
 def urgent(user: User, now: dt.datetime | None = None, limit: int = 10) -> list[OverviewRow]:
@@ -655,20 +694,21 @@ def urgent(user: User, now: dt.datetime | None = None, limit: int = 10) -> list[
         select(Incident).outerjoin(BreachAssessment, BreachAssessment.incident_id == Incident.id)
         .where(scope, Incident.is_datalek.is_(True), Incident.status.in_(OPEN_STATUSES), ~has_initial)
         .order_by(deadline, Incident.id).limit(candidates)))
-    running = sorted((r for r in overview_for(leaks, now) if r.state != STATE_CLOSED and r.clock_running),
+    running = sorted((r for r in overview_for(leaks, now, brief=True) if r.state != STATE_CLOSED and r.clock_running),
                      key=lambda r: r.deadline)
     if len(running) >= limit:
         return running[:limit]
     return overview(user, now, include_closed=False)[:limit]
 
 
-def overview_for(leaks: list[Incident], now: dt.datetime | None = None) -> list[OverviewRow]:
-    """The state and AP clock of each datalek, in the given order, in a fixed number of queries."""
+def overview_for(leaks: list[Incident], now: dt.datetime | None = None, *, brief: bool = False) -> list[OverviewRow]:
+    """The state and AP clock of each datalek, in the given order, in a fixed number of queries.
+    ``brief``: for lists, with the assessments reduced to what a row shows (see ``_batch_state``)."""
     now = now or utcnow()
     ids = [i.id for i in leaks]
     if not ids:
         return []
-    assessments, latest, notified = _batch_state(ids)
+    assessments, latest, notified = _batch_state(ids, brief=brief)
     rows = []
     for incident in leaks:
         assessment = assessments.get(incident.id)

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from bio_register.breaches import services
+from bio_register.breaches import labels, services
 from bio_register.breaches.forms import (
     AssessmentForm,
     CbwForm,
@@ -32,14 +32,27 @@ def _load(incident_id: int, permission: Permission = Permission.BREACH_READ) -> 
     return incidents.get_incident(current_user, incident_id, permission)
 
 
+#: datalekken per page of the overview (ordered over all of them by the database)
+OVERVIEW_PAGE = 100
+
+
 @bp.route("/datalekken")
 @login_required
 def overview() -> Any:
     """The FG's overview: every datalek, open ones first by the time left."""
     if not has_permission(current_user, Permission.BREACH_READ):
         abort(404)
-    rows = services.overview(current_user, include_closed=request.args.get("alle") == "1")
-    return render_template("breaches/overview.html", rows=rows, show_all=request.args.get("alle") == "1")
+    show_all = request.args.get("alle") == "1"
+    try:
+        page = max(1, min(int(request.args.get("page", 1)), 100_000))
+    except ValueError:
+        page = 1
+    total = services.count_overview(current_user, include_closed=show_all)
+    pages = max(1, -(-total // OVERVIEW_PAGE))
+    rows = services.overview(current_user, include_closed=show_all, limit=OVERVIEW_PAGE,
+                             offset=(min(page, pages) - 1) * OVERVIEW_PAGE)
+    return render_template("breaches/overview.html", rows=rows, show_all=show_all, total=total,
+                           page=min(page, pages), pages=pages, state_labels=labels.state_labels())
 
 
 @bp.route("/datalekken/register.<any(csv, xlsx, pdf):fmt>")

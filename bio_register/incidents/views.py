@@ -109,7 +109,9 @@ def index() -> Any:
         page_number = max(1, min(int(request.args.get("page", 1)), 100_000))
     except ValueError:
         page_number = 1
-    page = services.list_incidents(current_user, flt, page_number, PER_PAGE)
+    # a search says "more than 1,000" rather than rechecking the text of every match for an exact total
+    page = services.list_incidents(current_user, flt, page_number, PER_PAGE,
+                                   count_limit=services.SEARCH_COUNT_LIMIT if flt.q else None)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
 
     def page_url(n: int) -> str:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from bio_register.breaches import services as breaches
 from bio_register.incidents import services as incidents
 from bio_register.measures import services as measures
-from bio_register.permissions import Permission, has_permission, scoped_organisations
+from bio_register.permissions import AllOrganisations, Permission, has_permission, organisation_ids_with
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
@@ -18,12 +18,16 @@ bp = Blueprint("main", __name__, template_folder="templates")
 def home() -> Any:
     """The start page: the user's open incidents, open datalekken with their AP clock, overdue
     measures, and this quarter's counts."""
-    organisations = scoped_organisations(current_user, Permission.ORGANISATION_READ)
+    # The organisations in which the user holds a role; reading all of them (concern control, the
+    # beheerder) is one line with a link, not a card for each of a shared service's hundreds.
+    organisations = sorted({m.organisation for m in current_user.memberships}, key=lambda org: org.code)
+    reads_all = isinstance(organisation_ids_with(current_user, Permission.ORGANISATION_READ), AllOrganisations)
     board = incidents.dashboard(current_user) if has_permission(current_user, Permission.INCIDENT_READ) else None
     leaks = breaches.urgent(current_user) if has_permission(current_user, Permission.BREACH_READ) else []
     overdue = (measures.overdue_measures(current_user, measures.local_today(tz=current_app.config["TIMEZONE"]))
                if has_permission(current_user, Permission.MEASURE_READ) else [])
-    return render_template("main/home.html", organisations=organisations, board=board, leaks=leaks,
+    return render_template("main/home.html", organisations=organisations, reads_all=reads_all, board=board,
+                           leaks=leaks,
                            overdue_measures=overdue,
                            can_create=has_permission(current_user, Permission.INCIDENT_WRITE))
 

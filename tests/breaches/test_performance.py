@@ -6,10 +6,13 @@ import datetime as dt
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from bio_register.breaches import services as breaches
+from bio_register.breaches import views as breach_views
 from bio_register.database import utcnow
 from bio_register.extensions import db
+from bio_register.incidents.models import Incident
 from tests import factories
 from tests.conftest import login
 
@@ -68,3 +71,32 @@ def test_start_page_and_overview_issue_a_fixed_number_of_queries(client: FlaskCl
         with count_queries() as counter:
             assert client.get(url).status_code == 200
         assert counter.count <= before, (url, counter.statements)  # the start page may take the short way
+
+
+def test_the_overview_is_ordered_by_the_database_as_by_the_rules() -> None:
+    fg = factories.fg_of("DIE")
+    _leaks(fg, 25)
+    leaks = list(db.session.scalars(select(Incident).where(Incident.is_datalek.is_(True))))
+    rows = breaches.overview_for(leaks)
+    open_rows = sorted((r for r in rows if r.state != "afgesloten"), key=lambda r: (not r.clock_running, r.deadline))
+    assert [r.incident.id for r in breaches.overview(fg)][:len(open_rows)] == [r.incident.id for r in open_rows]
+    assert breaches.overview(fg)[-1].incident.title == "Afgesloten"
+    pages = [breaches.overview(fg, limit=7, offset=offset) for offset in range(0, 28, 7)]
+    assert [r.incident.id for page in pages for r in page] == [r.incident.id for r in breaches.overview(fg)]
+    assert breaches.count_overview(fg) == 26 and breaches.count_overview(fg, include_closed=False) == 25
+
+
+def test_the_overview_pages_through_many_datalekken(client: FlaskClient, monkeypatch: Any) -> None:
+    monkeypatch.setattr(breach_views, "OVERVIEW_PAGE", 10)
+    fg = factories.fg_of("DIE")
+    login(client, fg.email, factories.PASSWORD)
+    _leaks(fg, 24)
+    first = client.get("/datalekken").get_data(as_text=True)
+    assert "Pagina 1 van 3 (24 datalekken)" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    titles = [r.incident.title for r in breaches.overview(fg, include_closed=False)]
+    assert all(t in first for t in titles[:10]) and titles[10] not in first
+    last = client.get("/datalekken?page=99").get_data(as_text=True)   # past the end: the last page
+    assert "Pagina 3 van 3" in last and titles[-1] in last and 'rel="next"' not in last
+    assert client.get("/datalekken?page=twee").status_code == 200      # not a number: the first page
+    everything = client.get("/datalekken?alle=1&page=3").get_data(as_text=True)
+    assert "Pagina 3 van 3 (25 datalekken)" in everything and "Afgesloten" in everything

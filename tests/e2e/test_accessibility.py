@@ -99,6 +99,9 @@ def test_log_an_incident_with_the_keyboard_alone(page: Any, live_server: Any) ->
     page.keyboard.type("11112026")
     page.keyboard.press("Tab")
     page.keyboard.type("0915")
+    # A 12-hour locale (Debian's Chromium ships en-US alone) adds an AM/PM segment that it fills
+    # with the current half of the day; "A" picks AM there and is ignored after a 24-hour clock.
+    page.keyboard.type("A")
     assert page.evaluate("document.getElementById('discovered_at').value") == "2026-11-11T09:15"
     _tab_to(page, "is_datalek-0", limit=5)
     page.keyboard.press("Space")

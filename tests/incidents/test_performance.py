@@ -182,3 +182,39 @@ def test_a_reused_api_statement_never_carries_another_users_scope(client: FlaskC
             for query in ("", "?q=alleen", "?status=nieuw&q=alleen&per_page=5"):
                 body = client.get(f"/api/v1/incidents{query}", headers=headers).get_json()
                 assert [i["title"] for i in body["items"]] == [title] and body["total"] == 1, (query, body)
+
+
+def test_a_search_counts_up_to_a_limit_and_then_says_more(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web list's search counts at most SEARCH_COUNT_LIMIT matches (an exact total rechecks the
+    text of every match); the page says "more than" and keeps paging."""
+    from bio_register.incidents import services
+
+    monkeypatch.setattr(services, "SEARCH_COUNT_LIMIT", 30)
+    vo = factories.user([("verbindingsofficier", "DIE")])
+    for i in range(60):
+        factories.incident(actor=vo, title=f"Phishing bij burgerzaken {i}")
+    factories.incident(actor=vo, title="Iets anders")
+    login(client, vo.email, factories.PASSWORD)
+    page = client.get("/incidenten?q=phishing").get_data(as_text=True)
+    assert "Meer dan 30 incidenten gevonden" in page and "Pagina 1 van meer dan 2" in page
+    assert 'rel="next"' in page
+    # past the limit the count reaches just beyond the page asked for, so "next" stays right
+    page = client.get("/incidenten?q=phishing&page=3").get_data(as_text=True)
+    assert "Meer dan 75" not in page and "60 incidenten gevonden" in page and "Pagina 3 van 3" in page
+    assert 'rel="next"' not in page and page.count("Phishing bij burgerzaken") == 10
+    # without a search the total stays exact
+    assert "61 incidenten gevonden" in client.get("/incidenten").get_data(as_text=True)
+    # the API keeps its exact total (the documented contract)
+    body = client.get("/api/v1/incidents?q=phishing", headers=bearer(factories.token(vo))).get_json()
+    assert body["total"] == 60
+
+
+def test_count_up_to_counts_exactly_below_the_limit(app_ctx: None) -> None:
+    from bio_register.incidents import services
+
+    vo = factories.user([("verbindingsofficier", "DIE")])
+    for i in range(5):
+        factories.incident(actor=vo, title=f"Phishing {i}")
+    stmt = services.filtered(vo, services.IncidentFilter(q="phishing"))
+    assert services.count_up_to(stmt, 100) == 5
+    assert services.count_up_to(stmt, 3) == 3

@@ -54,3 +54,21 @@ def test_user_without_roles_sees_nothing(client: FlaskClient) -> None:
     user = factories.user()
     body = client.get("/api/v1/organisations", headers=bearer(factories.token(user))).get_json()
     assert body["items"] == [] and body["total"] == 0
+
+
+def test_start_page_shows_the_organisations_of_ones_roles_and_a_link_for_reading_all(app, client: FlaskClient) -> None:
+    for code in ("DUO", "DIE", "OA", "UIT"):
+        factories.organisation(code)
+    vo = factories.user([("verbindingsofficier", "DIE"), ("ciso", "OA")])
+    login(client, vo.email, factories.PASSWORD)
+    page = client.get("/").get_data(as_text=True)
+    assert "Gemeente Diemen" in page and "Ouder-Amstel" in page and "Gemeente Uithoorn" not in page
+    assert "leesrechten in alle organisaties" not in page
+
+    cc = factories.user([("concern_control", "DUO")])
+    other = app.test_client()
+    login(other, cc.email, factories.PASSWORD)
+    page = other.get("/").get_data(as_text=True)
+    assert "leesrechten in alle organisaties" in page and 'href="/organisaties"' in page
+    # one card, for the organisation of the role; not one for each organisation it may read
+    assert page.count('class="card"') == 1 and "Gemeente Diemen" not in page
