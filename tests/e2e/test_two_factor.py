@@ -38,7 +38,8 @@ def test_enrol_then_log_in_with_a_code_and_with_a_recovery_code(page: Any, live_
     _password(page, live_server, email)
     page.get_by_label("Code", exact=True).fill("000000")
     page.get_by_role("button", name="Verder").click()
-    assert "Deze code klopt niet." in page.content()
+    # wait for the answer to the click rather than reading the page that may still be the one before it
+    page.locator("#code-error", has_text="Deze code klopt niet.").wait_for()
     page.get_by_label("Code", exact=True).fill(totp_code(live_server, email))
     page.get_by_role("button", name="Verder").click()
     page.wait_for_url(lambda url: "/login" not in url)
@@ -53,5 +54,5 @@ def test_enrol_then_log_in_with_a_code_and_with_a_recovery_code(page: Any, live_
     _password(page, live_server, email)                     # the same recovery code a second time
     page.get_by_label("Code", exact=True).fill(codes[0])
     page.get_by_role("button", name="Verder").click()
-    assert "Deze code klopt niet." in page.content()
+    page.locator("#code-error", has_text="Deze code klopt niet.").wait_for()
     assert "/login/totp" in page.url
