@@ -13,6 +13,18 @@ def choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+#: the highest page a list link may ask for (an absurd number would only make the database skip rows)
+MAX_PAGE = 100_000
+
+
+def page_arg(value: Any) -> int:
+    """The ``page`` argument of a list: a number from 1 to MAX_PAGE; anything else is the first page."""
+    try:
+        return max(1, min(int(value), MAX_PAGE))
+    except (TypeError, ValueError):
+        return 1
+
+
 def expected_version(field: Any) -> int:
     """The version a form was loaded with; a missing one counts as stale (0), never as "any"."""
     data = field.data or ""

@@ -18,6 +18,7 @@ from bio_register.breaches.forms import (
 )
 from bio_register.errors import DomainError, NotPermitted
 from bio_register.extensions import db
+from bio_register.forms import page_arg
 from bio_register.i18n import gettext as _
 from bio_register.incidents import services as incidents
 from bio_register.incidents.models import Incident
@@ -43,10 +44,7 @@ def overview() -> Any:
     if not has_permission(current_user, Permission.BREACH_READ):
         abort(404)
     show_all = request.args.get("alle") == "1"
-    try:
-        page = max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        page = 1
+    page = page_arg(request.args.get("page", 1))
     total = services.count_overview(current_user, include_closed=show_all)
     pages = max(1, -(-total // OVERVIEW_PAGE))
     rows = services.overview(current_user, include_closed=show_all, limit=OVERVIEW_PAGE,

@@ -568,7 +568,7 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages or (self.more and self.page * self.per_page <= self.total)
+        return self.page < self.pages or self.more  # with more, the count went past this page
 
 
 def count(stmt: Select[tuple[Incident]]) -> int:

@@ -12,7 +12,7 @@ from bio_register.attachments import services as attachments
 from bio_register.breaches import services as breaches
 from bio_register.errors import Conflict, DomainError
 from bio_register.extensions import db
-from bio_register.forms import choices, differences, expected_version
+from bio_register.forms import choices, differences, expected_version, page_arg
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import labels, services
@@ -105,10 +105,7 @@ def index() -> Any:
         abort(404)
     form = _filter_form()
     flt = filter_from_form(form)
-    try:
-        page_number = max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        page_number = 1
+    page_number = page_arg(request.args.get("page", 1))
     # a search says "more than 1,000" rather than rechecking the text of every match for an exact total
     page = services.list_incidents(current_user, flt, page_number, PER_PAGE,
                                    count_limit=services.SEARCH_COUNT_LIMIT if flt.q else None)

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from bio_register.errors import Conflict, DomainError
 from bio_register.extensions import db
-from bio_register.forms import choices, differences, expected_version
+from bio_register.forms import choices, differences, expected_version, page_arg
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import services as incidents
@@ -94,10 +94,7 @@ def index() -> Any:
         abort(404)
     form = _filter_form()
     flt = filter_from_form(form)
-    try:
-        page_number = max(1, min(int(request.args.get("page", 1)), 100_000))
-    except ValueError:
-        page_number = 1
+    page_number = page_arg(request.args.get("page", 1))
     page = services.list_measures(current_user, flt, page_number, PER_PAGE, today=_today())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
 
