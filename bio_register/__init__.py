@@ -17,7 +17,7 @@ MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory. ``config`` overrides settings from the environment."""
-    from bio_register import web
+    from bio_register import web, wiring
     from bio_register.config import load_settings
     from bio_register.database import check_liveness
     from bio_register.extensions import api, babel, csrf, db, limiter, login_manager, migrate
@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
 
     _import_models()
+    wiring.connect()
     web.register(app)
     if app.config.get("PROXIES"):
         # Behind a TLS proxy: the client's address (for the login limits) and scheme come from it.
@@ -58,10 +59,8 @@ def _import_models() -> None:
     """Import every area's models so that SQLAlchemy and Alembic know all tables."""
     from bio_register.accounts import models as _accounts  # noqa: F401
     from bio_register.attachments import models as _attachments  # noqa: F401
-    from bio_register.attachments import services as _attachment_rules  # noqa: F401  (hook: the incident timeline)
     from bio_register.audit import models as _audit  # noqa: F401
     from bio_register.breaches import models as _breaches  # noqa: F401
-    from bio_register.breaches import services as _breach_rules  # noqa: F401  (hooks: closing, notify FG)
     from bio_register.compliance import models as _compliance  # noqa: F401
     from bio_register.imports import models as _imports  # noqa: F401
     from bio_register.incidents import models as _incidents  # noqa: F401

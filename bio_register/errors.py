@@ -35,3 +35,13 @@ class NotPermitted(DomainError):
     """The user may see the object but not do this to it: 403."""
 
     status_code = 403
+
+
+class NotFound(DomainError):
+    """No such object, or one outside the caller's scope (the two look the same): 404."""
+
+    status_code = 404
+
+    def __init__(self, message: str = "Niet gevonden.", field: str | None = None,
+                 errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message, field, errors)

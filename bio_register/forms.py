@@ -7,6 +7,8 @@ from typing import Any
 
 from wtforms.fields.choices import SelectChoice
 
+from bio_register.errors import DomainError
+
 
 def choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
     """SelectField choices from (value, label) pairs."""
@@ -37,3 +39,13 @@ def differences(fields: Iterable[str], labels: Mapping[str, Any], stored: Mappin
     someone else saved in between — shown beside the form after an edit conflict."""
     return [(str(labels[name]), stored[name], typed[name]) for name in fields
             if name in typed and (typed[name] or None) != (stored[name] or None)]
+
+
+def apply_errors(form: Any, error: DomainError) -> None:
+    """Put a service's field errors on the form's fields (or on the form itself)."""
+    for name, messages in (error.errors or {"": [error.message]}).items():
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors), *messages]
+        else:
+            form.form_errors.extend(messages)

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, false, select, true
-from werkzeug.exceptions import NotFound
 
+from bio_register.errors import NotFound, NotPermitted
 from bio_register.extensions import db
+from bio_register.i18n import gettext
 from bio_register.organisations.models import Organisation
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ def has_permission(user: Principal | None, permission: Permission, organisation_
     return bool(scope) if organisation_id is None else organisation_id in scope
 
 
-def permissions_of(user: User | None) -> set[Permission]:
+def permissions_of(user: Principal | None) -> set[Permission]:
     """Every permission the user holds in at least one organisation (for navigation)."""
     return {p for p in Permission if has_permission(user, p)}
 
@@ -163,7 +164,7 @@ def organisation_scope(user: Principal | None, permission: Permission, column: A
     return column.in_(sorted(scope))
 
 
-def scoped_organisations(user: User | None, permission: Permission) -> list[Organisation]:
+def scoped_organisations(user: Principal | None, permission: Permission) -> list[Organisation]:
     """The organisations in which the user holds ``permission``, ordered by code."""
     stmt = (
         select(Organisation)
@@ -173,19 +174,46 @@ def scoped_organisations(user: User | None, permission: Permission) -> list[Orga
     return list(db.session.scalars(stmt))
 
 
-def get_organisation(user: User | None, code: str, permission: Permission) -> Organisation:
-    """The organisation with ``code`` if the user holds ``permission`` in it; else 404."""
-    org = db.session.scalar(select(Organisation).where(Organisation.code == code.upper()))
-    if org is None or not has_permission(user, permission, org.id):
+def authorise(who: Principal | None, permission: Permission | None, organisation_id: int | None = None,
+              read: Permission | None = None) -> None:
+    """The one rule of authorisation, the same for pages and the API.
+
+    With an organisation (the object's): ``read`` not held there → :class:`NotFound` (404, as if
+    it did not exist); ``permission`` not held there → :class:`NotPermitted` (403). Without one (a
+    list, a "new" form): ``permission`` held in no organisation → :class:`NotPermitted`.
+    """
+    if organisation_id is not None:
+        if read is not None and not has_permission(who, read, organisation_id):
+            raise NotFound()
+        if permission is not None and not has_permission(who, permission, organisation_id):
+            raise NotPermitted(gettext("U mag dit niet doen bij deze organisatie."))
+    elif permission is not None and not has_permission(who, permission):
+        raise NotPermitted(gettext("U hebt geen rol die dit toestaat."))
+
+
+def find_organisation(code: str) -> Organisation | None:
+    """The organisation with ``code`` (any case), without a scope check: for loaders."""
+    if not code or len(code) > 20:
+        return None
+    return db.session.scalar(select(Organisation).where(Organisation.code == code.upper()))
+
+
+def get_organisation(user: Principal | None, code: str, read: Permission,
+                     act: Permission | None = None) -> Organisation:
+    """The organisation with ``code`` if the user holds ``read`` in it (else NotFound), and ``act``
+    when given (else NotPermitted)."""
+    org = find_organisation(code)
+    if org is None:
         raise NotFound()
+    authorise(user, act, org.id, read=read)
     return org
 
 
 M = TypeVar("M")
 
 
-def get_scoped(model: type[M], object_id: Any, user: User | None, permission: Permission) -> M:
-    """Load an object that belongs to an organisation, or 404 when outside the user's scope.
+def get_scoped(model: type[M], object_id: Any, user: Principal | None, permission: Permission) -> M:
+    """Load an object that belongs to an organisation, or NotFound when outside the user's scope.
 
     The model must have an ``organisation_id`` column. Absent and forbidden look the same.
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, Response, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_decimal, get_locale
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 from bio_register.api.base import is_api_request, problem
 from bio_register.breaches import labels as breach_labels
 from bio_register.database import utcnow
-from bio_register.errors import DomainError
+from bio_register.errors import DomainError, NotFound, NotPermitted
 from bio_register.extensions import api, csrf, db, login_manager
 from bio_register.fields import FOLD_LABELS
 from bio_register.i18n import format_local, gettext, lazy_gettext
@@ -78,11 +78,12 @@ def register(app: Flask) -> None:
         csrf.exempt(api_blp)
         api.register_blueprint(api_blp)
     app.cli.add_command(bio)
+    api.on_server_error = db.session.rollback
 
     _configure_login()
     _register_session_timeouts(app)
     _register_input_guard(app)
-    _register_boundary(app)
+    _register_legacy_boundary(app)
     _register_headers(app)
     _register_errors(app)
     _register_template_helpers(app)
@@ -172,21 +173,19 @@ def _register_input_guard(app: Flask) -> None:
         return render_template("errors/error.html", code=422, message=message), 422
 
 
-def _register_boundary(app: Flask) -> None:
-    """One transaction per request: commit when the response is a success, else roll back.
-
-    Services never commit; views never commit. A 4xx/5xx answer leaves nothing saved.
-    """
+def _register_legacy_boundary(app: Flask) -> None:
+    """TRANSITIONAL: commit for views not yet declared through the pipeline (removed once all are)."""
+    from bio_register.pipeline import MARK, commit
 
     @app.after_request
     def _commit_or_rollback(response: Response) -> Response:
-        if response.status_code < 400 and not g.get("rollback_only"):
-            db.session.commit()
-            # Side effects only after the commit succeeded.
-            notifications.deliver_after_request(app.config)
+        view = app.view_functions.get(request.endpoint or "")
+        if view is None or getattr(view, MARK, None) is not None:
+            return response
+        if response.status_code < 400:
+            commit()
         else:
             db.session.rollback()
-            g.pop("outbox_ids", None)
         return response
 
 
@@ -227,10 +226,13 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Any:
+        # The pipeline rolled the unit of work back before this runs.
         if is_api_request():
             return problem(error.status_code, error.message, errors=error.errors or None)
-        # Views normally catch DomainError to re-render their form; this is the safety net.
-        g.rollback_only = True
+        if isinstance(error, NotFound | NotPermitted):
+            message = error.message if isinstance(error, NotPermitted) else None
+            return render_template("errors/error.html", code=error.status_code, message=message), error.status_code
+        # Views normally return Rejected to re-render their form; this is the safety net.
         flash(error.message, "error")
         return redirect(request.referrer or url_for("main.home"))
 

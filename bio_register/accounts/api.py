@@ -5,7 +5,7 @@ from typing import Any
 from bio_register.accounts import services
 from bio_register.accounts.models import User
 from bio_register.accounts.schemas import MeOut, MePatch
-from bio_register.api.base import api_blueprint, api_user
+from bio_register.pipeline import api_blueprint, api_user
 
 blp = api_blueprint("me_api", __name__, "/me", "De ingelogde gebruiker (eigenaar van het token).")
 

@@ -1,10 +1,9 @@
 """The API base: flask-smorest with application/problem+json errors and token auth.
 
-Every area's ``api.py`` makes its blueprint with :func:`api_blueprint`, which requires a
-personal API token (``Authorization: Bearer …``) for every route: :func:`api_caller` is who
-the token speaks for (enough for permission checks), :func:`api_user` that user as an ORM
-object. Errors anywhere under ``/api/`` are answered as RFC 9457 problem details: ``type``,
-``title``, ``status``, ``detail`` and, for validation, ``errors`` per field.
+Every area's ``api.py`` makes its blueprint with :func:`bio_register.pipeline.api_blueprint`,
+which requires a personal API token for every route. Errors anywhere under ``/api/`` are
+answered as RFC 9457 problem details: ``type``, ``title``, ``status``, ``detail`` and, for
+validation, ``errors`` per field.
 """
 
 from __future__ import annotations
@@ -12,23 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import http
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import flask_smorest
 import marshmallow as ma
 import orjson
 from apispec import BasePlugin
-from flask import Response, g, json, render_template, request
+from flask import Response, json, render_template, request
 from flask_smorest.utils import prepare_response
 from marshmallow.utils import missing
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, Unauthorized
 from werkzeug.http import HTTP_STATUS_CODES
-
-if TYPE_CHECKING:
-    from bio_register.accounts.models import User
-    from bio_register.accounts.services import ApiCaller
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +113,8 @@ class Api(flask_smorest.Api):
 
     ERROR_SCHEMA = ProblemSchema
     DEFAULT_ERROR_RESPONSE_NAME = None
+    #: called before a 5xx page is rendered (the app factory sets it: roll back an aborted transaction)
+    on_server_error: Callable[[], None] | None = None
 
     def __init__(self, app: Any = None, *, spec_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> None:
         spec_kwargs = {"extra_plugins": [ErrorResponses()], **(spec_kwargs or {})}
@@ -138,9 +135,8 @@ class Api(flask_smorest.Api):
         code = error.code or 500
         if code >= 500:
             # The transaction may be aborted (PostgreSQL): the error page must not reuse it.
-            from bio_register.extensions import db
-
-            db.session.rollback()
+            if self.on_server_error is not None:
+                self.on_server_error()
         if not is_api_request():
             message = error.description if code == 429 else None
             return render_template("errors/error.html", error=error, code=code, message=message), code
@@ -199,44 +195,9 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
 
 
-def api_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
-    """A blueprint whose every route requires a valid personal API token."""
-    blp = Blueprint(name, import_name, url_prefix="/api/v1" + url_prefix, description=description)
-
-    @blp.before_request
-    def _authenticate() -> None:
-        from bio_register.accounts.services import caller_for_token
-
-        header = request.headers.get("Authorization", "")
-        scheme, _, secret = header.partition(" ")
-        caller = caller_for_token(secret.strip()) if scheme.lower() == "bearer" and secret else None
-        if caller is None:
-            flask_smorest.abort(401, message="Geef een geldig API-token mee: Authorization: Bearer <token>.")
-        g.api_caller = caller
-
-    return blp
-
-
 def problem_doc(description: str) -> dict[str, Any]:
     """The arguments of ``@blp.alt_response(status, **problem_doc("…"))`` for an error this operation answers."""
     return {"schema": ProblemSchema, "content_type": PROBLEM_JSON, "description": description}
-
-
-def api_caller() -> ApiCaller:
-    """Who this request's API token speaks for: enough for permission checks (no ORM object)."""
-    return g.api_caller
-
-
-def api_user() -> User:
-    """The user of this request's API token, as an ORM object (loaded on first use): for routes
-    that record who did something. Routes that only read need no more than :func:`api_caller`."""
-    user = g.get("api_user")
-    if user is None:
-        from bio_register.accounts.models import User
-        from bio_register.extensions import db
-
-        user = g.api_user = db.session.get_one(User, api_caller().user_id)
-    return user
 
 
 def json_response(data: Any, status: int = 200) -> Response:
@@ -276,5 +237,4 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     })
 
 
-__all__ = ["Api", "Blueprint", "DateTime", "PageArgs", "api_blueprint", "api_caller", "api_user", "json_response",
-           "page_schema", "problem", "problem_doc"]
+__all__ = ["Api", "Blueprint", "DateTime", "PageArgs", "json_response", "page_schema", "problem", "problem_doc"]

@@ -14,7 +14,6 @@ import marshmallow as ma
 from flask import Response, request, url_for
 from flask_smorest.fields import Upload
 
-from bio_register.api.base import api_blueprint, api_user
 from bio_register.attachments import services
 from bio_register.attachments.models import Attachment
 from bio_register.attachments.views import download_response, max_bytes
@@ -23,6 +22,7 @@ from bio_register.compliance.models import Control
 from bio_register.incidents import services as incidents
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, get_organisation
+from bio_register.pipeline import api_blueprint, api_user
 
 incident_blp = api_blueprint("incident_attachments_api", __name__, "/incidents",
                              "Bijlagen bij incidenten (bewijsstukken), met type bepaald aan de inhoud.")

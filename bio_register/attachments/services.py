@@ -208,7 +208,7 @@ def of_control(organisation: Organisation, control: Control, attachment_id: int)
 
 # --- the incident timeline -----------------------------------------------------------------------------
 
-def _history(incident: Incident) -> Sequence[incidents.HistoryItem]:
+def timeline_items(incident: Incident) -> Sequence[incidents.HistoryItem]:
     items = []
     for attachment in for_incident(incident):
         uploader = attachment.uploaded_by.name if attachment.uploaded_by else "—"
@@ -220,5 +220,3 @@ def _history(incident: Incident) -> Sequence[incidents.HistoryItem]:
                                                text=f"{attachment.filename}: {attachment.removal_reason}"))
     return items
 
-
-incidents.HISTORY_SOURCES.append(_history)

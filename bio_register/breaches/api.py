@@ -4,7 +4,7 @@ from typing import Any
 
 from flask_smorest import abort
 
-from bio_register.api.base import api_blueprint, api_user, problem_doc
+from bio_register.api.base import problem_doc
 from bio_register.breaches import services
 from bio_register.breaches.schemas import (
     ApNotificationIn,
@@ -23,6 +23,7 @@ from bio_register.database import utcnow
 from bio_register.incidents import services as incidents
 from bio_register.incidents.models import Incident
 from bio_register.permissions import Permission
+from bio_register.pipeline import api_blueprint, api_user
 
 blp = api_blueprint("breaches_api", __name__, "/incidents",
                     "Datalekken: beoordeling, AP-besluit en -meldingen, betrokkenen (art. 34), Cbw-meldingen.")

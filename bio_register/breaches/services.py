@@ -36,7 +36,6 @@ from bio_register.errors import Conflict, NotPermitted, ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import format_local
 from bio_register.i18n import gettext as _
-from bio_register.incidents import services as incidents
 from bio_register.incidents.models import CLOSED_STATUSES, OPEN_STATUSES, Incident
 from bio_register.notifications import services as notifications
 from bio_register.permissions import Permission, Role, has_permission, organisation_scope
@@ -520,7 +519,7 @@ def record_cbw_report(actor: User, incident: Incident, phase: Any, submitted_at:
 
 # --- rules that reach into the incident workflow -----------------------------------------------------
 
-def _close_check(incident: Incident) -> str | None:
+def close_check(incident: Incident) -> str | None:
     if incident.is_datalek:
         decisions = decisions_of(incident)
         if not decisions:
@@ -545,7 +544,7 @@ def _link(incident: Incident) -> str:
     return f"/incidenten/{incident.id}"
 
 
-def _notify_fg(actor: User | None, incident: Incident) -> None:
+def notify_fg(incident: Incident, *, actor: User | None) -> None:
     """A datalek was logged: the organisation's FG hears of it at once (after the commit)."""
     base = _setting("BASE_URL", "")
     deadline = ap_deadline(incident)
@@ -560,21 +559,16 @@ def _notify_fg(actor: User | None, incident: Incident) -> None:
     notifications.notify_users(users_with_role(incident.organisation_id, Role.FG), subject, body, _link(incident))
 
 
-def _update_check(actor: User | None, incident: Incident, values: Mapping[str, Any]) -> None:
+def update_check(incident: Incident, *, actor: User | None, changes: Mapping[str, Any]) -> None:
     """Once the FG has assessed or decided, only the FG can say it is no datalek after all: the
     register of art. 33(5) must not lose a breach behind the FG's back."""
-    if values.get("is_datalek") is not False or not incident.is_datalek:
+    if changes.get("is_datalek") is not False or not incident.is_datalek:
         return
     if actor is not None and has_permission(actor, Permission.BREACH_DECIDE, incident.organisation_id):
         return
     if assessment_of(incident) is not None or decisions_of(incident):
         raise ValidationFailed(_("De FG heeft dit datalek al beoordeeld: alleen de FG kan het als "
                                  "'geen datalek' aanmerken."), field="is_datalek")
-
-
-incidents.CLOSE_CHECKS.append(_close_check)
-incidents.UPDATE_CHECKS.append(_update_check)
-incidents.ON_DATALEK.append(_notify_fg)
 
 
 def all_datalekken(user: User) -> list[Incident]:

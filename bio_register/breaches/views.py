@@ -18,11 +18,10 @@ from bio_register.breaches.forms import (
 )
 from bio_register.errors import DomainError, NotPermitted
 from bio_register.extensions import db
-from bio_register.forms import page_arg
+from bio_register.forms import apply_errors, page_arg
 from bio_register.i18n import gettext as _
 from bio_register.incidents import services as incidents
 from bio_register.incidents.models import Incident
-from bio_register.incidents.views import apply_errors
 from bio_register.notifications import services as notifications
 from bio_register.permissions import Permission, has_permission
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from flask_smorest import abort
 
-from bio_register.api.base import api_blueprint, api_user, problem_doc
+from bio_register.api.base import problem_doc
 from bio_register.compliance import services
 from bio_register.compliance.models import ControlCatalog, ControlKind
 from bio_register.compliance.schemas import (
@@ -18,6 +18,7 @@ from bio_register.compliance.schemas import (
     ControlOut,
 )
 from bio_register.permissions import Permission, get_organisation
+from bio_register.pipeline import api_blueprint, api_user
 
 catalogs_blp = api_blueprint("catalogs_api", __name__, "/catalogs", "BIO-catalogi: BIO 1.04 en BIO2.")
 compliance_blp = api_blueprint("compliance_api", __name__, "/organisations",

@@ -10,8 +10,8 @@ from bio_register.compliance import services
 from bio_register.compliance.forms import AssessmentForm
 from bio_register.compliance.models import Control, ControlCatalog
 from bio_register.errors import DomainError, NotPermitted
+from bio_register.forms import apply_errors
 from bio_register.i18n import gettext as _
-from bio_register.incidents.views import apply_errors
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, get_organisation, has_permission, scoped_organisations
 from reports.charts import ImplementationBar, implementation_chart, to_svg

@@ -3,9 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from werkzeug.exceptions import NotFound
 
-from bio_register.api.base import api_blueprint, api_caller, api_user, json_response, page_schema, problem_doc
+from bio_register.api.base import json_response, page_schema, problem_doc
 from bio_register.incidents import services
 from bio_register.incidents.models import Category, Incident, Severity, Status
 from bio_register.incidents.schemas import (
@@ -17,7 +16,9 @@ from bio_register.incidents.schemas import (
     StatusChange,
     TimelineItemOut,
 )
-from bio_register.permissions import Permission, get_organisation, has_permission
+from bio_register.loaders import INCIDENT
+from bio_register.permissions import Permission, get_organisation
+from bio_register.pipeline import api_blueprint, api_caller, api_user, requires
 
 blp = api_blueprint("incidents_api", __name__, "/incidents",
                     "Het incidentregister: beveiligingsincidenten en datalekken.")
@@ -28,6 +29,7 @@ IncidentPage = page_schema(IncidentOut, "IncidentPage")
 @blp.route("")
 @blp.arguments(IncidentListArgs, location="query")
 @blp.response(200, IncidentPage)
+@requires(None)
 def list_incidents(args: dict[str, Any]) -> Response:
     """Incidents of the caller's organisations, filtered, sorted and paginated."""
     flt = services.IncidentFilter(
@@ -52,26 +54,31 @@ def list_incidents(args: dict[str, Any]) -> Response:
 @blp.route("", methods=["POST"])
 @blp.arguments(IncidentCreate)
 @blp.response(201, IncidentOut)
-@blp.alt_response(404, **problem_doc("Unknown organisation, or one where the caller may not write"))
+@blp.alt_response(403, **problem_doc("The caller may not log incidents (in this organisation)"))
+@blp.alt_response(404, **problem_doc("Unknown organisation, or one the caller cannot read"))
+@requires(Permission.INCIDENT_WRITE)
 def create_incident(data: dict[str, Any]) -> Incident:
     """Log an incident; the reference is assigned at once."""
-    organisation = get_organisation(api_user(), data.pop("organisation"), Permission.INCIDENT_WRITE)
+    organisation = get_organisation(api_caller(), data.pop("organisation"), Permission.INCIDENT_READ,
+                                    act=Permission.INCIDENT_WRITE)
     return services.create_incident(api_user(), organisation, data)
 
 
 @blp.route("/<int:incident_id>")
 @blp.response(200, IncidentOut)
-def get_incident(incident_id: int) -> Incident:
-    return services.get_incident(api_user(), incident_id)
+@requires(Permission.INCIDENT_READ, load=INCIDENT)
+def get_incident(incident: Incident) -> Incident:
+    return incident
 
 
 @blp.route("/<int:incident_id>", methods=["PATCH"])
 @blp.arguments(IncidentPatch)
 @blp.response(200, IncidentOut)
+@blp.alt_response(403, **problem_doc("The caller may read this incident but not change it"))
 @blp.alt_response(409, **problem_doc("Someone else saved in between: read it again"))
-def patch_incident(data: dict[str, Any], incident_id: int) -> Incident:
+@requires(Permission.INCIDENT_WRITE, load=INCIDENT)
+def patch_incident(data: dict[str, Any], incident: Incident) -> Incident:
     """Change fields; send the ``version`` you read. A stale version answers 409."""
-    incident = services.get_incident(api_user(), incident_id, Permission.INCIDENT_WRITE)
     version = data.pop("version")
     return services.update_incident(api_user(), incident, data, version)
 
@@ -79,27 +86,28 @@ def patch_incident(data: dict[str, Any], incident_id: int) -> Incident:
 @blp.route("/<int:incident_id>/status", methods=["POST"])
 @blp.arguments(StatusChange)
 @blp.response(200, IncidentOut)
+@blp.alt_response(403, **problem_doc("The caller may read this incident but not change it"))
 @blp.alt_response(409, **problem_doc("Someone else saved in between: read it again"))
-def change_status(data: dict[str, Any], incident_id: int) -> Incident:
+@requires(Permission.INCIDENT_WRITE, load=INCIDENT)
+def change_status(data: dict[str, Any], incident: Incident) -> Incident:
     """Move through the workflow: nieuw → in_behandeling → afgehandeld; ingetrokken; reopen."""
-    incident = services.get_incident(api_user(), incident_id, Permission.INCIDENT_WRITE)
     return services.change_status(api_user(), incident, data["status"], data["version"], data.get("reason"))
 
 
 @blp.route("/<int:incident_id>/timeline")
 @blp.response(200, TimelineItemOut(many=True))
-def get_timeline(incident_id: int) -> list[services.HistoryItem]:
+@requires(Permission.INCIDENT_READ, load=INCIDENT)
+def get_timeline(incident: Incident) -> list[services.HistoryItem]:
     """Timeline entries and the status changes and edits, in time order."""
-    return services.history(services.get_incident(api_user(), incident_id))
+    return services.history(incident)
 
 
 @blp.route("/<int:incident_id>/timeline", methods=["POST"])
 @blp.arguments(EntryIn)
 @blp.response(201, TimelineItemOut)
-def add_timeline_entry(data: dict[str, Any], incident_id: int) -> services.HistoryItem:
-    incident = services.get_incident(api_user(), incident_id)
-    if not has_permission(api_user(), Permission.TIMELINE_WRITE, incident.organisation_id):
-        raise NotFound()
+@blp.alt_response(403, **problem_doc("The caller may read this incident but not add to its timeline"))
+@requires(Permission.TIMELINE_WRITE, load=INCIDENT)
+def add_timeline_entry(data: dict[str, Any], incident: Incident) -> services.HistoryItem:
     entry = services.add_entry(api_user(), incident, data["kind"], data["text"], data.get("occurred_at"))
     return services.HistoryItem(at=entry.occurred_at, kind=entry.kind.value, actor=api_user().name,
                                 text=entry.text)

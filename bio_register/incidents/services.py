@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from bio_register import signals
 from bio_register.accounts.models import User
 from bio_register.audit import services as audit
 from bio_register.audit.models import AuditEvent
@@ -49,6 +50,7 @@ from bio_register.permissions import (
     AllOrganisations,
     Permission,
     Principal,
+    get_scoped,
     has_permission,
     organisation_ids_with,
     organisation_scope,
@@ -221,8 +223,7 @@ def create_incident(actor: User | None, organisation: Organisation, data: Mappin
                                 "status": incident.status}),
                  organisation_id=organisation.id, actor_label=actor_label)
     if incident.is_datalek:
-        for hook in ON_DATALEK:
-            hook(actor, incident)
+        signals.datalek_logged.send(incident, actor=actor)
     return incident
 
 
@@ -274,9 +275,8 @@ def _flush_or_conflict() -> None:
     try:
         db.session.flush()
     except StaleDataError:
-        # Someone else's save committed first. The session cannot go on after a failed flush: roll
-        # back, so what we show next (the conflict, the stored values) is read afresh.
-        db.session.rollback()
+        # Someone else's save committed first. The session cannot go on after a failed flush: the
+        # boundary rolls back, so what is shown next (the conflict, the stored values) is read afresh.
         raise Conflict(_("Iemand anders heeft dit incident intussen opgeslagen. Laad het opnieuw."),
                        field="version") from None
 
@@ -304,8 +304,7 @@ def update_incident(actor: User | None, incident: Incident, data: Mapping[str, A
                 errors.add(flag, _("Heropen het incident eerst: een afgesloten incident krijgt geen nieuwe "
                                    "meldplicht zonder dat het weer in behandeling is."))
         errors.raise_if_any()
-    for check in UPDATE_CHECKS:
-        check(actor, incident, values)
+    signals.incident_updating.send(incident, actor=actor, changes=values)
 
     before = snapshot(incident)
     for name, value in values.items():
@@ -317,8 +316,7 @@ def update_incident(actor: User | None, incident: Incident, data: Mapping[str, A
     _flush_or_conflict()
     audit.record(actor, "incident", incident.id, "update", changes, organisation_id=incident.organisation_id)
     if changes.get("is_datalek", {}).get("after") is True:
-        for hook in ON_DATALEK:
-            hook(actor, incident)
+        signals.datalek_logged.send(incident, actor=actor)
     return incident
 
 
@@ -359,19 +357,11 @@ def change_status(actor: User | None, incident: Incident, new_status: Status | s
     return incident
 
 
-#: Rules from other areas that can block closing: each returns a message, or None when fine.
-CLOSE_CHECKS: list[Callable[[Incident], str | None]] = []
-#: Rules from other areas on an edit (actor, incident, new values): raise ValidationFailed to refuse.
-UPDATE_CHECKS: list[Callable[[User | None, Incident, Mapping[str, Any]], None]] = []
-#: Called after an incident was logged, or became a datalek (the breaches area notifies the FG).
-ON_DATALEK: list[Callable[[User | None, Incident], None]] = []
-
-
 def check_can_close(incident: Incident, target: Status) -> None:
+    """Other areas may block closing (``signals.incident_closing``: the AP decision of a datalek)."""
     if target != Status.AFGEHANDELD:
         return
-    for check in CLOSE_CHECKS:
-        message = check(incident)
+    for message in signals.answers(signals.incident_closing, incident):
         if message:
             raise ValidationFailed(message, field="status")
 
@@ -413,13 +403,9 @@ class HistoryItem:
     changes: Mapping[str, Any] = field(default_factory=dict)
 
 
-#: other areas' items for an incident's timeline (attachments added and removed)
-HISTORY_SOURCES: list[Callable[[Incident], Sequence[HistoryItem]]] = []
-
-
 def history(incident: Incident) -> list[HistoryItem]:
     """Timeline entries, the audit log's status changes and edits, and what other areas add
-    (``HISTORY_SOURCES``), in time order."""
+    (``signals.incident_history``), in time order."""
     import json
 
     items = [
@@ -437,8 +423,8 @@ def history(incident: Incident) -> list[HistoryItem]:
     )
     for at, action, changes, label, name in events:
         items.append(HistoryItem(at=at, kind=action, actor=name or label, changes=json.loads(changes)))
-    for source in HISTORY_SOURCES:
-        items.extend(source(incident))
+    for more in signals.answers(signals.incident_history, incident):
+        items.extend(more)
     return sorted(items, key=lambda item: item.at)
 
 
@@ -669,9 +655,8 @@ def list_rows(user: Principal | None, flt: IncidentFilter, page: int = 1,
     return [dict(zip(_ROW_NAMES, row[:-1], strict=True)) for row in rows], int(rows[0][-1])
 
 
-def get_incident(user: User | None, incident_id: int, permission: Permission = Permission.INCIDENT_READ) -> Incident:
-    from bio_register.permissions import get_scoped
-
+def get_incident(user: Principal | None, incident_id: int,
+                 permission: Permission = Permission.INCIDENT_READ) -> Incident:
     return get_scoped(Incident, incident_id, user, permission)
 
 

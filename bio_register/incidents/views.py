@@ -4,17 +4,18 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from bio_register.attachments import services as attachments
 from bio_register.breaches import services as breaches
 from bio_register.errors import Conflict, DomainError
 from bio_register.extensions import db
-from bio_register.forms import choices, differences, expected_version, page_arg
+from bio_register.forms import apply_errors, choices, differences, expected_version, page_arg
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
+from bio_register.incidents import export as exporter
 from bio_register.incidents import labels, services
 from bio_register.incidents.forms import (
     EntryForm,
@@ -25,8 +26,10 @@ from bio_register.incidents.forms import (
     form_data,
 )
 from bio_register.incidents.models import Category, Incident, Severity, Status
+from bio_register.loaders import INCIDENT
 from bio_register.measures import services as measures
 from bio_register.permissions import Permission, has_permission, scoped_organisations
+from bio_register.pipeline import Rejected, flash_committed, requires
 from bio_register.timeutil import to_utc
 
 bp = Blueprint("incidents", __name__, template_folder="templates")
@@ -36,16 +39,6 @@ CREATE_FIELDS = ("title", "description", "discovered_at", "is_datalek", "categor
 EDIT_FIELDS = (*CREATE_FIELDS, "is_significant_cbw", "cause", "lessons_learned")
 PER_PAGE = 25
 EXPORT_LIMIT = 100_000
-
-
-def apply_errors(form: Any, error: DomainError) -> None:
-    """Put a service's field errors on the form's fields (or on the form itself)."""
-    for name, messages in (error.errors or {"": [error.message]}).items():
-        field = getattr(form, name, None) if name else None
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors), *messages]
-        else:
-            form.form_errors.extend(messages)
 
 
 # --- list -------------------------------------------------------------------------------------------
@@ -99,10 +92,8 @@ def filter_from_form(form: FilterForm) -> services.IncidentFilter:
 
 
 @bp.route("/incidenten")
-@login_required
+@requires(Permission.INCIDENT_READ)
 def index() -> Any:
-    if not has_permission(current_user, Permission.INCIDENT_READ):
-        abort(404)
     form = _filter_form()
     flt = filter_from_form(form)
     page_number = page_arg(request.args.get("page", 1))
@@ -126,12 +117,8 @@ def index() -> Any:
 
 
 @bp.route("/incidenten/export.<any(csv, xlsx):fmt>")
-@login_required
+@requires(Permission.INCIDENT_READ)
 def export(fmt: str) -> Any:
-    from bio_register.incidents import export as exporter
-
-    if not has_permission(current_user, Permission.INCIDENT_READ):
-        abort(404)
     form = _filter_form()
     stmt = services.filtered(current_user, filter_from_form(form)).limit(EXPORT_LIMIT)
     incidents = db.session.scalars(stmt).all()
@@ -149,11 +136,9 @@ def export(fmt: str) -> Any:
 # --- create -----------------------------------------------------------------------------------------
 
 @bp.route("/incidenten/nieuw", methods=["GET", "POST"])
-@login_required
+@requires(Permission.INCIDENT_WRITE)
 def create() -> Any:
     orgs = scoped_organisations(current_user, Permission.INCIDENT_WRITE)
-    if not orgs:
-        abort(404)
     form = IncidentCreateForm()
     form.organisation.choices = choices([(o.code, o.name) for o in orgs])
     if request.method == "GET":
@@ -166,9 +151,9 @@ def create() -> Any:
             incident = services.create_incident(current_user, organisation, form_data(form, CREATE_FIELDS))
         except DomainError as error:
             apply_errors(form, error)
-        else:
-            flash(_("Incident %(ref)s is vastgelegd.", ref=incident.reference), "success")
-            return redirect(url_for("incidents.detail", incident_id=incident.id))
+            return Rejected(lambda: render_template("incidents/create.html", form=form), error.status_code)
+        flash_committed(_("Incident %(ref)s is vastgelegd.", ref=incident.reference))
+        return redirect(url_for("incidents.detail", incident_id=incident.id))
     status = 422 if form.is_submitted() else 200
     return render_template("incidents/create.html", form=form), status
 
@@ -176,9 +161,8 @@ def create() -> Any:
 # --- detail ------------------------------------------------------------------------------------------
 
 @bp.route("/incidenten/<int:incident_id>")
-@login_required
-def detail(incident_id: int) -> Any:
-    incident = services.get_incident(current_user, incident_id)
+@requires(Permission.INCIDENT_READ, load=INCIDENT)
+def detail(incident: Incident) -> Any:
     return _render_detail(incident)
 
 
@@ -200,63 +184,60 @@ def _render_detail(incident: Incident, *, status_form: StatusForm | None = None,
 
 
 @bp.route("/incidenten/<int:incident_id>/bewerken", methods=["GET", "POST"])
-@login_required
-def edit(incident_id: int) -> Any:
-    incident = services.get_incident(current_user, incident_id, Permission.INCIDENT_WRITE)
+@requires(Permission.INCIDENT_WRITE, load=INCIDENT)
+def edit(incident: Incident) -> Any:
     form = IncidentEditForm(obj=None if request.method == "POST" else incident)
     if request.method == "GET":
         form.is_datalek.data = "ja" if incident.is_datalek else "nee"
         form.category.data = incident.category.value if incident.category else ""
         form.severity.data = incident.severity.value if incident.severity else ""
         form.version.data = str(incident.version)
-    conflict: list[tuple[str, Any, Any]] | None = None
     if form.validate_on_submit():
         try:
             expected = expected_version(form.version)
             services.update_incident(current_user, incident, form_data(form, EDIT_FIELDS), expected)
         except Conflict as error:
-            # Keep what the user typed, show what differs from the stored version, and let a
-            # second save (after review) go through against the current version.
-            conflict = differences(EDIT_FIELDS, labels.FIELD, services.snapshot(incident),
-                                   form_data(form, EDIT_FIELDS))
-            form.version.data = str(incident.version)
             form.form_errors.append(error.message)
+            return Rejected(lambda: _edit_conflict(form, incident), 409)
         except DomainError as error:
             apply_errors(form, error)
-        else:
-            flash(_("Wijzigingen in %(ref)s zijn opgeslagen.", ref=incident.reference), "success")
-            return redirect(url_for("incidents.detail", incident_id=incident.id))
-    status = (409 if conflict is not None else 422) if form.is_submitted() else 200
-    return render_template("incidents/edit.html", form=form, incident=incident, conflict=conflict), status
+            return Rejected(lambda: render_template("incidents/edit.html", form=form, incident=incident,
+                                                    conflict=None), error.status_code)
+        flash_committed(_("Wijzigingen in %(ref)s zijn opgeslagen.", ref=incident.reference))
+        return redirect(url_for("incidents.detail", incident_id=incident.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("incidents/edit.html", form=form, incident=incident, conflict=None), status
+
+
+def _edit_conflict(form: IncidentEditForm, incident: Incident) -> Any:
+    """After the rollback: keep what the user typed, show what differs from the stored version, and
+    let a second save (after review) go through against the current version."""
+    conflict = differences(EDIT_FIELDS, labels.FIELD, services.snapshot(incident), form_data(form, EDIT_FIELDS))
+    form.version.data = str(incident.version)
+    return render_template("incidents/edit.html", form=form, incident=incident, conflict=conflict)
 
 
 @bp.route("/incidenten/<int:incident_id>/status", methods=["POST"])
-@login_required
-def change_status(incident_id: int) -> Any:
-    incident = services.get_incident(current_user, incident_id, Permission.INCIDENT_WRITE)
+@requires(Permission.INCIDENT_WRITE, load=INCIDENT)
+def change_status(incident: Incident) -> Any:
     form = StatusForm()
     if form.validate_on_submit():
         try:
             expected = expected_version(form.version)
             services.change_status(current_user, incident, form.status.data or "", expected, form.reason.data)
         except DomainError as error:
-            db.session.rollback()
-            incident = services.get_incident(current_user, incident_id, Permission.INCIDENT_WRITE)
             apply_errors(form, error)
             form.form_errors.extend(form.errors.get("status", []))
-            return _render_detail(incident, status_form=form, code=error.status_code)
-        flash(_("Status van %(ref)s: %(status)s.", ref=incident.reference,
-                status=labels.STATUS[incident.status]), "success")
+            return Rejected(lambda: _render_detail(incident, status_form=form), error.status_code)
+        flash_committed(_("Status van %(ref)s: %(status)s.", ref=incident.reference,
+                          status=labels.STATUS[incident.status]))
         return redirect(url_for("incidents.detail", incident_id=incident.id))
     return _render_detail(incident, status_form=form, code=422)
 
 
 @bp.route("/incidenten/<int:incident_id>/tijdlijn", methods=["POST"])
-@login_required
-def add_entry(incident_id: int) -> Any:
-    incident = services.get_incident(current_user, incident_id)
-    if not has_permission(current_user, Permission.TIMELINE_WRITE, incident.organisation_id):
-        abort(403)
+@requires(Permission.TIMELINE_WRITE, load=INCIDENT)
+def add_entry(incident: Incident) -> Any:
     form = EntryForm()
     if form.validate_on_submit():
         try:
@@ -264,7 +245,7 @@ def add_entry(incident_id: int) -> Any:
                                form.occurred_at.data)
         except DomainError as error:
             apply_errors(form, error)
-        else:
-            flash(_("Toegevoegd aan de tijdlijn."), "success")
-            return redirect(url_for("incidents.detail", incident_id=incident.id) + "#tijdlijn")
+            return Rejected(lambda: _render_detail(incident, entry_form=form), error.status_code)
+        flash_committed(_("Toegevoegd aan de tijdlijn."))
+        return redirect(url_for("incidents.detail", incident_id=incident.id) + "#tijdlijn")
     return _render_detail(incident, entry_form=form, code=422)

@@ -4,7 +4,7 @@ from typing import Any
 
 from flask import current_app
 
-from bio_register.api.base import api_blueprint, api_user, page_schema, problem_doc
+from bio_register.api.base import page_schema, problem_doc
 from bio_register.measures import services
 from bio_register.measures.models import Measure, MeasureStatus
 from bio_register.measures.schemas import (
@@ -15,6 +15,7 @@ from bio_register.measures.schemas import (
     MeasureStatusChange,
 )
 from bio_register.permissions import Permission, get_organisation
+from bio_register.pipeline import api_blueprint, api_user
 
 blp = api_blueprint("measures_api", __name__, "/measures",
                     "Maatregelen: eigenaar, termijn en status, gekoppeld aan incidenten en controls.")

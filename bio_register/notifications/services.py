@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import smtplib
 from collections.abc import Iterable, Iterator, Mapping
@@ -13,9 +14,10 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
-from flask import g, has_app_context
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from bio_register import unit_of_work
 from bio_register.accounts.models import User
 from bio_register.database import utcnow
 from bio_register.extensions import db
@@ -41,9 +43,23 @@ def queue_email(recipient: str, subject: str, body: str) -> OutboxMessage:
     message = OutboxMessage(recipient=recipient, subject=subject[:300], body=body)
     db.session.add(message)
     db.session.flush()
-    if has_app_context():
-        g.setdefault("outbox_ids", []).append(message.id)
+    # Once the transaction commits, the boundary that committed it sends the message.
+    unit_of_work.after_commit(db.session, functools.partial(_committed, db.session, message.id))
     return message
+
+
+_COMMITTED = "outbox_committed"
+
+
+def _committed(session: Session, message_id: int) -> None:
+    session.info.setdefault(_COMMITTED, []).append(message_id)
+
+
+def take_committed(session: Session) -> list[int]:
+    """The ids of the messages queued by transactions that have committed since the last call
+    (the boundary sends them right after its commit)."""
+    ids: list[int] = session.info.pop(_COMMITTED, [])
+    return ids
 
 
 def notify_users(users: Iterable[User], subject: str, body: str, link: str | None = None) -> int:
@@ -88,7 +104,8 @@ def mark_read(user: User, notice_ids: Iterable[int] | None = None) -> None:
         notice.read_at = now
 
 
-def _send(config: Mapping[str, Any], message: OutboxMessage) -> None:
+def send(config: Mapping[str, Any], message: OutboxMessage) -> None:
+    """Send one outbox message over SMTP (raises OSError or SMTPException when it cannot)."""
     email = EmailMessage()
     email["From"] = config["MAIL_FROM"]
     email["To"] = message.recipient
@@ -103,42 +120,24 @@ def _send(config: Mapping[str, Any], message: OutboxMessage) -> None:
         smtp.send_message(email)
 
 
-def deliver(config: Mapping[str, Any], ids: Iterable[int] | None = None) -> tuple[int, int]:
-    """Send outbox messages (the given ids, or every unsent one); commit per message.
-
-    Called only after the transaction that queued them committed. Returns (sent, failed).
-    """
+def unsent(ids: Iterable[int] | None = None) -> list[OutboxMessage]:
+    """Outbox messages still to send (the given ids, or every unsent one), oldest first."""
     stmt = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None),
                                        OutboxMessage.attempts < MAX_ATTEMPTS).order_by(OutboxMessage.id)
     if ids is not None:
-        ids = list(ids)
-        if not ids:
-            return 0, 0
-        stmt = stmt.where(OutboxMessage.id.in_(ids))
-    sent = failed = 0
-    for message in db.session.scalars(stmt).all():
-        message.attempts += 1
-        try:
-            _send(config, message)
-        except (OSError, smtplib.SMTPException) as exc:
-            message.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-            failed += 1
-            log.warning("e-mail %s to %s not sent (attempt %d): %s", message.id, message.recipient,
-                        message.attempts, exc)
-        else:
-            message.sent_at = utcnow()
-            message.last_error = None
-            sent += 1
-        db.session.commit()
-    return sent, failed
+        stmt = stmt.where(OutboxMessage.id.in_(list(ids)))
+    return list(db.session.scalars(stmt))
 
 
-def deliver_after_request(config: Mapping[str, Any]) -> None:
-    """The request committed: send what it queued. A failure is logged and left for retry."""
-    ids = g.pop("outbox_ids", None)
-    if ids:
-        try:
-            deliver(config, ids)
-        except Exception:  # never turn a saved change into an error page because of e-mail
-            db.session.rollback()
-            log.exception("sending queued e-mail failed; it stays in the outbox for retry")
+def attempt(config: Mapping[str, Any], message: OutboxMessage) -> bool:
+    """Try to send one message and record the outcome on it (the caller commits). True if sent."""
+    message.attempts += 1
+    try:
+        send(config, message)
+    except (OSError, smtplib.SMTPException) as exc:
+        message.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+        log.warning("e-mail %s not sent (attempt %d): %s", message.id, message.attempts, exc)
+        return False
+    message.sent_at = utcnow()
+    message.last_error = None
+    return True

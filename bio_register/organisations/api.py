@@ -4,11 +4,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bio_register.api.base import PageArgs, api_blueprint, api_user, page_schema, problem_doc
+from bio_register.api.base import PageArgs, page_schema, problem_doc
 from bio_register.extensions import db
 from bio_register.organisations.models import Organisation
 from bio_register.organisations.schemas import OrganisationOut
 from bio_register.permissions import Permission, get_organisation, organisation_scope
+from bio_register.pipeline import api_blueprint, api_user
 
 blp = api_blueprint("organisations_api", __name__, "/organisations",
                     "Organisaties waarin de gebruiker iets mag zien.")

@@ -5,8 +5,9 @@ from typing import Any
 import marshmallow as ma
 from flask import Response
 
-from bio_register.api.base import api_blueprint, api_user, problem_doc
+from bio_register.api.base import problem_doc
 from bio_register.permissions import Permission, get_organisation
+from bio_register.pipeline import api_blueprint, api_user
 from bio_register.reporting import services
 from bio_register.reporting.models import Report
 

@@ -6,9 +6,8 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 
 from bio_register.errors import DomainError, NotPermitted
-from bio_register.forms import choices
+from bio_register.forms import apply_errors, choices
 from bio_register.i18n import gettext as _
-from bio_register.incidents.views import apply_errors
 from bio_register.permissions import Permission, has_permission, scoped_organisations
 from bio_register.reporting import services
 from bio_register.reporting.forms import AnnualForm, GenerateForm

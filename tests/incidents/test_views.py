@@ -176,13 +176,13 @@ def test_fg_may_add_timeline_entries_but_not_edit(client: FlaskClient) -> None:
     login(client, fg.email, factories.PASSWORD)
     page = client.get(f"/incidenten/{incident.id}").get_data(as_text=True)
     assert "Toevoegen aan de tijdlijn" in page and "Bewerken" not in page
-    assert client.get(f"/incidenten/{incident.id}/bewerken").status_code == 404
+    assert client.get(f"/incidenten/{incident.id}/bewerken").status_code == 403
     token = csrf_token(client, f"/incidenten/{incident.id}")
     assert client.post(f"/incidenten/{incident.id}/tijdlijn",
                        data={"csrf_token": token, "kind": "besluit", "text": "Geen AP-melding nodig"}
                        ).status_code == 302
     assert client.post(f"/incidenten/{incident.id}/status",
-                       data={"csrf_token": token, "version": "1", "status": "in_behandeling"}).status_code == 404
+                       data={"csrf_token": token, "version": "1", "status": "in_behandeling"}).status_code == 403
 
 
 def test_html_in_free_text_is_shown_escaped(client: FlaskClient, vo) -> None:

@@ -1,0 +1,43 @@
+"""How routes find the objects they act on: one :class:`~bio_register.pipeline.Loader` per kind of
+object, shared by the HTML views and the API. A loader fetches without any scope check; the
+pipeline then applies the rule (cannot read → 404, may not act → 403) in the object's organisation.
+"""
+
+from __future__ import annotations
+
+from bio_register.extensions import db
+from bio_register.incidents.models import Incident
+from bio_register.measures.models import Measure
+from bio_register.organisations.models import Organisation
+from bio_register.permissions import Permission, find_organisation
+from bio_register.pipeline import Loader
+
+
+def _incident(incident_id: int) -> Incident | None:
+    return db.session.get(Incident, incident_id)
+
+
+def _datalek(incident_id: int) -> Incident | None:
+    incident = db.session.get(Incident, incident_id)
+    return incident if incident is not None and incident.is_datalek else None
+
+
+def _measure(measure_id: int) -> Measure | None:
+    return db.session.get(Measure, measure_id)
+
+
+def _organisation_id(organisation: Organisation) -> int:
+    return organisation.id
+
+
+#: an incident, for those who read incidents in its organisation
+INCIDENT = Loader("incident", Permission.INCIDENT_READ, _incident)
+#: an incident that is a datalek (any other answers 404), for those who read datalekken
+DATALEK = Loader("incident", Permission.BREACH_READ, _datalek)
+#: a maatregel
+MEASURE = Loader("measure", Permission.MEASURE_READ, _measure)
+
+
+def organisation(read: Permission) -> Loader:
+    """The organisation named by ``code`` in the URL, for those holding ``read`` in it."""
+    return Loader("organisation", read, find_organisation, organisation=_organisation_id)

@@ -1,0 +1,19 @@
+"""The connections between areas, made in one place (called by the application factory).
+
+Each area that reacts to another's events is connected here to the signal in
+:mod:`bio_register.signals`; nothing is connected as a side effect of an import.
+"""
+
+from __future__ import annotations
+
+from bio_register import signals
+from bio_register.attachments import services as attachments
+from bio_register.breaches import services as breaches
+
+
+def connect() -> None:
+    """Connect every receiver (idempotent: connecting one twice keeps one connection)."""
+    signals.incident_closing.connect(breaches.close_check, weak=False)
+    signals.incident_updating.connect(breaches.update_check, weak=False)
+    signals.datalek_logged.connect(breaches.notify_fg, weak=False)
+    signals.incident_history.connect(attachments.timeline_items, weak=False)
