@@ -7,8 +7,7 @@ import sqlite3
 import time
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, Integer, MetaData, any_, bindparam, event, exc
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import DateTime, MetaData, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -68,20 +67,6 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return value.astimezone(utc)
 
         return process
-
-
-def among_ids(column: Any, ids: list[int]) -> ColumnElement[bool]:
-    """``column IN (ids)`` for a list of ids that may be long (a page of hundreds of incidents).
-
-    On PostgreSQL ``column = ANY(:ids)`` with the list as one array parameter: ``IN`` would put a
-    placeholder per id into the statement, which the driver parses again on every run (a few
-    milliseconds for 500 ids) and which differs for every length. Elsewhere plain ``IN``.
-    """
-    from bio_register.extensions import db
-
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer)))
-    return column.in_(ids)
 
 
 class Base(DeclarativeBase):

@@ -8,15 +8,12 @@ from typing import Any
 from wtforms.fields.choices import SelectChoice
 
 from bio_register.errors import DomainError
+from bio_register.paging import MAX_PAGE
 
 
 def choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
     """SelectField choices from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-#: the highest page a list link may ask for (an absurd number would only make the database skip rows)
-MAX_PAGE = 100_000
 
 
 def page_arg(value: Any) -> int:

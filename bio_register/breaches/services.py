@@ -31,7 +31,7 @@ from bio_register.breaches.models import (
     NoNotifyGround,
     NotificationKind,
 )
-from bio_register.database import among_ids, utcnow
+from bio_register.database import utcnow
 from bio_register.errors import Conflict, NotPermitted, ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import format_local
@@ -39,6 +39,7 @@ from bio_register.i18n import gettext as _
 from bio_register.incidents.models import CLOSED_STATUSES, OPEN_STATUSES, Incident
 from bio_register.notifications import services as notifications
 from bio_register.permissions import Permission, Role, has_permission, organisation_scope
+from bio_register.queries import among_ids
 from bio_register.timeutil import DEFAULT_TZ, NonexistentLocalTime, to_local, to_utc
 from bio_register.validation import Errors
 

@@ -6,7 +6,7 @@ from flask import Response
 
 from bio_register.api.base import json_response, page_schema, problem_doc
 from bio_register.incidents import services
-from bio_register.incidents.models import Category, Incident, Severity, Status
+from bio_register.incidents.models import Incident
 from bio_register.incidents.schemas import (
     EntryIn,
     IncidentCreate,
@@ -32,19 +32,11 @@ IncidentPage = page_schema(IncidentOut, "IncidentPage")
 @requires(None)
 def list_incidents(args: dict[str, Any]) -> Response:
     """Incidents of the caller's organisations, filtered, sorted and paginated."""
-    flt = services.IncidentFilter(
-        organisation=args.get("organisation"),
-        datalek=args.get("datalek"),
-        status=[Status(s) for s in args.get("status", [])],
-        open_only=bool(args.get("open")),
-        category=[Category(c) for c in args.get("category", [])],
-        severity=[Severity(s) for s in args.get("severity", [])],
-        discovered_from=args.get("discovered_from"),
-        discovered_until=args.get("discovered_until"),
-        q=args.get("q"),
-        sort=args["sort"],
-        descending=args["order"] == "desc",
-    )
+    flt = services.IncidentFilter.build(
+        organisation=args.get("organisation"), datalek=args.get("datalek"), status=args.get("status", ()),
+        open_only=bool(args.get("open")), category=args.get("category", ()), severity=args.get("severity", ()),
+        discovered_from=args.get("discovered_from"), discovered_until=args.get("discovered_until"),
+        q=args.get("q"), sort=args["sort"], order=args["order"])
     rows, total = services.list_rows(api_caller(), flt, args["page"], args["per_page"])
     # Plain rows, encoded as they are (the same output as IncidentOut, which documents it; a test
     # keeps the two equal): ORM objects and marshmallow took most of the request's time.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,7 @@ from bio_register.incidents.models import (
     TimelineEntry,
 )
 from bio_register.organisations.models import Organisation
+from bio_register.paging import Page
 from bio_register.permissions import (
     AllOrganisations,
     Permission,
@@ -458,6 +459,20 @@ class IncidentFilter:
     sort: str = "discovered"
     descending: bool = True
 
+    @classmethod
+    def build(cls, *, organisation: str | None = None, datalek: bool | None = None,
+              status: Iterable[str] = (), open_only: bool = False, category: Iterable[str] = (),
+              severity: Iterable[str] = (), discovered_from: dt.datetime | None = None,
+              discovered_until: dt.datetime | None = None, q: str | None = None,
+              sort: str | None = None, order: str | None = None) -> IncidentFilter:
+        """The one way the list page and the API make a filter from what the user asked (values
+        already checked for shape by the form or the schema)."""
+        return cls(organisation=organisation or None, datalek=datalek,
+                   status=tuple(Status(s) for s in status), open_only=open_only,
+                   category=tuple(Category(c) for c in category), severity=tuple(Severity(s) for s in severity),
+                   discovered_from=discovered_from, discovered_until=discovered_until, q=q or None,
+                   sort=sort or "discovered", descending=(order or "desc") == "desc")
+
 
 @dataclass(frozen=True)
 class _Term:
@@ -539,24 +554,6 @@ def filtered(user: Principal | None, flt: IncidentFilter) -> Select[tuple[Incide
     return select(Incident).where(*conditions(user, flt)).order_by(*ordering(flt))
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Incident]
-    page: int
-    per_page: int
-    total: int
-    #: the total is a lower bound: there are more than ``total`` (a search counted up to a limit)
-    more: bool = False
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages or self.more  # with more, the count went past this page
-
-
 def count(stmt: Select[tuple[Incident]]) -> int:
     """The number of rows ``stmt`` (from :func:`filtered`) selects, as one plain ``count(*)`` over
     the incidents table: no eager-loaded join, no ORDER BY, so PostgreSQL can count from an index."""
@@ -584,7 +581,7 @@ SEARCH_COUNT_LIMIT = 1000
 
 
 def list_incidents(user: User | None, flt: IncidentFilter, page: int = 1, per_page: int = 25,
-                   *, count_limit: int | None = None) -> Page:
+                   *, count_limit: int | None = None) -> Page[Incident]:
     """A page of incidents with the total. With ``count_limit`` the total counts no further than
     that (at least past this page): ``Page.more`` then says there are more."""
     stmt = filtered(user, flt)

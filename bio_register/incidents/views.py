@@ -76,18 +76,18 @@ def filter_from_form(form: FilterForm) -> services.IncidentFilter:
         return None if field.errors else (field.data or None)
 
     status = ok(form.status)
-    return services.IncidentFilter(
+    return services.IncidentFilter.build(
         organisation=ok(form.organisation),
         datalek={"ja": True, "nee": False}.get(ok(form.datalek) or ""),
-        status=[Status(status)] if status and status != "open" else [],
+        status=[status] if status and status != "open" else [],
         open_only=status == "open",
-        category=[Category(c)] if (c := ok(form.category)) else [],
-        severity=[Severity(s)] if (s := ok(form.severity)) else [],
+        category=[c] if (c := ok(form.category)) else [],
+        severity=[s] if (s := ok(form.severity)) else [],
         discovered_from=_local_date(ok(form.period_from), form.period_from),
         discovered_until=_local_date(ok(form.period_until), form.period_until, end=True),
         q=ok(form.q),
-        sort=ok(form.sort) or "discovered",
-        descending=(ok(form.order) or "desc") == "desc",
+        sort=ok(form.sort),
+        order=ok(form.order),
     )
 
 
