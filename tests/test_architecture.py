@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,13 +86,15 @@ def test_api_operations_document_their_refusals(app: Flask) -> None:
         guard = getattr(app.view_functions[rule.endpoint], MARK, None)
         if guard is None:
             continue
-        path = rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             operation = spec["paths"].get(path, {}).get(method.lower())
             if operation is None:
                 continue
             responses = operation["responses"]
-            if guard.permission is not None and guard.loader is not None and "403" not in responses:
+            can_refuse = guard.permission is not None and (guard.loader is None
+                                                           or guard.permission != guard.loader.read)
+            if can_refuse and "403" not in responses:
                 undocumented.append(f"{method} {path}: 403")
             if guard.loader is not None and "404" not in responses:
                 undocumented.append(f"{method} {path}: 404")
