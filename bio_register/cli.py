@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from bio_register.errors import DomainError
 
@@ -651,13 +651,22 @@ def _create_app(*_: Any) -> Any:
     return create_app()
 
 
-def main() -> None:
-    """Entry point of the ``bio-register`` console script."""
+def build_cli() -> FlaskGroup:
+    """The ``bio-register`` command group: every ``flask bio …`` command at the top level, each run
+    inside the application context (a command added to ``bio`` with ``add_command`` is not wrapped
+    by AppGroup, and would fail with "Working outside of application context" at the top level)."""
     group = FlaskGroup(create_app=_create_app, add_default_commands=True, load_dotenv=False,
                        help="BIO-register: incidentregister en BIO-compliance.")
     for name, command in bio.commands.items():
+        if command.callback is not None and not isinstance(command, click.Group):
+            command.callback = with_appcontext(command.callback)  # a no-op where a context is pushed already
         group.add_command(command, name)
-    group.main(prog_name="bio-register")
+    return group
+
+
+def main() -> None:
+    """Entry point of the ``bio-register`` console script."""
+    build_cli().main(prog_name="bio-register")
 
 
 def _register_area_commands() -> None:
