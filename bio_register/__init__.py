@@ -11,8 +11,8 @@ from flask import Flask
 __version__ = "0.1.0"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-#: Alembic's scripts live at the top of the checkout, beside the package.
-MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
+#: Alembic's scripts, inside the package so that a non-editable install can migrate too.
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
