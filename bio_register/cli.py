@@ -16,29 +16,6 @@ from bio_register.errors import DomainError
 
 bio = AppGroup("bio", help="BIO-register beheercommando's.")
 
-DEMO_ORGANISATIONS = [
-    ("DUO", "Duo+", None),
-    ("DIE", "Gemeente Diemen", "DUO"),
-    ("OA", "Gemeente Ouder-Amstel", "DUO"),
-    ("UIT", "Gemeente Uithoorn", "DUO"),
-]
-
-#: (e-mail, name, [(role, organisation code), …])
-DEMO_USERS = [
-    ("verbindingsofficier@demo.bio-register.nl", "Vera Verbinding (verbindingsofficier Diemen)",
-     [("verbindingsofficier", "DIE")]),
-    ("verbindingsofficier.uithoorn@demo.bio-register.nl", "Umut Uithoorn (verbindingsofficier Uithoorn)",
-     [("verbindingsofficier", "UIT")]),
-    ("fg@demo.bio-register.nl", "Fenna de Groot (FG Duo+)",
-     [("fg", "DUO"), ("fg", "DIE"), ("fg", "OA"), ("fg", "UIT")]),
-    ("ciso@demo.bio-register.nl", "Chris Isola (CISO Duo+)",
-     [("ciso", "DUO"), ("ciso", "DIE"), ("ciso", "OA"), ("ciso", "UIT")]),
-    ("concerncontrol@demo.bio-register.nl", "Carla Control (concern control Duo+)",
-     [("concern_control", "DUO")]),
-    ("beheerder@demo.bio-register.nl", "Bram Beheer (functioneel beheerder)", [("beheerder", "DUO")]),
-]
-
-
 def _fail(error: DomainError) -> None:
     raise click.ClickException(error.message)
 
@@ -109,79 +86,22 @@ def _parse_role(value: str) -> tuple[str, str]:
 
 
 def create_demo_data() -> list[tuple[str, str, str]]:
-    """Duo+, its three municipalities and a user per role, with fresh passwords.
+    """Duo+, its three municipalities, a user per role with a fresh password, and the demo's
+    incidents and assessments (:mod:`bio_register.demo`), in one transaction.
 
     Returns (e-mail, password, roles) per demo user. Running it again keeps the data and
-    gives the demo users new passwords (the old ones are unknown by design) and wipes their
-    second factor: the FG and the beheerder set up TOTP again at their next login, as in production.
+    gives the demo users new passwords and wipes their second factor.
     """
-    from bio_register.accounts import services as accounts
-    from bio_register.accounts import two_factor
-    from bio_register.extensions import db
-    from bio_register.organisations import services as organisations
-
-    label = "demo"
-    from bio_register.compliance.catalogs import import_all
-
-    import_all(actor_label=label)
-    for code, name, parent_code in DEMO_ORGANISATIONS:
-        if organisations.find_by_code(code) is None:
-            parent = organisations.find_by_code(parent_code) if parent_code else None
-            organisations.create_organisation(None, code, name, parent=parent, actor_label=label)
-    credentials = []
-    for email, name, roles in DEMO_USERS:
-        password = "-".join(secrets.token_hex(3) for _ in range(3))
-        user = accounts.find_user_by_email(email)
-        if user is None:
-            user = accounts.create_user(None, email, name, password, actor_label=label)
-        else:
-            accounts.set_password(None, user, password, actor_label=label)
-            if user.totp_secret:
-                two_factor.reset(None, user, actor_label=label)
-        for role, code in roles:
-            org = organisations.find_by_code(code)
-            assert org is not None
-            accounts.grant_role(None, user, org, role, actor_label=label)
-        credentials.append((email, password, ", ".join(f"{r}@{c}" for r, c in roles)))
-    _create_demo_incidents()
-    db.session.commit()
-    return credentials
-
-
-def _create_demo_incidents() -> None:
-    """A year of demo incidents for each municipality that has none yet."""
-    from sqlalchemy import select
-
-    from bio_register.accounts import services as accounts
+    from bio_register import demo
     from bio_register.database import utcnow
     from bio_register.extensions import db
-    from bio_register.incidents.demo import create_demo_incidents
-    from bio_register.incidents.models import Incident
-    from bio_register.notifications import services as notifications
-    from bio_register.organisations import services as organisations
+    from bio_register.unit_of_work import boundary
 
-    users = {email: accounts.find_user_by_email(email) for email, _, _ in DEMO_USERS}
-    empty = []
-    for code, _, parent_code in DEMO_ORGANISATIONS:
-        org = organisations.find_by_code(code)
-        if parent_code and org is not None and db.session.scalar(
-                select(Incident.id).where(Incident.organisation_id == org.id).limit(1)) is None:
-            empty.append(org)
-    from bio_register.compliance.demo import create_demo_assessments
-
-    ciso = users.get("ciso@demo.bio-register.nl")
-    municipalities = [o for code, _, parent in DEMO_ORGANISATIONS if parent
-                      for o in [organisations.find_by_code(code)] if o is not None]
-    if ciso is not None:
-        assessed = create_demo_assessments(municipalities, ciso)
-        click.echo(f"Demo-beoordelingen (BIO): {assessed} aangemaakt" if assessed else
-                   "Demo-beoordelingen (BIO): al aanwezig")
-    if empty:
-        with notifications.suppressed():  # a year of back-dated datalekken must not mail the FG
-            count = create_demo_incidents(empty, {e: u for e, u in users.items() if u is not None}, now=utcnow())
-        click.echo(f"Demo-incidenten: {count} aangemaakt")
-    else:
-        click.echo("Demo-incidenten: al aanwezig")
+    with boundary(db.session):
+        created = demo.create_demo_data(now=utcnow())
+    for line in created.summary():
+        click.echo(line)
+    return created.credentials
 
 
 def _print_credentials(credentials: list[tuple[str, str, str]]) -> None:

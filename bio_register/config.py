@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,82 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+@dataclass(frozen=True)
+class _Number:
+    """A setting that must be a whole number, with the messages for a bad value."""
+
+    name: str
+    not_a_number: str                       # {value}: the raw value
+    minimum: int | None = None
+    maximum: int | None = None
+    out_of_range: str = ""
+
+
+#: checked in this order (the first bad one is reported)
+_NUMBERS = (
+    _Number("PROXIES", "must be a number, not {value!r}"),
+    _Number("SMTP_PORT", "must be a number, not {value!r}"),
+    _Number("MAX_ATTACHMENT_MB", "must be a whole number, not {value!r}", 1, 1000, "must be between 1 and 1000"),
+    _Number("IMPORT_MAX_MB", "must be a whole number, not {value!r}", 1, None, "must be at least 1"),
+)
+
+
+def _whole_number(raw: Mapping[str, Any], rule: _Number) -> int:
+    value = raw[rule.name]
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}{rule.name} " + rule.not_a_number.format(value=value)) from exc
+    if (rule.minimum is not None and number < rule.minimum) or (rule.maximum is not None and number > rule.maximum):
+        raise ConfigError(f"{ENV_PREFIX}{rule.name} {rule.out_of_range}")
+    return number
+
+
+def _session_lengths(raw: Mapping[str, Any]) -> tuple[int, int]:
+    try:
+        idle_minutes, absolute_hours = int(raw["SESSION_IDLE_MINUTES"]), int(raw["SESSION_ABSOLUTE_HOURS"])
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be whole numbers") from exc
+    if idle_minutes < 1 or absolute_hours < 1:
+        raise ConfigError(f"{ENV_PREFIX}SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be at least 1")
+    return idle_minutes, absolute_hours
+
+
+def _database_url(raw: Mapping[str, Any], overrides: Mapping[str, Any], folder: Path) -> str:
+    """The configured database, else SQLite in the instance folder (whose folder is created)."""
+    database_url: str = overrides.get("SQLALCHEMY_DATABASE_URI") or raw["DATABASE_URL"] or (
+        f"sqlite:///{folder / 'bio_register.sqlite3'}"
+    )
+    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
+        Path(database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    return database_url
+
+
+def _secret_key(raw: Mapping[str, Any], overrides: Mapping[str, Any], folder: Path) -> str:
+    secret_key: str = (
+        overrides.get("SECRET_KEY") or raw["SECRET_KEY"] or _load_or_create_secret_key(folder)
+    )
+    if len(secret_key) < 16:
+        raise ConfigError(f"{ENV_PREFIX}SECRET_KEY is too short: use at least 32 random characters")
+    return secret_key
+
+
+def _cbw_anchor(raw: Mapping[str, Any]) -> str:
+    anchor: str = raw["CBW_NOTIFICATION_ANCHOR"].strip().lower()
+    if anchor not in {"aware", "early_warning"}:
+        raise ConfigError(f"{ENV_PREFIX}CBW_NOTIFICATION_ANCHOR must be 'aware' or 'early_warning'")
+    return anchor
+
+
+def _check_timezone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"{ENV_PREFIX}TIMEZONE is not a known time zone: {name!r}") from exc
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -184,66 +261,21 @@ def load_settings(
     """
     env = os.environ if env is None else env
     overrides = overrides or {}
-    raw = {name: env.get(ENV_PREFIX + suffix, default) for name, suffix, default, _ in SETTINGS}
+    raw: dict[str, Any] = {name: env.get(ENV_PREFIX + suffix, default) for name, suffix, default, _ in SETTINGS}
     folder = instance_path(env)
-
-    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or raw["DATABASE_URL"] or (
-        f"sqlite:///{folder / 'bio_register.sqlite3'}"
-    )
-    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
-        Path(database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    secret_key = (
-        overrides.get("SECRET_KEY") or raw["SECRET_KEY"] or _load_or_create_secret_key(folder)
-    )
-    if len(secret_key) < 16:
-        raise ConfigError(f"{ENV_PREFIX}SECRET_KEY is too short: use at least 32 random characters")
-
+    database_url = _database_url(raw, overrides, folder)
+    secret_key = _secret_key(raw, overrides, folder)
     base_url = raw["BASE_URL"].rstrip("/")
     secure = (
         _as_bool(raw["SECURE_COOKIES"])
         if raw["SECURE_COOKIES"] is not None
         else base_url.startswith("https://")
     )
-    try:
-        idle_minutes, absolute_hours = int(raw["SESSION_IDLE_MINUTES"]), int(raw["SESSION_ABSOLUTE_HOURS"])
-    except ValueError as exc:
-        raise ConfigError(f"{ENV_PREFIX}SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be whole numbers") from exc
-    if idle_minutes < 1 or absolute_hours < 1:
-        raise ConfigError(f"{ENV_PREFIX}SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be at least 1")
-    try:
-        proxies = int(raw["PROXIES"])
-    except ValueError as exc:
-        raise ConfigError(f"{ENV_PREFIX}PROXIES must be a number, not {raw['PROXIES']!r}") from exc
-    try:
-        smtp_port = int(raw["SMTP_PORT"])
-    except ValueError as exc:
-        raise ConfigError(f"{ENV_PREFIX}SMTP_PORT must be a number, not {raw['SMTP_PORT']!r}") from exc
-
-    try:
-        max_attachment_mb = int(raw["MAX_ATTACHMENT_MB"])
-    except ValueError as exc:
-        raise ConfigError(
-            f"{ENV_PREFIX}MAX_ATTACHMENT_MB must be a whole number, not {raw['MAX_ATTACHMENT_MB']!r}") from exc
-    if not 1 <= max_attachment_mb <= 1000:
-        raise ConfigError(f"{ENV_PREFIX}MAX_ATTACHMENT_MB must be between 1 and 1000")
-
-    try:
-        import_max_mb = int(raw["IMPORT_MAX_MB"])
-    except ValueError as exc:
-        raise ConfigError(f"{ENV_PREFIX}IMPORT_MAX_MB must be a whole number, not {raw['IMPORT_MAX_MB']!r}") from exc
-    if import_max_mb < 1:
-        raise ConfigError(f"{ENV_PREFIX}IMPORT_MAX_MB must be at least 1")
-
-    anchor = raw["CBW_NOTIFICATION_ANCHOR"].strip().lower()
-    if anchor not in {"aware", "early_warning"}:
-        raise ConfigError(f"{ENV_PREFIX}CBW_NOTIFICATION_ANCHOR must be 'aware' or 'early_warning'")
-
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(raw["TIMEZONE"])
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"{ENV_PREFIX}TIMEZONE is not a known time zone: {raw['TIMEZONE']!r}") from exc
+    idle_minutes, absolute_hours = _session_lengths(raw)
+    numbers = {rule.name: _whole_number(raw, rule) for rule in _NUMBERS}
+    max_attachment_mb = numbers["MAX_ATTACHMENT_MB"]
+    anchor = _cbw_anchor(raw)
+    _check_timezone(raw["TIMEZONE"])
 
     return {
         "INSTANCE_PATH": str(folder),
@@ -252,19 +284,19 @@ def load_settings(
         "BASE_URL": base_url,
         "TIMEZONE": raw["TIMEZONE"],
         "SMTP_HOST": raw["SMTP_HOST"],
-        "SMTP_PORT": smtp_port,
+        "SMTP_PORT": numbers["SMTP_PORT"],
         "SMTP_USERNAME": raw["SMTP_USERNAME"],
         "SMTP_PASSWORD": raw["SMTP_PASSWORD"],
         "SMTP_STARTTLS": _as_bool(raw["SMTP_STARTTLS"]),
         "MAIL_FROM": raw["MAIL_FROM"],
         "RATELIMIT_STORAGE_URI": raw["RATELIMIT_STORAGE"] or "memory://",
-        "PROXIES": proxies,
+        "PROXIES": numbers["PROXIES"],
         "SESSION_IDLE_MINUTES": idle_minutes,
         "SESSION_ABSOLUTE_HOURS": absolute_hours,
         "CBW_RECIPIENT": raw["CBW_RECIPIENT"].strip() or "NCSC",
         "CBW_NOTIFICATION_ANCHOR": anchor,
         **_oidc_settings(raw),
-        "IMPORT_MAX_MB": import_max_mb,
+        "IMPORT_MAX_MB": numbers["IMPORT_MAX_MB"],
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -169,6 +169,11 @@ def _drop_empty_rows(table: Table) -> None:
     table.rows = kept
 
 
+def _unreadable_xlsx() -> ValidationFailed:
+    return ValidationFailed(_("Het Excel-bestand kan niet worden gelezen. Open het in Excel en sla het "
+                              "opnieuw op als .xlsx."), field="file")
+
+
 def _read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
@@ -178,58 +183,76 @@ def _read_xlsx(data: bytes) -> Table:
         values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise ValidationFailed(_("Het Excel-bestand kan niet worden gelezen. Open het in Excel en sla het "
-                                 "opnieuw op als .xlsx."), field="file") from None
+        raise _unreadable_xlsx() from None
     try:
-        sheet, formula_sheet = values.worksheets[0], formulas.worksheets[0]
-        # some programs write a wrong <dimension>; read every cell there is instead
-        sheet.reset_dimensions()
-        formula_sheet.reset_dimensions()
-        merged = _merged_ranges(formula_sheet)
-        rows = [(number, list(cells)) for number, cells in
-                enumerate(sheet.iter_rows(values_only=True), start=1)]
-        for number, cells in enumerate(formula_sheet.iter_rows(values_only=True), start=1):
-            for index, raw in enumerate(cells):
-                if isinstance(raw, str) and raw.startswith("=") and number <= len(rows):
-                    value = rows[number - 1][1][index] if index < len(rows[number - 1][1]) else None
-                    if value is None:
-                        table.problems.append(_(
-                            "Rij %(row)d, kolom %(col)s: een formule zonder berekende waarde (%(formula)s). "
-                            "Open het bestand in Excel, laat het rekenen en sla het op, of vervang de formule "
-                            "door de waarde.", row=number, col=column_letter(index), formula=raw[:40]))
+        rows, merged = _read_sheets(table, values.worksheets[0], formulas.worksheets[0])
     except Exception:  # a broken workbook is the user's file, not our bug
-        raise ValidationFailed(_("Het Excel-bestand kan niet worden gelezen. Open het in Excel en sla het "
-                                 "opnieuw op als .xlsx."), field="file") from None
+        raise _unreadable_xlsx() from None
     finally:
         values.close()
         formulas.close()
-    # openpyxl gives the cells from A, so a row's cells line up with the column letters; rows are
-    # padded to the widest, as the sheet shows them
-    width = max((len(cells) for _n, cells in rows), default=0)
-    table.rows = [(n, [c.strip() if isinstance(c, str) else c for c in cells] + [None] * (width - len(cells)))
-                  for n, cells in rows]
+    table.rows = _padded(rows)
     header_row = next((n for n, cells in table.rows if not all(_is_empty(c) for c in cells)), None)
-    for min_col, min_row, max_col, max_row in merged:
-        span = f"{column_letter(min_col - 1)}{min_row}:{column_letter(max_col - 1)}{max_row}"
-        if header_row is not None and min_row <= header_row <= max_row:
-            table.merged_header = True
-            columns = (column_letter(min_col - 1) if min_col == max_col
-                       else f"{column_letter(min_col - 1)}–{column_letter(max_col - 1)}")
-            table.problems.append(_(
-                "Rij %(row)d, kolom %(columns)s: samengevoegde cellen in de kopregel (%(span)s). "
-                "Maak de samenvoeging ongedaan en geef elke kolom één eigen kop in één regel.",
-                row=header_row, columns=columns, span=span))
-            continue
-        # below the header: the value of the top-left cell holds for every cell of the range
-        top = table.rows[min_row - 1][1] if min_row <= len(table.rows) else []
-        value = top[min_col - 1] if min_col - 1 < len(top) else None
-        for row in range(min_row, min(max_row, len(table.rows)) + 1):
-            cells = table.rows[row - 1][1]
-            for col in range(min_col - 1, max_col):
-                if col < len(cells):
-                    cells[col] = value
-        table.notes.append(_("Samengevoegde cellen %(span)s: de waarde geldt voor elke cel.", span=span))
+    for bounds in merged:
+        _apply_merged(table, bounds, header_row)
     return table
+
+
+def _padded(rows: list[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
+    """openpyxl gives the cells from A, so a row's cells line up with the column letters; rows are
+    padded to the widest, as the sheet shows them, and their texts stripped."""
+    width = max((len(cells) for _n, cells in rows), default=0)
+    return [(n, [c.strip() if isinstance(c, str) else c for c in cells] + [None] * (width - len(cells)))
+            for n, cells in rows]
+
+
+def _read_sheets(table: Table, sheet: Any, formula_sheet: Any) -> tuple[list[tuple[int, list[Any]]],
+                                                                        list[tuple[int, int, int, int]]]:
+    """The rows of the first sheet (computed values) and its merged ranges; a formula without a
+    computed value is a problem of ``table``."""
+    # some programs write a wrong <dimension>; read every cell there is instead
+    sheet.reset_dimensions()
+    formula_sheet.reset_dimensions()
+    merged = _merged_ranges(formula_sheet)
+    rows = [(number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
+    for number, cells in enumerate(formula_sheet.iter_rows(values_only=True), start=1):
+        for index, raw in enumerate(cells):
+            if _uncomputed(raw, rows, number, index):
+                table.problems.append(_(
+                    "Rij %(row)d, kolom %(col)s: een formule zonder berekende waarde (%(formula)s). "
+                    "Open het bestand in Excel, laat het rekenen en sla het op, of vervang de formule "
+                    "door de waarde.", row=number, col=column_letter(index), formula=raw[:40]))
+    return rows, merged
+
+
+def _uncomputed(raw: Any, rows: list[tuple[int, list[Any]]], number: int, index: int) -> bool:
+    """Whether the cell holds a formula whose computed value the workbook lacks."""
+    if not (isinstance(raw, str) and raw.startswith("=") and number <= len(rows)):
+        return False
+    cells = rows[number - 1][1]
+    return (cells[index] if index < len(cells) else None) is None
+
+
+def _apply_merged(table: Table, bounds: tuple[int, int, int, int], header_row: int | None) -> None:
+    """Merged cells in the header are a problem; below it the top-left value holds for every cell."""
+    min_col, min_row, max_col, max_row = bounds
+    span = f"{column_letter(min_col - 1)}{min_row}:{column_letter(max_col - 1)}{max_row}"
+    if header_row is not None and min_row <= header_row <= max_row:
+        table.merged_header = True
+        columns = (column_letter(min_col - 1) if min_col == max_col
+                   else f"{column_letter(min_col - 1)}–{column_letter(max_col - 1)}")
+        table.problems.append(_(
+            "Rij %(row)d, kolom %(columns)s: samengevoegde cellen in de kopregel (%(span)s). "
+            "Maak de samenvoeging ongedaan en geef elke kolom één eigen kop in één regel.",
+            row=header_row, columns=columns, span=span))
+        return
+    top = table.rows[min_row - 1][1] if min_row <= len(table.rows) else []
+    value = top[min_col - 1] if min_col - 1 < len(top) else None
+    for row in range(min_row, min(max_row, len(table.rows)) + 1):
+        cells = table.rows[row - 1][1]
+        for col in range(min_col - 1, min(max_col, len(cells))):
+            cells[col] = value
+    table.notes.append(_("Samengevoegde cellen %(span)s: de waarde geldt voor elke cel.", span=span))
 
 
 def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:

@@ -283,6 +283,12 @@ class _Reader:
     def fail(self, message: str) -> NoReturn:
         raise CatalogError(message, self.path, self.line)
 
+    def check(self, *rules: tuple[bool, str]) -> None:
+        """Fail with the message of the first rule that does not hold: (holds, message), in order."""
+        for holds, message in rules:
+            if not holds:
+                self.fail(message)
+
     def text(self, name: str, *, required: bool = False) -> str:
         value = self.record.get(name, "")
         if not isinstance(value, str):
@@ -340,117 +346,137 @@ _LABEL_MAX = 100
 
 
 def _parse_catalog(path: Path, expected_key: str | None = None) -> Catalog:
-    head: dict[str, Any] | None = None
-    framework: _Framework | None = None
-    sources: list[SourceRef] = []
-    groups: dict[str, Group] = {}
-    controls: dict[str, Control] = {}
-    measures: dict[str, tuple[int, Measure]] = {}
-
+    builder = _CatalogBuilder(path, expected_key)
     for line, record in _records(path):
+        builder.add(line, record)
+    return builder.build()
+
+
+class _CatalogBuilder:
+    """Collects a catalog file's records in order, each checked against the ones above it."""
+
+    def __init__(self, path: Path, expected_key: str | None) -> None:
+        self.path, self.expected_key = path, expected_key
+        self.head: dict[str, Any] | None = None
+        self._framework: _Framework | None = None
+        self.sources: list[SourceRef] = []
+        self.groups: dict[str, Group] = {}
+        self.controls: dict[str, Control] = {}
+        self.measures: dict[str, tuple[int, Measure]] = {}
+        self._adders = {"catalog": self._catalog, "source": self._source, "group": self._group,
+                        "control": self._control, "measure": self._measure}
+
+    def add(self, line: int, record: dict[str, Any]) -> None:
         kind = record.get("type")
         if kind not in _FIELDS:
-            raise CatalogError(f"unknown record type {kind!r}", path, line)
-        r = _Reader(path, line, record, _FIELDS[kind])
-        if kind == "catalog":
-            if head is not None:
-                r.fail("a second catalog record")
-            if record.get("format") != FORMAT_VERSION:
-                r.fail(f"unsupported format {record.get('format')!r} (expected {FORMAT_VERSION})")
-            head = {name: r.text(name, required=True) for name in ("key", "name", "version", "framework", "source")}
-            if expected_key is not None and head["key"] != expected_key:
-                r.fail(f"catalog key {head['key']!r} where {expected_key!r} was asked for")
-            head["published"] = r.date("published")
-            framework = _FRAMEWORKS.get(head["framework"])
-            if framework is None:
-                r.fail(f"unknown framework {head['framework']!r}; known: {', '.join(_FRAMEWORKS)}")
-            continue
-        if head is None or framework is None:
+            raise CatalogError(f"unknown record type {kind!r}", self.path, line)
+        r = _Reader(self.path, line, record, _FIELDS[kind])
+        if kind != "catalog" and self.head is None:
             r.fail("the first record must be the catalog record")
-        cat = head["key"]
-        if kind == "source":
-            commit = r.text("commit")
-            if commit and not _COMMIT.match(commit):
-                r.fail(f"'commit' must be a git hash, not {commit!r}")
-            sources.append(SourceRef(r.text("id", required=True), r.text("title", required=True), r.text("url"),
-                                     commit, r.text("licence", required=True), r.text("used_for")))
-        elif kind == "group":
-            gid, gkind = r.text("id", required=True), r.text("kind", required=True)
-            pattern = framework.group_kinds.get(gkind)
-            if pattern is None:
-                r.fail(f"group kind {gkind!r} is not used in {head['framework']}")
-            if not pattern.match(gid):
-                r.fail(f"malformed {gkind} id {gid!r}")
-            if gid in groups:
-                r.fail(f"duplicate group {gid!r}")
-            parent = r.optional_text("parent")
-            if parent is not None and parent not in groups:
-                r.fail(f"group {gid!r}: parent {parent!r} is not defined above it")
-            if gkind == "objective" and (parent is None or not gid.startswith(parent + ".")):
-                r.fail(f"objective {gid!r} must sit under its chapter")
-            groups[gid] = Group(cat, gid, gkind, r.text("title_nl"), r.text("title_en"), parent, r.text("note"))
-        elif kind == "control":
-            cid, gid = r.text("id", required=True), r.text("group", required=True)
-            if not framework.control.match(cid):
-                r.fail(f"malformed control id {cid!r} for {head['framework']}")
-            if cid in controls:
-                r.fail(f"duplicate control {cid!r}")
-            if gid not in groups:
-                r.fail(f"control {cid!r}: group {gid!r} is not defined above it")
-            if not cid.startswith(gid + "."):
-                r.fail(f"control {cid!r} does not belong to group {gid!r}")
-            status = r.text("status") or "active"
-            if status not in ("active", "withdrawn"):
-                r.fail(f"control status must be 'active' or 'withdrawn', not {status!r}")
-            title_nl = r.text("title_nl")
-            if status == "active" and not (title_nl or r.text("title_en")):
-                r.fail(f"control {cid!r} has no title")
-            controls[cid] = Control(
-                cat, cid, gid, title_nl, r.text("title_en"), status, r.bbn(), r.flag("new_in_2022"),
-                r.flag("no_government_measure"), r.text("note"),
-            )
-        else:  # measure
-            mid, cid = r.text("id", required=True), r.text("control", required=True)
-            if not framework.measure.match(mid):
-                r.fail(f"malformed measure id {mid!r} for {head['framework']}")
-            if mid in measures:
-                r.fail(f"duplicate measure {mid!r}")
-            if cid not in controls:
-                r.fail(f"measure {mid!r}: control {cid!r} is not defined above it")
-            if _numbers(mid)[: framework.measure_of] != _numbers(cid):
-                r.fail(f"measure {mid!r} does not belong to control {cid!r}")
-            status = r.text("status") or "active"
-            if status not in STATUSES:
-                r.fail(f"measure status must be one of {', '.join(STATUSES)}, not {status!r}")
-            moved_to, refers_to = r.optional_text("moved_to"), r.optional_text("refers_to")
-            if (status == "moved") != (moved_to is not None):
-                r.fail(f"measure {mid!r}: 'moved_to' is required for, and only for, status 'moved'")
-            for name, target in (("moved_to", moved_to), ("refers_to", refers_to)):
-                if target is not None and not framework.measure.match(target):
-                    r.fail(f"measure {mid!r}: malformed {name} {target!r}")
-            category = r.text_list("category")
-            wrong = [c for c in category if c not in CATEGORIES]
-            if wrong:
-                r.fail(f"unknown categor{'y' if len(wrong) == 1 else 'ies'} {', '.join(wrong)}; "
-                       f"known: {', '.join(CATEGORIES)}")
-            label = r.text("label_nl")
-            if len(label) > _LABEL_MAX:
-                r.fail(f"label_nl of {mid!r} is longer than {_LABEL_MAX} characters: a short label, not a text")
-            measures[mid] = (line, Measure(
-                cat, mid, cid, label, r.bbn(), category, r.text("category_basis"), status, moved_to, refers_to,
-                r.text("source_ref"), r.text("note"),
-            ))
+        self._adders[kind](r)
 
-    if head is None:
-        raise CatalogError("no catalog record", path)
-    for line, measure in measures.values():
-        if measure.refers_to is not None and measure.refers_to not in measures:
-            raise CatalogError(f"measure {measure.id!r} refers to unknown measure {measure.refers_to!r}", path, line)
-    return Catalog(
-        key=head["key"], name=head["name"], version=head["version"], published=head["published"],
-        source=head["source"], groups=tuple(groups.values()), controls=tuple(controls.values()),
-        measures=tuple(m for _, m in measures.values()), framework=head["framework"], sources=tuple(sources),
-    )
+    @property
+    def key(self) -> str:
+        assert self.head is not None
+        return str(self.head["key"])
+
+    @property
+    def framework_name(self) -> str:
+        assert self.head is not None
+        return str(self.head["framework"])
+
+    @property
+    def framework(self) -> _Framework:
+        assert self._framework is not None
+        return self._framework
+
+    def _catalog(self, r: _Reader) -> None:
+        r.check((self.head is None, "a second catalog record"),
+                (r.record.get("format") == FORMAT_VERSION,
+                 f"unsupported format {r.record.get('format')!r} (expected {FORMAT_VERSION})"))
+        head = {name: r.text(name, required=True) for name in ("key", "name", "version", "framework", "source")}
+        r.check((self.expected_key is None or head["key"] == self.expected_key,
+                 f"catalog key {head['key']!r} where {self.expected_key!r} was asked for"))
+        published = r.date("published")
+        framework = _FRAMEWORKS.get(head["framework"])
+        r.check((framework is not None, f"unknown framework {head['framework']!r}; known: {', '.join(_FRAMEWORKS)}"))
+        self.head, self._framework = {**head, "published": published}, framework
+
+    def _source(self, r: _Reader) -> None:
+        commit = r.text("commit")
+        r.check((not commit or bool(_COMMIT.match(commit)), f"'commit' must be a git hash, not {commit!r}"))
+        self.sources.append(SourceRef(r.text("id", required=True), r.text("title", required=True), r.text("url"),
+                                      commit, r.text("licence", required=True), r.text("used_for")))
+
+    def _group(self, r: _Reader) -> None:
+        gid, gkind = r.text("id", required=True), r.text("kind", required=True)
+        pattern = self.framework.group_kinds.get(gkind)
+        r.check((pattern is not None, f"group kind {gkind!r} is not used in {self.framework_name}"))
+        assert pattern is not None
+        r.check((bool(pattern.match(gid)), f"malformed {gkind} id {gid!r}"),
+                (gid not in self.groups, f"duplicate group {gid!r}"))
+        parent = r.optional_text("parent")
+        r.check((parent is None or parent in self.groups, f"group {gid!r}: parent {parent!r} is not defined above it"),
+                (gkind != "objective" or (parent is not None and gid.startswith(parent + ".")),
+                 f"objective {gid!r} must sit under its chapter"))
+        self.groups[gid] = Group(self.key, gid, gkind, r.text("title_nl"), r.text("title_en"), parent, r.text("note"))
+
+    def _control(self, r: _Reader) -> None:
+        cid, gid = r.text("id", required=True), r.text("group", required=True)
+        r.check((bool(self.framework.control.match(cid)), f"malformed control id {cid!r} for {self.framework_name}"),
+                (cid not in self.controls, f"duplicate control {cid!r}"),
+                (gid in self.groups, f"control {cid!r}: group {gid!r} is not defined above it"),
+                (cid.startswith(gid + "."), f"control {cid!r} does not belong to group {gid!r}"))
+        status = r.text("status") or "active"
+        r.check((status in ("active", "withdrawn"), f"control status must be 'active' or 'withdrawn', not {status!r}"))
+        title_nl = r.text("title_nl")
+        r.check((status != "active" or bool(title_nl or r.text("title_en")), f"control {cid!r} has no title"))
+        self.controls[cid] = Control(
+            self.key, cid, gid, title_nl, r.text("title_en"), status, r.bbn(), r.flag("new_in_2022"),
+            r.flag("no_government_measure"), r.text("note"),
+        )
+
+    def _measure(self, r: _Reader) -> None:
+        mid, cid = r.text("id", required=True), r.text("control", required=True)
+        measure_id = self.framework.measure
+        r.check((bool(measure_id.match(mid)), f"malformed measure id {mid!r} for {self.framework_name}"),
+                (mid not in self.measures, f"duplicate measure {mid!r}"),
+                (cid in self.controls, f"measure {mid!r}: control {cid!r} is not defined above it"))
+        r.check((_numbers(mid)[: self.framework.measure_of] == _numbers(cid),
+                 f"measure {mid!r} does not belong to control {cid!r}"))
+        status = r.text("status") or "active"
+        r.check((status in STATUSES, f"measure status must be one of {', '.join(STATUSES)}, not {status!r}"))
+        moved_to, refers_to = r.optional_text("moved_to"), r.optional_text("refers_to")
+        r.check(((status == "moved") == (moved_to is not None),
+                 f"measure {mid!r}: 'moved_to' is required for, and only for, status 'moved'"),
+                *((target is None or bool(measure_id.match(target)), f"measure {mid!r}: malformed {name} {target!r}")
+                  for name, target in (("moved_to", moved_to), ("refers_to", refers_to))))
+        category = r.text_list("category")
+        wrong = [c for c in category if c not in CATEGORIES]
+        r.check((not wrong, f"unknown categor{'y' if len(wrong) == 1 else 'ies'} {', '.join(wrong)}; "
+                            f"known: {', '.join(CATEGORIES)}"))
+        label = r.text("label_nl")
+        r.check((len(label) <= _LABEL_MAX,
+                 f"label_nl of {mid!r} is longer than {_LABEL_MAX} characters: a short label, not a text"))
+        self.measures[mid] = (r.line, Measure(
+            self.key, mid, cid, label, r.bbn(), category, r.text("category_basis"), status, moved_to, refers_to,
+            r.text("source_ref"), r.text("note"),
+        ))
+
+    def build(self) -> Catalog:
+        if self.head is None:
+            raise CatalogError("no catalog record", self.path)
+        for line, measure in self.measures.values():
+            if measure.refers_to is not None and measure.refers_to not in self.measures:
+                raise CatalogError(f"measure {measure.id!r} refers to unknown measure {measure.refers_to!r}",
+                                   self.path, line)
+        head = self.head
+        return Catalog(
+            key=head["key"], name=head["name"], version=head["version"], published=head["published"],
+            source=head["source"], groups=tuple(self.groups.values()), controls=tuple(self.controls.values()),
+            measures=tuple(m for _, m in self.measures.values()), framework=head["framework"],
+            sources=tuple(self.sources),
+        )
 
 
 def _numbers(identifier: str) -> tuple[int, ...]:

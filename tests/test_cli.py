@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bio_register.accounts import services as accounts
 from bio_register.accounts.models import Membership, User
-from bio_register.cli import DEMO_USERS
+from bio_register.demo import DEMO_USERS
 from bio_register.extensions import db
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Role

@@ -6,7 +6,7 @@ Idempotent: importing a catalog that is already there changes nothing; a new cat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,47 +30,60 @@ def import_catalog(catalog: Any, *, actor_label: str = "cli") -> tuple[ControlCa
     row = ControlCatalog(key=catalog.key, name=catalog.name, version=catalog.version, published=catalog.published)
     db.session.add(row)
     db.session.flush()
-    groups = {g.id: g for g in catalog.groups}
-
-    def top_group(group_id: str) -> Any:
-        group = groups[group_id]
-        while group.parent:
-            group = groups[group.parent]
-        return group
-
-    controls = {}
+    groups = _Groups({g.id: g for g in catalog.groups})
+    controls = {control.id: control for control in catalog.controls}
     for control in catalog.controls:
-        group = groups[control.group_id]
-        top = top_group(control.group_id)
-        objective = group if group.id != top.id else None
-        controls[control.id] = control
-        db.session.add(Control(
-            catalog_id=row.id, code=control.id, kind=ControlKind.CONTROL, parent_code=None, group_code=top.id,
-            group_title_nl=top.title_nl, group_title_en=top.title_en or None,
-            objective_code=objective.id if objective else None,
-            objective_title_nl=objective.title_nl if objective else None,
-            title_nl=control.title_nl or control.title_en or control.id, title_en=control.title_en or None,
-            bbn=getattr(control, "bbn", None), categories=[], status=getattr(control, "status", "active") or "active",
-            moved_to=None, sort_key=sort_key(control.id)))
+        db.session.add(_control_row(row.id, control, groups))
     for measure in catalog.measures:
-        parent = controls[measure.control_id]
-        top = top_group(parent.group_id)
-        objective = groups[parent.group_id] if parent.group_id != top.id else None
-        label = getattr(measure, "label_nl", None) or f"Overheidsmaatregel {measure.id} bij {parent.id}"
-        categories = list(measure.category or ())
-        db.session.add(Control(
-            catalog_id=row.id, code=measure.id, kind=ControlKind.MEASURE, parent_code=parent.id, group_code=top.id,
-            group_title_nl=top.title_nl, group_title_en=top.title_en or None,
-            objective_code=objective.id if objective else None,
-            objective_title_nl=objective.title_nl if objective else None,
-            title_nl=label, title_en=None, bbn=getattr(measure, "bbn", None), categories=categories,
-            status=measure.status or "active", moved_to=getattr(measure, "moved_to", None) or None,
-            sort_key=sort_key(measure.id)))
+        db.session.add(_measure_row(row.id, measure, controls[measure.control_id], groups))
     db.session.flush()
     audit.record(None, "control_catalog", row.id, "import",
                  audit.created({"key": catalog.key, "controls": len(catalog.controls),
                                 "measures": len(catalog.measures)}), actor_label=actor_label)
     return row, True
+
+
+class _Groups:
+    """A catalog's groups (chapters, objectives, themes) by id."""
+
+    def __init__(self, groups: dict[str, Any]) -> None:
+        self.groups = groups
+
+    def top(self, group_id: str) -> Any:
+        group = self.groups[group_id]
+        while group.parent:
+            group = self.groups[group.parent]
+        return group
+
+    def placement(self, group_id: str) -> dict[str, Any]:
+        """The columns that place a control under its top group (chapter or theme) and, where it
+        sits deeper, its objective."""
+        top = self.top(group_id)
+        objective = self.groups[group_id] if group_id != top.id else None
+        return {
+            "group_code": top.id, "group_title_nl": top.title_nl, "group_title_en": top.title_en or None,
+            "objective_code": objective.id if objective else None,
+            "objective_title_nl": objective.title_nl if objective else None,
+        }
+
+
+def _control_row(catalog_id: int, control: Any, groups: _Groups) -> Control:
+    return Control(
+        catalog_id=catalog_id, code=control.id, kind=ControlKind.CONTROL, parent_code=None,
+        **groups.placement(control.group_id),
+        title_nl=control.title_nl or control.title_en or control.id, title_en=control.title_en or None,
+        bbn=getattr(control, "bbn", None), categories=[], status=getattr(control, "status", "active") or "active",
+        moved_to=None, sort_key=sort_key(control.id))
+
+
+def _measure_row(catalog_id: int, measure: Any, parent: Any, groups: _Groups) -> Control:
+    return Control(
+        catalog_id=catalog_id, code=measure.id, kind=ControlKind.MEASURE, parent_code=parent.id,
+        **groups.placement(parent.group_id),
+        title_nl=getattr(measure, "label_nl", None) or f"Overheidsmaatregel {measure.id} bij {parent.id}",
+        title_en=None, bbn=getattr(measure, "bbn", None), categories=list(measure.category or ()),
+        status=measure.status or "active", moved_to=getattr(measure, "moved_to", None) or None,
+        sort_key=sort_key(measure.id))
 
 
 def import_mappings(mappings: Iterable[Any], *, actor_label: str = "cli") -> int:
@@ -133,35 +146,9 @@ def import_texts(catalog_key: str, path: Path, *, actor_label: str = "cli") -> i
     rows = _read_rows(path)
     if not rows:
         raise ValidationFailed("Het bestand is leeg.", field="file")
-    header = [cell.strip().lower() for cell in rows[0][1]]
-    missing = [name for name in ("id", "text") if name not in header]
-    if missing:
-        raise ValidationFailed(f"Rij {rows[0][0]}: de kolom(men) {', '.join(missing)} ontbreken (nodig: id en text).",
-                               field="file")
-    id_col, text_col = header.index("id"), header.index("text")
+    id_col, text_col = _text_columns(rows[0])
     controls = {c.code: c for c in db.session.scalars(select(Control).where(Control.catalog_id == catalog.id))}
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    updates: list[tuple[Control, str]] = []
-    for number, row in rows[1:]:
-        code = row[id_col].strip() if id_col < len(row) else ""
-        text = row[text_col].strip() if text_col < len(row) else ""
-        if not code:
-            problems.append(f"rij {number}, kolom id: leeg")
-        elif code not in controls:
-            problems.append(f"rij {number}, kolom id: {code[:20]!r} bestaat niet in {catalog.key}")
-        elif code in seen:
-            problems.append(f"rij {number}, kolom id: {code} staat ook al in rij {seen[code]}")
-        if not text:
-            problems.append(f"rij {number}, kolom text: leeg")
-        elif len(text) > MAX_TEXT:
-            problems.append(f"rij {number}, kolom text: langer dan {MAX_TEXT} tekens")
-        elif text.startswith(("=", "+", "@")) and text[1:2].isalpha():
-            problems.append(f"rij {number}, kolom text: lijkt een formule")
-        if code and code in controls and code not in seen and text:
-            updates.append((controls[code], text))
-        if code:
-            seen.setdefault(code, number)
+    problems, updates = _check_texts(rows[1:], id_col, text_col, controls, catalog.key)
     if problems:
         from bio_register.spreadsheet import summarise
 
@@ -172,3 +159,56 @@ def import_texts(catalog_key: str, path: Path, *, actor_label: str = "cli") -> i
     audit.record(None, "control_catalog", catalog.id, "import_texts",
                  {"texts": {"before": None, "after": len(updates)}}, actor_label=actor_label)
     return len(updates)
+
+
+def _check_texts(rows: list[tuple[int, list[str]]], id_col: int, text_col: int, controls: Mapping[str, Control],
+                 catalog_key: str) -> tuple[list[str], list[tuple[Control, str]]]:
+    """The problems of the rows below the header, and the (control, text) of the good ones."""
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    updates: list[tuple[Control, str]] = []
+    for number, row in rows:
+        code = row[id_col].strip() if id_col < len(row) else ""
+        text = row[text_col].strip() if text_col < len(row) else ""
+        id_problem = _id_problem(code, controls, seen, catalog_key)
+        problems.extend(f"rij {number}, kolom {column}: {problem}"
+                        for column, problem in (("id", id_problem), ("text", _text_problem(text)))
+                        if problem is not None)
+        if id_problem is None and text:
+            updates.append((controls[code], text))
+        if code:
+            seen.setdefault(code, number)
+    return problems, updates
+
+
+def _text_columns(header_row: tuple[int, list[str]]) -> tuple[int, int]:
+    """The positions of the columns id and text in the header."""
+    number, cells = header_row
+    header = [cell.strip().lower() for cell in cells]
+    missing = [name for name in ("id", "text") if name not in header]
+    if missing:
+        raise ValidationFailed(f"Rij {number}: de kolom(men) {', '.join(missing)} ontbreken (nodig: id en text).",
+                               field="file")
+    return header.index("id"), header.index("text")
+
+
+def _id_problem(code: str, controls: Mapping[str, Control], seen: Mapping[str, int], catalog_key: str) -> str | None:
+    if not code:
+        return "leeg"
+    if code not in controls:
+        return f"{code[:20]!r} bestaat niet in {catalog_key}"
+    if code in seen:
+        return f"{code} staat ook al in rij {seen[code]}"
+    return None
+
+
+#: the checks of a full text, in order: (fails, problem)
+_TEXT_RULES: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (lambda text: not text, "leeg"),
+    (lambda text: len(text) > MAX_TEXT, f"langer dan {MAX_TEXT} tekens"),
+    (lambda text: text.startswith(("=", "+", "@")) and text[1:2].isalpha(), "lijkt een formule"),
+)
+
+
+def _text_problem(text: str) -> str | None:
+    return next((problem for fails, problem in _TEXT_RULES if fails(text)), None)

@@ -15,8 +15,10 @@ from bio_register.accounts.models import User
 from bio_register.audit.models import AuditEvent
 from bio_register.audit.services import verify_chain
 from bio_register.breaches import services as breaches
+from bio_register.demo import incidents as demo
+from bio_register.demo.plan import plan_year
+from bio_register.demo.scenarios import SCENARIOS
 from bio_register.extensions import db
-from bio_register.incidents import demo
 from bio_register.incidents.models import Incident, Status, TimelineEntry
 from tests import dbutil, factories
 
@@ -105,7 +107,7 @@ def test_timeline_closing_texts_audit_and_actors(incidents: list[Incident],
             assert incident.cause and incident.lessons_learned, incident.reference
         assert incident.reporter and incident.severity is not None
     # Dutch texts from 25+ scenarios, no naked placeholders left
-    assert len({s.title for s in demo.SCENARIOS}) >= 25
+    assert len({s.title for s in SCENARIOS}) >= 25
     assert not any("{" in i.title + i.description + (i.reporter or "") for i in incidents)
 
     # created through the services: audited, by the right verbindingsofficier
@@ -158,7 +160,7 @@ def test_timeline_closing_texts_audit_and_actors(incidents: list[Incident],
 def test_the_plan_is_reproducible() -> None:
     def plan(seed: str) -> list[tuple[str, dt.datetime, Status]]:
         return [(p.scenario.title, p.discovered_at, p.status)
-                for p in demo._plan(random.Random(seed), NOW)]
+                for p in plan_year(random.Random(seed), NOW)]
 
     assert plan("2026:DIE") == plan("2026:DIE")
     assert plan("2026:DIE") != plan("2026:OA")
