@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import sqlite3
 import time
 from typing import Any
@@ -19,6 +20,12 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def enum_values(enum_cls: type[enum.Enum]) -> list[str]:
+    """The values (not the names) of an enum's members: the ``values_callable`` of every
+    ``sqlalchemy.Enum`` column, so the database stores ``"in_behandeling"``, not ``"IN_BEHANDELING"``."""
+    return [member.value for member in enum_cls]
 
 
 def utcnow() -> dt.datetime:

@@ -5,12 +5,14 @@ pipeline then applies the rule (cannot read → 404, may not act → 403) in the
 
 from __future__ import annotations
 
+from bio_register.accounts import services as accounts
+from bio_register.accounts.models import ApiToken, User
 from bio_register.extensions import db
 from bio_register.incidents.models import Incident
 from bio_register.measures.models import Measure
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, find_organisation
-from bio_register.pipeline import Loader
+from bio_register.pipeline import Loader, actor, principal
 
 
 def _incident(incident_id: int) -> Incident | None:
@@ -41,3 +43,27 @@ MEASURE = Loader("measure", Permission.MEASURE_READ, _measure)
 def organisation(read: Permission) -> Loader:
     """The organisation named by ``code`` in the URL, for those holding ``read`` in it."""
     return Loader("organisation", read, find_organisation, organisation=_organisation_id)
+
+
+# --- accounts: objects that belong to a user, not to an organisation -------------------------------
+# The fetch itself decides who may see the object (the owner; a manager of users), so the object
+# has no organisation for the pipeline to check: ``organisation`` gives None and ``read`` is unused.
+
+
+def _no_organisation(_obj: object) -> int | None:
+    return None
+
+
+def _own_api_token(token_id: int) -> ApiToken | None:
+    return accounts.find_own_token(actor(), token_id)
+
+
+def _managed_user(user_id: int) -> User | None:
+    return accounts.find_managed_user(principal(), user_id)
+
+
+#: one of the signed-in user's own API tokens (anyone else's answers 404), for ``@signed_in_with``
+OWN_API_TOKEN = Loader("token", None, _own_api_token, organisation=_no_organisation)  # type: ignore[arg-type]
+#: a user holding a role where the caller manages users (anyone else answers 404, as if absent)
+MANAGED_USER = Loader("user", Permission.USER_MANAGE, _managed_user,
+                      organisation=_no_organisation)  # type: ignore[arg-type]

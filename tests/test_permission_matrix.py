@@ -81,7 +81,7 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     # fg and beheerder have TOTP on already (required): the enrolment page sends them back
     ("GET", "/account/tweestapsverificatie/instellen", "accounts.two_factor_enrol",
                                                    (302, 200, 200, 302, 200, 200, 302)),
-    ("GET", "/organisaties", "organisations.index", (302, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/organisaties", "organisations.index", (302, 403, 200, 200, 200, 200, 200)),
     ("GET", "/organisaties/DIE", "organisations.detail", (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/organisaties/UIT", "organisations.detail", (302, 404, 404, 404, 404, 200, 200)),
     ("GET", "/incidenten", "incidents.index",      (302, 403, 200, 200, 200, 200, 200)),

@@ -5,13 +5,14 @@ from typing import Any
 from bio_register.accounts import services
 from bio_register.accounts.models import User
 from bio_register.accounts.schemas import MeOut, MePatch
-from bio_register.pipeline import api_blueprint, api_user
+from bio_register.pipeline import api_blueprint, api_user, signed_in
 
 blp = api_blueprint("me_api", __name__, "/me", "De ingelogde gebruiker (eigenaar van het token).")
 
 
 @blp.route("")
 @blp.response(200, MeOut)
+@signed_in
 def get_me() -> User:
     """Who the token belongs to, with their roles per organisation."""
     return api_user()
@@ -20,6 +21,7 @@ def get_me() -> User:
 @blp.route("", methods=["PATCH"])
 @blp.arguments(MePatch)
 @blp.response(200, MeOut)
+@signed_in
 def patch_me(data: dict[str, Any]) -> User:
     """Change one's own name or language."""
     return services.update_profile(api_user(), **data)

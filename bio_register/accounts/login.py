@@ -9,12 +9,18 @@ version, where to go next, when) and the browser goes to the code page (``/login
 required user without TOTP, to the enrolment page (``/login/totp/instellen``). Only when the code
 is right does :func:`complete_login` start the real session. A pending state reaches no other page:
 Flask-Login does not know the user until then.
+
+This is the web layer's session module (it knows Flask's ``session`` and Flask-Login); the rules
+it applies (:mod:`bio_register.accounts.two_factor`, :mod:`bio_register.accounts.services`) do not.
+It never commits: the request pipeline commits the login's audit events when the view returns,
+before the response (and its session cookie) leaves.
 """
 
 from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import redirect, session, url_for
 from flask_login import login_user
@@ -26,6 +32,16 @@ from bio_register.extensions import db
 PENDING_KEY = "mfa_pending"
 #: How long the second step may take after the password.
 PENDING_SECONDS = 5 * 60
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after logging in: only a path on this site (never an open redirect), else the
+    start page."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.home")
 
 
 def _fresh_session() -> None:

@@ -5,14 +5,10 @@ import datetime as dt
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bio_register.database import UTCDateTime, utcnow
+from bio_register.database import UTCDateTime, enum_values, utcnow
 from bio_register.extensions import db
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Role
-
-
-def enum_values(enum_cls: type) -> list[str]:
-    return [member.value for member in enum_cls]
 
 
 class User(db.Model):

@@ -22,7 +22,7 @@ from bio_register.extensions import db
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.organisations.models import Organisation
-from bio_register.permissions import Role
+from bio_register.permissions import AllOrganisations, Permission, Principal, Role, organisation_ids_with
 
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so both cases cost the same time.
@@ -321,6 +321,25 @@ def caller_for_token(secret: str, now: dt.datetime | None = None) -> ApiCaller |
         connection.execute(update(_TOKENS).where(_TOKENS.c.id == token_id).values(last_used_at=now))
     roles = tuple(CallerRole(row[6], row[7]) for row in rows if row[6] is not None)
     return ApiCaller(user_id=user_id, token_id=token_id, memberships=roles)
+
+
+def find_managed_user(manager: Principal | None, user_id: int) -> User | None:
+    """The user ``manager`` may manage: one holding a role in an organisation where the manager
+    holds ``user:manage`` (any user, for a manager of every organisation); else None — for the
+    manager such a user does not exist."""
+    user = db.session.get(User, user_id)
+    managed = organisation_ids_with(manager, Permission.USER_MANAGE)
+    if user is None or not (
+        isinstance(managed, AllOrganisations) or any(m.organisation_id in managed for m in user.memberships)
+    ):
+        return None
+    return user
+
+
+def find_own_token(owner: User, token_id: int) -> ApiToken | None:
+    """One of ``owner``'s own API tokens; anyone else's is None (it does not exist for them)."""
+    token = db.session.get(ApiToken, token_id)
+    return token if token is not None and token.user_id == owner.id else None
 
 
 def count_users() -> int:

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     g,
@@ -16,7 +14,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from bio_register.accounts import services, two_factor
@@ -29,12 +27,16 @@ from bio_register.accounts.forms import (
     TotpCodeForm,
     TotpLoginForm,
 )
-from bio_register.accounts.login import begin_session, clear_pending, complete_login, pending_user
+from bio_register.accounts.login import begin_session, clear_pending, complete_login, pending_user, safe_next
 from bio_register.accounts.models import ApiToken, User
 from bio_register.errors import DomainError
 from bio_register.extensions import db, limiter
+from bio_register.forms import apply_errors
 from bio_register.i18n import gettext as _
-from bio_register.permissions import AllOrganisations, Permission, organisation_ids_with
+from bio_register.loaders import MANAGED_USER, OWN_API_TOKEN
+from bio_register.permissions import Permission
+from bio_register.pipeline import Rejected, actor, flash_committed, public, requires, signed_in, signed_in_with
+from bio_register.unit_of_work import after_commit
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -55,23 +57,6 @@ def LOGIN_LIMIT_MESSAGE() -> str:  # noqa: N802 (used like the constants above)
     return _("Te veel mislukte inlogpogingen. Wacht tien minuten en probeer het opnieuw.")
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("main.home")
-
-
-def _form_error(form: Any, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 def _login_account_key() -> str:
     """Failed logins are counted per submitted account too, whether or not it exists."""
     return "login-account:" + services.normalise_email(request.form.get("email", ""))[:254]
@@ -82,11 +67,20 @@ def _failed_login(response: Any) -> bool:
     return response.status_code != 302
 
 
+# The login pages answer a failed attempt (wrong password, wrong code) with the page again and
+# 200, not with ``Rejected``: the attempt's audit event is the work of the request and must be
+# committed. Flask-Limiter's decorators stand above the pipeline's: the limit is checked before
+# the view runs and a failure is counted (``deduct_when``) on the response the pipeline returned.
+# None of these views commits half-way: the new session lives in the cookie, which leaves with
+# the response, after the pipeline committed.
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_login,
                error_message=LOGIN_LIMIT_MESSAGE)
 @limiter.limit(LOGIN_LIMIT_PER_ACCOUNT, key_func=_login_account_key, methods=["POST"], deduct_when=_failed_login,
                error_message=LOGIN_LIMIT_MESSAGE)
+@public
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -98,8 +92,8 @@ def login() -> Any:
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            return begin_session(user, _safe_next(request.args.get("next")))
-        # Rendered with 200 so the failed attempt stays in the audit log (see web.py).
+            return begin_session(user, safe_next(request.args.get("next")))
+        # 200 and committed: the failed attempt stays in the audit log; the limiter counts it.
         form.form_errors.append(_("Deze combinatie van e-mailadres en wachtwoord is onbekend."))
         form.password.data = ""
         return render_template("accounts/login.html", form=form)
@@ -132,6 +126,7 @@ def _pending_expired() -> Any:
                error_message=TOTP_LIMIT_MESSAGE)
 @limiter.shared_limit(TOTP_LIMIT_PER_USER, scope="totp-code", key_func=_totp_user_key, methods=["POST"],
                       deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)
+@public
 def login_totp() -> Any:
     """The second step of a login: a code from the app or a recovery code."""
     if current_user.is_authenticated:
@@ -148,10 +143,10 @@ def login_totp() -> Any:
             left = two_factor.unused_recovery_codes(user)
             complete_login(user, mfa=True)
             if left <= 3:
-                flash(_("U heeft nog %(n)d ongebruikte herstelcodes. Maak nieuwe aan onder Mijn account.", n=left),
-                      "warning")
+                flash_committed(_("U heeft nog %(n)d ongebruikte herstelcodes. Maak nieuwe aan onder Mijn "
+                                  "account.", n=left), "warning")
             return redirect(next_url)
-        # 200, so the failed attempt stays in the audit log (see web.py); it counts for the limit.
+        # 200 and committed: the failed attempt stays in the audit log; it counts for the limit.
         g.totp_wrong_code = True
         form.code.errors = [*form.code.errors, _("Deze code klopt niet.")]
         form.code.data = ""
@@ -161,6 +156,7 @@ def login_totp() -> Any:
 
 
 @bp.route("/login/totp/instellen", methods=["GET", "POST"])
+@public
 def login_enrol() -> Any:
     """Enrolment right after the password, for a user who must use TOTP and has not set it up."""
     if current_user.is_authenticated:
@@ -176,8 +172,8 @@ def login_enrol() -> Any:
         try:
             codes = two_factor.confirm_enrolment(user, form.code.data or "")
         except DomainError as error:
-            _form_error(form, error)
-            return _render_enrol(user, form, forced=True)  # 200: the failed attempt stays audited
+            apply_errors(form, error)
+            return _render_enrol(user, form, forced=True)  # 200 and committed: the failed attempt stays audited
         complete_login(user, mfa=True)
         return render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url, first=True)
     return _render_enrol(user, form, forced=True, status=422 if form.is_submitted() else 200)
@@ -194,98 +190,103 @@ def _render_enrol(user: User, form: TotpCodeForm, *, forced: bool, status: int =
 
 
 @bp.route("/logout", methods=["POST"])
+@public  # also without a session (an expired one): the answer is the same, "U bent uitgelogd."
 def logout() -> Any:
     ConfirmForm()  # CSRF is checked by CSRFProtect before we get here
     logout_user()
     session.clear()
-    flash(_("U bent uitgelogd."), "info")
+    flash_committed(_("U bent uitgelogd."), "info")
     return redirect(url_for("accounts.login"))
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@login_required
+@signed_in
 def account() -> Any:
-    form = ProfileForm(obj=current_user)
+    user = actor()
+    form = ProfileForm(obj=user)
     if request.method == "GET":
-        form.locale.data = current_user.locale or "nl"
+        form.locale.data = user.locale or "nl"
     if form.validate_on_submit():
         try:
-            services.update_profile(current_user, name=form.name.data, locale=form.locale.data)
+            services.update_profile(user, name=form.name.data, locale=form.locale.data)
         except DomainError as error:
-            _form_error(form, error)
-        else:
-            session.pop("lang", None)
-            flash(_("Uw gegevens zijn opgeslagen."), "success")
-            return redirect(url_for("accounts.account"))
+            apply_errors(form, error)
+            return Rejected(lambda: render_template("accounts/account.html", form=form), error.status_code)
+        session.pop("lang", None)
+        flash_committed(_("Uw gegevens zijn opgeslagen."))
+        return redirect(url_for("accounts.account"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/account.html", form=form), status
 
 
+def _render_password(form: PasswordChangeForm, status: int = 200) -> Any:
+    return render_template("accounts/password.html", form=form, min_length=services.MIN_PASSWORD_LENGTH), status
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
-@login_required
+@signed_in
 def change_password() -> Any:
+    user = actor()
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data or "",
+            services.change_password(user, form.current_password.data or "",
                                      form.password.data or "", form.repeat.data or "")
         except DomainError as error:
-            _form_error(form, error)
-        else:
-            login_user(current_user._get_current_object())  # keep this session; the others end (auth_version)
-            flash(_("Uw wachtwoord is gewijzigd. Andere sessies zijn beëindigd."), "success")
-            return redirect(url_for("accounts.account"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("accounts/password.html", form=form,
-                           min_length=services.MIN_PASSWORD_LENGTH), status
+            apply_errors(form, error)
+            return Rejected(lambda: _render_password(form), error.status_code)
+        # Keep this session under the new auth_version (the others end), once that version is stored.
+        after_commit(db.session, lambda: login_user(user))
+        flash_committed(_("Uw wachtwoord is gewijzigd. Andere sessies zijn beëindigd."))
+        return redirect(url_for("accounts.account"))
+    return _render_password(form, 422 if form.is_submitted() else 200)
 
 
-@bp.route("/account/tokens", methods=["GET", "POST"])
-@login_required
-def tokens() -> Any:
-    form = TokenForm()
-    new_secret = None
-    if form.validate_on_submit():
-        try:
-            issued = services.create_token(current_user, current_user, form.name.data or "",
-                                           form.days.data or services.DEFAULT_TOKEN_DAYS)
-        except DomainError as error:
-            _form_error(form, error)
-        else:
-            new_secret = issued.secret
-            form = TokenForm(formdata=None)
-    status = 422 if form.is_submitted() and form.errors else 200
+def _render_tokens(form: TokenForm, status: int = 200, new_secret: str | None = None) -> Any:
     token_list = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+        select(ApiToken).where(ApiToken.user_id == actor().id).order_by(ApiToken.id.desc())
     ).all()
     return render_template("accounts/tokens.html", form=form, tokens=token_list,
                            new_secret=new_secret, confirm=ConfirmForm()), status
 
 
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@signed_in
+def tokens() -> Any:
+    user = actor()
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            issued = services.create_token(user, user, form.name.data or "",
+                                           form.days.data or services.DEFAULT_TOKEN_DAYS)
+        except DomainError as error:
+            apply_errors(form, error)
+            return Rejected(lambda: _render_tokens(form), error.status_code)
+        return _render_tokens(TokenForm(formdata=None), new_secret=issued.secret)  # the secret, shown once
+    return _render_tokens(form, 422 if form.is_submitted() else 200)
+
+
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
-@login_required
-def revoke_token(token_id: int) -> Any:
+@signed_in_with(OWN_API_TOKEN)
+def revoke_token(token: ApiToken) -> Any:
     ConfirmForm()
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
-        abort(404)
-    services.revoke_token(current_user, token)
-    flash(_("Het token „%(name)s” is ingetrokken.", name=token.name), "success")
+    services.revoke_token(actor(), token)
+    flash_committed(_("Het token „%(name)s” is ingetrokken.", name=token.name))
     return redirect(url_for("accounts.tokens"))
 
 
 @bp.route("/account/tweestapsverificatie")
-@login_required
+@signed_in
 def two_factor_page() -> Any:
-    user = current_user._get_current_object()
+    user = actor()
     return render_template("accounts/two_factor.html", required=two_factor.required_for(user),
                            unused=two_factor.unused_recovery_codes(user), form=TotpCodeForm())
 
 
 @bp.route("/account/tweestapsverificatie/instellen", methods=["GET", "POST"])
-@login_required
+@signed_in
 def two_factor_enrol() -> Any:
-    user = current_user._get_current_object()
+    user = actor()
     if user.totp_enabled:
         return redirect(url_for("accounts.two_factor_page"))
     form = TotpCodeForm()
@@ -293,8 +294,8 @@ def two_factor_enrol() -> Any:
         try:
             codes = two_factor.confirm_enrolment(user, form.code.data or "")
         except DomainError as error:
-            _form_error(form, error)
-            return _render_enrol(user, form, forced=False)
+            apply_errors(form, error)
+            return _render_enrol(user, form, forced=False)  # 200 and committed: the failed attempt stays audited
         session["mfa"] = True
         return render_template("accounts/recovery_codes.html", codes=codes,
                                next_url=url_for("accounts.two_factor_page"), first=True)
@@ -303,23 +304,23 @@ def two_factor_enrol() -> Any:
 
 def _account_code_form_failed(form: TotpCodeForm, error: DomainError | None = None) -> Any:
     """The two-factor account page again: an incomplete form (422), or a wrong code (``error``)."""
-    user = current_user._get_current_object()
+    user = actor()
     status = 422
     if error is not None:
-        _form_error(form, error)
+        apply_errors(form, error)
         g.totp_wrong_code = True
-        status = 200  # keeps the failed attempt in the audit log; the limiter counts it
+        status = 200  # committed: the failed attempt stays in the audit log; the limiter counts it
     return render_template("accounts/two_factor.html", required=two_factor.required_for(user),
                            unused=two_factor.unused_recovery_codes(user), form=form), status
 
 
 @bp.route("/account/tweestapsverificatie/herstelcodes", methods=["POST"])
-@login_required
 @limiter.shared_limit(TOTP_LIMIT_PER_USER, scope="totp-code", key_func=_totp_user_key,
                       deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)
+@signed_in
 def two_factor_recovery_codes() -> Any:
     """New recovery codes (the old ones stop working), confirmed with a code from the app."""
-    user = current_user._get_current_object()
+    user = actor()
     form = TotpCodeForm()
     if not form.validate_on_submit():
         return _account_code_form_failed(form)
@@ -333,11 +334,11 @@ def two_factor_recovery_codes() -> Any:
 
 
 @bp.route("/account/tweestapsverificatie/uitschakelen", methods=["POST"])
-@login_required
 @limiter.shared_limit(TOTP_LIMIT_PER_USER, scope="totp-code", key_func=_totp_user_key,
                       deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)
+@signed_in
 def two_factor_disable() -> Any:
-    user = current_user._get_current_object()
+    user = actor()
     form = TotpCodeForm()
     if not form.validate_on_submit():
         return _account_code_form_failed(form)
@@ -345,25 +346,19 @@ def two_factor_disable() -> Any:
         two_factor.disable(user, form.code.data or "")
     except DomainError as error:
         return _account_code_form_failed(form, error)
-    flash(_("Tweestapsverificatie staat uit."), "success")
+    flash_committed(_("Tweestapsverificatie staat uit."))
     return redirect(url_for("accounts.two_factor_page"))
 
 
 @bp.route("/gebruikers/<int:user_id>/tweestapsverificatie/herstellen", methods=["POST"])
-@login_required
-def reset_two_factor(user_id: int) -> Any:
+@requires(Permission.USER_MANAGE, load=MANAGED_USER)
+def reset_two_factor(user: User) -> Any:
     """A beheerder removes a user's second factor (lost phone); the user enrols again at next login."""
     ConfirmForm()
-    target = db.session.get(User, user_id)
-    managed = organisation_ids_with(current_user, Permission.USER_MANAGE)
-    if target is None or not (
-        isinstance(managed, AllOrganisations) or any(m.organisation_id in managed for m in target.memberships)
-    ):
-        abort(404)
-    two_factor.reset(current_user, target)
-    flash(_("De tweestapsverificatie van %(name)s is gewist. Bij de volgende keer inloggen stelt "
-            "%(name)s die opnieuw in.", name=target.name), "success")
-    return redirect(_safe_next(request.form.get("next")))
+    two_factor.reset(actor(), user)
+    flash_committed(_("De tweestapsverificatie van %(name)s is gewist. Bij de volgende keer inloggen stelt "
+                      "%(name)s die opnieuw in.", name=user.name))
+    return redirect(safe_next(request.form.get("next")))
 
 
 _ENROL_ALLOWED = frozenset({"accounts.two_factor_enrol", "accounts.logout", "static", "main.health"})

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from bio_register.extensions import api
+from bio_register.pipeline import public
 
 bp = Blueprint("api_docs", __name__, template_folder="templates")
 
@@ -17,6 +18,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 
 @bp.route("/api/v1/docs")
+@public
 def docs() -> Any:
     spec = api.spec.to_dict()
     operations = []

@@ -3,18 +3,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from bio_register.breaches import services as breaches
 from bio_register.incidents import services as incidents
 from bio_register.measures import services as measures
 from bio_register.permissions import AllOrganisations, Permission, has_permission, organisation_ids_with
+from bio_register.pipeline import public, signed_in
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
 
 @bp.route("/")
-@login_required
+@signed_in  # every signed-in user: it shows what their own roles let them see
 def home() -> Any:
     """The start page: the user's open incidents, open datalekken with their AP clock, overdue
     measures, and this quarter's counts."""
@@ -33,6 +34,7 @@ def home() -> Any:
 
 
 @bp.route("/health")
+@public
 def health() -> Any:
     """For the load balancer: the process answers (no database round trip)."""
     return {"status": "ok"}

@@ -2,8 +2,8 @@
 
 A refused callback (forged or replayed state, a token that does not verify, an unknown or
 inactive user) renders the login page with a Dutch message, starts no session, and is written
-to the audit log and the application log. It answers 200, like a failed password login, so the
-transaction boundary keeps the audit event.
+to the audit log and the application log. It answers 200, like a failed password login, and is
+not ``Rejected``: the pipeline commits the refusal's audit event.
 """
 
 from __future__ import annotations
@@ -11,24 +11,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from bio_register.accounts.forms import LoginForm
-from bio_register.accounts.login import begin_session
+from bio_register.accounts.login import begin_session, safe_next
+from bio_register.errors import NotFound
 from bio_register.i18n import gettext as _
+from bio_register.pipeline import public
 from bio_register.sso import client, services
 from bio_register.sso.client import OidcError
 
 bp = Blueprint("sso", __name__)
 log = logging.getLogger(__name__)
 PENDING_KEY = "oidc_pending"
-
-
-def _safe_next(target: str | None) -> str:
-    from bio_register.accounts.views import _safe_next as accounts_safe_next
-
-    return accounts_safe_next(target)
 
 
 def _refused(error: OidcError) -> Any:
@@ -38,13 +34,14 @@ def _refused(error: OidcError) -> Any:
 
 
 @bp.route("/login/oidc", methods=["GET"])
+@public
 def start() -> Any:
     if not client.is_configured(current_app.config):
-        abort(404)
+        raise NotFound()  # no single sign-on configured: the route does not exist
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     try:
-        url, pending = client.start(current_app.config, _safe_next(request.args.get("next")))
+        url, pending = client.start(current_app.config, safe_next(request.args.get("next")))
     except OidcError as error:
         return _refused(error)
     session[PENDING_KEY] = pending.as_dict()
@@ -52,9 +49,10 @@ def start() -> Any:
 
 
 @bp.route("/login/oidc/callback", methods=["GET"])
+@public
 def callback() -> Any:
     if not client.is_configured(current_app.config):
-        abort(404)
+        raise NotFound()
     # One use only: whatever happens next, this state cannot be presented again.
     pending = client.Pending.from_dict(session.pop(PENDING_KEY, None))
     config = current_app.config

@@ -160,3 +160,10 @@ def test_idle_and_absolute_session_timeouts(client: FlaskClient) -> None:
         session["started_at"] = time.time() - 13 * 3600     # active all along, but logged in 13 hours ago
         session["seen_at"] = time.time()
     assert client.get("/").status_code == 302
+
+
+def test_logout_without_a_session_says_so_too(client: FlaskClient) -> None:
+    """An expired session's logout button: the same answer, not a login prompt back to /logout."""
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/login")})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert "U bent uitgelogd." in client.get("/login").get_data(as_text=True)

@@ -314,12 +314,16 @@ def test_beheerder_requires_two_factor_for_an_organisation(client: FlaskClient) 
     assert not org.two_factor_required
 
 
-@pytest.mark.parametrize("role", [("ciso", "DIE"), ("fg", "DIE"), ("concern_control", "DUO")])
-def test_only_a_beheerder_changes_the_organisation_setting(client: FlaskClient, role) -> None:
+@pytest.mark.parametrize(("role", "status"), [
+    (("ciso", "DIE"), 403), (("fg", "DIE"), 403), (("concern_control", "DUO"), 403),  # read DIE, may not manage
+    (("verbindingsofficier", "UIT"), 404),                                              # cannot read DIE
+])
+def test_only_a_beheerder_changes_the_organisation_setting(client: FlaskClient, role, status) -> None:
+    factories.organisation("DIE")
     user = factories.user([role])
     login(client, user.email, factories.PASSWORD)
     assert "Instellingen" not in client.get("/organisaties/DIE").get_data(as_text=True)
-    assert _set_org_requirement(client, "DIE", True).status_code == 404
+    assert _set_org_requirement(client, "DIE", True).status_code == status
     org = factories.organisation("DIE")
     db.session.refresh(org)
     assert not org.two_factor_required
