@@ -63,7 +63,7 @@ def _managed_user(user_id: int) -> User | None:
 
 
 #: one of the signed-in user's own API tokens (anyone else's answers 404), for ``@signed_in_with``
-OWN_API_TOKEN = Loader("token", None, _own_api_token, organisation=_no_organisation)  # type: ignore[arg-type]
+OWN_API_TOKEN = Loader("token", None, _own_api_token, organisation=_no_organisation)
 #: a user holding a role where the caller manages users (anyone else answers 404, as if absent)
 MANAGED_USER = Loader("user", Permission.USER_MANAGE, _managed_user,
-                      organisation=_no_organisation)  # type: ignore[arg-type]
+                      organisation=_no_organisation)

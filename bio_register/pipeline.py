@@ -63,12 +63,14 @@ class Loader:
     ``fetch`` takes URL values (its parameter names are the URL's) and returns the object or None,
     without any scope check; the pipeline checks ``read`` in ``organisation(object)`` (404 when the
     caller lacks it). The view receives the object as the keyword ``name`` instead of those values.
+    A fetch that already limits the object to the caller (their own token, a user they manage)
+    has no organisation (``organisation`` returns None) and may have no ``read``.
     """
 
     name: str
-    read: Permission
+    read: Permission | None
     fetch: Callable[..., Any]
-    organisation: Callable[[Any], int] = attrgetter("organisation_id")
+    organisation: Callable[[Any], int | None] = attrgetter("organisation_id")
     params: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:

@@ -95,7 +95,7 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("POST", "/incidenten/{die}/bewerken", "incidents.edit", (302, 404, 422, 403, 403, 403, 403)),
     ("POST", "/incidenten/{die}/status", "incidents.change_status", (302, 404, 302, 403, 403, 403, 403)),
     ("POST", "/incidenten/{die}/tijdlijn", "incidents.add_entry", (302, 404, 422, 422, 422, 403, 403)),
-    ("GET", "/api/v1/incidents", "incidents_api.list_incidents", (401, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/incidents", "incidents_api.list_incidents", (401, 403, 200, 200, 200, 200, 200)),
     ("POST", "/api/v1/incidents", "incidents_api.create_incident", (401, 403, 201, 403, 403, 403, 403)),
     ("GET", "/api/v1/incidents/{die}", "incidents_api.get_incident", (401, 404, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/incidents/{uit}", "incidents_api.get_incident", (401, 404, 404, 404, 404, 200, 200)),

@@ -29,7 +29,8 @@ IncidentPage = page_schema(IncidentOut, "IncidentPage")
 @blp.route("")
 @blp.arguments(IncidentListArgs, location="query")
 @blp.response(200, IncidentPage)
-@requires(None)
+@blp.alt_response(403, **problem_doc("The caller reads incidents in no organisation"))
+@requires(Permission.INCIDENT_READ)
 def list_incidents(args: dict[str, Any]) -> Response:
     """Incidents of the caller's organisations, filtered, sorted and paginated."""
     flt = services.IncidentFilter.build(
