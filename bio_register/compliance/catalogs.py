@@ -22,6 +22,41 @@ MAX_TEXT = 50_000
 MAX_FILE = 20 * 1024 * 1024
 
 
+def _top_group(groups: dict[str, Any], group_id: str) -> Any:
+    group = groups[group_id]
+    while group.parent:
+        group = groups[group.parent]
+    return group
+
+
+def _placement(groups: dict[str, Any], group_id: str) -> dict[str, Any]:
+    """Where a control sits: its theme or chapter (the top group) and, below that, its objective."""
+    top = _top_group(groups, group_id)
+    objective = groups[group_id] if group_id != top.id else None
+    return {"group_code": top.id, "group_title_nl": top.title_nl, "group_title_en": top.title_en or None,
+            "objective_code": objective.id if objective else None,
+            "objective_title_nl": objective.title_nl if objective else None}
+
+
+def _control_row(catalog_id: int, groups: dict[str, Any], control: Any) -> Control:
+    return Control(
+        catalog_id=catalog_id, code=control.id, kind=ControlKind.CONTROL, parent_code=None,
+        **_placement(groups, control.group_id),
+        title_nl=control.title_nl or control.title_en or control.id, title_en=control.title_en or None,
+        bbn=getattr(control, "bbn", None), categories=[], status=getattr(control, "status", "active") or "active",
+        moved_to=None, sort_key=sort_key(control.id))
+
+
+def _measure_row(catalog_id: int, groups: dict[str, Any], parent: Any, measure: Any) -> Control:
+    label = getattr(measure, "label_nl", None) or f"Overheidsmaatregel {measure.id} bij {parent.id}"
+    return Control(
+        catalog_id=catalog_id, code=measure.id, kind=ControlKind.MEASURE, parent_code=parent.id,
+        **_placement(groups, parent.group_id),
+        title_nl=label, title_en=None, bbn=getattr(measure, "bbn", None), categories=list(measure.category or ()),
+        status=measure.status or "active", moved_to=getattr(measure, "moved_to", None) or None,
+        sort_key=sort_key(measure.id))
+
+
 def import_catalog(catalog: Any, *, actor_label: str = "cli") -> tuple[ControlCatalog, bool]:
     """Load a :class:`controls.loader.Catalog`; returns (row, created)."""
     existing = db.session.scalar(select(ControlCatalog).where(ControlCatalog.key == catalog.key))
@@ -31,41 +66,10 @@ def import_catalog(catalog: Any, *, actor_label: str = "cli") -> tuple[ControlCa
     db.session.add(row)
     db.session.flush()
     groups = {g.id: g for g in catalog.groups}
-
-    def top_group(group_id: str) -> Any:
-        group = groups[group_id]
-        while group.parent:
-            group = groups[group.parent]
-        return group
-
-    controls = {}
-    for control in catalog.controls:
-        group = groups[control.group_id]
-        top = top_group(control.group_id)
-        objective = group if group.id != top.id else None
-        controls[control.id] = control
-        db.session.add(Control(
-            catalog_id=row.id, code=control.id, kind=ControlKind.CONTROL, parent_code=None, group_code=top.id,
-            group_title_nl=top.title_nl, group_title_en=top.title_en or None,
-            objective_code=objective.id if objective else None,
-            objective_title_nl=objective.title_nl if objective else None,
-            title_nl=control.title_nl or control.title_en or control.id, title_en=control.title_en or None,
-            bbn=getattr(control, "bbn", None), categories=[], status=getattr(control, "status", "active") or "active",
-            moved_to=None, sort_key=sort_key(control.id)))
-    for measure in catalog.measures:
-        parent = controls[measure.control_id]
-        top = top_group(parent.group_id)
-        objective = groups[parent.group_id] if parent.group_id != top.id else None
-        label = getattr(measure, "label_nl", None) or f"Overheidsmaatregel {measure.id} bij {parent.id}"
-        categories = list(measure.category or ())
-        db.session.add(Control(
-            catalog_id=row.id, code=measure.id, kind=ControlKind.MEASURE, parent_code=parent.id, group_code=top.id,
-            group_title_nl=top.title_nl, group_title_en=top.title_en or None,
-            objective_code=objective.id if objective else None,
-            objective_title_nl=objective.title_nl if objective else None,
-            title_nl=label, title_en=None, bbn=getattr(measure, "bbn", None), categories=categories,
-            status=measure.status or "active", moved_to=getattr(measure, "moved_to", None) or None,
-            sort_key=sort_key(measure.id)))
+    controls = {control.id: control for control in catalog.controls}
+    db.session.add_all([_control_row(row.id, groups, control) for control in catalog.controls])
+    db.session.add_all([_measure_row(row.id, groups, controls[measure.control_id], measure)
+                        for measure in catalog.measures])
     db.session.flush()
     audit.record(None, "control_catalog", row.id, "import",
                  audit.created({"key": catalog.key, "controls": len(catalog.controls),
@@ -124,13 +128,8 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
     return [(number, [cell_text(v) for v in cells]) for number, cells in table.rows]
 
 
-def import_texts(catalog_key: str, path: Path, *, actor_label: str = "cli") -> int:
-    """Add full texts (columns ``id`` and ``text``) to a catalog's controls. All rows or none:
-    every problem is named by row and column."""
-    catalog = db.session.scalar(select(ControlCatalog).where(ControlCatalog.key == catalog_key))
-    if catalog is None:
-        raise ValidationFailed(f"Onbekende catalogus: {catalog_key}.", field="catalog")
-    rows = _read_rows(path)
+def _header(rows: list[tuple[int, list[str]]]) -> tuple[int, int]:
+    """The positions of the columns ``id`` and ``text`` in the first row."""
     if not rows:
         raise ValidationFailed("Het bestand is leeg.", field="file")
     header = [cell.strip().lower() for cell in rows[0][1]]
@@ -138,27 +137,51 @@ def import_texts(catalog_key: str, path: Path, *, actor_label: str = "cli") -> i
     if missing:
         raise ValidationFailed(f"Rij {rows[0][0]}: de kolom(men) {', '.join(missing)} ontbreken (nodig: id en text).",
                                field="file")
-    id_col, text_col = header.index("id"), header.index("text")
+    return header.index("id"), header.index("text")
+
+
+def _code_problem(code: str, controls: dict[str, Control], seen: dict[str, int], catalog_key: str) -> str | None:
+    if not code:
+        return "leeg"
+    if code not in controls:
+        return f"{code[:20]!r} bestaat niet in {catalog_key}"
+    if code in seen:
+        return f"{code} staat ook al in rij {seen[code]}"
+    return None
+
+
+def _text_problem(text: str) -> str | None:
+    if not text:
+        return "leeg"
+    if len(text) > MAX_TEXT:
+        return f"langer dan {MAX_TEXT} tekens"
+    if text.startswith(("=", "+", "@")) and text[1:2].isalpha():
+        return "lijkt een formule"
+    return None
+
+
+def _cell(row: list[str], column: int) -> str:
+    return row[column].strip() if column < len(row) else ""
+
+
+def import_texts(catalog_key: str, path: Path, *, actor_label: str = "cli") -> int:
+    """Add full texts (columns ``id`` and ``text``) to a catalog's controls. All rows or none:
+    every problem is named by row and column."""
+    catalog = db.session.scalar(select(ControlCatalog).where(ControlCatalog.key == catalog_key))
+    if catalog is None:
+        raise ValidationFailed(f"Onbekende catalogus: {catalog_key}.", field="catalog")
+    rows = _read_rows(path)
+    id_col, text_col = _header(rows)
     controls = {c.code: c for c in db.session.scalars(select(Control).where(Control.catalog_id == catalog.id))}
     problems: list[str] = []
     seen: dict[str, int] = {}
     updates: list[tuple[Control, str]] = []
     for number, row in rows[1:]:
-        code = row[id_col].strip() if id_col < len(row) else ""
-        text = row[text_col].strip() if text_col < len(row) else ""
-        if not code:
-            problems.append(f"rij {number}, kolom id: leeg")
-        elif code not in controls:
-            problems.append(f"rij {number}, kolom id: {code[:20]!r} bestaat niet in {catalog.key}")
-        elif code in seen:
-            problems.append(f"rij {number}, kolom id: {code} staat ook al in rij {seen[code]}")
-        if not text:
-            problems.append(f"rij {number}, kolom text: leeg")
-        elif len(text) > MAX_TEXT:
-            problems.append(f"rij {number}, kolom text: langer dan {MAX_TEXT} tekens")
-        elif text.startswith(("=", "+", "@")) and text[1:2].isalpha():
-            problems.append(f"rij {number}, kolom text: lijkt een formule")
-        if code and code in controls and code not in seen and text:
+        code, text = _cell(row, id_col), _cell(row, text_col)
+        code_problem, text_problem = _code_problem(code, controls, seen, catalog.key), _text_problem(text)
+        problems += [f"rij {number}, kolom {column}: {problem}"
+                     for column, problem in (("id", code_problem), ("text", text_problem)) if problem]
+        if code_problem is None and text:
             updates.append((controls[code], text))
         if code:
             seen.setdefault(code, number)
