@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from bio_register.accounts import services as accounts
 from bio_register.accounts.models import ApiToken, User
+from typing import NamedTuple
+
+from bio_register.compliance import services as compliance
+from bio_register.compliance.models import Control, ControlCatalog
 from bio_register.extensions import db
 from bio_register.incidents.models import Incident
 from bio_register.measures.models import Measure
@@ -67,3 +71,42 @@ OWN_API_TOKEN = Loader("token", None, _own_api_token, organisation=_no_organisat
 #: a user holding a role where the caller manages users (anyone else answers 404, as if absent)
 MANAGED_USER = Loader("user", Permission.USER_MANAGE, _managed_user,
                       organisation=_no_organisation)
+# --- compliance: an organisation's catalog, and a control of it ----------------------------------------
+
+class OrganisationCatalog(NamedTuple):
+    """An organisation and a catalog it is assessed against (``/compliance/<code>/<key>``)."""
+
+    organisation: Organisation
+    catalog: ControlCatalog
+
+
+class OrganisationControl(NamedTuple):
+    """An organisation and one control of a catalog (``/compliance/<code>/<key>/<control_code>``)."""
+
+    organisation: Organisation
+    catalog: ControlCatalog
+    control: Control
+
+
+def _organisation_catalog(code: str, key: str) -> OrganisationCatalog | None:
+    found = find_organisation(code)
+    catalog = compliance.get_catalog(key) if found is not None else None
+    return OrganisationCatalog(found, catalog) if found is not None and catalog is not None else None
+
+
+def _organisation_control(code: str, key: str, control_code: str) -> OrganisationControl | None:
+    scope = _organisation_catalog(code, key)
+    control = compliance.find_control(scope.catalog, control_code) if scope is not None else None
+    return OrganisationControl(*scope, control) if scope is not None and control is not None else None
+
+
+def _scope_organisation_id(scope: OrganisationCatalog | OrganisationControl) -> int:
+    return scope.organisation.id
+
+
+#: an organisation's catalog (unknown catalog → 404), for those who read compliance in the organisation
+ORGANISATION_CATALOG = Loader("scope", Permission.COMPLIANCE_READ, _organisation_catalog,
+                              organisation=_scope_organisation_id)
+#: a control of an organisation's catalog (unknown catalog or control → 404), likewise
+ORGANISATION_CONTROL = Loader("scope", Permission.COMPLIANCE_READ, _organisation_control,
+                              organisation=_scope_organisation_id)

@@ -2,11 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import abort
-
 from bio_register.api.base import problem_doc
 from bio_register.compliance import services
-from bio_register.compliance.models import ControlCatalog, ControlKind
+from bio_register.compliance.models import Control, ControlCatalog, ControlKind
 from bio_register.compliance.schemas import (
     CatalogOut,
     ComplianceArgs,
@@ -17,23 +15,30 @@ from bio_register.compliance.schemas import (
     ControlAssessmentOut,
     ControlOut,
 )
-from bio_register.permissions import Permission, get_organisation
-from bio_register.pipeline import api_blueprint, api_user
+from bio_register.errors import NotFound, ValidationFailed
+from bio_register.loaders import organisation as organisation_loader
+from bio_register.organisations.models import Organisation
+from bio_register.permissions import Permission
+from bio_register.pipeline import api_blueprint, api_user, requires
 
 catalogs_blp = api_blueprint("catalogs_api", __name__, "/catalogs", "BIO-catalogi: BIO 1.04 en BIO2.")
 compliance_blp = api_blueprint("compliance_api", __name__, "/organisations",
                                "Beoordelingen (Verklaring van Toepasselijkheid) en compliance per organisatie.")
 
+#: the organisation named by ``code`` in the path, for those who read its compliance
+ORGANISATION = organisation_loader(Permission.COMPLIANCE_READ)
+
 
 def _catalog(key: str) -> ControlCatalog:
     catalog = services.get_catalog(key)
     if catalog is None:
-        abort(404, message=f"Onbekende catalogus: {key[:40]}")
+        raise NotFound(f"Onbekende catalogus: {key[:40]}")
     return catalog
 
 
 @catalogs_blp.route("")
 @catalogs_blp.response(200, CatalogOut(many=True))
+@requires(None)
 def list_catalogs() -> list[ControlCatalog]:
     return services.catalogs()
 
@@ -41,7 +46,8 @@ def list_catalogs() -> list[ControlCatalog]:
 @catalogs_blp.route("/<string:catalog>/controls")
 @catalogs_blp.arguments(ControlArgs, location="query")
 @catalogs_blp.response(200, ControlOut(many=True))
-def list_controls(args: dict[str, Any], catalog: str) -> list[Any]:
+@requires(None)
+def list_controls(args: dict[str, Any], catalog: str) -> list[Control]:
     """Controls and overheidsmaatregelen with numbers and titles (never the normative text)."""
     kind = ControlKind(args["kind"]) if args.get("kind") else None
     return services.controls_of(_catalog(catalog), kind=kind)
@@ -50,14 +56,14 @@ def list_controls(args: dict[str, Any], catalog: str) -> list[Any]:
 @compliance_blp.route("/<string:code>/assessments")
 @compliance_blp.arguments(ControlAssessmentArgs, location="query")
 @compliance_blp.response(200, ControlAssessmentOut(many=True))
-def list_assessments(args: dict[str, Any], code: str) -> list[Any]:
+@requires(Permission.COMPLIANCE_READ, load=ORGANISATION)
+def list_assessments(args: dict[str, Any], organisation: Organisation) -> list[Any]:
     """The assessments in force for a catalog, or one control's history (newest first)."""
-    organisation = get_organisation(api_user(), code, Permission.COMPLIANCE_READ)
     catalog = _catalog(args["catalog"])
     if args.get("control"):
         control = services.find_control(catalog, args["control"])
         if control is None:
-            abort(404, message="Onbekend nummer in deze catalogus.")
+            raise NotFound("Onbekend nummer in deze catalogus.")
         return services.assessment_history(organisation, control)
     current = services.current_assessments(organisation, catalog)
     return sorted(current.values(), key=lambda a: a.control.sort_key)
@@ -67,21 +73,21 @@ def list_assessments(args: dict[str, Any], code: str) -> list[Any]:
 @compliance_blp.arguments(ControlAssessmentIn)
 @compliance_blp.response(201, ControlAssessmentOut)
 @compliance_blp.alt_response(403, **problem_doc("Only the organisation's CISO assesses controls"))
-def create_assessment(data: dict[str, Any], code: str) -> Any:
+@requires(Permission.COMPLIANCE_WRITE, load=ORGANISATION)
+def create_assessment(data: dict[str, Any], organisation: Organisation) -> Any:
     """Record an assessment (the CISO of the organisation); the previous one stays as history."""
-    organisation = get_organisation(api_user(), code, Permission.COMPLIANCE_READ)
     catalog = _catalog(data.pop("catalog"))
     control_code = data.pop("control")
     control = services.find_control(catalog, control_code)
     if control is None:
-        abort(422, errors={"control": [f"Onbekend nummer {control_code[:20]} in {catalog.key}."]})
+        raise ValidationFailed(f"Onbekend nummer {control_code[:20]} in {catalog.key}.", field="control")
     return services.assess(api_user(), organisation, control, data)
 
 
 @compliance_blp.route("/<string:code>/compliance")
 @compliance_blp.arguments(ComplianceArgs, location="query")
 @compliance_blp.response(200, ComplianceOut)
-def get_compliance(args: dict[str, Any], code: str) -> Any:
+@requires(Permission.COMPLIANCE_READ, load=ORGANISATION)
+def get_compliance(args: dict[str, Any], organisation: Organisation) -> Any:
     """Implementation per theme or chapter, the unassessed controls and the gaps."""
-    organisation = get_organisation(api_user(), code, Permission.COMPLIANCE_READ)
     return services.compliance(organisation, _catalog(args["catalog"]))

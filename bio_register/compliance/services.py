@@ -23,13 +23,12 @@ from bio_register.compliance.models import (
     ImplementationStatus,
 )
 from bio_register.database import utcnow
-from bio_register.errors import NotPermitted, ValidationFailed
+from bio_register.errors import ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import gettext as _
 from bio_register.incidents.models import Incident
 from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure, measure_controls, measure_incidents
 from bio_register.organisations.models import Organisation
-from bio_register.permissions import Permission, has_permission
 from bio_register.validation import Errors
 
 MAX_TEXT = 20_000
@@ -97,16 +96,48 @@ def _snapshot(row: ControlAssessment | None) -> dict[str, Any]:
             "proposed": row.proposed}
 
 
-def assess(actor: User | None, organisation: Organisation, control: Control, data: Mapping[str, Any], *,
-           proposed: bool = False, now: dt.datetime | None = None,
-           actor_label: str | None = None) -> ControlAssessment:
-    """Record the organisation's assessment of a control (a new row; the old one stays as history)."""
-    now = now or utcnow()
-    if actor is not None and not has_permission(actor, Permission.COMPLIANCE_WRITE, organisation.id):
-        raise NotPermitted(_("Alleen de CISO van deze organisatie legt de toepasselijkheid en implementatie vast."))
+#: the fields of an assessment a person gives
+ASSESSMENT_FIELDS = frozenset({"applicable", "justification", "status", "evidence", "evidence_links", "owner"})
+
+
+def _implementation_status(errors: Errors, raw: Any, applicable: Any) -> ImplementationStatus | None:
+    """The status of an applicable control (required then); none when it is not applicable."""
+    status = None
+    if raw not in (None, ""):
+        try:
+            status = ImplementationStatus(raw)
+        except ValueError:
+            errors.add("status", _("Kies niet, gedeeltelijk of volledig."))
+    if applicable is True and status is None and "status" not in errors.errors:
+        errors.add("status", _("Geef aan hoe ver de maatregel is geïmplementeerd."))
+    return None if applicable is False else status
+
+
+def _is_link(link: str) -> bool:
+    return len(link) <= 500 and (link.startswith(("https://", "http://")) or link.startswith("\\\\"))
+
+
+def _evidence_links(errors: Errors, value: Any) -> list[str]:
+    """Links to evidence: a list, or text with one a line; web addresses or network paths."""
+    links = value or []
+    if isinstance(links, str):
+        links = links.splitlines()
+    if not isinstance(links, list) or not all(isinstance(link, str) for link in links):
+        errors.add("evidence_links", _("Geef een lijst van links."))
+        links = []
+    links = [link.strip() for link in links if link.strip()]
+    if len(links) > MAX_LINKS:
+        errors.add("evidence_links", _("Hoogstens %(n)d links.", n=MAX_LINKS))
+    bad = next((link for link in links if not _is_link(link)), None)
+    if bad is not None:
+        errors.add("evidence_links", _("Geen geldige link: %(l)s", l=bad[:80]))
+    return links
+
+
+def _clean_assessment(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The assessment's fields, checked; every problem at once as :class:`ValidationFailed`."""
     errors = Errors()
-    unknown = set(data) - {"applicable", "justification", "status", "evidence", "evidence_links", "owner"}
-    for name in sorted(unknown):
+    for name in sorted(set(data) - ASSESSMENT_FIELDS):
         errors.add(name, _("Onbekend veld."))
     applicable = data.get("applicable")
     if not isinstance(applicable, bool):
@@ -114,38 +145,29 @@ def assess(actor: User | None, organisation: Organisation, control: Control, dat
     justification = errors.text("justification", data.get("justification"), max_length=MAX_TEXT)
     if applicable is False and not justification:
         errors.add("justification", _("Motiveer waarom deze maatregel niet van toepassing is."))
-    status = None
-    raw_status = data.get("status")
-    if raw_status not in (None, ""):
-        try:
-            status = ImplementationStatus(raw_status)
-        except ValueError:
-            errors.add("status", _("Kies niet, gedeeltelijk of volledig."))
-    if applicable is True and status is None and "status" not in errors.errors:
-        errors.add("status", _("Geef aan hoe ver de maatregel is geïmplementeerd."))
-    if applicable is False:
-        status = None
-    evidence = errors.text("evidence", data.get("evidence"), max_length=MAX_TEXT)
-    owner = errors.text("owner", data.get("owner"), max_length=200, single_line=True)
-    links = data.get("evidence_links") or []
-    if isinstance(links, str):
-        links = [line for line in links.splitlines()]
-    if not isinstance(links, list) or not all(isinstance(link, str) for link in links):
-        errors.add("evidence_links", _("Geef een lijst van links."))
-        links = []
-    links = [link.strip() for link in links if link.strip()]
-    if len(links) > MAX_LINKS:
-        errors.add("evidence_links", _("Hoogstens %(n)d links.", n=MAX_LINKS))
-    for link in links:
-        if len(link) > 500 or not (link.startswith(("https://", "http://")) or link.startswith("\\\\")):
-            errors.add("evidence_links", _("Geen geldige link: %(l)s", l=link[:80]))
-            break
+    values = {
+        "applicable": applicable,
+        "justification": justification,
+        "status": _implementation_status(errors, data.get("status"), applicable),
+        "evidence": errors.text("evidence", data.get("evidence"), max_length=MAX_TEXT),
+        "owner": errors.text("owner", data.get("owner"), max_length=200, single_line=True),
+        "evidence_links": _evidence_links(errors, data.get("evidence_links")),
+    }
     errors.raise_if_any()
+    return values
+
+
+def assess(actor: User | None, organisation: Organisation, control: Control, data: Mapping[str, Any], *,
+           proposed: bool = False, now: dt.datetime | None = None,
+           actor_label: str | None = None) -> ControlAssessment:
+    """Record the organisation's assessment of a control (a new row; the old one stays as history).
+
+    Who may assess (the CISO: ``compliance:write`` in the organisation) is the caller's check."""
+    now = now or utcnow()
+    values = _clean_assessment(data)
     previous = current_assessments_for(organisation, [control.id]).get(control.id)
-    row = ControlAssessment(organisation_id=organisation.id, control_id=control.id, applicable=applicable,
-                            justification=justification, status=status, evidence=evidence, evidence_links=links,
-                            owner=owner, proposed=proposed, assessed_by_id=actor.id if actor else None,
-                            assessed_at=now)
+    row = ControlAssessment(organisation_id=organisation.id, control_id=control.id, **values, proposed=proposed,
+                            assessed_by_id=actor.id if actor else None, assessed_at=now)
     changes = audit.diff(_snapshot(previous), _snapshot(row))
     db.session.add(row)
     db.session.flush()
@@ -261,6 +283,78 @@ def _current_of_many(org_ids: list[int], catalog: ControlCatalog,
     return out
 
 
+@dataclass
+class _Tally:
+    """One organisation's count of a catalog before the gaps are looked up."""
+
+    organisation: Organisation
+    groups: dict[str, GroupSummary]
+    total: GroupSummary
+    unassessed: list[Control] = field(default_factory=list)
+    gap_rows: list[tuple[Control, ControlAssessment]] = field(default_factory=list)
+    proposed: int = 0
+
+
+def _count(summary: GroupSummary, assessment: ControlAssessment | None) -> None:
+    summary.total += 1
+    if assessment is not None:
+        summary.assessed += 1
+        if assessment.applicable:
+            summary.applicable += 1
+            setattr(summary, assessment.status.value, getattr(summary, assessment.status.value) + 1)
+
+
+def _tally(organisation: Organisation, controls: Sequence[Control], current: Mapping[int, ControlAssessment]) -> _Tally:
+    """Implementation per group and in total, the unassessed controls and the gaps (no queries)."""
+    tally = _Tally(organisation, {}, GroupSummary("", _("Totaal")))
+    for control in controls:
+        group = tally.groups.setdefault(control.group_code, GroupSummary(control.group_code, control.group_title_nl))
+        assessment = current.get(control.id)
+        _count(group, assessment)
+        _count(tally.total, assessment)
+        if assessment is None:
+            tally.unassessed.append(control)
+            continue
+        tally.proposed += assessment.proposed
+        if assessment.applicable and assessment.status != ImplementationStatus.VOLLEDIG:
+            tally.gap_rows.append((control, assessment))
+    return tally
+
+
+def _gap_details(gap_ids: list[int], org_ids: list[int], now: dt.datetime
+                 ) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], list[Measure]]]:
+    """Per (organisation, control): the incidents linked in the 12 months before ``now``, and the open
+    measures (two queries)."""
+    counted = db.session.execute(
+        select(Incident.organisation_id, measure_controls.c.control_id, func.count(func.distinct(Incident.id)))
+        .join(Measure, Measure.id == measure_controls.c.measure_id)
+        .join(measure_incidents, measure_incidents.c.measure_id == Measure.id)
+        .join(Incident, Incident.id == measure_incidents.c.incident_id)
+        .where(measure_controls.c.control_id.in_(gap_ids), Incident.organisation_id.in_(org_ids),
+               Incident.discovered_at >= now - dt.timedelta(days=365))
+        .group_by(Incident.organisation_id, measure_controls.c.control_id))
+    counts = {(org_id, control_id): n for org_id, control_id, n in counted}
+    rows = db.session.execute(
+        select(measure_controls.c.control_id, Measure)
+        .join(Measure, Measure.id == measure_controls.c.measure_id)
+        .where(measure_controls.c.control_id.in_(gap_ids), Measure.organisation_id.in_(org_ids),
+               Measure.status.in_(OPEN_MEASURE_STATUSES))
+        .order_by(Measure.due_date))
+    open_by: dict[tuple[int, int], list[Measure]] = defaultdict(list)
+    for control_id, measure in rows:
+        open_by[(measure.organisation_id, control_id)].append(measure)
+    return counts, open_by
+
+
+def _result(catalog: ControlCatalog, tally: _Tally, counts: Mapping[tuple[int, int], int],
+            open_by: Mapping[tuple[int, int], list[Measure]]) -> Compliance:
+    org_id = tally.organisation.id
+    gaps = [Gap(c, a, counts.get((org_id, c.id), 0), open_by.get((org_id, c.id), [])) for c, a in tally.gap_rows]
+    gaps.sort(key=lambda g: (-g.incidents_12m, STATUS_RANK[g.assessment.status], g.control.sort_key))
+    ordered = sorted(tally.groups.values(), key=lambda g: sort_key(g.code))
+    return Compliance(tally.organisation, catalog, ordered, tally.total, tally.unassessed, gaps, tally.proposed)
+
+
 def compliance_of_many(organisations: Sequence[Organisation], catalog: ControlCatalog, *,
                        now: dt.datetime | None = None, kind: ControlKind | None = None,
                        as_of: dt.datetime | None = None) -> list[Compliance]:
@@ -271,64 +365,11 @@ def compliance_of_many(organisations: Sequence[Organisation], catalog: ControlCa
     controls = [c for c in controls_of(catalog, kind=kind) if c.status == "active"]
     org_ids = [o.id for o in organisations]
     current_by_org = _current_of_many(org_ids, catalog, as_of) if org_ids else {}
-    prepared = []
-    all_gap_ids: set[int] = set()
-    for organisation in organisations:
-        current = current_by_org.get(organisation.id, {})
-        groups: dict[str, GroupSummary] = {}
-        total = GroupSummary("", _("Totaal"))
-        unassessed: list[Control] = []
-        gap_rows: list[tuple[Control, ControlAssessment]] = []
-        proposed = 0
-        for control in controls:
-            group = groups.setdefault(control.group_code, GroupSummary(control.group_code, control.group_title_nl))
-            assessment = current.get(control.id)
-            for summary in (group, total):
-                summary.total += 1
-                if assessment is not None:
-                    summary.assessed += 1
-                    if assessment.applicable:
-                        summary.applicable += 1
-                        setattr(summary, assessment.status.value, getattr(summary, assessment.status.value) + 1)
-            if assessment is None:
-                unassessed.append(control)
-                continue
-            proposed += assessment.proposed
-            if assessment.applicable and assessment.status != ImplementationStatus.VOLLEDIG:
-                gap_rows.append((control, assessment))
-        all_gap_ids.update(c.id for c, _a in gap_rows)
-        prepared.append((organisation, groups, total, unassessed, gap_rows, proposed))
-
-    counts: dict[tuple[int, int], int] = {}
-    open_by: dict[tuple[int, int], list[Measure]] = defaultdict(list)
-    if all_gap_ids:
-        gap_ids = sorted(all_gap_ids)
-        counted = db.session.execute(
-            select(Incident.organisation_id, measure_controls.c.control_id, func.count(func.distinct(Incident.id)))
-            .join(Measure, Measure.id == measure_controls.c.measure_id)
-            .join(measure_incidents, measure_incidents.c.measure_id == Measure.id)
-            .join(Incident, Incident.id == measure_incidents.c.incident_id)
-            .where(measure_controls.c.control_id.in_(gap_ids), Incident.organisation_id.in_(org_ids),
-                   Incident.discovered_at >= now - dt.timedelta(days=365))
-            .group_by(Incident.organisation_id, measure_controls.c.control_id))
-        counts = {(org_id, control_id): n for org_id, control_id, n in counted}
-        rows = db.session.execute(
-            select(measure_controls.c.control_id, Measure)
-            .join(Measure, Measure.id == measure_controls.c.measure_id)
-            .where(measure_controls.c.control_id.in_(gap_ids), Measure.organisation_id.in_(org_ids),
-                   Measure.status.in_(OPEN_MEASURE_STATUSES))
-            .order_by(Measure.due_date))
-        for control_id, measure in rows:
-            open_by[(measure.organisation_id, control_id)].append(measure)
-
-    results = []
-    for organisation, groups, total, unassessed, gap_rows, proposed in prepared:
-        gaps = [Gap(c, a, counts.get((organisation.id, c.id), 0), open_by.get((organisation.id, c.id), []))
-                for c, a in gap_rows]
-        gaps.sort(key=lambda g: (-g.incidents_12m, STATUS_RANK[g.assessment.status], g.control.sort_key))
-        ordered = sorted(groups.values(), key=lambda g: sort_key(g.code))
-        results.append(Compliance(organisation, catalog, ordered, total, unassessed, gaps, proposed))
-    return results
+    tallies = [_tally(organisation, controls, current_by_org.get(organisation.id, {}))
+               for organisation in organisations]
+    gap_ids = sorted({c.id for tally in tallies for c, _a in tally.gap_rows})
+    counts, open_by = _gap_details(gap_ids, org_ids, now) if gap_ids else ({}, {})
+    return [_result(catalog, tally, counts, open_by) for tally in tallies]
 
 
 def _has_measures(catalog: ControlCatalog) -> bool:
@@ -346,10 +387,9 @@ def propose_from_mapping(actor: User | None, organisation: Organisation, source:
                          target: ControlCatalog, *, now: dt.datetime | None = None) -> list[ControlAssessment]:
     """Proposed assessments of ``target`` controls from the organisation's assessments of ``source``
     through the correspondence, each marked "proposed, to be confirmed". Controls that already have
-    an assessment in ``target`` are left alone. The status proposed is the weakest of the sources."""
+    an assessment in ``target`` are left alone. The status proposed is the weakest of the sources.
+    Who may propose (``compliance:write`` in the organisation) is the caller's check."""
     now = now or utcnow()
-    if actor is not None and not has_permission(actor, Permission.COMPLIANCE_WRITE, organisation.id):
-        raise NotPermitted(_("Alleen de CISO van deze organisatie legt de toepasselijkheid en implementatie vast."))
     source_current = current_assessments(organisation, source)
     if not source_current:
         raise ValidationFailed(_("Er zijn geen beoordelingen onder %(c)s om van uit te gaan.", c=source.name),

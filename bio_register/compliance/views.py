@@ -2,32 +2,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from bio_register.attachments import services as attachments
 from bio_register.compliance import services
 from bio_register.compliance.forms import AssessmentForm
 from bio_register.compliance.models import Control, ControlCatalog
-from bio_register.errors import DomainError, NotPermitted
+from bio_register.errors import DomainError, NotFound
 from bio_register.forms import apply_errors
 from bio_register.i18n import gettext as _
+from bio_register.loaders import ORGANISATION_CATALOG, ORGANISATION_CONTROL, OrganisationCatalog, OrganisationControl
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, get_organisation, has_permission, scoped_organisations
+from bio_register.pipeline import Rejected, flash_committed, requires
 from reports.charts import ImplementationBar, implementation_chart, to_svg
 
 bp = Blueprint("compliance", __name__, template_folder="templates")
 
 
-def _catalog(key: str) -> ControlCatalog:
+def _load(code: str, key: str) -> tuple[Organisation, ControlCatalog]:
+    """TRANSITIONAL, for attachments.views until it declares ``loaders.ORGANISATION_CONTROL``."""
+    organisation = get_organisation(current_user, code, Permission.COMPLIANCE_READ)
     catalog = services.get_catalog(key)
     if catalog is None:
-        abort(404)
-    return catalog
+        raise NotFound()
+    return organisation, catalog
 
 
-def _load(code: str, key: str) -> tuple[Organisation, ControlCatalog]:
-    return get_organisation(current_user, code, Permission.COMPLIANCE_READ), _catalog(key)
+def _control(catalog: ControlCatalog, control_code: str) -> Control:
+    """TRANSITIONAL, for attachments.views until it declares ``loaders.ORGANISATION_CONTROL``."""
+    control = services.find_control(catalog, control_code)
+    if control is None:
+        raise NotFound()
+    return control
 
 
 def default_catalog() -> ControlCatalog | None:
@@ -37,13 +45,16 @@ def default_catalog() -> ControlCatalog | None:
     return (bio2 or all_catalogs or [None])[-1]
 
 
+def _source_catalog() -> ControlCatalog | None:
+    """The BIO 1.04 catalog that BIO2 assessments can be proposed from."""
+    return next((c for c in services.catalogs() if c.key.startswith("BIO-1")), None)
+
+
 @bp.route("/compliance")
-@login_required
+@requires(Permission.COMPLIANCE_READ)
 def index() -> Any:
     """All the user's organisations side by side (concern control sees every one)."""
     organisations = scoped_organisations(current_user, Permission.COMPLIANCE_READ)
-    if not organisations:
-        abort(404)
     catalogs = services.catalogs()
     key = request.args.get("catalogus")
     catalog = next((c for c in catalogs if c.key == key), None) or default_catalog()
@@ -52,11 +63,11 @@ def index() -> Any:
 
 
 @bp.route("/compliance/<code>/<key>")
-@login_required
-def overview(code: str, key: str) -> Any:
-    organisation, catalog = _load(code, key)
+@requires(Permission.COMPLIANCE_READ, load=ORGANISATION_CATALOG)
+def overview(scope: OrganisationCatalog) -> Any:
+    organisation, catalog = scope
     result = services.compliance(organisation, catalog)
-    source = next((c for c in services.catalogs() if c.key.startswith("BIO-1")), None)
+    source = _source_catalog()
     can_propose = (source is not None and catalog.key.startswith("BIO2")
                    and has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id))
     return render_template("compliance/overview.html", organisation=organisation, catalog=catalog, result=result,
@@ -69,30 +80,29 @@ def bars(result: services.Compliance) -> list[ImplementationBar]:
 
 
 @bp.route("/compliance/<code>/<key>/chart.svg")
-@login_required
-def chart(code: str, key: str) -> Any:
-    organisation, catalog = _load(code, key)
-    result = services.compliance(organisation, catalog)
+@requires(Permission.COMPLIANCE_READ, load=ORGANISATION_CATALOG)
+def chart(scope: OrganisationCatalog) -> Any:
+    result = services.compliance(*scope)
     legend = [_("volledig"), _("gedeeltelijk"), _("niet"), _("niet van toepassing / niet beoordeeld")]
     drawing = implementation_chart(bars(result), legend=legend)
     return Response(to_svg(drawing), mimetype="image/svg+xml")
 
 
 @bp.route("/compliance/<code>/<key>/vvt")
-@login_required
-def soa(code: str, key: str) -> Any:
+@requires(Permission.COMPLIANCE_READ, load=ORGANISATION_CATALOG)
+def soa(scope: OrganisationCatalog) -> Any:
     """The statement of applicability (Verklaring van Toepasselijkheid)."""
-    organisation, catalog = _load(code, key)
+    organisation, catalog = scope
     rows = services.statement_of_applicability(organisation, catalog)
     return render_template("compliance/soa.html", organisation=organisation, catalog=catalog, rows=rows)
 
 
 @bp.route("/compliance/<code>/<key>/vvt.<any(xlsx, pdf):fmt>")
-@login_required
-def soa_export(code: str, key: str, fmt: str) -> Any:
+@requires(Permission.COMPLIANCE_READ, load=ORGANISATION_CATALOG)
+def soa_export(scope: OrganisationCatalog, fmt: str) -> Any:
     from bio_register.compliance import export
 
-    organisation, catalog = _load(code, key)
+    organisation, catalog = scope
     rows = services.statement_of_applicability(organisation, catalog)
     if fmt == "xlsx":
         body = export.soa_xlsx(organisation, catalog, rows)
@@ -104,43 +114,31 @@ def soa_export(code: str, key: str, fmt: str) -> Any:
     return response
 
 
-def _control(catalog: ControlCatalog, control_code: str) -> Control:
-    control = services.find_control(catalog, control_code)
-    if control is None:
-        abort(404)
-    return control
+@bp.route("/compliance/<code>/<key>/<control_code>")
+@requires(Permission.COMPLIANCE_READ, load=ORGANISATION_CONTROL)
+def control(scope: OrganisationControl) -> Any:
+    return render_control(*scope)
 
 
-@bp.route("/compliance/<code>/<key>/<control_code>", methods=["GET", "POST"])
-@login_required
-def control(code: str, key: str, control_code: str) -> Any:
-    organisation, catalog = _load(code, key)
-    item = _control(catalog, control_code)
-    can_write = has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id)
+@bp.route("/compliance/<code>/<key>/<control_code>", methods=["POST"])
+@requires(Permission.COMPLIANCE_WRITE, load=ORGANISATION_CONTROL)
+def assess(scope: OrganisationControl) -> Any:
+    """Record the organisation's assessment of the control (the form on the control page)."""
+    organisation, catalog, item = scope
     form = AssessmentForm()
-    if request.method == "GET":
-        history = services.assessment_history(organisation, item)
-        _fill(form, history[0] if history else None)
-    if request.method == "POST":
-        if not can_write:
-            abort(403)
-        if form.validate_on_submit():
-            try:
-                services.assess(current_user, organisation, item, {
-                    "applicable": {"ja": True, "nee": False}.get(form.applicable.data),
-                    "status": form.status.data or None, "justification": form.justification.data,
-                    "evidence": form.evidence.data, "evidence_links": form.evidence_links.data or "",
-                    "owner": form.owner.data})
-            except NotPermitted:
-                abort(403)
-            except DomainError as error:
-                apply_errors(form, error)
-            else:
-                flash(_("De beoordeling van %(c)s is opgeslagen.", c=item.code), "success")
-                return redirect(url_for("compliance.control", code=organisation.code, key=catalog.key,
-                                        control_code=item.code))
+    if not form.validate_on_submit():
         return render_control(organisation, catalog, item, form=form, code=422)
-    return render_control(organisation, catalog, item, form=form)
+    try:
+        services.assess(current_user, organisation, item, {
+            "applicable": {"ja": True, "nee": False}.get(form.applicable.data),
+            "status": form.status.data or None, "justification": form.justification.data,
+            "evidence": form.evidence.data, "evidence_links": form.evidence_links.data or "",
+            "owner": form.owner.data})
+    except DomainError as error:
+        apply_errors(form, error)
+        return Rejected(lambda: render_control(organisation, catalog, item, form=form), error.status_code)
+    flash_committed(_("De beoordeling van %(c)s is opgeslagen.", c=item.code))
+    return redirect(url_for("compliance.control", code=organisation.code, key=catalog.key, control_code=item.code))
 
 
 def render_control(organisation: Organisation, catalog: ControlCatalog, item: Control, *,
@@ -171,20 +169,23 @@ def _fill(form: AssessmentForm, current: Any) -> None:
 
 
 @bp.route("/compliance/<code>/<key>/voorstel", methods=["POST"])
-@login_required
-def propose(code: str, key: str) -> Any:
+@requires(Permission.COMPLIANCE_WRITE, load=ORGANISATION_CATALOG)
+def propose(scope: OrganisationCatalog) -> Any:
     """Proposed BIO2 assessments from the organisation's BIO 1.04 ones (to be confirmed)."""
-    organisation, catalog = _load(code, key)
-    source = next((c for c in services.catalogs() if c.key.startswith("BIO-1")), None)
+    organisation, catalog = scope
+    source = _source_catalog()
     if source is None:
-        abort(404)
+        raise NotFound()
     try:
         created = services.propose_from_mapping(current_user, organisation, source, catalog)
-    except NotPermitted:
-        abort(403)
     except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("compliance.overview", code=organisation.code, key=catalog.key))
-    flash(_("%(n)d voorstellen gemaakt uit %(s)s; bevestig ze per maatregel.", n=len(created), s=source.name),
-          "success")
+        message = error.message
+
+        def back() -> Any:
+            flash(message, "error")
+            return redirect(url_for("compliance.overview", code=organisation.code, key=catalog.key))
+
+        return Rejected(back, 302)
+    flash_committed(_("%(n)d voorstellen gemaakt uit %(s)s; bevestig ze per maatregel.", n=len(created),
+                      s=source.name))
     return redirect(url_for("compliance.soa", code=organisation.code, key=catalog.key, voorstel=1))

@@ -5,6 +5,7 @@ from typing import Any
 from flask import current_app
 
 from bio_register.api.base import page_schema, problem_doc
+from bio_register.loaders import MEASURE
 from bio_register.measures import services
 from bio_register.measures.models import Measure, MeasureStatus
 from bio_register.measures.schemas import (
@@ -15,7 +16,7 @@ from bio_register.measures.schemas import (
     MeasureStatusChange,
 )
 from bio_register.permissions import Permission, get_organisation
-from bio_register.pipeline import api_blueprint, api_user
+from bio_register.pipeline import api_blueprint, api_caller, api_user, requires
 
 blp = api_blueprint("measures_api", __name__, "/measures",
                     "Maatregelen: eigenaar, termijn en status, gekoppeld aan incidenten en controls.")
@@ -33,6 +34,7 @@ def _links(data: dict[str, Any]) -> dict[str, Any]:
 @blp.route("")
 @blp.arguments(MeasureListArgs, location="query")
 @blp.response(200, MeasurePage)
+@requires(None)
 def list_measures(args: dict[str, Any]) -> dict[str, Any]:
     """Measures of the caller's organisations: open ones first, by due date; filtered and paginated."""
     flt = services.MeasureFilter(
@@ -44,7 +46,7 @@ def list_measures(args: dict[str, Any]) -> dict[str, Any]:
         control_id=args.get("control"),
         q=args.get("q"),
     )
-    page = services.list_measures(api_user(), flt, args["page"], args["per_page"],
+    page = services.list_measures(api_caller(), flt, args["page"], args["per_page"],
                                   today=services.local_today(tz=current_app.config["TIMEZONE"]))
     return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
 
@@ -52,27 +54,32 @@ def list_measures(args: dict[str, Any]) -> dict[str, Any]:
 @blp.route("", methods=["POST"])
 @blp.arguments(MeasureCreate)
 @blp.response(201, MeasureOut)
-@blp.alt_response(404, **problem_doc("Unknown organisation, or one where the caller may not write"))
+@blp.alt_response(403, **problem_doc("The caller may not add measures (in this organisation)"))
+@blp.alt_response(404, **problem_doc("Unknown organisation, or one the caller cannot read"))
+@requires(Permission.MEASURE_WRITE)
 def create_measure(data: dict[str, Any]) -> Measure:
     """Create a measure (status gepland), optionally linked to incidents and controls."""
-    organisation = get_organisation(api_user(), data.pop("organisation"), Permission.MEASURE_WRITE)
+    organisation = get_organisation(api_caller(), data.pop("organisation"), Permission.MEASURE_READ,
+                                    act=Permission.MEASURE_WRITE)
     return services.create_measure(api_user(), organisation, _links(data))
 
 
 @blp.route("/<int:measure_id>")
 @blp.response(200, MeasureOut)
-def get_measure(measure_id: int) -> Measure:
-    return services.get_measure(api_user(), measure_id)
+@requires(Permission.MEASURE_READ, load=MEASURE)
+def get_measure(measure: Measure) -> Measure:
+    return measure
 
 
 @blp.route("/<int:measure_id>", methods=["PATCH"])
 @blp.arguments(MeasurePatch)
 @blp.response(200, MeasureOut)
+@blp.alt_response(403, **problem_doc("The caller may read this measure but not change it"))
 @blp.alt_response(409, **problem_doc("Someone else saved in between: read it again"))
-def patch_measure(data: dict[str, Any], measure_id: int) -> Measure:
+@requires(Permission.MEASURE_WRITE, load=MEASURE)
+def patch_measure(data: dict[str, Any], measure: Measure) -> Measure:
     """Change fields; ``incidents`` and ``controls``, when given, replace the links. Send the
     ``version`` you read: a stale version answers 409."""
-    measure = services.get_measure(api_user(), measure_id, Permission.MEASURE_WRITE)
     version = data.pop("version")
     return services.update_measure(api_user(), measure, _links(data), version)
 
@@ -80,8 +87,9 @@ def patch_measure(data: dict[str, Any], measure_id: int) -> Measure:
 @blp.route("/<int:measure_id>/status", methods=["POST"])
 @blp.arguments(MeasureStatusChange)
 @blp.response(200, MeasureOut)
+@blp.alt_response(403, **problem_doc("The caller may read this measure but not change it"))
 @blp.alt_response(409, **problem_doc("Someone else saved in between: read it again"))
-def change_status(data: dict[str, Any], measure_id: int) -> Measure:
+@requires(Permission.MEASURE_WRITE, load=MEASURE)
+def change_status(data: dict[str, Any], measure: Measure) -> Measure:
     """gepland → in_uitvoering → gereed; gepland or in_uitvoering → vervallen; gereed → in_uitvoering."""
-    measure = services.get_measure(api_user(), measure_id, Permission.MEASURE_WRITE)
     return services.change_status(api_user(), measure, data["status"], data["version"], data.get("reason"))

@@ -8,6 +8,7 @@ from flask import current_app
 
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.measures.models import Measure, MeasureStatus
+from bio_register.measures.rules import is_overdue, local_today
 
 STATUS = {
     MeasureStatus.GEPLAND: _l("gepland"),
@@ -94,8 +95,6 @@ def display(value: object) -> str:
 
 def overdue(measure: Measure) -> bool:
     """Whether the measure is overdue today (Amsterdam, or the configured time zone)."""
-    from bio_register.measures.services import is_overdue, local_today
-
     return is_overdue(measure, local_today(tz=current_app.config["TIMEZONE"]))
 
 

@@ -29,10 +29,11 @@ from bio_register.errors import Conflict, ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import gettext as _
 from bio_register.incidents.models import Incident
+from bio_register.measures.labels import status_label
 from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure, MeasureStatus, measure_incidents
+from bio_register.measures.rules import is_overdue, local_today
 from bio_register.organisations.models import Organisation
-from bio_register.permissions import Permission, get_scoped, has_permission, organisation_scope
-from bio_register.timeutil import DEFAULT_TZ, to_local
+from bio_register.permissions import Permission, Principal, get_scoped, has_permission, organisation_scope
 from bio_register.validation import Errors
 
 MAX_TITLE = 200
@@ -67,17 +68,6 @@ class ControlRef(NamedTuple):
 
 
 # --- small helpers -----------------------------------------------------------------------------
-
-def local_today(now: dt.datetime | None = None, tz: str = DEFAULT_TZ) -> dt.date:
-    """Today's date on the wall in ``tz`` (Europe/Amsterdam): deadlines are local days."""
-    return to_local(now or utcnow(), tz).date()
-
-
-def is_overdue(measure: Measure, today: dt.date) -> bool:
-    """Open (gepland or in uitvoering) and due before ``today``: due today is not yet late."""
-    return (measure.status in OPEN_MEASURE_STATUSES and measure.due_date is not None
-            and measure.due_date < today)
-
 
 def control_label(control: Control) -> str:
     return f"{control.catalog.key} {control.code}"
@@ -186,9 +176,8 @@ def _control_ref(value: Any) -> ControlRef | None:
     return None
 
 
-def _resolve_controls(errors: Errors, values: Any) -> list[Control]:
-    """Controls by id or by (catalog key, code); the catalog key is matched case-insensitively."""
-    values = _as_list(errors, "controls", values)
+def _find_controls(values: list[Any]) -> list[Control]:
+    """The controls named in ``values`` by id or by (catalog key, code), in one query."""
     ids = {v for v in values if _is_id(v) and 0 < v <= MAX_ID}
     refs = {ref for v in values if (ref := _control_ref(v)) is not None and ref.catalog and ref.code}
     conditions = []
@@ -196,40 +185,59 @@ def _resolve_controls(errors: Errors, values: Any) -> list[Control]:
         conditions.append(Control.id.in_(sorted(ids)))
     conditions += [and_(func.upper(ControlCatalog.key) == ref.catalog.upper(), Control.code == ref.code)
                    for ref in sorted(refs)]
-    found: list[Control] = []
-    if conditions:
-        found = list(db.session.scalars(
-            select(Control).join(Control.catalog).options(contains_eager(Control.catalog)).where(or_(*conditions))
-        ).unique())
-    by_id = {c.id: c for c in found}
-    by_ref = {(c.catalog.key.upper(), c.code): c for c in found}
-    known_catalogs: set[str] | None = None
+    if not conditions:
+        return []
+    return list(db.session.scalars(
+        select(Control).join(Control.catalog).options(contains_eager(Control.catalog)).where(or_(*conditions))
+    ).unique())
+
+
+class _ControlIndex:
+    """The controls found, by id and by (catalog key in capitals, code)."""
+
+    def __init__(self, found: list[Control]) -> None:
+        self.by_id = {c.id: c for c in found}
+        self.by_ref = {(c.catalog.key.upper(), c.code): c for c in found}
+        self._catalogs: set[str] | None = None
+
+    def not_found(self, ref: ControlRef) -> str:
+        """Why ``ref`` names no control: an unknown catalog, or a code not in it."""
+        if self._catalogs is None:  # only on this error path
+            self._catalogs = {k.upper() for k in db.session.scalars(select(ControlCatalog.key))}
+        if ref.catalog.upper() not in self._catalogs:
+            return _("Onbekende catalogus „%(catalog)s”.", catalog=ref.catalog)
+        return _("Control „%(code)s” komt niet voor in catalogus %(catalog)s.", code=ref.code, catalog=ref.catalog)
+
+
+def _lookup_control(errors: Errors, index: _ControlIndex, value: Any) -> Control | None:
+    """The control ``value`` names, or None with the reason in ``errors``."""
+    if _is_id(value):
+        control = index.by_id.get(value)
+        if control is None:
+            errors.add("controls", _("Control %(id)s bestaat niet.", id=value))
+        return control
+    ref = _control_ref(value)
+    if ref is None:
+        errors.add("controls", _("Geef een control met catalogus en code."))
+        return None
+    if not (ref.catalog and ref.code):
+        errors.add("controls", _("Geef bij een control zowel de catalogus als de code."))
+        return None
+    control = index.by_ref.get((ref.catalog.upper(), ref.code))
+    if control is None:
+        errors.add("controls", index.not_found(ref))
+    return control
+
+
+def _resolve_controls(errors: Errors, values: Any) -> list[Control]:
+    """Controls by id or by (catalog key, code); the catalog key is matched case-insensitively."""
+    values = _as_list(errors, "controls", values)
+    index = _ControlIndex(_find_controls(values))
     result: dict[int, Control] = {}
     for value in values:
-        ref = _control_ref(value)
-        if _is_id(value):
-            control = by_id.get(value)
-            if control is None:
-                errors.add("controls", _("Control %(id)s bestaat niet.", id=value))
-                continue
-        elif ref is not None and ref.catalog and ref.code:
-            control = by_ref.get((ref.catalog.upper(), ref.code))
-            if control is None:
-                if known_catalogs is None:  # only on this error path
-                    known_catalogs = {k.upper() for k in db.session.scalars(select(ControlCatalog.key))}
-                if ref.catalog.upper() not in known_catalogs:
-                    errors.add("controls", _("Onbekende catalogus „%(catalog)s”.", catalog=ref.catalog))
-                else:
-                    errors.add("controls", _("Control „%(code)s” komt niet voor in catalogus %(catalog)s.",
-                                             code=ref.code, catalog=ref.catalog))
-                continue
-        elif ref is not None:
-            errors.add("controls", _("Geef bij een control zowel de catalogus als de code."))
-            continue
-        else:
-            errors.add("controls", _("Geef een control met catalogus en code."))
-            continue
-        result.setdefault(control.id, control)
+        control = _lookup_control(errors, index, value)
+        if control is not None:
+            result.setdefault(control.id, control)
     return list(result.values())
 
 
@@ -273,9 +281,8 @@ def _flush_or_conflict() -> None:
     try:
         db.session.flush()
     except StaleDataError:
-        # Someone else's save committed first. The session cannot go on after a failed flush: roll
-        # back, so what we show next (the conflict, the stored values) is read afresh.
-        db.session.rollback()
+        # Someone else's save committed first. The session cannot go on after a failed flush: the
+        # boundary rolls back, so what is shown next (the conflict, the stored values) is read afresh.
         raise Conflict(_("Iemand anders heeft deze maatregel intussen opgeslagen. Laad hem opnieuw."),
                        field="version") from None
 
@@ -398,12 +405,12 @@ def change_status(actor: User | None, measure: Measure, new_status: MeasureStatu
 
 # --- queries ---------------------------------------------------------------------------------------------
 
-def get_measure(user: User | None, measure_id: int, permission: Permission = Permission.MEASURE_READ) -> Measure:
+def get_measure(user: Principal | None, measure_id: int, permission: Permission = Permission.MEASURE_READ) -> Measure:
     """The measure if the user holds ``permission`` in its organisation; else 404."""
     return get_scoped(Measure, measure_id, user, permission)
 
 
-def can_edit(user: User | None, measure: Measure) -> bool:
+def can_edit(user: Principal | None, measure: Measure) -> bool:
     return has_permission(user, Permission.MEASURE_WRITE, measure.organisation_id)
 
 
@@ -418,7 +425,7 @@ class MeasureFilter:
     q: str | None = None
 
 
-def filtered(user: User | None, flt: MeasureFilter, today: dt.date) -> Select[tuple[Measure]]:
+def filtered(user: Principal | None, flt: MeasureFilter, today: dt.date) -> Select[tuple[Measure]]:
     """The measures the user may read that match the filter: open ones first, by due date."""
     stmt = select(Measure).where(organisation_scope(user, Permission.MEASURE_READ, Measure.organisation_id))
     if flt.organisation:
@@ -460,7 +467,7 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def list_measures(user: User | None, flt: MeasureFilter, page: int = 1, per_page: int = 25,
+def list_measures(user: Principal | None, flt: MeasureFilter, page: int = 1, per_page: int = 25,
                   *, today: dt.date | None = None) -> Page:
     """One page of measures with their incidents and controls: a fixed number of queries."""
     stmt = filtered(user, flt, today or local_today())
@@ -472,7 +479,7 @@ def list_measures(user: User | None, flt: MeasureFilter, page: int = 1, per_page
     return Page(items, page, per_page, total)
 
 
-def overdue_measures(user: User | None, today: dt.date | None = None, limit: int = 10) -> list[Measure]:
+def overdue_measures(user: Principal | None, today: dt.date | None = None, limit: int = 10) -> list[Measure]:
     """Open measures past their due date, the longest overdue first (one query)."""
     today = today or local_today()
     return list(db.session.scalars(
@@ -484,7 +491,7 @@ def overdue_measures(user: User | None, today: dt.date | None = None, limit: int
     ))
 
 
-def for_incident(user: User | None, incident: Incident) -> list[Measure]:
+def for_incident(user: Principal | None, incident: Incident) -> list[Measure]:
     """The measures linked to ``incident`` that the user may read (one query)."""
     return list(db.session.scalars(
         select(Measure)
@@ -518,12 +525,6 @@ def history(measure: Measure) -> list[HistoryItem]:
     )
     return [HistoryItem(at=at, kind=action, actor=name or label, changes=json.loads(changes))
             for at, action, changes, label, name in events]
-
-
-def status_label(status: MeasureStatus) -> str:
-    from bio_register.measures.labels import STATUS
-
-    return str(STATUS[status])
 
 
 __all__ = [

@@ -3,16 +3,18 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from bio_register.errors import Conflict, DomainError
-from bio_register.extensions import db
+from bio_register import forms
+from bio_register.errors import Conflict, DomainError, NotFound
 from bio_register.forms import choices, differences, expected_version, page_arg
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import services as incidents
+from bio_register.incidents.models import Incident
+from bio_register.loaders import MEASURE
 from bio_register.measures import labels, services
 from bio_register.measures.forms import (
     FilterForm,
@@ -24,7 +26,8 @@ from bio_register.measures.forms import (
     split_codes,
 )
 from bio_register.measures.models import Measure, MeasureStatus
-from bio_register.permissions import Permission, has_permission, scoped_organisations
+from bio_register.permissions import Permission, authorise, has_permission, scoped_organisations
+from bio_register.pipeline import Rejected, flash_committed, requires
 
 bp = Blueprint("measures", __name__, template_folder="templates")
 
@@ -34,14 +37,11 @@ ERROR_FIELDS = {"incidents": "add_incidents", "controls": "control_codes"}
 
 
 def apply_errors(form: Any, error: DomainError) -> None:
-    """Put a service's field errors on the form's fields (or on the form itself)."""
-    for name, messages in (error.errors or {"": [error.message]}).items():
-        name = ERROR_FIELDS.get(name, name)
-        field = getattr(form, name, None) if name else None
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors), *messages]
-        else:
-            form.form_errors.extend(messages)
+    """Put a service's field errors on the form's fields (the link errors on the fields they were
+    typed in), or on the form itself."""
+    renamed = DomainError(error.message, errors={ERROR_FIELDS.get(name, name): messages
+                                                 for name, messages in error.errors.items()})
+    forms.apply_errors(form, renamed)
 
 
 def _today() -> Any:
@@ -88,10 +88,8 @@ def filter_from_form(form: FilterForm) -> services.MeasureFilter:
 
 
 @bp.route("/maatregelen")
-@login_required
+@requires(Permission.MEASURE_READ)
 def index() -> Any:
-    if not has_permission(current_user, Permission.MEASURE_READ):
-        abort(404)
     form = _filter_form()
     flt = filter_from_form(form)
     page_number = page_arg(request.args.get("page", 1))
@@ -108,22 +106,27 @@ def index() -> Any:
 
 # --- create -----------------------------------------------------------------------------------------
 
+def _preselected_incident() -> Incident | None:
+    """The incident of ``?incident=ID``: one the user reads (else 404) in an organisation where they
+    may add measures (else 403)."""
+    value = request.args.get("incident", "")
+    if not value:
+        return None
+    if not value.isdigit() or not 0 < int(value) <= services.MAX_ID:
+        raise NotFound()
+    incident = incidents.get_incident(current_user, int(value))
+    authorise(current_user, Permission.MEASURE_WRITE, incident.organisation_id)
+    return incident
+
+
 @bp.route("/maatregelen/nieuw", methods=["GET", "POST"])
-@login_required
+@requires(Permission.MEASURE_WRITE)
 def create() -> Any:
     """A new measure; ``?incident=ID`` links it to that incident (the "measure taken")."""
+    incident = _preselected_incident()
     orgs = scoped_organisations(current_user, Permission.MEASURE_WRITE)
-    if not orgs:
-        abort(404)
-    incident = None
-    incident_arg = request.args.get("incident", "")
-    if incident_arg:
-        if not incident_arg.isdigit() or not 0 < int(incident_arg) <= services.MAX_ID:
-            abort(404)
-        incident = incidents.get_incident(current_user, int(incident_arg))
+    if incident is not None:
         orgs = [o for o in orgs if o.id == incident.organisation_id]
-        if not orgs:
-            abort(404)
     form = MeasureCreateForm()
     form.organisation.choices = choices([(o.code, o.name) for o in orgs])
     _catalog_choices(form)
@@ -137,9 +140,10 @@ def create() -> Any:
             measure = services.create_measure(current_user, organisation, data)
         except DomainError as error:
             apply_errors(form, error)
-        else:
-            flash(_("Maatregel „%(title)s” is vastgelegd.", title=measure.title), "success")
-            return redirect(url_for("measures.detail", measure_id=measure.id))
+            return Rejected(lambda: render_template("measures/create.html", form=form, incident=incident),
+                            error.status_code)
+        flash_committed(_("Maatregel „%(title)s” is vastgelegd.", title=measure.title))
+        return redirect(url_for("measures.detail", measure_id=measure.id))
     status = 422 if form.is_submitted() else 200
     return render_template("measures/create.html", form=form, incident=incident), status
 
@@ -147,9 +151,8 @@ def create() -> Any:
 # --- detail ------------------------------------------------------------------------------------------
 
 @bp.route("/maatregelen/<int:measure_id>")
-@login_required
-def detail(measure_id: int) -> Any:
-    measure = services.get_measure(current_user, measure_id)
+@requires(Permission.MEASURE_READ, load=MEASURE)
+def detail(measure: Measure) -> Any:
     return _render_detail(measure)
 
 
@@ -182,9 +185,8 @@ def _edit_data(form: MeasureEditForm, measure: Measure) -> dict[str, Any]:
 
 
 @bp.route("/maatregelen/<int:measure_id>/bewerken", methods=["GET", "POST"])
-@login_required
-def edit(measure_id: int) -> Any:
-    measure = services.get_measure(current_user, measure_id, Permission.MEASURE_WRITE)
+@requires(Permission.MEASURE_WRITE, load=MEASURE)
+def edit(measure: Measure) -> Any:
     form = MeasureEditForm(obj=None if request.method == "POST" else measure)
     _link_choices(form, measure)
     _catalog_choices(form)
@@ -192,45 +194,45 @@ def edit(measure_id: int) -> Any:
         form.version.data = str(measure.version)
         form.keep_incidents.data = [str(i.id) for i in measure.incidents]
         form.keep_controls.data = [str(c.id) for c in measure.controls]
-    conflict: list[tuple[str, Any, Any]] | None = None
     if form.validate_on_submit():
         try:
             expected = expected_version(form.version)
             services.update_measure(current_user, measure, _edit_data(form, measure), expected)
         except Conflict as error:
-            # Keep what the user typed, show what differs from the stored version, and let a
-            # second save (after review) go through against the current version.
-            db.session.rollback()
-            measure = services.get_measure(current_user, measure_id, Permission.MEASURE_WRITE)
-            conflict = differences(services.FIELDS, labels.FIELD, services.snapshot(measure), measure_data(form))
-            _link_choices(form, measure)
-            form.version.data = str(measure.version)
             form.form_errors.append(error.message)
+            return Rejected(lambda: _edit_conflict(form, measure), 409)
         except DomainError as error:
             apply_errors(form, error)
-        else:
-            flash(_("Wijzigingen in „%(title)s” zijn opgeslagen.", title=measure.title), "success")
-            return redirect(url_for("measures.detail", measure_id=measure.id))
-    status = (409 if conflict is not None else 422) if form.is_submitted() else 200
-    return render_template("measures/edit.html", form=form, measure=measure, conflict=conflict), status
+            return Rejected(lambda: render_template("measures/edit.html", form=form, measure=measure, conflict=None),
+                            error.status_code)
+        flash_committed(_("Wijzigingen in „%(title)s” zijn opgeslagen.", title=measure.title))
+        return redirect(url_for("measures.detail", measure_id=measure.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("measures/edit.html", form=form, measure=measure, conflict=None), status
+
+
+def _edit_conflict(form: MeasureEditForm, measure: Measure) -> Any:
+    """After the rollback: keep what the user typed, show what differs from the stored version, and
+    let a second save (after review) go through against the current version."""
+    conflict = differences(services.FIELDS, labels.FIELD, services.snapshot(measure), measure_data(form))
+    _link_choices(form, measure)
+    form.version.data = str(measure.version)
+    return render_template("measures/edit.html", form=form, measure=measure, conflict=conflict)
 
 
 @bp.route("/maatregelen/<int:measure_id>/status", methods=["POST"])
-@login_required
-def change_status(measure_id: int) -> Any:
-    measure = services.get_measure(current_user, measure_id, Permission.MEASURE_WRITE)
+@requires(Permission.MEASURE_WRITE, load=MEASURE)
+def change_status(measure: Measure) -> Any:
     form = StatusForm()
     if form.validate_on_submit():
         try:
             expected = expected_version(form.version)
             services.change_status(current_user, measure, form.status.data or "", expected, form.reason.data)
         except DomainError as error:
-            db.session.rollback()
-            measure = services.get_measure(current_user, measure_id, Permission.MEASURE_WRITE)
             apply_errors(form, error)
             form.form_errors.extend(form.errors.get("status", []))
-            return _render_detail(measure, status_form=form, code=error.status_code)
-        flash(_("Status van „%(title)s”: %(status)s.", title=measure.title,
-                status=labels.STATUS[measure.status]), "success")
+            return Rejected(lambda: _render_detail(measure, status_form=form), error.status_code)
+        flash_committed(_("Status van „%(title)s”: %(status)s.", title=measure.title,
+                          status=labels.STATUS[measure.status]))
         return redirect(url_for("measures.detail", measure_id=measure.id))
     return _render_detail(measure, status_form=form, code=422)

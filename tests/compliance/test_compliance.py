@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from bio_register.compliance import catalogs as catalog_import
 from bio_register.compliance import services
-from bio_register.compliance.models import Control, ControlCatalog, ControlKind, ControlMapping
-from bio_register.errors import NotPermitted, ValidationFailed
+from bio_register.compliance.models import Control, ControlAssessment, ControlCatalog, ControlKind, ControlMapping
+from bio_register.errors import ValidationFailed
 from bio_register.extensions import db
 from bio_register.measures.models import Measure
 from tests import factories
@@ -83,12 +83,27 @@ def test_assessment_rules_and_history(bio) -> None:
     assert services.current_assessments(die, bio["BIO2-1.3"])[c.id].status.value == "volledig"
 
 
-def test_only_the_ciso_of_the_organisation_assesses(bio) -> None:
-    c = control(bio["BIO2-1.3"], "5.24.01")
-    for roles in ([("verbindingsofficier", "DIE")], [("fg", "DIE")], [("ciso", "UIT")], [("concern_control", "DUO")]):
-        with pytest.raises(NotPermitted):
-            services.assess(factories.user(roles), factories.organisation("DIE"), c,
-                            {"applicable": True, "status": "niet"})
+@pytest.mark.parametrize(("roles", "status"), [
+    ([("verbindingsofficier", "DIE")], 403), ([("fg", "DIE")], 403), ([("concern_control", "DUO")], 403),
+    ([("ciso", "UIT")], 404), ([("ciso", "DIE")], 302),
+])
+def test_only_the_ciso_of_the_organisation_assesses(client: FlaskClient, bio, roles, status: int) -> None:
+    """Who reads the organisation's compliance but may not assess gets 403, on the page and in the API;
+    who cannot read it gets 404."""
+    factories.organisation("DIE")
+    user = factories.user(roles)
+    login(client, user.email, factories.PASSWORD)
+    token = csrf_token(client, "/account")
+    assessed = client.post("/compliance/DIE/BIO2-1.3/5.24.01", data={
+        "csrf_token": token, "applicable": "ja", "status": "niet"})
+    assert assessed.status_code == status
+    proposed = client.post("/compliance/DIE/BIO2-1.3/voorstel", data={"csrf_token": token})
+    assert proposed.status_code == status
+    api = client.post("/api/v1/organisations/DIE/assessments", headers=bearer(factories.token(user)), json={
+        "catalog": "BIO2-1.3", "control": "5.24.01", "applicable": True, "status": "niet"})
+    assert api.status_code == (201 if status == 302 else status)
+    expected = 2 if status == 302 else 0
+    assert db.session.scalar(select(func.count()).select_from(ControlAssessment)) == expected
 
 
 def test_compliance_percentages_and_gaps_from_known_assessments(bio) -> None:

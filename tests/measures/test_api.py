@@ -158,15 +158,15 @@ def test_roles_on_the_api(client: FlaskClient) -> None:
     cc = bearer(factories.token(factories.user([("concern_control", "DUO")])))
     ciso = bearer(factories.token(factories.user([("ciso", "DIE")])))
     url = f"/api/v1/measures/{measure.id}"
-    # the FG reads, but does not write
+    # the FG reads, but does not write: 403 (what they cannot read stays 404)
     assert client.get(url, headers=fg).status_code == 200
-    assert_problem(client.patch(url, json={"version": 1, "title": "x"}, headers=fg), 404)
-    assert_problem(client.post("/api/v1/measures", json=NEW, headers=fg), 404)
+    assert_problem(client.patch(url, json={"version": 1, "title": "x"}, headers=fg), 403)
+    assert_problem(client.post("/api/v1/measures", json=NEW, headers=fg), 403)
     assert_problem(client.get(f"/api/v1/measures/{uit.id}", headers=fg), 404)
     # concern control reads every organisation and writes nothing
     assert client.get(f"/api/v1/measures/{uit.id}", headers=cc).status_code == 200
     assert client.get("/api/v1/measures", headers=cc).get_json()["total"] == 2
-    assert_problem(client.post(f"{url}/status", json={"status": "vervallen", "version": 1}, headers=cc), 404)
+    assert_problem(client.post(f"{url}/status", json={"status": "vervallen", "version": 1}, headers=cc), 403)
     # the CISO owns measures
     assert client.post(f"{url}/status", json={"status": "in_uitvoering", "version": 1}, headers=ciso).status_code == 200
 

@@ -365,7 +365,7 @@ def test_lists_are_scoped_and_filtered(controls) -> None:
 
 
 def test_get_measure_is_scoped() -> None:
-    from werkzeug.exceptions import NotFound
+    from bio_register.errors import NotFound
 
     measure = create("UIT")
     with pytest.raises(NotFound):

@@ -113,6 +113,19 @@ def test_another_organisations_incident_cannot_be_preselected(client: FlaskClien
     assert _count() == 0
 
 
+def test_an_incident_read_where_one_may_not_add_measures_is_403(client: FlaskClient) -> None:
+    """Verbindingsofficier in Diemen, FG in Uithoorn: reads Uithoorn's incident, adds no measure to it."""
+    other = factories.incident("UIT")
+    user = factories.user([("verbindingsofficier", "DIE"), ("fg", "UIT")])
+    login(client, user.email, factories.PASSWORD)
+    assert client.get(f"/maatregelen/nieuw?incident={other.id}").status_code == 403
+    token = csrf_token(client, "/maatregelen/nieuw")
+    response = client.post(f"/maatregelen/nieuw?incident={other.id}",
+                           data={"csrf_token": token, "organisation": "UIT", "title": "T"})
+    assert response.status_code == 403
+    assert _count() == 0
+
+
 def test_edit_links_controls_by_catalog_and_code(client: FlaskClient, vo, controls) -> None:
     measure = factories.measure("DIE")
     url = f"/maatregelen/{measure.id}/bewerken"
@@ -246,11 +259,11 @@ def test_fg_reads_but_does_not_write(client: FlaskClient) -> None:
     assert client.get("/maatregelen").status_code == 200
     detail = client.get(f"/maatregelen/{measure.id}").get_data(as_text=True)
     assert measure.title in detail and "Bewerken" not in detail and "Starten" not in detail
-    assert client.get(f"/maatregelen/{measure.id}/bewerken").status_code == 404
-    assert client.get("/maatregelen/nieuw").status_code == 404
+    assert client.get(f"/maatregelen/{measure.id}/bewerken").status_code == 403
+    assert client.get("/maatregelen/nieuw").status_code == 403
     token = csrf_token(client, "/maatregelen")
     assert client.post(f"/maatregelen/{measure.id}/status",
-                       data={"csrf_token": token, "version": "1", "status": "vervallen"}).status_code == 404
+                       data={"csrf_token": token, "version": "1", "status": "vervallen"}).status_code == 403
     page = client.get(f"/incidenten/{incident.id}").get_data(as_text=True)
     assert measure.title in page and "/maatregelen/nieuw" not in page
 
@@ -263,7 +276,7 @@ def test_concern_control_reads_every_organisation(client: FlaskClient) -> None:
     html = client.get("/maatregelen").get_data(as_text=True)
     assert "Diemen doet iets" in html and "Uithoorn doet iets" in html
     assert client.get(f"/maatregelen/{uit.id}").status_code == 200
-    assert client.get(f"/maatregelen/{uit.id}/bewerken").status_code == 404
+    assert client.get(f"/maatregelen/{uit.id}/bewerken").status_code == 403
     assert "Maatregel toevoegen" not in html
 
 
