@@ -5,10 +5,10 @@ pipeline then applies the rule (cannot read → 404, may not act → 403) in the
 
 from __future__ import annotations
 
-from bio_register.accounts import services as accounts
-from bio_register.accounts.models import ApiToken, User
 from typing import NamedTuple
 
+from bio_register.accounts import services as accounts
+from bio_register.accounts.models import ApiToken, User
 from bio_register.compliance import services as compliance
 from bio_register.compliance.models import Control, ControlCatalog
 from bio_register.extensions import db
