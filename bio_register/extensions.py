@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -21,3 +23,12 @@ babel = Babel()
 api = Api()
 #: login attempts per client address and per account; storage from BIO_REGISTER_RATELIMIT_STORAGE
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)
+
+if TYPE_CHECKING:
+    class Model(Base):
+        """The base of every model, ``db.Model``, as the type checker sees it: a class built from
+        :class:`~bio_register.database.Base` at run time, which mypy cannot see through ``db``."""
+
+        __abstract__ = True
+else:
+    Model = db.Model

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from wtforms import Field
@@ -12,6 +13,9 @@ from wtforms.widgets import DateTimeLocalInput
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.timeutil import AmbiguousLocalTime, NonexistentLocalTime, to_local, to_utc
+
+if TYPE_CHECKING:
+    from wtforms.meta import _MultiDictLikeWithGetlist
 
 FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M")
 
@@ -39,11 +43,12 @@ class LocalDateTimeField(Field):
             return ""
         return to_local(self.data, current_app.config["TIMEZONE"]).strftime("%Y-%m-%dT%H:%M")
 
-    def process(self, formdata: Any, data: Any = None, **kwargs: Any) -> None:
+    def process(self, formdata: _MultiDictLikeWithGetlist | None, data: Any = None,
+                extra_filters: Sequence[Callable[[Any], Any]] | None = None) -> None:
         if formdata is not None:
-            fold = formdata.get(f"{self.name}_fold")
-            self.fold = int(fold) if fold in ("0", "1") else None
-        super().process(formdata, data, **kwargs)
+            folds = formdata.getlist(f"{self.name}_fold")
+            self.fold = int(folds[0]) if folds and folds[0] in ("0", "1") else None
+        super().process(formdata, data, extra_filters)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist:

@@ -14,7 +14,7 @@ import enum
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, false, select, true
 
 from bio_register.errors import NotFound, NotPermitted
 from bio_register.extensions import db
@@ -154,7 +154,8 @@ def permissions_of(user: Principal | None) -> set[Permission]:
     return {p for p in Permission if has_permission(user, p)}
 
 
-def organisation_scope(user: Principal | None, permission: Permission, column: Any) -> ColumnElement[bool]:
+def organisation_scope(user: Principal | None, permission: Permission,
+                       column: SQLColumnExpression[int | None]) -> ColumnElement[bool]:
     """A WHERE clause restricting ``column`` (an organisation id) to the user's scope."""
     scope = organisation_ids_with(user, permission)
     if isinstance(scope, AllOrganisations):
@@ -209,16 +210,23 @@ def get_organisation(user: Principal | None, code: str, read: Permission,
     return org
 
 
-M = TypeVar("M")
+class Scoped(Protocol):
+    """An object that belongs to an organisation: a model with an ``organisation_id`` column."""
+
+    @property
+    def organisation_id(self) -> int: ...
+
+
+M = TypeVar("M", bound=Scoped)
 
 
 def get_scoped(model: type[M], object_id: Any, user: Principal | None, permission: Permission) -> M:
     """Load an object that belongs to an organisation, or NotFound when outside the user's scope.
 
-    The model must have an ``organisation_id`` column. Absent and forbidden look the same.
+    Absent and forbidden look the same.
     """
     obj = db.session.get(model, object_id)
-    if obj is None or not has_permission(user, permission, obj.organisation_id):  # type: ignore[attr-defined]
+    if obj is None or not has_permission(user, permission, obj.organisation_id):
         raise NotFound()
     return obj
 

@@ -116,7 +116,8 @@ def actor() -> User:
     """The signed-in user (or the API token's user) as an ORM object: for recording who acted."""
     if is_api_request():
         return api_user()
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    user: User = current_user._get_current_object()
+    return user
 
 
 def flash_committed(message: str, category: str = "success") -> None:

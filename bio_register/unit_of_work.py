@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +24,11 @@ _READY = "uow_ready"
 
 T = TypeVar("T")
 
+#: a session, or a scoped session (Flask-SQLAlchemy's ``db.session``) standing for the current one
+AnySession: TypeAlias = Session | scoped_session[Any]
 
-def after_commit(session: Session, callback: Callable[[], object]) -> None:
+
+def after_commit(session: AnySession, callback: Callable[[], object]) -> None:
     """Run ``callback`` once the current transaction of ``session`` has committed (never if it
     rolls back). The boundary runs it after the commit returned, outside any transaction."""
     session.info.setdefault(_PENDING, []).append(callback)
@@ -45,7 +48,7 @@ def _rolled_back(session: Session, previous_transaction: object) -> None:
     session.info.pop(_PENDING, None)
 
 
-def run_side_effects(session: Session) -> None:
+def run_side_effects(session: AnySession) -> None:
     """Run what committed transactions registered. A failing side effect is logged, never raised:
     what was committed stays committed (a failed e-mail stays in the outbox for retry)."""
     while ready := session.info.pop(_READY, None):
@@ -58,19 +61,19 @@ def run_side_effects(session: Session) -> None:
                 log.exception("a side effect after commit failed")
 
 
-def commit(session: Session) -> None:
+def commit(session: AnySession) -> None:
     """Commit the unit of work and run its side effects. The one commit of a boundary."""
     session.commit()
     run_side_effects(session)
 
 
-def rollback(session: Session) -> None:
+def rollback(session: AnySession) -> None:
     """Undo the unit of work: nothing it wrote stays, none of its side effects run."""
     session.rollback()
 
 
 @contextlib.contextmanager
-def boundary(session: Session) -> Iterator[None]:
+def boundary(session: AnySession) -> Iterator[None]:
     """One transaction around a block (a CLI command, a scheduled job, one item of a batch):
     commit when the block ends normally, roll back when it raises."""
     try:
@@ -81,7 +84,7 @@ def boundary(session: Session) -> Iterator[None]:
     commit(session)
 
 
-def each_in_own_transaction(session: Session, items: Iterable[T], work: Callable[[T], object],
+def each_in_own_transaction(session: AnySession, items: Iterable[T], work: Callable[[T], object],
                             *, on_error: Callable[[T, Exception], None] | None = None) -> tuple[int, int]:
     """Do ``work`` for each item in a transaction of its own (a batch job: one failing item does
     not undo the others). Returns (done, failed); a failure is logged and passed to ``on_error``."""

@@ -60,7 +60,7 @@ def implementation_chart(bars: Sequence[ImplementationBar], *, width: float = 64
                               (rest, NIET_BEOORDEELD)):
             if count:
                 w = bar_area * count / total
-                drawing.add(Rect(x, y, w, bar_height, fillColor=colour, strokeColor=colors.white, strokeWidth=0.5))
+                drawing.add(_box(x, y, w, bar_height, colour, stroke=colors.white, stroke_width=0.5))
                 x += w
         drawing.add(String(label_width + bar_area + 6, y + 4, f"{bar.volledig}/{bar.total - bar.not_applicable}",
                            fontName="Helvetica", fontSize=8.5, fillColor=TEXT))
@@ -68,10 +68,23 @@ def implementation_chart(bars: Sequence[ImplementationBar], *, width: float = 64
     x = 0.0
     names = legend or [name for name, _ in LEGEND]
     for name, (_, colour) in zip(names, LEGEND, strict=True):
-        drawing.add(Rect(x, 4, 10, 10, fillColor=colour, strokeColor=None))
+        drawing.add(_box(x, 4, 10, 10, colour))
         drawing.add(String(x + 14, 6, name, fontName="Helvetica", fontSize=8, fillColor=TEXT))
         x += 30 + 4.6 * len(name)
     return drawing
+
+
+def _box(x: float, y: float, width: float, height: float, fill: colors.Color, *,
+         stroke: colors.Color | None = None, stroke_width: float | None = None) -> Rect:
+    """A filled rectangle, without an outline unless ``stroke`` is given. (The style is set as
+    attributes, which reportlab checks the same way as keyword arguments: types-reportlab types
+    ``Rect``'s keyword arguments wrongly.)"""
+    rect = Rect(x, y, width, height)
+    rect.fillColor = fill
+    rect.strokeColor = stroke
+    if stroke_width is not None:
+        rect.strokeWidth = stroke_width
+    return rect
 
 
 def to_svg(drawing: Drawing) -> str:
@@ -129,7 +142,7 @@ def trend_chart(points: Sequence[TrendPoint], *, width: float = 480, height: flo
         for offset, count, colour in ((-bar - 1, point.incidents, INCIDENT), (1, point.datalekken, DATALEK)):
             h = count * scale
             if h:
-                drawing.add(Rect(centre + offset, y0, bar, h, fillColor=colour, strokeColor=None))
+                drawing.add(_box(centre + offset, y0, bar, h, colour))
             drawing.add(String(centre + offset + bar / 2, y0 + h + 2, str(count), fontName=FONT, fontSize=7.5,
                                fillColor=TEXT, textAnchor="middle"))
         last = index == len(points) - 1
@@ -167,7 +180,7 @@ def breakdown_chart(counts: Sequence[Count], title: str | None, *, width: float 
                            fontSize=8.5, fillColor=TEXT))
         w = bar_area * count.value / peak
         if w:
-            drawing.add(Rect(label_width, y, w, bar_height, fillColor=CURRENT, strokeColor=None))
+            drawing.add(_box(label_width, y, w, bar_height, CURRENT))
         drawing.add(String(label_width + w + 4, y + 2.5, str(count.value), fontName=BOLD, fontSize=8.5,
                            fillColor=TEXT))
         if compared:
@@ -175,7 +188,7 @@ def breakdown_chart(counts: Sequence[Count], title: str | None, *, width: float 
             previous = count.previous or 0
             pw = bar_area * previous / peak
             if pw:
-                drawing.add(Rect(label_width, py, pw, previous_height, fillColor=PREVIOUS, strokeColor=None))
+                drawing.add(_box(label_width, py, pw, previous_height, PREVIOUS))
             text = "—" if count.previous is None else str(previous)
             drawing.add(String(label_width + pw + 4, py, text, fontName=FONT, fontSize=7, fillColor=AXIS))
         y -= row
@@ -209,7 +222,7 @@ def _ticks(peak: int) -> tuple[int, int]:
 def _legend(drawing: Drawing, entries: Sequence[tuple[str, colors.Color]], *, y: float) -> None:
     x = 0.0
     for name, colour in entries:
-        drawing.add(Rect(x, y, 10, 10, fillColor=colour, strokeColor=None))
+        drawing.add(_box(x, y, 10, 10, colour))
         drawing.add(String(x + 14, y + 2, name, fontName=FONT, fontSize=8, fillColor=TEXT))
         x += 14 + stringWidth(name, FONT, 8) + 16
 

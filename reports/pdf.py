@@ -5,7 +5,7 @@ No Flask, no database: ``bio_register`` may import this, never the other way rou
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape  # nosec B406 # escapes text for markup; parses nothing
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -55,6 +55,12 @@ def split(text: str, size: int = CHUNK, max_lines: int = MAX_LINES) -> list[str]
 class TwoPassCanvas(Canvas):
     """A canvas that keeps every page until the document is complete, then calls
     :meth:`decorate` with the page count — for "pagina X van Y" and running headers."""
+
+    if TYPE_CHECKING:  # reportlab's own page state, which types-reportlab leaves out
+        _pagesize: tuple[float, float]
+        _pageNumber: int  # noqa: N815 (reportlab's name)
+
+        def _startPage(self) -> None: ...  # noqa: N802 (reportlab's name)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -184,8 +184,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequenc
             if isinstance(cell, Flowable):
                 cells.append(cell)
             else:
-                style = _CELL_NUM if i in numeric else _CELL_BOLD if bold_first and i == 0 else _CELL
-                cells.append(Paragraph(markup(str(cell)), style))
+                cell_style = _CELL_NUM if i in numeric else _CELL_BOLD if bold_first and i == 0 else _CELL
+                cells.append(Paragraph(markup(str(cell)), cell_style))
         data.append(cells)
     style: list[tuple[Any, ...]] = [
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),

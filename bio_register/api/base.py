@@ -20,7 +20,6 @@ import orjson
 from apispec import BasePlugin
 from flask import Response, json, render_template, request
 from flask_smorest.utils import prepare_response
-from marshmallow.utils import missing
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, Unauthorized
 from werkzeug.http import HTTP_STATUS_CODES
@@ -131,7 +130,7 @@ class Api(flask_smorest.Api):
                 prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
             self.spec.components.response(status.name, response, lazy=True)
 
-    def handle_http_exception(self, error: HTTPException) -> Any:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Any:
         code = error.code or 500
         if code >= 500:
             # The transaction may be aborted (PostgreSQL): the error page must not reuse it.
@@ -172,7 +171,7 @@ class Parser(FlaskParser):
 
     def load_json(self, req: Any, schema: ma.Schema) -> Any:
         data = super().load_json(req, schema)
-        if data is missing:
+        if data is ma.missing:
             flask_smorest.abort(422, messages={"body": [
                 "Stuur een JSON-object als body (Content-Type: application/json)."]})
         return data

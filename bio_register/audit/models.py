@@ -6,10 +6,10 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bio_register.database import UTCDateTime
-from bio_register.extensions import db
+from bio_register.extensions import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One mutation, append-only, chained to the previous event by its hash."""
 
     __tablename__ = "audit_events"
@@ -30,7 +30,7 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AuditChainHead(db.Model):
+class AuditChainHead(Model):
     """A single row holding the last sequence number and hash.
 
     Appending updates this row first, which takes a row lock on PostgreSQL and the write

@@ -14,9 +14,9 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from bio_register.audit.models import AuditChainHead, AuditEvent
 from bio_register.database import utcnow
@@ -109,12 +109,13 @@ def record(
     """
     # Take the chain head's lock *before* reading it: the UPDATE blocks a concurrent
     # appender until we commit (PostgreSQL row lock, SQLite write lock).
-    bumped = db.session.execute(
+    # An UPDATE's result is a CursorResult (with rowcount); Session.execute is typed as returning Result.
+    bumped = cast("CursorResult[Any]", db.session.execute(
         update(AuditChainHead)
         .where(AuditChainHead.id == CHAIN_HEAD_ID)
         .values(seq=AuditChainHead.seq + 1)
         .execution_options(synchronize_session=False)
-    )
+    ))
     if bumped.rowcount != 1:
         raise RuntimeError("audit chain head is missing: run the database migrations")
     head_seq, prev_hash = db.session.execute(

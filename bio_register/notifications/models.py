@@ -6,10 +6,10 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bio_register.database import UTCDateTime, utcnow
-from bio_register.extensions import db
+from bio_register.extensions import Model
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An e-mail written in the same transaction as the change it reports; sent after commit."""
 
     __tablename__ = "outbox_messages"
@@ -25,7 +25,7 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-class Notice(db.Model):
+class Notice(Model):
     """An in-app message for a user."""
 
     __tablename__ = "notices"

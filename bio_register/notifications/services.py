@@ -15,7 +15,6 @@ from email.utils import make_msgid
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from bio_register import unit_of_work
 from bio_register.accounts.models import User
@@ -51,11 +50,11 @@ def queue_email(recipient: str, subject: str, body: str) -> OutboxMessage:
 _COMMITTED = "outbox_committed"
 
 
-def _committed(session: Session, message_id: int) -> None:
+def _committed(session: unit_of_work.AnySession, message_id: int) -> None:
     session.info.setdefault(_COMMITTED, []).append(message_id)
 
 
-def take_committed(session: Session) -> list[int]:
+def take_committed(session: unit_of_work.AnySession) -> list[int]:
     """The ids of the messages queued by transactions that have committed since the last call
     (the boundary sends them right after its commit)."""
     ids: list[int] = session.info.pop(_COMMITTED, [])
