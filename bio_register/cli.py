@@ -411,6 +411,7 @@ def _check_revision_known(revision: str | None) -> None:
                    "municipality and Duo+ as a whole.")
 def report_command(kind: str, period: str, scope: str) -> None:
     """Generate report PDFs into the archive (a new version when one exists)."""
+    from bio_register import unit_of_work
     from bio_register.extensions import db
     from bio_register.reporting import services as reporting
 
@@ -426,10 +427,9 @@ def report_command(kind: str, period: str, scope: str) -> None:
         made = []
         for code in bar:
             try:
-                report = reporting.generate(kind, period, code, actor_label="cli")
-                db.session.commit()
+                with unit_of_work.boundary(db.session):  # each report in its own transaction
+                    report = reporting.generate(kind, period, code, actor_label="cli")
             except DomainError as error:
-                db.session.rollback()
                 _fail(error)
             made.append(report)
     for report in made:
@@ -539,7 +539,9 @@ def scheduler_command(list_only: bool, poll: float) -> None:
     from bio_register import scheduler
 
     if list_only:
-        for job in scheduler.schedules(current_app):
+        from bio_register.extensions import db
+
+        for job in scheduler.schedules(db.session):
             when = f"{job['next_run_time']:%d-%m-%Y %H:%M}" if job["next_run_time"] else "—"
             click.echo(f"{job['id']:<18} {when:<16}  {job['description']}")
         return

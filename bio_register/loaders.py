@@ -9,14 +9,19 @@ from typing import NamedTuple
 
 from bio_register.accounts import services as accounts
 from bio_register.accounts.models import ApiToken, User
+from bio_register.attachments.models import Attachment
 from bio_register.compliance import services as compliance
 from bio_register.compliance.models import Control, ControlCatalog
+from bio_register.errors import NotFound
 from bio_register.extensions import db
+from bio_register.imports import services as imports
+from bio_register.imports.models import PendingImport
 from bio_register.incidents.models import Incident
 from bio_register.measures.models import Measure
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, find_organisation
 from bio_register.pipeline import Loader, actor, principal
+from bio_register.reporting.models import Report
 
 
 def _incident(incident_id: int) -> Incident | None:
@@ -110,3 +115,80 @@ ORGANISATION_CATALOG = Loader("scope", Permission.COMPLIANCE_READ, _organisation
 #: a control of an organisation's catalog (unknown catalog or control → 404), likewise
 ORGANISATION_CONTROL = Loader("scope", Permission.COMPLIANCE_READ, _organisation_control,
                               organisation=_scope_organisation_id)
+
+
+# --- reporting, attachments, imports -------------------------------------------------------------------
+
+#: the organisation of an object that belongs to no single organisation (a report for Duo+ as a
+#: whole): no membership is held in it, so only a permission held in *every* organisation (concern
+#: control, the functioneel beheerder) reaches it — anyone else cannot read it (404)
+EVERY_ORGANISATION = 0
+
+
+def _report(report_id: int) -> Report | None:
+    return db.session.get(Report, report_id)
+
+
+def _report_organisation(report: Report) -> int:
+    return report.organisation_id if report.organisation_id is not None else EVERY_ORGANISATION
+
+
+#: a report of the archive: one organisation's for those who read reports there, one for Duo+ as
+#: a whole only for those who read reports in every organisation
+REPORT = Loader("report", Permission.REPORT_READ, _report, organisation=_report_organisation)
+
+
+def _incident_attachment(incident_id: int, attachment_id: int) -> Attachment | None:
+    attachment = db.session.get(Attachment, attachment_id)
+    return attachment if attachment is not None and attachment.incident_id == incident_id else None
+
+
+#: an attachment of the incident in the URL (of another incident: 404), for those who read the incident
+INCIDENT_ATTACHMENT = Loader("attachment", Permission.INCIDENT_READ, _incident_attachment)
+
+
+def _control_attachment(code: str, key: str, control_code: str, attachment_id: int) -> Attachment | None:
+    attachment = db.session.get(Attachment, attachment_id)
+    control = attachment.control if attachment is not None else None
+    if (attachment is None or control is None or attachment.organisation.code != code.upper()
+            or control.catalog.key != key or control.code != control_code.strip()):
+        return None
+    return attachment
+
+
+def _api_organisation_control(code: str, catalog: str, control: str) -> OrganisationControl:
+    """``ORGANISATION_CONTROL`` under the API's path names; an unknown catalog or control says
+    which (the catalogs are public)."""
+    found = compliance.get_catalog(catalog)
+    if found is None:
+        raise NotFound(f"Onbekende catalogus: {catalog[:40]}")
+    item = compliance.find_control(found, control)
+    if item is None:
+        raise NotFound("Onbekend nummer in deze catalogus.")
+    organisation = find_organisation(code)
+    if organisation is None:
+        raise NotFound()
+    return OrganisationControl(organisation, found, item)
+
+
+def _api_control_attachment(code: str, catalog: str, control: str, attachment_id: int) -> Attachment | None:
+    return _control_attachment(code, catalog, control, attachment_id)
+
+
+#: a control of an organisation's catalog under the API's path names
+#: (``/organisations/<code>/assessments/<catalog>/<control>``)
+API_ORGANISATION_CONTROL = Loader("scope", Permission.COMPLIANCE_READ, _api_organisation_control,
+                                  organisation=_scope_organisation_id)
+#: evidence on an organisation's control (of another organisation or control: 404)
+CONTROL_ATTACHMENT = Loader("attachment", Permission.COMPLIANCE_READ, _control_attachment)
+#: the same under the API's path names
+API_CONTROL_ATTACHMENT = Loader("attachment", Permission.COMPLIANCE_READ, _api_control_attachment)
+
+
+def _own_pending_import(pending_id: int) -> PendingImport | None:
+    return imports.find_pending(actor().id, pending_id)
+
+
+#: an uploaded register waiting between the steps of an import: the uploader's own, while it lasts
+#: (anyone else's, or an expired one: 404); read = incident:write, as only writers import
+PENDING_IMPORT = Loader("pending", Permission.INCIDENT_WRITE, _own_pending_import)

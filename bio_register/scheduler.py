@@ -41,8 +41,10 @@ from flask import Flask, current_app, has_app_context
 from flask_babel import lazy_gettext
 from sqlalchemy import Engine, create_engine, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.pool import NullPool
 
+from bio_register import unit_of_work
 from bio_register.database import utcnow
 from bio_register.extensions import db
 
@@ -96,17 +98,34 @@ def _job(job_id: str) -> Iterator[tuple[Flask, dt.datetime]]:
         except Exception:
             log.exception("job %s failed; rolled back, the scheduler carries on", job_id)
             try:
-                db.session.rollback()
+                unit_of_work.rollback(db.session)
             except Exception:
                 log.exception("job %s: the rollback failed as well", job_id)
 
 
+def generate_due_reports(kind: str, now: dt.datetime) -> tuple[int, int]:
+    """The previous period's report for each municipality and for Duo+ as a whole that does not
+    exist yet, each in a transaction of its own: a report that fails is rolled back and logged,
+    the others are kept. Returns (made, failed)."""
+    from bio_register.reporting import services as reporting
+
+    period = reporting.previous_period(kind, now)
+
+    def make(scope: str) -> None:
+        reporting.generate(kind, period.label, scope, actor_label="scheduler", now=now)
+
+    def failed(scope: str, _error: Exception) -> None:
+        log.error("report %s %s %s failed", kind, period.label, scope)
+
+    return unit_of_work.each_in_own_transaction(db.session, reporting.missing_scopes(kind, period), make,
+                                                on_error=failed)
+
+
 def _due_reports(job_id: str, kind: str) -> None:
     with _job(job_id) as (_, now):
-        from bio_register.reporting import services as reporting
-
-        created = reporting.generate_due_reports(kind, now)
-        log.info("job %s: %d report(s) generated", job_id, len(created))
+        made, failed = generate_due_reports(kind, now)
+        log.log(logging.ERROR if failed else logging.INFO, "job %s: %d report(s) generated, %d failed",
+                job_id, made, failed)
 
 
 def quarterly_reports() -> None:
@@ -187,7 +206,7 @@ class JobStore(SQLAlchemyJobStore):
 
 @contextlib.contextmanager
 def _in_app(app: Flask) -> Iterator[None]:
-    if has_app_context() and current_app._get_current_object() is app:
+    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]  # LocalProxy's own method
         yield
     else:
         with app.app_context():
@@ -451,19 +470,20 @@ def _run_holding(app: Flask, lock: Lock, poll: float, stop: threading.Event) -> 
 
 # --- the overview ------------------------------------------------------------------------------
 
-def schedules(app: Flask, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+def schedules(session: Session | scoped_session[Any], now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Each job's id, Dutch description and next run time (Amsterdam time).
 
     The next run time comes from the job store once a scheduler has run (``stored``), else from
-    the trigger. ``overdue``: a stored run time has passed, i.e. no scheduler is running.
+    the trigger. ``overdue``: a stored run time has passed, i.e. no scheduler is running. The job
+    store is read in ``session``, the caller's own (a request's: on SQLite a second connection
+    would wait for the write lock the request's transaction holds).
     """
     from bio_register.reporting.models import apscheduler_jobs
 
     now = now or utcnow()
-    with _in_app(app):
-        stored: dict[str, float | None] = {
-            job_id: timestamp for job_id, timestamp in db.session.execute(
-                select(apscheduler_jobs.c.id, apscheduler_jobs.c.next_run_time))}
+    stored: dict[str, float | None] = {
+        job_id: timestamp for job_id, timestamp in session.execute(
+            select(apscheduler_jobs.c.id, apscheduler_jobs.c.next_run_time))}
     rows = []
     for spec in JOBS:
         trigger = spec.trigger()

@@ -64,7 +64,8 @@ def test_deadline_warnings_run_every_five_minutes() -> None:
 
 
 def test_schedules_come_from_the_triggers_before_a_scheduler_ran(app: Flask) -> None:
-    rows = scheduler.schedules(app, now=dt.datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
+    with app.app_context():
+        rows = scheduler.schedules(db.session, now=dt.datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
     by_id = {row["id"]: row for row in rows}
     assert list(by_id) == ["quarterly-reports", "monthly-reports", "deadline-warnings"]
     assert by_id["quarterly-reports"]["next_run_time"] == dt.datetime(2027, 1, 1, 5, 0, tzinfo=UTC)
@@ -80,7 +81,8 @@ def test_schedules_read_the_job_store_once_a_scheduler_ran(app: Flask) -> None:
         db.session.execute(insert(apscheduler_jobs).values(
             id="monthly-reports", next_run_time=stored.timestamp(), job_state=b"-"))
         db.session.commit()
-    rows = {row["id"]: row for row in scheduler.schedules(app, now=dt.datetime(2026, 12, 2, tzinfo=UTC))}
+    with app.app_context():
+        rows = {row["id"]: row for row in scheduler.schedules(db.session, now=dt.datetime(2026, 12, 2, tzinfo=UTC))}
     assert rows["monthly-reports"]["stored"] and rows["monthly-reports"]["next_run_time"] == stored
     assert rows["monthly-reports"]["overdue"]  # no scheduler ran the job on 1 December
     assert not rows["quarterly-reports"]["stored"]
@@ -99,8 +101,7 @@ def test_scheduler_list_command_prints_the_jobs(app: Flask) -> None:
 def test_jobs_call_their_service_with_the_time_and_the_config(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scheduler, "_app", app)
     calls: list[tuple[Any, ...]] = []
-    monkeypatch.setattr("bio_register.reporting.services.generate_due_reports",
-                        lambda kind, now, **kw: calls.append((kind, now, kw)) or [])
+    monkeypatch.setattr(scheduler, "generate_due_reports", lambda kind, now: calls.append((kind, now)) or (0, 0))
     monkeypatch.setattr("bio_register.breaches.services.run_deadline_check",
                         lambda config, now: calls.append((config, now)) or (0, 0, 0))
     before = dt.datetime.now(UTC)
@@ -115,11 +116,11 @@ def test_a_failing_job_rolls_back_and_logs(app: Flask, monkeypatch: pytest.Monke
                                            caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(scheduler, "_app", app)
 
-    def half_done(kind: str, now: dt.datetime, **_: Any) -> list[Any]:
+    def half_done(kind: str, now: dt.datetime) -> tuple[int, int]:
         db.session.execute(insert(apscheduler_jobs).values(id="half-done", job_state=b"-"))
         raise RuntimeError("the PDF renderer fell over")
 
-    monkeypatch.setattr("bio_register.reporting.services.generate_due_reports", half_done)
+    monkeypatch.setattr(scheduler, "generate_due_reports", half_done)
     scheduler.quarterly_reports()  # does not raise
     failed = [r for r in caplog.records if r.name == "bio_register.scheduler" and r.levelno == logging.ERROR]
     assert failed and "quarterly-reports" in failed[0].getMessage() and failed[0].exc_info
@@ -145,19 +146,19 @@ def fresh_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask
 
 
 class Calls:
-    """A fake ``generate_due_reports`` that counts its calls per kind (thread-safe)."""
+    """A fake ``scheduler.generate_due_reports`` that counts its calls per kind (thread-safe)."""
 
     def __init__(self, fail: set[str] | None = None) -> None:
         self.kinds: list[str] = []
         self.fail = fail or set()
         self._lock = threading.Lock()
 
-    def __call__(self, kind: str, now: dt.datetime, **_: Any) -> list[Any]:
+    def __call__(self, kind: str, now: dt.datetime) -> tuple[int, int]:
         with self._lock:
             self.kinds.append(kind)
         if kind in self.fail:
             raise RuntimeError(f"{kind} failed")
-        return []
+        return 0, 0
 
     def count(self, kind: str) -> int:
         with self._lock:
@@ -167,7 +168,7 @@ class Calls:
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
     fake = Calls()
-    monkeypatch.setattr("bio_register.reporting.services.generate_due_reports", fake)
+    monkeypatch.setattr(scheduler, "generate_due_reports", fake)
     monkeypatch.setattr("bio_register.breaches.services.run_deadline_check", lambda config, now: (0, 0, 0))
     return fake
 

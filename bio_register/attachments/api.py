@@ -9,20 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask_smorest
 import marshmallow as ma
 from flask import Response, request, url_for
 from flask_smorest.fields import Upload
 
+from bio_register.api.base import problem_doc
 from bio_register.attachments import services
 from bio_register.attachments.models import Attachment
 from bio_register.attachments.views import download_response, max_bytes
-from bio_register.compliance import services as compliance
-from bio_register.compliance.models import Control
-from bio_register.incidents import services as incidents
-from bio_register.organisations.models import Organisation
-from bio_register.permissions import Permission, get_organisation
-from bio_register.pipeline import api_blueprint, api_user
+from bio_register.errors import ValidationFailed
+from bio_register.incidents.models import Incident
+from bio_register.loaders import (
+    API_CONTROL_ATTACHMENT,
+    API_ORGANISATION_CONTROL,
+    INCIDENT,
+    INCIDENT_ATTACHMENT,
+    OrganisationControl,
+)
+from bio_register.permissions import Permission
+from bio_register.pipeline import api_blueprint, api_user, requires
 
 incident_blp = api_blueprint("incident_attachments_api", __name__, "/incidents",
                              "Bijlagen bij incidenten (bewijsstukken), met type bepaald aan de inhoud.")
@@ -78,7 +83,8 @@ class RemoveIn(ma.Schema):
 def _upload(data: dict[str, Any]) -> tuple[str | None, bytes | None]:
     unknown = [name for name in request.form if name != "file"]
     if unknown:  # only the one file part: other parts are refused like unknown JSON fields
-        flask_smorest.abort(422, messages={name: ["Onbekend veld."] for name in unknown})
+        raise ValidationFailed("De invoer is niet geldig: zie errors per veld.",
+                               errors={name: ["Onbekend veld."] for name in unknown})
     storage = data["file"]
     return storage.filename, storage.read(max_bytes() + 1)
 
@@ -87,97 +93,94 @@ def _upload(data: dict[str, Any]) -> tuple[str | None, bytes | None]:
 
 @incident_blp.route("/<int:incident_id>/attachments")
 @incident_blp.response(200, AttachmentOut(many=True))
-def list_incident_attachments(incident_id: int) -> list[Attachment]:
+@requires(Permission.INCIDENT_READ, load=INCIDENT)
+def list_incident_attachments(incident: Incident) -> list[Attachment]:
     """The incident's attachments, removed ones included (without their bytes), oldest first."""
-    return services.for_incident(incidents.get_incident(api_user(), incident_id))
+    return services.for_incident(incident)
 
 
 @incident_blp.route("/<int:incident_id>/attachments", methods=["POST"])
 @incident_blp.arguments(UploadIn, location="files")
 @incident_blp.response(201, AttachmentOut)
+@incident_blp.alt_response(403, **problem_doc("The caller may read this incident but not add evidence to it"))
 @incident_blp.alt_response(413, description="Larger than BIO_REGISTER_MAX_ATTACHMENT_MB")
-def upload_incident_attachment(data: dict[str, Any], incident_id: int) -> Attachment:
+@requires(Permission.TIMELINE_WRITE, load=INCIDENT)
+def upload_incident_attachment(data: dict[str, Any], incident: Incident) -> Attachment:
     """Add evidence (verbindingsofficier, FG or CISO of the organisation)."""
-    incident = incidents.get_incident(api_user(), incident_id)
     filename, content = _upload(data)
     return services.add_to_incident(api_user(), incident, filename, content, max_bytes=max_bytes())
 
 
 @incident_blp.route("/<int:incident_id>/attachments" + _ONE)
 @incident_blp.response(200, AttachmentOut)
-def get_incident_attachment(incident_id: int, attachment_id: int) -> Attachment:
-    return services.of_incident(incidents.get_incident(api_user(), incident_id), attachment_id)
+@requires(Permission.INCIDENT_READ, load=INCIDENT_ATTACHMENT)
+def get_incident_attachment(attachment: Attachment) -> Attachment:
+    return attachment
 
 
 @incident_blp.route("/<int:incident_id>/attachments" + _ONE + "/content")
 @incident_blp.response(200, description="The file, as a download with its detected Content-Type",
                        content_type="application/octet-stream")
 @incident_blp.alt_response(410, description="The attachment was removed")
-def incident_attachment_content(incident_id: int, attachment_id: int) -> Response:
-    return download_response(services.of_incident(incidents.get_incident(api_user(), incident_id), attachment_id))
+@requires(Permission.INCIDENT_READ, load=INCIDENT_ATTACHMENT)
+def incident_attachment_content(attachment: Attachment) -> Response:
+    return download_response(attachment)
 
 
 @incident_blp.route("/<int:incident_id>/attachments" + _ONE, methods=["DELETE"])
 @incident_blp.arguments(RemoveIn)
 @incident_blp.response(200, AttachmentOut)
-def remove_incident_attachment(data: dict[str, Any], incident_id: int, attachment_id: int) -> Attachment:
+@incident_blp.alt_response(403, **problem_doc("The caller may read this incident but not remove its evidence"))
+@requires(Permission.TIMELINE_WRITE, load=INCIDENT_ATTACHMENT)
+def remove_incident_attachment(data: dict[str, Any], attachment: Attachment) -> Attachment:
     """Remove with a reason: the bytes are deleted, the record and the audit log stay."""
-    attachment = services.of_incident(incidents.get_incident(api_user(), incident_id), attachment_id)
     return services.remove(api_user(), attachment, data["reason"])
 
 
 # --- an organisation's control ------------------------------------------------------------------------------
 
-def _control(code: str, catalog: str, control: str) -> tuple[Organisation, Control]:
-    from flask_smorest import abort
-
-    organisation = get_organisation(api_user(), code, Permission.COMPLIANCE_READ)
-    found = compliance.get_catalog(catalog)
-    if found is None:
-        abort(404, message=f"Onbekende catalogus: {catalog[:40]}")
-    item = compliance.find_control(found, control)
-    if item is None:
-        abort(404, message="Onbekend nummer in deze catalogus.")
-    return organisation, item
-
-
 @control_blp.route(_CONTROL)
 @control_blp.response(200, AttachmentOut(many=True))
-def list_control_attachments(code: str, catalog: str, control: str) -> list[Attachment]:
+@requires(Permission.COMPLIANCE_READ, load=API_ORGANISATION_CONTROL)
+def list_control_attachments(scope: OrganisationControl) -> list[Attachment]:
     """The evidence for the organisation's assessment of this control (across its versions)."""
-    return services.for_control(*_control(code, catalog, control))
+    return services.for_control(scope.organisation, scope.control)
 
 
 @control_blp.route(_CONTROL, methods=["POST"])
 @control_blp.arguments(UploadIn, location="files")
 @control_blp.response(201, AttachmentOut)
+@control_blp.alt_response(403, **problem_doc("Only the organisation's CISO adds evidence"))
 @control_blp.alt_response(413, description="Larger than BIO_REGISTER_MAX_ATTACHMENT_MB")
-def upload_control_attachment(data: dict[str, Any], code: str, catalog: str, control: str) -> Attachment:
+@requires(Permission.COMPLIANCE_WRITE, load=API_ORGANISATION_CONTROL)
+def upload_control_attachment(data: dict[str, Any], scope: OrganisationControl) -> Attachment:
     """Add evidence (the CISO of the organisation)."""
-    organisation, item = _control(code, catalog, control)
     filename, content = _upload(data)
-    return services.add_to_control(api_user(), organisation, item, filename, content, max_bytes=max_bytes())
+    return services.add_to_control(api_user(), scope.organisation, scope.control, filename, content,
+                                   max_bytes=max_bytes())
 
 
 @control_blp.route(_CONTROL + _ONE)
 @control_blp.response(200, AttachmentOut)
-def get_control_attachment(code: str, catalog: str, control: str, attachment_id: int) -> Attachment:
-    return services.of_control(*_control(code, catalog, control), attachment_id)
+@requires(Permission.COMPLIANCE_READ, load=API_CONTROL_ATTACHMENT)
+def get_control_attachment(attachment: Attachment) -> Attachment:
+    return attachment
 
 
 @control_blp.route(_CONTROL + _ONE + "/content")
 @control_blp.response(200, description="The file, as a download with its detected Content-Type",
                       content_type="application/octet-stream")
 @control_blp.alt_response(410, description="The attachment was removed")
-def control_attachment_content(code: str, catalog: str, control: str, attachment_id: int) -> Response:
-    return download_response(services.of_control(*_control(code, catalog, control), attachment_id))
+@requires(Permission.COMPLIANCE_READ, load=API_CONTROL_ATTACHMENT)
+def control_attachment_content(attachment: Attachment) -> Response:
+    return download_response(attachment)
 
 
 @control_blp.route(_CONTROL + _ONE, methods=["DELETE"])
 @control_blp.arguments(RemoveIn)
 @control_blp.response(200, AttachmentOut)
-def remove_control_attachment(data: dict[str, Any], code: str, catalog: str, control: str,
-                              attachment_id: int) -> Attachment:
+@control_blp.alt_response(403, **problem_doc("Only the organisation's CISO removes evidence"))
+@requires(Permission.COMPLIANCE_WRITE, load=API_CONTROL_ATTACHMENT)
+def remove_control_attachment(data: dict[str, Any], attachment: Attachment) -> Attachment:
     """Remove with a reason (the CISO): the bytes are deleted, the record and the audit log stay."""
-    attachment = services.of_control(*_control(code, catalog, control), attachment_id)
     return services.remove(api_user(), attachment, data["reason"])

@@ -121,7 +121,7 @@ def _is_email(data: bytes) -> bool:
     block, separator, _body = head.partition(b"\n\n")
     if not separator or not block.isascii():
         return False
-    names = set()
+    names: set[bytes] = set()
     for line in block.split(b"\n"):
         if line[:1] in (b" ", b"\t"):
             if not names:

@@ -1,6 +1,6 @@
 """Attachments: the rules for adding, reading and removing evidence. Never commits.
 
-Who may do what:
+Who may do what (declared by the routes, see ``attachments/views.py`` and ``attachments/api.py``):
 
 - **read and download**: whoever may read the incident (``incident:read``) or the organisation's
   compliance (``compliance:read``); anyone else gets 404, as for the incident or page itself;
@@ -20,7 +20,6 @@ import hashlib
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 
 from bio_register.accounts.models import User
 from bio_register.attachments import detect
@@ -28,13 +27,12 @@ from bio_register.attachments.models import Attachment, AttachmentContent
 from bio_register.audit import services as audit
 from bio_register.compliance.models import Control
 from bio_register.database import utcnow
-from bio_register.errors import Conflict, DomainError, NotPermitted, ValidationFailed
+from bio_register.errors import Conflict, DomainError, ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import gettext as _
 from bio_register.incidents import services as incidents
 from bio_register.incidents.models import Incident
 from bio_register.organisations.models import Organisation
-from bio_register.permissions import Permission, has_permission
 from bio_register.validation import Errors
 
 MIB = 1024 * 1024
@@ -56,7 +54,7 @@ class Gone(DomainError):
 def size_label(size: int) -> str:
     """``812 bytes``, ``14 kB``, ``2,4 MB``, ``20 MB`` (Dutch decimal comma)."""
     if size < 1024:
-        return _("%(n)d bytes", n=size)
+        return str(_("%(n)d bytes", n=size))
     if size < MIB:
         return f"{round(size / 1024)} kB"
     return f"{size / MIB:.1f}".removesuffix(".0").replace(".", ",") + " MB"
@@ -76,10 +74,10 @@ def _refusal_message(refusal: detect.Refusal, name: str) -> str:
         "zipbomb": _("Het bestand %(name)s pakt uit tot meer dan 1 GB of bevat te veel onderdelen en wordt "
                      "niet aangenomen.", name=name),
     }
-    return messages.get(refusal.reason) or _(
+    return messages.get(refusal.reason) or str(_(
         "Het bestand %(name)s wordt niet aangenomen: het is geen PDF, PNG, JPEG, tekst of CSV, Word-, Excel- "
         "of PowerPoint-bestand (docx, xlsx, pptx), OpenDocument-bestand (odt, ods, odp) of e-mail (.eml). "
-        "Het soort bestand wordt bepaald aan de inhoud, niet aan de naam.", name=name)
+        "Het soort bestand wordt bepaald aan de inhoud, niet aan de naam.", name=name))
 
 
 def _checked(filename: str | None, data: bytes | None, max_bytes: int) -> tuple[str, str]:
@@ -119,8 +117,6 @@ def _store(actor: User | None, organisation_id: int, name: str, kind: str, data:
 def add_to_incident(actor: User, incident: Incident, filename: str | None, data: bytes | None, *,
                     max_bytes: int, now: dt.datetime | None = None) -> Attachment:
     """Keep a file as evidence on an incident (its type decided by its content)."""
-    if not has_permission(actor, Permission.TIMELINE_WRITE, incident.organisation_id):
-        raise NotPermitted(_("U mag geen bijlagen toevoegen aan dit incident."))
     name, kind = _checked(filename, data, max_bytes)
     assert data is not None
     return _store(actor, incident.organisation_id, name, kind, data, incident=incident, now=now)
@@ -129,25 +125,13 @@ def add_to_incident(actor: User, incident: Incident, filename: str | None, data:
 def add_to_control(actor: User, organisation: Organisation, control: Control, filename: str | None,
                    data: bytes | None, *, max_bytes: int, now: dt.datetime | None = None) -> Attachment:
     """Keep a file as evidence for the organisation's assessment of a control."""
-    if not has_permission(actor, Permission.COMPLIANCE_WRITE, organisation.id):
-        raise NotPermitted(_("Alleen de CISO van deze organisatie voegt bewijs toe."))
     name, kind = _checked(filename, data, max_bytes)
     assert data is not None
     return _store(actor, organisation.id, name, kind, data, control=control, now=now)
 
 
-def write_permission(attachment: Attachment) -> Permission:
-    return Permission.TIMELINE_WRITE if attachment.incident_id is not None else Permission.COMPLIANCE_WRITE
-
-
-def can_change(user: User | None, attachment: Attachment) -> bool:
-    return has_permission(user, write_permission(attachment), attachment.organisation_id)
-
-
 def remove(actor: User, attachment: Attachment, reason: str | None, *, now: dt.datetime | None = None) -> Attachment:
     """Delete the bytes, keep the record with who removed it, when and why (audited)."""
-    if not can_change(actor, attachment):
-        raise NotPermitted(_("U mag deze bijlage niet verwijderen."))
     if attachment.removed:
         raise Conflict(_("De bijlage %(name)s is al verwijderd.", name=attachment.filename))
     errors = Errors()
@@ -176,7 +160,7 @@ def data_of(attachment: Attachment) -> bytes:
     return content.data
 
 
-# --- lookups (scoped: 404 outside the user's organisations) -----------------------------------------
+# --- lists (the caller loaded the incident or the organisation through its route's loader) -----------
 
 def for_incident(incident: Incident) -> list[Attachment]:
     return list(db.session.scalars(
@@ -188,22 +172,6 @@ def for_control(organisation: Organisation, control: Control) -> list[Attachment
     return list(db.session.scalars(
         select(Attachment).where(Attachment.organisation_id == organisation.id, Attachment.control_id == control.id)
         .order_by(Attachment.uploaded_at, Attachment.id)))
-
-
-def of_incident(incident: Incident, attachment_id: int) -> Attachment:
-    """An attachment of this incident (the incident was loaded through its scoped getter); else 404."""
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.incident_id != incident.id:
-        raise NotFound()
-    return attachment
-
-
-def of_control(organisation: Organisation, control: Control, attachment_id: int) -> Attachment:
-    """An attachment of this organisation's control (the organisation was loaded scoped); else 404."""
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.organisation_id != organisation.id or attachment.control_id != control.id:
-        raise NotFound()
-    return attachment
 
 
 # --- the incident timeline -----------------------------------------------------------------------------

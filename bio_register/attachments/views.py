@@ -9,18 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
-from werkzeug.exceptions import Forbidden
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from bio_register.attachments import detect, services
 from bio_register.attachments.models import Attachment
 from bio_register.compliance import views as compliance_views
-from bio_register.errors import DomainError, NotPermitted
+from bio_register.errors import DomainError
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
-from bio_register.incidents import services as incidents
 from bio_register.incidents import views as incident_views
+from bio_register.incidents.models import Incident
+from bio_register.loaders import (
+    CONTROL_ATTACHMENT,
+    INCIDENT,
+    INCIDENT_ATTACHMENT,
+    ORGANISATION_CONTROL,
+    OrganisationControl,
+)
+from bio_register.permissions import Permission
+from bio_register.pipeline import Rejected, flash_committed, requires
 
 bp = Blueprint("attachments", __name__, template_folder="templates")
 
@@ -102,43 +110,45 @@ def attachment_max() -> str:
 
 # --- on an incident ----------------------------------------------------------------------------------
 
+def _incident_page(incident: Incident, errors: dict[Any, list[str]], status: int) -> Any:
+    return incident_views._render_detail(incident, attachment_errors=errors, code=status)
+
+
+def _to_incident(incident_id: int) -> Any:
+    return redirect(url_for("incidents.detail", incident_id=incident_id) + "#bijlagen")
+
+
 @bp.route("/incidenten/<int:incident_id>/bijlagen", methods=["POST"])
-@login_required
-def incident_upload(incident_id: int) -> Any:
-    incident = incidents.get_incident(current_user, incident_id)
+@requires(Permission.TIMELINE_WRITE, load=INCIDENT)
+def incident_upload(incident: Incident) -> Any:
     filename, data = read_upload()
     try:
         attachment = services.add_to_incident(current_user, incident, filename, data, max_bytes=max_bytes())
-    except NotPermitted as error:
-        raise Forbidden() from error
     except DomainError as error:
-        return incident_views._render_detail(incident, attachment_errors={"upload": [error.message]},
-                                             code=error.status_code)
-    flash(_("Bijlage %(name)s is toegevoegd.", name=attachment.filename), "success")
-    return redirect(url_for("incidents.detail", incident_id=incident.id) + "#bijlagen")
+        errors, status = {"upload": [error.message]}, error.status_code
+        return Rejected(lambda: _incident_page(incident, errors, status), status)
+    flash_committed(_("Bijlage %(name)s is toegevoegd.", name=attachment.filename))
+    return _to_incident(incident.id)
 
 
 @bp.route("/incidenten/<int:incident_id>/bijlagen/<int:attachment_id>")
-@login_required
-def incident_download(incident_id: int, attachment_id: int) -> Any:
-    incident = incidents.get_incident(current_user, incident_id)
-    return _download(services.of_incident(incident, attachment_id))
+@requires(Permission.INCIDENT_READ, load=INCIDENT_ATTACHMENT)
+def incident_download(attachment: Attachment) -> Any:
+    return _download(attachment)
 
 
 @bp.route("/incidenten/<int:incident_id>/bijlagen/<int:attachment_id>/verwijderen", methods=["POST"])
-@login_required
-def incident_remove(incident_id: int, attachment_id: int) -> Any:
-    incident = incidents.get_incident(current_user, incident_id)
-    attachment = services.of_incident(incident, attachment_id)
+@requires(Permission.TIMELINE_WRITE, load=INCIDENT_ATTACHMENT)
+def incident_remove(attachment: Attachment) -> Any:
+    incident = attachment.incident
+    assert incident is not None
     try:
         services.remove(current_user, attachment, request.form.get("reason"))
-    except NotPermitted as error:
-        raise Forbidden() from error
     except DomainError as error:
-        return incident_views._render_detail(incident, attachment_errors={attachment.id: [error.message]},
-                                             code=error.status_code)
-    flash(_("Bijlage %(name)s is verwijderd.", name=attachment.filename), "success")
-    return redirect(url_for("incidents.detail", incident_id=incident.id) + "#bijlagen")
+        errors, status = {attachment.id: [error.message]}, error.status_code
+        return Rejected(lambda: _incident_page(incident, errors, status), status)
+    flash_committed(_("Bijlage %(name)s is verwijderd.", name=attachment.filename))
+    return _to_incident(incident.id)
 
 
 # --- on an organisation's control ------------------------------------------------------------------------
@@ -146,47 +156,49 @@ def incident_remove(incident_id: int, attachment_id: int) -> Any:
 _CONTROL = "/compliance/<code>/<key>/<control_code>/bijlagen"
 
 
+def _control_page(scope: OrganisationControl, errors: dict[Any, list[str]], status: int) -> Any:
+    return compliance_views.render_control(*scope, attachment_errors=errors, code=status)
+
+
+def _to_control(scope: OrganisationControl) -> Any:
+    return redirect(url_for("compliance.control", code=scope.organisation.code, key=scope.catalog.key,
+                            control_code=scope.control.code) + "#bijlagen")
+
+
+def _scope_of(attachment: Attachment) -> OrganisationControl:
+    control = attachment.control
+    assert control is not None
+    return OrganisationControl(attachment.organisation, control.catalog, control)
+
+
 @bp.route(_CONTROL, methods=["POST"])
-@login_required
-def control_upload(code: str, key: str, control_code: str) -> Any:
-    organisation, catalog = compliance_views._load(code, key)
-    control = compliance_views._control(catalog, control_code)
+@requires(Permission.COMPLIANCE_WRITE, load=ORGANISATION_CONTROL)
+def control_upload(scope: OrganisationControl) -> Any:
     filename, data = read_upload()
     try:
-        attachment = services.add_to_control(current_user, organisation, control, filename, data,
+        attachment = services.add_to_control(current_user, scope.organisation, scope.control, filename, data,
                                              max_bytes=max_bytes())
-    except NotPermitted as error:
-        raise Forbidden() from error
     except DomainError as error:
-        return compliance_views.render_control(organisation, catalog, control,
-                                               attachment_errors={"upload": [error.message]}, code=error.status_code)
-    flash(_("Bijlage %(name)s is toegevoegd.", name=attachment.filename), "success")
-    return redirect(url_for("compliance.control", code=organisation.code, key=catalog.key,
-                            control_code=control.code) + "#bijlagen")
+        errors, status = {"upload": [error.message]}, error.status_code
+        return Rejected(lambda: _control_page(scope, errors, status), status)
+    flash_committed(_("Bijlage %(name)s is toegevoegd.", name=attachment.filename))
+    return _to_control(scope)
 
 
 @bp.route(_CONTROL + "/<int:attachment_id>")
-@login_required
-def control_download(code: str, key: str, control_code: str, attachment_id: int) -> Any:
-    organisation, catalog = compliance_views._load(code, key)
-    control = compliance_views._control(catalog, control_code)
-    return _download(services.of_control(organisation, control, attachment_id))
+@requires(Permission.COMPLIANCE_READ, load=CONTROL_ATTACHMENT)
+def control_download(attachment: Attachment) -> Any:
+    return _download(attachment)
 
 
 @bp.route(_CONTROL + "/<int:attachment_id>/verwijderen", methods=["POST"])
-@login_required
-def control_remove(code: str, key: str, control_code: str, attachment_id: int) -> Any:
-    organisation, catalog = compliance_views._load(code, key)
-    control = compliance_views._control(catalog, control_code)
-    attachment = services.of_control(organisation, control, attachment_id)
+@requires(Permission.COMPLIANCE_WRITE, load=CONTROL_ATTACHMENT)
+def control_remove(attachment: Attachment) -> Any:
+    scope = _scope_of(attachment)
     try:
         services.remove(current_user, attachment, request.form.get("reason"))
-    except NotPermitted as error:
-        raise Forbidden() from error
     except DomainError as error:
-        return compliance_views.render_control(organisation, catalog, control,
-                                               attachment_errors={attachment.id: [error.message]},
-                                               code=error.status_code)
-    flash(_("Bijlage %(name)s is verwijderd.", name=attachment.filename), "success")
-    return redirect(url_for("compliance.control", code=organisation.code, key=catalog.key,
-                            control_code=control.code) + "#bijlagen")
+        errors, status = {attachment.id: [error.message]}, error.status_code
+        return Rejected(lambda: _control_page(scope, errors, status), status)
+    flash_committed(_("Bijlage %(name)s is verwijderd.", name=attachment.filename))
+    return _to_control(scope)

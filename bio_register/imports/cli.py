@@ -22,6 +22,9 @@ import click
 def import_register_command(file: Path, organisation_code: str, mapping_source: str, user_email: str | None,
                             dry_run: bool) -> None:
     """Import an existing incident register (XLSX or CSV): all rows or none."""
+    from flask import current_app
+
+    from bio_register import unit_of_work
     from bio_register.accounts.services import find_user_by_email
     from bio_register.errors import DomainError
     from bio_register.extensions import db
@@ -40,9 +43,10 @@ def import_register_command(file: Path, organisation_code: str, mapping_source: 
             raise click.ClickException(f"Onbekende of inactieve gebruiker: {user_email}")
         if not has_permission(user, Permission.INCIDENT_WRITE, organisation.id):
             raise click.ClickException(f"{user_email} mag geen incidenten vastleggen voor {organisation.code}.")
+    limit = services.max_bytes(current_app.config)
     try:
-        check_size(file.stat().st_size, services.max_bytes())  # before reading a huge file into memory
-        sheet = services.Sheet.read(file.read_bytes(), file.name)
+        check_size(file.stat().st_size, limit)  # before reading a huge file into memory
+        sheet = services.Sheet.read(file.read_bytes(), file.name, max_bytes=limit)
         if mapping_source == "saved":
             mapping = services.guess_mapping(sheet, services.saved_mapping(organisation))
         else:
@@ -63,13 +67,12 @@ def import_register_command(file: Path, organisation_code: str, mapping_source: 
         if dry_run:
             click.echo(f"In orde: {len(check.rows)} rijen zouden worden geïmporteerd (--dry-run: niets gedaan).")
             return
-        with click.progressbar(length=len(check.rows), label="Importeren", file=sys.stderr,
-                               show_pos=True) as bar:
+        # all or nothing: the boundary commits every row, or rolls back whatever was written
+        with unit_of_work.boundary(db.session), click.progressbar(
+                length=len(check.rows), label="Importeren", file=sys.stderr, show_pos=True) as bar:
             result = services.run_import(user, organisation, sheet, mapping, actor_label=None if user else "cli",
                                          progress=bar.update)
-        db.session.commit()
     except DomainError as error:
-        db.session.rollback()
         preview = getattr(error, "preview", None)
         if preview is not None:
             for problem in preview.all_problems:

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, has_app_context
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -44,6 +43,7 @@ from bio_register.spreadsheet import Table, column_letter
 from bio_register.timeutil import DEFAULT_TZ, AmbiguousLocalTime, LocalTimeError, to_utc
 
 DEFAULT_MAX_MB = 10
+MIB = 1024 * 1024
 PENDING_TTL = dt.timedelta(hours=4)
 MAX_ORIGINAL_REFERENCE = 60
 MAX_ROWS = 20_000
@@ -147,9 +147,9 @@ def normalise(text: Any) -> str:
     return " ".join(spreadsheet.cell_text(text).lower().split()).rstrip(" :.?").strip()
 
 
-def max_bytes() -> int:
-    megabytes = current_app.config.get("IMPORT_MAX_MB", DEFAULT_MAX_MB) if has_app_context() else DEFAULT_MAX_MB
-    return int(megabytes) * 1024 * 1024
+def max_bytes(config: Mapping[str, Any]) -> int:
+    """The largest file an import reads, in bytes, from the settings (``IMPORT_MAX_MB``)."""
+    return int(config.get("IMPORT_MAX_MB", DEFAULT_MAX_MB)) * MIB
 
 
 # --- the sheet ---------------------------------------------------------------------------------------
@@ -163,8 +163,8 @@ class Sheet:
     headers: list[str] = field(default_factory=list)
 
     @classmethod
-    def read(cls, content: bytes, filename: str) -> Sheet:
-        table = spreadsheet.read_table(content, filename, max_bytes=max_bytes())
+    def read(cls, content: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_MB * MIB) -> Sheet:
+        table = spreadsheet.read_table(content, filename, max_bytes=max_bytes)
         sheet = cls(filename, table)
         if table.header is not None:
             sheet.headers = [spreadsheet.cell_text(v).strip() for v in table.header[1]]
@@ -417,8 +417,8 @@ def _cell(sheet: Sheet, cells: list[Any], mapping: ColumnMapping, key: str) -> t
 
 def _problem(number: int, column: str | None, message: str) -> str:
     if column:
-        return _("Rij %(row)d, kolom %(col)s: %(message)s", row=number, col=column, message=message)
-    return _("Rij %(row)d: %(message)s", row=number, message=message)
+        return str(_("Rij %(row)d, kolom %(col)s: %(message)s", row=number, col=column, message=message))
+    return str(_("Rij %(row)d: %(message)s", row=number, message=message))
 
 
 def preview(organisation: Organisation, sheet: Sheet, mapping: ColumnMapping, *,
@@ -431,48 +431,59 @@ def preview(organisation: Organisation, sheet: Sheet, mapping: ColumnMapping, *,
         return result
     if sheet.table.merged_header:
         return result
-    header_row = sheet.table.header[0]
-    named = [h for h in sheet.headers if h]
-    for header in sorted({h for h in named if named.count(h) > 1}):
-        result.problems.append(_("Rij %(row)d: de kop „%(header)s” staat boven meer dan één kolom; geef elke "
-                                 "kolom een eigen kop.", row=header_row, header=header))
-    for key, header in mapping.columns.items():
-        if key not in FIELD_BY_KEY:
-            result.problems.append(_("Onbekend veld in de koppeling: %(name)s.", name=key))
-        elif header and sheet.index_of(header) is None:
-            result.problems.append(_("De kolom „%(header)s” (voor %(field)s) staat niet in het bestand.",
-                                     header=header, field=FIELD_BY_KEY[key].label))
-    for fld in FIELDS:
-        if fld.required and not mapping.columns.get(fld.key):
-            result.problems.append(_("Kies de kolom voor „%(field)s”: die is nodig.", field=fld.label))
-    if not mapping.columns.get("title") and not mapping.columns.get("description"):
-        result.problems.append(_("Kies een kolom voor de titel of de omschrijving."))
-    if len(sheet.table.body) > MAX_ROWS:
-        result.problems.append(_("Het bestand heeft %(n)d rijen; importeer hoogstens %(max)d rijen tegelijk.",
-                                 n=len(sheet.table.body), max=MAX_ROWS))
+    result.problems.extend(_sheet_problems(sheet, mapping))
     if result.problems:
         return result
-
     existing = dict(db.session.execute(
         select(Incident.original_reference, Incident.reference)
         .where(Incident.organisation_id == organisation.id, Incident.original_reference.is_not(None))).all())
     seen: dict[str, int] = {}
     for number, cells in sheet.table.body:
         row = _preview_row(sheet, mapping, number, cells, now)
-        ref = row.original_reference
-        if ref:
-            if ref in existing:
-                row.problems.append(_problem(number, _cell(sheet, cells, mapping, "original_reference")[1],
-                                             _("„%(ref)s” is al geïmporteerd als %(ours)s.", ref=ref,
-                                               ours=existing[ref])))
-            elif ref in seen:
-                row.problems.append(_problem(number, _cell(sheet, cells, mapping, "original_reference")[1],
-                                             _("„%(ref)s” staat ook al in rij %(other)d.", ref=ref,
-                                               other=seen[ref])))
-            else:
-                seen[ref] = number
+        _check_reference_unique(row, _cell(sheet, cells, mapping, "original_reference")[1], existing, seen)
         result.rows.append(row)
     return result
+
+
+def _sheet_problems(sheet: Sheet, mapping: ColumnMapping) -> list[str]:
+    """What is wrong with the file as a whole or with the mapping (before any row is read)."""
+    assert sheet.table.header is not None
+    problems = []
+    header_row = sheet.table.header[0]
+    named = [h for h in sheet.headers if h]
+    for header in sorted({h for h in named if named.count(h) > 1}):
+        problems.append(_("Rij %(row)d: de kop „%(header)s” staat boven meer dan één kolom; geef elke "
+                          "kolom een eigen kop.", row=header_row, header=header))
+    for key, header in mapping.columns.items():
+        if key not in FIELD_BY_KEY:
+            problems.append(_("Onbekend veld in de koppeling: %(name)s.", name=key))
+        elif header and sheet.index_of(header) is None:
+            problems.append(_("De kolom „%(header)s” (voor %(field)s) staat niet in het bestand.",
+                              header=header, field=FIELD_BY_KEY[key].label))
+    problems.extend(_("Kies de kolom voor „%(field)s”: die is nodig.", field=fld.label)
+                    for fld in FIELDS if fld.required and not mapping.columns.get(fld.key))
+    if not mapping.columns.get("title") and not mapping.columns.get("description"):
+        problems.append(_("Kies een kolom voor de titel of de omschrijving."))
+    if len(sheet.table.body) > MAX_ROWS:
+        problems.append(_("Het bestand heeft %(n)d rijen; importeer hoogstens %(max)d rijen tegelijk.",
+                          n=len(sheet.table.body), max=MAX_ROWS))
+    return problems
+
+
+def _check_reference_unique(row: PreviewRow, column: str | None, existing: Mapping[str | None, str],
+                            seen: dict[str, int]) -> None:
+    """The old register's number is imported once: not again, and not twice in one file."""
+    ref = row.original_reference
+    if not ref:
+        return
+    if ref in existing:
+        row.problems.append(_problem(row.number, column, _("„%(ref)s” is al geïmporteerd als %(ours)s.", ref=ref,
+                                                           ours=existing[ref])))
+    elif ref in seen:
+        row.problems.append(_problem(row.number, column, _("„%(ref)s” staat ook al in rij %(other)d.", ref=ref,
+                                                           other=seen[ref])))
+    else:
+        seen[ref] = row.number
 
 
 def _text(row: PreviewRow, column: str | None, value: Any, *, limit: int | None = None) -> str | None:
@@ -485,159 +496,252 @@ def _text(row: PreviewRow, column: str | None, value: Any, *, limit: int | None 
     return text or None
 
 
-def _preview_row(sheet: Sheet, mapping: ColumnMapping, number: int, cells: list[Any], now: dt.datetime) -> PreviewRow:
-    row = PreviewRow(number)
+@dataclass
+class _RowReader:
+    """One data row being read: its cells by our field, and the problems found, named by row and column."""
 
-    def cell(key: str) -> tuple[Any, str | None]:
-        return _cell(sheet, cells, mapping, key)
+    sheet: Sheet
+    mapping: ColumnMapping
+    cells: list[Any]
+    row: PreviewRow
+    now: dt.datetime
 
-    def parse(key: str, parser: Callable[[Any], Any]) -> Any:
-        value, column = cell(key)
+    def cell(self, key: str) -> tuple[Any, str | None]:
+        return _cell(self.sheet, self.cells, self.mapping, key)
+
+    def column(self, key: str) -> str | None:
+        return self.cell(key)[1]
+
+    def problem(self, column: str | None, message: str) -> None:
+        self.row.problems.append(_problem(self.row.number, column, message))
+
+    def named(self, column: str | None) -> bool:
+        """Whether a problem already names this cell."""
+        return bool(column) and any(p.startswith(_problem(self.row.number, column, "")) for p in self.row.problems)
+
+    def parse(self, key: str, parser: Callable[[Any], Any]) -> Any:
+        value, column = self.cell(key)
         try:
             return parser(value)
         except CellProblem as problem:
-            row.problems.append(_problem(number, column, str(problem)))
+            self.problem(column, str(problem))
             return None
 
-    value, column = cell("original_reference")
-    row.original_reference = _text(row, column, value, limit=MAX_ORIGINAL_REFERENCE) or ""
-    if not row.original_reference and column:
-        row.problems.append(_problem(number, column, _("leeg; elk incident heeft een nummer nodig.")))
+    def text(self, key: str, *, limit: int | None = None) -> str | None:
+        value, column = self.cell(key)
+        return _text(self.row, column, value, limit=limit)
 
-    title_value, title_column = cell("title")
-    description_value, description_column = cell("description")
-    title = _text(row, title_column, title_value)
-    description = _text(row, description_column, description_value)
+    def word(self, key: str, lookup: Callable[[str], Any], message: Callable[[str], str]) -> Any:
+        """A cell that is one of a list of words: what ``lookup`` finds for it (a problem when
+        nothing), or :data:`_EMPTY` for an empty cell."""
+        value, column = self.cell(key)
+        word = normalise(value)
+        if not word:
+            return _EMPTY
+        found = lookup(word)
+        if found is None:
+            self.problem(column, message(spreadsheet.cell_text(value)[:40]))
+        return found
+
+
+#: what a conversion returns for a cell that gives the field no value (the field is left out)
+_EMPTY: Any = object()
+
+
+def _datetime(reader: _RowReader, key: str) -> Any:
+    return reader.parse(key, parse_datetime)
+
+
+def _datalek(reader: _RowReader, key: str) -> Any:
+    is_datalek = reader.parse(key, parse_yes_no)
+    column = reader.column(key)
+    if is_datalek is None and column and not any(column in p for p in reader.row.problems):
+        reader.problem(column, _("leeg; vul ja of nee in."))
+    return bool(is_datalek)
+
+
+def _free_text(reader: _RowReader, key: str) -> Any:
+    return reader.text(key) if reader.column(key) else _EMPTY
+
+
+def _category(reader: _RowReader, key: str) -> Any:
+    def lookup(word: str) -> str | None:
+        chosen = reader.mapping.categories.get(word)
+        return chosen if chosen is not None else guess_category(word)
+
+    chosen = reader.word(key, lookup, lambda text: _("onbekende categorie „%(text)s”; kies in de tabel "
+                                                     "welke categorie dit is.", text=text))
+    return chosen if chosen is _EMPTY else chosen or None
+
+
+def _severity(reader: _RowReader, key: str) -> Any:
+    severity = reader.word(key, SEVERITY_WORDS.get,
+                           lambda text: _("„%(text)s”: kies laag, midden, hoog of kritiek.", text=text))
+    return severity if severity is _EMPTY else severity.value if severity else None
+
+
+#: our incident fields read from a row, in the order their problems are named: (field, conversion)
+_CONVERSIONS: tuple[tuple[str, Callable[[_RowReader, str], Any]], ...] = (
+    ("discovered_at", _datetime),
+    ("occurred_at", _datetime),
+    ("is_datalek", _datalek),
+    ("reporter", _free_text),
+    ("cause", _free_text),
+    ("lessons_learned", _free_text),
+    ("category", _category),
+    ("severity", _severity),
+)
+
+
+def _preview_row(sheet: Sheet, mapping: ColumnMapping, number: int, cells: list[Any], now: dt.datetime) -> PreviewRow:
+    reader = _RowReader(sheet, mapping, cells, PreviewRow(number), now)
+    row = reader.row
+    _read_reference(reader)
+    data = _title_and_description(reader)
+    for key, convert in _CONVERSIONS:
+        value = convert(reader, key)
+        if value is not _EMPTY:
+            data[key] = value
+    _read_status(reader)
+    closed_at = _read_closed(reader, data.get("discovered_at"))
+    _check_as_new_incident(reader, data)
+    if closed_at and row.values.get("discovered_at") and closed_at < row.values["discovered_at"]:
+        reader.problem(reader.column("closed_at"), _("ligt vóór het moment van ontdekken."))
+    _preview_decision(reader)
+    return row
+
+
+def _read_reference(reader: _RowReader) -> None:
+    column = reader.column("original_reference")
+    reader.row.original_reference = reader.text("original_reference", limit=MAX_ORIGINAL_REFERENCE) or ""
+    if not reader.row.original_reference and column:
+        reader.problem(column, _("leeg; elk incident heeft een nummer nodig."))
+
+
+def _title_and_description(reader: _RowReader) -> dict[str, Any]:
+    """Either may stand in for the other: a title from the description's first line, or the
+    title as the description."""
+    title = reader.text("title")
+    description = reader.text("description")
     if not title and description:
         first_line = " ".join(description.splitlines()[0].split())
         title = first_line if len(first_line) <= incidents.MAX_TITLE else first_line[:incidents.MAX_TITLE - 1] + "…"
     if not description and title:
         description = title
-    data: dict[str, Any] = {"title": title, "description": description}
+    return {"title": title, "description": description}
 
-    for key in ("discovered_at", "occurred_at"):
-        data[key] = parse(key, parse_datetime)
-    datalek_column = cell("is_datalek")[1]
-    is_datalek = parse("is_datalek", parse_yes_no)
-    if is_datalek is None and datalek_column and not any(datalek_column in p for p in row.problems):
-        row.problems.append(_problem(number, datalek_column, _("leeg; vul ja of nee in.")))
-    data["is_datalek"] = bool(is_datalek)
-    for key in ("reporter", "cause", "lessons_learned"):
-        value, column = cell(key)
-        if column:
-            data[key] = _text(row, column, value)
 
-    value, column = cell("category")
-    key = normalise(value)
-    if key:
-        chosen = mapping.categories.get(key)
-        if chosen is None:
-            chosen = guess_category(key)
-        if chosen is None:
-            row.problems.append(_problem(number, column, _("onbekende categorie „%(text)s”; kies in de tabel "
-                                                           "welke categorie dit is.",
-                                                           text=spreadsheet.cell_text(value)[:40])))
-        data["category"] = chosen or None
-    value, column = cell("severity")
-    key = normalise(value)
-    if key:
-        severity = SEVERITY_WORDS.get(key)
-        if severity is None:
-            row.problems.append(_problem(number, column, _("„%(text)s”: kies laag, midden, hoog of kritiek.",
-                                                           text=spreadsheet.cell_text(value)[:40])))
-        data["severity"] = severity.value if severity else None
+def _read_status(reader: _RowReader) -> None:
+    status = reader.word("status", STATUS_WORDS.get, lambda text: _(
+        "onbekende status „%(text)s”; gebruik nieuw, in behandeling, afgehandeld of ingetrokken.", text=text))
+    if status is not _EMPTY:
+        reader.row.status = status or Status.AFGEHANDELD
 
-    value, column = cell("status")
-    key = normalise(value)
-    if key:
-        status = STATUS_WORDS.get(key)
-        if status is None:
-            row.problems.append(_problem(number, column, _(
-                "onbekende status „%(text)s”; gebruik nieuw, in behandeling, afgehandeld of ingetrokken.",
-                text=spreadsheet.cell_text(value)[:40])))
-        row.status = status or Status.AFGEHANDELD
-    closed_at = parse("closed_at", parse_datetime)
-    closed_column = cell("closed_at")[1]
+
+def _read_closed(reader: _RowReader, discovered_at: dt.datetime | None) -> dt.datetime | None:
+    """When a closed incident was closed (else when it was discovered); none for an open one."""
+    row = reader.row
+    closed_at: dt.datetime | None = reader.parse("closed_at", parse_datetime)
+    column = reader.column("closed_at")
     if row.status in CLOSED_STATUSES:
-        row.closed_at = closed_at or data.get("discovered_at")
-        if closed_at and closed_at > now + incidents.CLOCK_SKEW:
-            row.problems.append(_problem(number, closed_column, _("deze datum ligt in de toekomst.")))
+        row.closed_at = closed_at or discovered_at
+        if closed_at and closed_at > reader.now + incidents.CLOCK_SKEW:
+            reader.problem(column, _("deze datum ligt in de toekomst."))
     elif closed_at is not None:
-        row.problems.append(_problem(number, closed_column, _("ingevuld, maar de status is %(status)s.",
-                                                              status=labels.STATUS[row.status])))
+        reader.problem(column, _("ingevuld, maar de status is %(status)s.", status=labels.STATUS[row.status]))
+    return closed_at
 
-    # the rules of a new incident, each named by its column
+
+def _check_as_new_incident(reader: _RowReader, data: dict[str, Any]) -> None:
+    """The rules of a new incident, each problem named by its column (once per cell)."""
+    row = reader.row
     try:
-        row.values = incidents.check_new(data, now=now)
+        row.values = incidents.check_new(data, now=reader.now)
     except ValidationFailed as error:
         for name, messages in error.errors.items():
-            column = cell(name)[1] if name in FIELD_BY_KEY else None
+            column = reader.column(name) if name in FIELD_BY_KEY else None
             if name in ("title", "description") and not column:
-                column = title_column or description_column
+                column = reader.column("title") or reader.column("description")
             for message in messages:
-                if column and any(p.startswith(_problem(number, column, "")) for p in row.problems):
-                    continue  # the cell itself was already named
-                row.problems.append(_problem(number, column, message))
+                if not reader.named(column):
+                    reader.problem(column, message)
         row.values = {k: v for k, v in data.items() if v is not None}
-    if closed_at and row.values.get("discovered_at") and closed_at < row.values["discovered_at"]:
-        row.problems.append(_problem(number, closed_column, _("ligt vóór het moment van ontdekken.")))
-
-    _preview_decision(sheet, mapping, row, cells, now)
-    return row
 
 
-def _preview_decision(sheet: Sheet, mapping: ColumnMapping, row: PreviewRow, cells: list[Any],
-                      now: dt.datetime) -> None:
-    number = row.number
-    notify_value, notify_column = _cell(sheet, cells, mapping, "ap_notify")
-    meld_value, meld_column = _cell(sheet, cells, mapping, "ap_meldnummer")
-    date_value, date_column = _cell(sheet, cells, mapping, "ap_submitted_at")
-    motivation_value, motivation_column = _cell(sheet, cells, mapping, "ap_motivation")
+@dataclass
+class _DecisionCells:
+    """The historical decision on the AP-melding as the sheet gives it, and where."""
+
+    notify: bool | None
+    meldnummer: str | None
+    submitted_at: dt.datetime | None
+    motivation: str | None
+    notify_column: str | None
+    meld_column: str | None
+    date_column: str | None
+
+
+def _preview_decision(reader: _RowReader) -> None:
+    """The historical decision on the AP-melding, when the sheet has one, as the row's ``decision``."""
+    row = reader.row
+    cells_read = _decision_cells(reader)
+    if cells_read is None:
+        return
+    if not row.values.get("is_datalek"):
+        for column, given in ((cells_read.notify_column, cells_read.notify is not None),
+                              (cells_read.meld_column, cells_read.meldnummer),
+                              (cells_read.date_column, cells_read.submitted_at)):
+            if given:
+                reader.problem(column, _("ingevuld, maar het is geen datalek."))
+        return
+    if cells_read.notify is None:
+        if row.status == Status.AFGEHANDELD:
+            reader.problem(cells_read.notify_column or str(FIELD_BY_KEY["ap_notify"].label), _(
+                "een afgehandeld datalek heeft het besluit over de AP-melding nodig (ja of nee); "
+                "vul het in, of importeer het datalek als in behandeling zodat de FG besluit."))
+        return
+    _check_decision(reader, cells_read)
+    decided_at = cells_read.submitted_at or row.values.get("discovered_at") or reader.now
+    text = _("Besluit genomen vóór BIO-register, overgenomen uit het oude register (%(file)s, rij %(row)d).",
+             file=reader.sheet.filename, row=row.number)
+    if cells_read.motivation:
+        text += " " + _("Motivering in het register: %(text)s", text=cells_read.motivation)
+    row.decision = (cells_read.notify, decided_at, text, cells_read.meldnummer, cells_read.submitted_at)
+
+
+def _decision_cells(reader: _RowReader) -> _DecisionCells | None:
+    """The decision's cells, read; None when the yes/no cell itself cannot be read (said as a problem)."""
+    notify_value, notify_column = reader.cell("ap_notify")
     try:
         notify = parse_yes_no(notify_value)
     except CellProblem as problem:
-        row.problems.append(_problem(number, notify_column, str(problem)))
-        return
-    meldnummer = _text(row, meld_column, meld_value, limit=50)
-    try:
-        submitted_at = parse_datetime(date_value)
-    except CellProblem as problem:
-        row.problems.append(_problem(number, date_column, str(problem)))
-        submitted_at = None
-    motivation = _text(row, motivation_column, motivation_value, limit=breaches.MAX_TEXT - 500)
-    if not row.values.get("is_datalek"):
-        for column, given in ((notify_column, notify is not None), (meld_column, meldnummer),
-                              (date_column, submitted_at)):
-            if given:
-                row.problems.append(_problem(number, column, _("ingevuld, maar het is geen datalek.")))
-        return
-    if notify is None:
-        if row.status == Status.AFGEHANDELD:
-            row.problems.append(_problem(number, notify_column or str(FIELD_BY_KEY["ap_notify"].label), _(
-                "een afgehandeld datalek heeft het besluit over de AP-melding nodig (ja of nee); "
-                "vul het in, of importeer het datalek als in behandeling zodat de FG besluit.")))
-        return
+        reader.problem(notify_column, str(problem))
+        return None
+    meldnummer = reader.text("ap_meldnummer", limit=50)
+    submitted_at = reader.parse("ap_submitted_at", parse_datetime)
+    motivation = reader.text("ap_motivation", limit=breaches.MAX_TEXT - 500)
+    return _DecisionCells(notify, meldnummer, submitted_at, motivation, notify_column,
+                          reader.column("ap_meldnummer"), reader.column("ap_submitted_at"))
+
+
+def _check_decision(reader: _RowReader, decision: _DecisionCells) -> None:
+    """A decision to notify needs the meldnummer and the date; one not to notify has neither."""
+    notify, meldnummer, submitted_at = decision.notify, decision.meldnummer, decision.submitted_at
     if notify and not meldnummer:
-        row.problems.append(_problem(number, meld_column or str(FIELD_BY_KEY["ap_meldnummer"].label),
-                                     _("gemeld bij de AP, maar het meldnummer ontbreekt.")))
+        reader.problem(decision.meld_column or str(FIELD_BY_KEY["ap_meldnummer"].label),
+                       _("gemeld bij de AP, maar het meldnummer ontbreekt."))
     if notify and submitted_at is None:
-        row.problems.append(_problem(number, date_column or str(FIELD_BY_KEY["ap_submitted_at"].label),
-                                     _("gemeld bij de AP, maar de datum van de melding ontbreekt.")))
-    discovered = row.values.get("discovered_at")
+        reader.problem(decision.date_column or str(FIELD_BY_KEY["ap_submitted_at"].label),
+                       _("gemeld bij de AP, maar de datum van de melding ontbreekt."))
+    discovered = reader.row.values.get("discovered_at")
     if submitted_at is not None:
-        if submitted_at > now + incidents.CLOCK_SKEW:
-            row.problems.append(_problem(number, date_column, _("deze datum ligt in de toekomst.")))
+        if submitted_at > reader.now + incidents.CLOCK_SKEW:
+            reader.problem(decision.date_column, _("deze datum ligt in de toekomst."))
         elif discovered is not None and submitted_at.date() < discovered.date():
-            row.problems.append(_problem(number, date_column, _("de melding ligt vóór het ontdekken.")))
+            reader.problem(decision.date_column, _("de melding ligt vóór het ontdekken."))
     if not notify and (meldnummer or submitted_at):
-        row.problems.append(_problem(number, meld_column if meldnummer else date_column,
-                                     _("ingevuld, maar volgens het register is niet gemeld bij de AP.")))
-    decided_at = submitted_at or discovered or now
-    text = _("Besluit genomen vóór BIO-register, overgenomen uit het oude register (%(file)s, rij %(row)d).",
-             file=sheet.filename, row=number)
-    if motivation:
-        text += " " + _("Motivering in het register: %(text)s", text=motivation)
-    row.decision = (notify, decided_at, text, meldnummer, submitted_at)
+        reader.problem(decision.meld_column if meldnummer else decision.date_column,
+                       _("ingevuld, maar volgens het register is niet gemeld bij de AP."))
 
 
 # --- the import ---------------------------------------------------------------------------------------------
@@ -719,13 +823,13 @@ def run_import(actor: User | None, organisation: Organisation, sheet: Sheet, map
 # --- files between the steps ------------------------------------------------------------------------------
 
 def store_upload(actor: User, organisation: Organisation, filename: str, content: bytes, *,
-                 now: dt.datetime | None = None) -> PendingImport:
+                 max_bytes: int = DEFAULT_MAX_MB * MIB, now: dt.datetime | None = None) -> PendingImport:
     """Keep an uploaded file for the next steps (after checking it can be read at all)."""
     now = now or utcnow()
     if not has_permission(actor, Permission.INCIDENT_WRITE, organisation.id):
         raise ValidationFailed(_("U kunt voor deze organisatie geen incidenten vastleggen."), field="organisation")
     filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255] or "bestand"
-    Sheet.read(content, filename)  # refuses what is too large or unreadable, before it is stored
+    Sheet.read(content, filename, max_bytes=max_bytes)  # refuses what is too large or unreadable, before it is stored
     discard_expired(now)
     pending = PendingImport(organisation_id=organisation.id, user_id=actor.id, filename=filename,
                             content=content, size=len(content), created_at=now, expires_at=now + PENDING_TTL)
@@ -740,15 +844,12 @@ def discard_expired(now: dt.datetime | None = None) -> None:
     db.session.execute(delete(PendingImport).where(PendingImport.expires_at < (now or utcnow())))
 
 
-def get_pending(user: User | None, pending_id: int, *, now: dt.datetime | None = None) -> PendingImport:
-    """The user's own pending upload, while it lasts and while they may still write incidents
-    there; anything else is a 404."""
-    from werkzeug.exceptions import NotFound
-
+def find_pending(user_id: int | None, pending_id: int, *, now: dt.datetime | None = None) -> PendingImport | None:
+    """The user's own pending upload while it lasts; None for anyone else's, or an expired one.
+    (Whether they may still write incidents in its organisation is the route's check.)"""
     pending = db.session.get(PendingImport, pending_id)
-    if (pending is None or user is None or pending.user_id != user.id or pending.expires_at < (now or utcnow())
-            or not has_permission(user, Permission.INCIDENT_WRITE, pending.organisation_id)):
-        raise NotFound()
+    if pending is None or user_id is None or pending.user_id != user_id or pending.expires_at < (now or utcnow()):
+        return None
     return pending
 
 

@@ -5,11 +5,14 @@ from typing import Any
 import marshmallow as ma
 from flask import Response
 
+from bio_register import loaders
 from bio_register.api.base import problem_doc
-from bio_register.permissions import Permission, get_organisation
-from bio_register.pipeline import api_blueprint, api_user
+from bio_register.loaders import REPORT
+from bio_register.organisations.models import Organisation
+from bio_register.permissions import Permission
+from bio_register.pipeline import api_blueprint, api_caller, api_user, requires
 from bio_register.reporting import services
-from bio_register.reporting.models import Report
+from bio_register.reporting.models import Report, ReportKind
 
 blp = api_blueprint("reports_api", __name__, "/reports", "Het archief van rapportages (PDF, onveranderlijk).")
 figures_blp = api_blueprint("annual_figures_api", __name__, "/organisations", "Jaarcijfers voor de jaarrekening.")
@@ -55,16 +58,19 @@ class AnnualOut(ma.Schema):
 @blp.route("")
 @blp.arguments(ReportArgs, location="query")
 @blp.response(200, ReportOut(many=True))
+@blp.alt_response(403, **problem_doc("The caller reads reports in no organisation"))
+@requires(Permission.REPORT_READ)
 def list_reports(args: dict[str, Any]) -> list[Report]:
     """The reports the caller may read, newest first."""
-    kind = services.ReportKind(args["kind"]) if args.get("kind") else None
-    return services.reports_for(api_user(), kind=kind)
+    kind = ReportKind(args["kind"]) if args.get("kind") else None
+    return services.reports_for(api_caller(), kind=kind)
 
 
 @blp.route("", methods=["POST"])
 @blp.arguments(ReportIn)
 @blp.response(201, ReportOut)
 @blp.alt_response(403, **problem_doc("Only concern control generates reports"))
+@requires(Permission.REPORT_GENERATE)
 def create_report(data: dict[str, Any]) -> Report:
     """Generate a report for a past period (concern control); again makes a new version."""
     return services.generate(data["kind"], data["period"], data["scope"], actor=api_user())
@@ -72,14 +78,17 @@ def create_report(data: dict[str, Any]) -> Report:
 
 @blp.route("/<int:report_id>")
 @blp.response(200, ReportOut)
-def get_report(report_id: int) -> Report:
-    return services.get_report(api_user(), report_id)
+@requires(Permission.REPORT_READ, load=REPORT)
+def get_report(report: Report) -> Report:
+    """One report's metadata. A report for Duo+ as a whole is read only by those who read the
+    reports of every organisation."""
+    return report
 
 
 @blp.route("/<int:report_id>/pdf")
 @blp.response(200, description="The PDF (application/pdf)")
-def get_report_pdf(report_id: int) -> Response:
-    report = services.get_report(api_user(), report_id)
+@requires(Permission.REPORT_READ, load=REPORT)
+def get_report_pdf(report: Report) -> Response:
     response = Response(report.pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="report-{report.id}-v{report.version}.pdf"'
     response.headers["X-Content-SHA256"] = report.sha256
@@ -89,7 +98,7 @@ def get_report_pdf(report_id: int) -> Response:
 @figures_blp.route("/<string:code>/annual-figures")
 @figures_blp.arguments(AnnualArgs, location="query")
 @figures_blp.response(200, AnnualOut)
-def annual_figures(args: dict[str, Any], code: str) -> Any:
+@requires(Permission.INCIDENT_READ, load=loaders.organisation(Permission.INCIDENT_READ))
+def annual_figures(args: dict[str, Any], organisation: Organisation) -> Any:
     """The year's beveiligingsincidenten, datalekken and AP meldingen, and the sentence for the annual accounts."""
-    organisation = get_organisation(api_user(), code, Permission.INCIDENT_READ)
     return services.annual_figures(organisation, args["year"])

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,19 +27,17 @@ from bio_register.breaches.models import (
 from bio_register.breaches.services import AP_DEADLINE, cbw_clock
 from bio_register.compliance import services as compliance
 from bio_register.database import utcnow
-from bio_register.errors import NotPermitted, ValidationFailed
+from bio_register.errors import ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import gettext as _
 from bio_register.incidents.labels import CATEGORY, SEVERITY, STATUS
 from bio_register.incidents.models import OPEN_STATUSES, Category, Incident, Severity, Status, TimelineEntry
 from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure
 from bio_register.organisations.models import Organisation
-from bio_register.permissions import AllOrganisations, Permission, organisation_ids_with
+from bio_register.permissions import AllOrganisations, Permission, Principal, organisation_ids_with
 from bio_register.reporting.models import Report, ReportKind
 from bio_register.timeutil import DEFAULT_TZ, Period, quarter, to_local, to_utc
 from reports import data as rd
-
-log = logging.getLogger(__name__)
 
 ALL = "all"
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -123,18 +120,6 @@ def resolve_scope(code: str) -> Scope:
     if org is None:
         raise ValidationFailed(_("Onbekende organisatie: %(c)s.", c=code[:20]), field="scope")
     return Scope(org.code, org.name, [org], org)
-
-
-def can_read_scope(user: User | None, scope: Scope) -> bool:
-    ids = organisation_ids_with(user, Permission.REPORT_READ)
-    if isinstance(ids, AllOrganisations):
-        return True
-    return scope.organisation is not None and scope.organisation.id in ids
-
-
-def can_generate(user: User | None) -> bool:
-    return isinstance(organisation_ids_with(user, Permission.REPORT_GENERATE), AllOrganisations) or bool(
-        organisation_ids_with(user, Permission.REPORT_GENERATE))
 
 
 # --- the quarterly data set ------------------------------------------------------------------------------
@@ -283,6 +268,11 @@ def measure_figures(org_ids: list[int], period: Period, tz: str = DEFAULT_TZ) ->
     return rd.MeasureFigures(opened or 0, completed or 0, overdue or 0)
 
 
+def _status_of(assessment: Any) -> str:
+    """A gap's implementation status (a gap is always assessed, and not in full)."""
+    return assessment.status.value if assessment.status is not None else "—"
+
+
 def compliance_figures(organisations: list[Organisation], period: Period,
                        previous: Period) -> list[rd.ComplianceFigures]:
     catalogs = [c for c in compliance.catalogs() if c.key.startswith("BIO2")] or compliance.catalogs()
@@ -301,7 +291,7 @@ def compliance_figures(organisations: list[Organisation], period: Period,
             g.code, g.title, g.total, g.volledig, g.gedeeltelijk, g.niet, g.assessed - g.applicable,
             g.total - g.assessed, g.percentage, before_groups[g.code].percentage if g.code in before_groups else None)
             for g in now_state.groups]
-        gaps = [rd.ControlLine(g.control.code, g.control.title_nl, f"{g.assessment.status.value} geïmplementeerd")
+        gaps = [rd.ControlLine(g.control.code, g.control.title_nl, f"{_status_of(g.assessment)} geïmplementeerd")
                 for g in now_state.gaps[:10]]
         linked = compliance.incidents_per_control(org.id, list(controls), period.end - dt.timedelta(days=365))
         most = [rd.ControlLine(controls[cid].code, controls[cid].title_nl,
@@ -449,13 +439,11 @@ def latest_version(kind: ReportKind, period: str, scope: str) -> int:
 def generate(kind: ReportKind | str, period_text: str, scope_code: str, *, actor: User | None = None,
              actor_label: str | None = None, now: dt.datetime | None = None) -> Report:
     """Compute, render and store a report: version 1, or the next version when one exists.
-    Never commits; a failure stores nothing."""
+    Never commits; a failure stores nothing. (Who may generate is the route's check.)"""
     from reports import render
 
     now = now or utcnow()
     kind = ReportKind(kind)
-    if actor is not None and not can_generate(actor):
-        raise NotPermitted(_("Alleen concern control maakt rapportages."))
     period = parse_period(kind, period_text, now=now)
     scope = resolve_scope(scope_code)
     version = latest_version(kind, period.label, scope.code) + 1
@@ -481,30 +469,15 @@ def scopes_for_schedule() -> list[str]:
     return [o.code for o in municipalities()] + [ALL]
 
 
-def generate_due_reports(kind: str, now: dt.datetime, *, actor_label: str = "scheduler",
-                         progress: Callable[[str], None] | None = None) -> list[Report]:
-    """The scheduler's job: the previous period's report for each municipality and for Duo+ as a
-    whole, unless one exists already (so a second run, or a second scheduler, adds nothing).
-    Commits per report, so a failure in one leaves the others."""
-    period = previous_period(kind, now)
-    created = []
-    for scope in scopes_for_schedule():
-        if latest_version(ReportKind(kind), period.label, scope):
-            continue
-        try:
-            report = generate(kind, period.label, scope, actor_label=actor_label, now=now)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("report %s %s %s failed", kind, period.label, scope)
-            continue
-        created.append(report)
-        if progress:
-            progress(scope)
-    return created
+def missing_scopes(kind: ReportKind | str, period: Period) -> list[str]:
+    """The scopes (each municipality, and Duo+ as a whole) without a report of this kind for this
+    period yet: what the scheduler still has to make (so a second run, or a second scheduler, adds
+    nothing)."""
+    kind = ReportKind(kind)
+    return [scope for scope in scopes_for_schedule() if not latest_version(kind, period.label, scope)]
 
 
-def reports_for(user: User, *, kind: ReportKind | None = None, limit: int = 200) -> list[Report]:
+def reports_for(user: Principal | None, *, kind: ReportKind | None = None, limit: int = 200) -> list[Report]:
     """The archive as far as the user may read it, newest first."""
     ids = organisation_ids_with(user, Permission.REPORT_READ)
     stmt = select(Report).order_by(Report.generated_at.desc(), Report.id.desc()).limit(limit)
@@ -515,15 +488,3 @@ def reports_for(user: User, *, kind: ReportKind | None = None, limit: int = 200)
     if kind is not None:
         stmt = stmt.where(Report.kind == kind)
     return list(db.session.scalars(stmt))
-
-
-def get_report(user: User, report_id: int) -> Report:
-    from werkzeug.exceptions import NotFound
-
-    report = db.session.get(Report, report_id)
-    if report is None:
-        raise NotFound()
-    ids = organisation_ids_with(user, Permission.REPORT_READ)
-    if isinstance(ids, AllOrganisations) or (report.organisation_id is not None and report.organisation_id in ids):
-        return report
-    raise NotFound()

@@ -2,15 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 
-from bio_register.errors import DomainError, NotPermitted
+from bio_register.errors import DomainError
+from bio_register.extensions import db
 from bio_register.forms import apply_errors, choices
 from bio_register.i18n import gettext as _
+from bio_register.loaders import REPORT
 from bio_register.permissions import Permission, has_permission, scoped_organisations
+from bio_register.pipeline import Rejected, flash_committed, requires
 from bio_register.reporting import services
 from bio_register.reporting.forms import AnnualForm, GenerateForm
+from bio_register.reporting.models import Report
 from bio_register.timeutil import to_local
 
 bp = Blueprint("reporting", __name__, template_folder="templates")
@@ -23,39 +27,39 @@ def _generate_form(formdata: Any = None) -> GenerateForm:
     return form
 
 
-@bp.route("/rapportages", methods=["GET", "POST"])
-@login_required
+def _archive(form: GenerateForm) -> str:
+    return render_template("reporting/index.html", reports=services.reports_for(current_user), form=form,
+                           can_generate=has_permission(current_user, Permission.REPORT_GENERATE))
+
+
+@bp.route("/rapportages")
+@requires(Permission.REPORT_READ)
 def index() -> Any:
     """The report archive; concern control also generates reports here, for any past period."""
-    if not has_permission(current_user, Permission.REPORT_READ):
-        abort(404)
-    can_generate = services.can_generate(current_user)
+    return _archive(_generate_form())
+
+
+@bp.route("/rapportages", methods=["POST"])
+@requires(Permission.REPORT_GENERATE)
+def generate() -> Any:
+    """Generate a report for a past period (concern control); again makes a new version."""
     form = _generate_form()
-    status = 200
-    if request.method == "POST":
-        if not can_generate:
-            abort(403)
-        if form.validate_on_submit():
-            try:
-                report = services.generate(form.kind.data, form.period.data or "", form.scope.data or "",
-                                           actor=current_user)
-            except NotPermitted:
-                abort(403)
-            except DomainError as error:
-                apply_errors(form, error)
-            else:
-                flash(_("Rapportage %(p)s voor %(s)s gemaakt (versie %(v)d).", p=report.period, s=report.scope,
-                        v=report.version), "success")
-                return redirect(url_for("reporting.index"))
-        status = 422
-    return render_template("reporting/index.html", reports=services.reports_for(current_user), form=form,
-                           can_generate=can_generate), status
+    if not form.validate_on_submit():
+        return _archive(form), 422
+    try:
+        report = services.generate(form.kind.data, form.period.data or "", form.scope.data or "",
+                                   actor=current_user)
+    except DomainError as error:
+        apply_errors(form, error)
+        return Rejected(lambda: _archive(form), 422)
+    flash_committed(_("Rapportage %(p)s voor %(s)s gemaakt (versie %(v)d).", p=report.period, s=report.scope,
+                      v=report.version))
+    return redirect(url_for("reporting.index"))
 
 
 @bp.route("/rapportages/<int:report_id>.pdf")
-@login_required
-def download(report_id: int) -> Any:
-    report = services.get_report(current_user, report_id)
+@requires(Permission.REPORT_READ, load=REPORT)
+def download(report: Report) -> Any:
     stamp = to_local(report.generated_at, current_app.config["TIMEZONE"])
     name = f"rapportage-{report.kind.value}-{report.period}-{report.scope}-v{report.version}-{stamp:%Y%m%d}.pdf"
     response = Response(report.pdf, mimetype="application/pdf")
@@ -65,30 +69,28 @@ def download(report_id: int) -> Any:
 
 
 @bp.route("/jaarcijfers")
-@login_required
+@requires(Permission.INCIDENT_READ)
 def annual() -> Any:
     """The year's figures and the sentence for the annual accounts (paragraaf bedrijfsvoering)."""
     organisations = scoped_organisations(current_user, Permission.INCIDENT_READ)
-    if not organisations:
-        abort(404)
     form = AnnualForm(request.args)
     form.organisatie.choices = choices([(o.code, o.name) for o in organisations])
     figures = None
     if request.args and form.validate():
         organisation = next(o for o in organisations if o.code == form.organisatie.data)
         try:
-            figures = services.annual_figures(organisation, form.jaar.data)
+            figures = services.annual_figures(organisation, form.jaar.data or 0)
         except DomainError as error:
             apply_errors(form, error)
     return render_template("reporting/annual.html", form=form, figures=figures)
 
 
 @bp.route("/beheer/planning")
-@login_required
+@requires(Permission.SCHEDULE_MANAGE)
 def schedules() -> Any:
     """The scheduled jobs and their next run time (for the functioneel beheerder)."""
-    if not has_permission(current_user, Permission.SCHEDULE_MANAGE):
-        abort(404)
     from bio_register import scheduler
 
-    return render_template("reporting/schedules.html", jobs=scheduler.schedules(current_app))
+    # Read in this request's own session: on SQLite a second connection would wait for the
+    # write lock this request's transaction holds (BEGIN IMMEDIATE), and time out.
+    return render_template("reporting/schedules.html", jobs=scheduler.schedules(db.session))

@@ -167,11 +167,38 @@ def test_someone_elses_upload_is_a_404(client: FlaskClient, app) -> None:
 
 
 @pytest.mark.parametrize("role", ["fg", "ciso"])
-def test_readers_get_a_404(client: FlaskClient, role: str) -> None:
+def test_readers_get_a_403(client: FlaskClient, role: str) -> None:
+    """They may write incidents nowhere: the import is refused (403), as the other "new" pages are."""
     factories.organisation("DIE")
     user = factories.user([(role, "DIE")])
     login(client, user.email, factories.PASSWORD)
-    assert client.get(UPLOAD).status_code == 404
+    assert client.get(UPLOAD).status_code == 403
+
+
+def test_a_failure_while_writing_leaves_nothing(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """All or nothing: a row refused after others were written rolls them back (the pipeline's
+    boundary, not the view), and the preview says why."""
+    from bio_register.errors import ValidationFailed
+    from bio_register.incidents import services as incidents
+
+    as_officer(client)
+    columns_url = upload(client, sheets.xlsx(sheets.ROWS)).headers["Location"]
+    check_url = columns_url.replace("/kolommen", "/controle")
+    token = csrf_token(client, check_url)
+    written = []
+    original = incidents.import_incident
+
+    def second_fails(*args, **kwargs):
+        if written:
+            raise ValidationFailed("Er ging iets mis bij de tweede rij.", field="file")
+        written.append(original(*args, **kwargs))
+        return written[-1]
+
+    monkeypatch.setattr(incidents, "import_incident", second_fails)
+    response = client.post(columns_url.replace("/kolommen", "/importeren"), data={"csrf_token": token})
+    assert response.status_code == 422 and "Er ging iets mis bij de tweede rij." in response.get_data(as_text=True)
+    assert written and count() == 0
+    assert db.session.scalar(select(func.count()).select_from(PendingImport)) == 1  # the upload stays for a retry
 
 
 def test_an_expired_upload_is_a_404(client: FlaskClient) -> None:

@@ -8,6 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from bio_register import scheduler
 from bio_register.breaches import services as breaches
 from bio_register.errors import ValidationFailed
 from bio_register.extensions import db
@@ -120,18 +121,42 @@ def test_monthly_report_lists_the_incidents_and_what_was_done() -> None:
     assert data.period_label == "oktober 2026"
 
 
-def test_due_reports_are_made_once_per_scope(app: Flask) -> None:
+def municipalities_of_duo() -> None:
     for code in ("DUO", "DIE", "OA", "UIT"):
         factories.organisation(code)
     for code in ("DIE", "OA", "UIT"):
         org = factories.organisation(code)
         org.parent_id = factories.organisation("DUO").id
     db.session.commit()
-    made = reporting.generate_due_reports("quarterly", NOW)
-    assert sorted(r.scope for r in made) == ["DIE", "OA", "UIT", "all"]
-    assert reporting.generate_due_reports("quarterly", NOW) == []
+
+
+def test_due_reports_are_made_once_per_scope(app: Flask) -> None:
+    municipalities_of_duo()
+    assert scheduler.generate_due_reports("quarterly", NOW) == (4, 0)
+    assert sorted(db.session.scalars(select(Report.scope))) == ["DIE", "OA", "UIT", "all"]
+    assert scheduler.generate_due_reports("quarterly", NOW) == (0, 0)
     assert db.session.scalar(select(func.count()).select_from(Report).where(
         Report.kind == ReportKind.QUARTERLY, Report.period == "2026-Q3")) == 4
+
+
+def test_a_failing_due_report_leaves_the_others(app: Flask, monkeypatch: pytest.MonkeyPatch,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    """Each report in a transaction of its own: the job's boundary, not the service, commits."""
+    municipalities_of_duo()
+    generate = reporting.generate
+
+    def failing_for_oa(kind: str, period: str, scope: str, **kwargs: object) -> Report:
+        report = generate(kind, period, scope, **kwargs)
+        if scope == "OA":
+            raise RuntimeError("the PDF renderer fell over")  # after the report was added: it must go
+        return report
+
+    monkeypatch.setattr(reporting, "generate", failing_for_oa)
+    assert scheduler.generate_due_reports("monthly", NOW) == (3, 1)
+    assert sorted(db.session.scalars(select(Report.scope))) == ["DIE", "UIT", "all"]
+    assert "report monthly 2026-10 OA failed" in caplog.text
+    monkeypatch.setattr(reporting, "generate", generate)
+    assert scheduler.generate_due_reports("monthly", NOW) == (1, 0)  # the next run makes the missing one
 
 
 def test_archive_pages_and_api_for_concern_control(client: FlaskClient) -> None:
@@ -159,7 +184,7 @@ def test_archive_pages_and_api_for_concern_control(client: FlaskClient) -> None:
     assert figures["sentence"].startswith("In 2026 zijn er voor de gemeente Diemen")
     # a verbindingsofficier cannot read or make reports
     vo = bearer(factories.token(factories.user([("verbindingsofficier", "DIE")])))
-    assert client.get("/api/v1/reports", headers=vo).get_json() == []
+    assert_problem(client.get("/api/v1/reports", headers=vo), 403)
     assert client.get(f"/api/v1/reports/{report.id}", headers=vo).status_code == 404
     assert_problem(client.post("/api/v1/reports", headers=vo,
                                json={"kind": "monthly", "period": "2026-10", "scope": "DIE"}), 403)
