@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
+from bio_register import unit_of_work
 from bio_register.errors import DomainError
 
 bio = AppGroup("bio", help="BIO-register beheercommando's.")
@@ -38,8 +39,8 @@ def _import_shipped_catalogs() -> None:
     from bio_register.compliance.catalogs import import_all
     from bio_register.extensions import db
 
-    results = import_all(actor_label="cli")
-    db.session.commit()
+    with unit_of_work.boundary(db.session):
+        results = import_all(actor_label="cli")
     for key, created in results:
         click.echo(f"Catalogus {key}: {'geladen' if created else 'al aanwezig'}")
 
@@ -59,8 +60,8 @@ def import_catalog_command(catalog_key: str | None, texts: Path | None) -> None:
         if texts is not None:
             if not catalog_key:
                 raise click.UsageError("--texts needs --catalog (e.g. --catalog BIO2-1.3)")
-            count = import_texts(catalog_key, texts)
-            db.session.commit()
+            with unit_of_work.boundary(db.session):
+                count = import_texts(catalog_key, texts)
             click.echo(f"{count} teksten toegevoegd aan {catalog_key}.")
             return
         if catalog_key is None:
@@ -69,12 +70,11 @@ def import_catalog_command(catalog_key: str | None, texts: Path | None) -> None:
         if catalog_key not in loader.available_catalogs():
             raise click.ClickException(
                 f"Onbekende catalogus {catalog_key}; beschikbaar: {', '.join(loader.available_catalogs())}")
-        row, created = import_catalog(loader.load_catalog(catalog_key))
-        import_mappings(loader.load_mapping())
-        db.session.commit()
+        with unit_of_work.boundary(db.session):
+            row, created = import_catalog(loader.load_catalog(catalog_key))
+            import_mappings(loader.load_mapping())
         click.echo(f"Catalogus {row.key}: {'geladen' if created else 'al aanwezig'}")
     except DomainError as error:
-        db.session.rollback()
         _fail(error)
 
 
@@ -157,16 +157,15 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], password:
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     try:
-        user = accounts.create_user(None, email, name, password, actor_label="cli")
-        for role, code in parsed:
-            org = organisations.find_by_code(code)
-            if org is None:
-                raise click.ClickException(f"Onbekende organisatie: {code}")
-            accounts.grant_role(None, user, org, role, actor_label="cli")
+        with unit_of_work.boundary(db.session):
+            user = accounts.create_user(None, email, name, password, actor_label="cli")
+            for role, code in parsed:
+                org = organisations.find_by_code(code)
+                if org is None:
+                    raise click.ClickException(f"Onbekende organisatie: {code}")
+                accounts.grant_role(None, user, org, role, actor_label="cli")
     except DomainError as error:
-        db.session.rollback()
         _fail(error)
-    db.session.commit()
     click.echo(f"Gebruiker {user.email} aangemaakt.")
     if generated:
         click.echo(f"Wachtwoord: {password}")
@@ -183,8 +182,8 @@ def reset_two_factor_command(email: str) -> None:
     user = accounts.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"Onbekende gebruiker: {email}")
-    two_factor.reset(None, user, actor_label="cli")
-    db.session.commit()
+    with unit_of_work.boundary(db.session):
+        two_factor.reset(None, user, actor_label="cli")
     click.echo(f"Tweestapsverificatie van {user.email} gewist; bij de volgende login opnieuw instellen.")
 
 
@@ -201,11 +200,10 @@ def create_token_command(email: str, name: str, days: int) -> None:
     if user is None:
         raise click.ClickException(f"Onbekende gebruiker: {email}")
     try:
-        issued = accounts.create_token(None, user, name, days, actor_label="cli")
+        with unit_of_work.boundary(db.session):
+            issued = accounts.create_token(None, user, name, days, actor_label="cli")
     except DomainError as error:
-        db.session.rollback()
         _fail(error)
-    db.session.commit()
     click.echo(issued.secret)
     click.echo(f"Geldig tot {issued.token.expires_at:%Y-%m-%d %H:%M} UTC. Bewaar het nu: "
                "het wordt niet opnieuw getoond.", err=True)
@@ -222,8 +220,9 @@ def unlink_sso_command(email: str) -> None:
     user = accounts.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"Onbekende gebruiker: {email}")
-    if sso.unlink(user, actor_label="cli"):
-        db.session.commit()
+    with unit_of_work.boundary(db.session):
+        unlinked = sso.unlink(user, actor_label="cli")
+    if unlinked:
         click.echo(f"De koppeling van {user.email} met de inlogdienst is verwijderd.")
     else:
         click.echo(f"{user.email} was niet gekoppeld aan de inlogdienst.")
@@ -497,8 +496,8 @@ def purge_incidents_command(years: int, dry_run: bool, yes: bool) -> None:
         return
     if not yes:
         click.confirm(f"{len(references)} incident(en) definitief verwijderen?", abort=True)
-    purged = incidents.purge(before, actor_label="cli")
-    db.session.commit()
+    with unit_of_work.boundary(db.session):
+        purged = incidents.purge(before, actor_label="cli")
     click.echo(f"{len(purged)} incident(en) verwijderd.")
 
 

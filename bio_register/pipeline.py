@@ -158,7 +158,7 @@ def commit() -> None:
     try:
         delivery.deliver_committed(current_app.config)
     except Exception:  # never turn a saved change into an error page because of e-mail
-        session.rollback()
+        unit_of_work.rollback(session)
         log.exception("sending queued e-mail failed; it stays in the outbox for retry")
 
 
