@@ -34,7 +34,8 @@ def _links(data: dict[str, Any]) -> dict[str, Any]:
 @blp.route("")
 @blp.arguments(MeasureListArgs, location="query")
 @blp.response(200, MeasurePage)
-@requires(None)
+@blp.alt_response(403, **problem_doc("The caller reads maatregelen in no organisation"))
+@requires(Permission.MEASURE_READ)
 def list_measures(args: dict[str, Any]) -> dict[str, Any]:
     """Measures of the caller's organisations: open ones first, by due date; filtered and paginated."""
     flt = services.MeasureFilter(

@@ -33,6 +33,7 @@ from bio_register.measures.labels import status_label
 from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure, MeasureStatus, measure_incidents
 from bio_register.measures.rules import is_overdue, local_today
 from bio_register.organisations.models import Organisation
+from bio_register.paging import Page
 from bio_register.permissions import Permission, Principal, get_scoped, has_permission, organisation_scope
 from bio_register.validation import Errors
 
@@ -455,20 +456,8 @@ def filtered(user: Principal | None, flt: MeasureFilter, today: dt.date) -> Sele
     return stmt.order_by(open_first, Measure.due_date.is_(None), Measure.due_date, Measure.id.desc())
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Measure]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def list_measures(user: Principal | None, flt: MeasureFilter, page: int = 1, per_page: int = 25,
-                  *, today: dt.date | None = None) -> Page:
+                  *, today: dt.date | None = None) -> Page[Measure]:
     """One page of measures with their incidents and controls: a fixed number of queries."""
     stmt = filtered(user, flt, today or local_today())
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from bio_register.accounts.models import Membership, User
@@ -13,8 +13,19 @@ from bio_register.errors import ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import gettext as _
 from bio_register.organisations.models import Organisation
+from bio_register.paging import Page
+from bio_register.permissions import Permission, Principal, organisation_scope
 
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
+
+
+def list_organisations(who: Principal | None, page: int, per_page: int) -> Page[Organisation]:
+    """The organisations ``who`` may read, ordered by code: one page and the total."""
+    where = organisation_scope(who, Permission.ORGANISATION_READ, Organisation.id)
+    total = db.session.scalar(select(func.count()).select_from(Organisation).where(where)) or 0
+    items = list(db.session.scalars(select(Organisation).where(where).order_by(Organisation.code)
+                                    .limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, page, per_page, total)
 
 
 def find_by_code(code: str) -> Organisation | None:

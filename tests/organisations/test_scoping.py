@@ -50,10 +50,11 @@ def test_organisation_code_is_case_insensitive_in_the_url(client: FlaskClient) -
 
 
 def test_user_without_roles_sees_nothing(client: FlaskClient) -> None:
+    """No role anywhere: the list is refused (403), on the page and in the API alike."""
     factories.organisation("DIE")
     user = factories.user()
-    body = client.get("/api/v1/organisations", headers=bearer(factories.token(user))).get_json()
-    assert body["items"] == [] and body["total"] == 0
+    response = client.get("/api/v1/organisations", headers=bearer(factories.token(user)))
+    assert response.status_code == 403 and "DIE" not in response.get_data(as_text=True)
 
 
 def test_start_page_shows_the_organisations_of_ones_roles_and_a_link_for_reading_all(app, client: FlaskClient) -> None:
