@@ -24,12 +24,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bio_register.accounts.models import User
 from bio_register.compliance.models import Control
 from bio_register.database import UTCDateTime, utcnow
-from bio_register.extensions import db
+from bio_register.extensions import Model
 from bio_register.incidents.models import Incident
 from bio_register.organisations.models import Organisation
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     __tablename__ = "attachments"
     __table_args__ = (
         CheckConstraint("(incident_id IS NULL) <> (control_id IS NULL)", name="one_target"),
@@ -66,7 +66,7 @@ class Attachment(db.Model):
         return self.removed_at is not None
 
 
-class AttachmentContent(db.Model):
+class AttachmentContent(Model):
     """The bytes of an attachment, one row per attachment that still has them."""
 
     __tablename__ = "attachment_contents"

@@ -10,11 +10,11 @@ from sqlalchemy import JSON, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.database import UTCDateTime, utcnow
-from bio_register.extensions import db
+from bio_register.extensions import Model
 from bio_register.organisations.models import Organisation
 
 
-class ImportMapping(db.Model):
+class ImportMapping(Model):
     """How an organisation's register spreadsheet maps to our fields, reused on the next import."""
 
     __tablename__ = "import_mappings"
@@ -29,7 +29,7 @@ class ImportMapping(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PendingImport(db.Model):
+class PendingImport(Model):
     """An uploaded file between upload and import, owned by the user who uploaded it; expires."""
 
     __tablename__ = "pending_imports"

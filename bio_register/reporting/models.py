@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from bio_register.accounts.models import User
 from bio_register.database import UTCDateTime, utcnow
-from bio_register.extensions import db
+from bio_register.extensions import Model, db
 from bio_register.incidents.models import _enum
 from bio_register.organisations.models import Organisation
 
@@ -18,7 +18,7 @@ class ReportKind(enum.StrEnum):
     MONTHLY = "monthly"
 
 
-class Report(db.Model):
+class Report(Model):
     """A generated report. Immutable: generating again makes a new version."""
 
     __tablename__ = "reports"
