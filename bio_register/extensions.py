@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -11,6 +11,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import Table
 
 from bio_register.api.base import Api
 from bio_register.database import Base
@@ -27,8 +28,12 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 if TYPE_CHECKING:
     class Model(Base):
         """The base of every model, ``db.Model``, as the type checker sees it: a class built from
-        :class:`~bio_register.database.Base` at run time, which mypy cannot see through ``db``."""
+        :class:`~bio_register.database.Base` at run time, which mypy cannot see through ``db``.
+
+        Every model maps one table of its own (``__tablename__``, no inheritance), so its
+        ``__table__`` is a :class:`~sqlalchemy.Table` (SQLAlchemy types it as any ``FromClause``)."""
 
         __abstract__ = True
+        __table__: ClassVar[Table]
 else:
     Model = db.Model

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from wtforms.fields.choices import SelectChoice
+# WTForms 3.3's option type; types-WTForms 3.2 predates it. Import it from here, where the ignore is.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 lacks it
 
 from bio_register.errors import DomainError
 from bio_register.paging import MAX_PAGE

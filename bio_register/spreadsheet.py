@@ -18,7 +18,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -46,7 +46,7 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _string_cell(sheet: Any, value: Any, font: Font | None = None, *, wrap: bool = False) -> WriteOnlyCell:
+def _string_cell(sheet: Any, value: Any, font: Font | None = None, *, wrap: bool = False) -> Cell:
     text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
     cell = WriteOnlyCell(sheet, value=neutralise(text))
     cell.data_type = "s"  # a string, never a formula, whatever the text looks like
@@ -265,7 +265,12 @@ def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
     try:
         for _event, element in iterparse(source):
             if element.tag.endswith("}mergeCell") and element.get("ref"):
-                found.append(range_boundaries(element.get("ref")))
+                min_col, min_row, max_col, max_row = range_boundaries(element.get("ref"))
+                # A merge is a block of cells ("A1:B2"); a whole-row or whole-column ref ("A:B") is
+                # not one Excel writes, and its open ends are no bounds to apply.
+                if min_col is None or min_row is None or max_col is None or max_row is None:
+                    continue
+                found.append((min_col, min_row, max_col, max_row))
             elif element.tag.endswith("}row"):
                 element.clear()
     finally:

@@ -6,12 +6,12 @@ from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.database import UTCDateTime, enum_values, utcnow
-from bio_register.extensions import db
+from bio_register.extensions import Model
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Role
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
@@ -66,7 +66,7 @@ class User(db.Model):
         return f"<User {self.email}>"
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A role held by a user in an organisation."""
 
     __tablename__ = "memberships"
@@ -85,7 +85,7 @@ class Membership(db.Model):
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal API token. Only its SHA-256 is stored; the token is shown once."""
 
     __tablename__ = "api_tokens"
@@ -112,7 +112,7 @@ class ApiToken(db.Model):
         return revoked_at is None and now < expires_at
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time code for logging in without the authenticator app. Only its SHA-256 is stored."""
 
     __tablename__ = "recovery_codes"

@@ -117,7 +117,8 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email) if len(email) <= 254 else None
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     try:
-        ok = _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH]) and user is not None
+        _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])  # True, or raises
+        ok = user is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if ok and user is not None and user.active:

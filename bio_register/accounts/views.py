@@ -49,6 +49,9 @@ LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
 TOTP_LIMIT_PER_USER = "5 per 10 minutes"
 
 
+# The limit messages are callables, so they are translated per request into the user's language.
+# Flask-Limiter documents error_message as "string (or callable that returns one)" and calls it, but
+# annotates it `str | None`: hence the `type: ignore[arg-type]` where they are passed.
 def TOTP_LIMIT_MESSAGE() -> str:  # noqa: N802
     return _("Te veel onjuiste codes. Wacht tien minuten en probeer het opnieuw.")
 
@@ -77,9 +80,9 @@ def _failed_login(response: Any) -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_login,
-               error_message=LOGIN_LIMIT_MESSAGE)
+               error_message=LOGIN_LIMIT_MESSAGE)  # type: ignore[arg-type]  # see above
 @limiter.limit(LOGIN_LIMIT_PER_ACCOUNT, key_func=_login_account_key, methods=["POST"], deduct_when=_failed_login,
-               error_message=LOGIN_LIMIT_MESSAGE)
+               error_message=LOGIN_LIMIT_MESSAGE)  # type: ignore[arg-type]  # see above
 @public
 def login() -> Any:
     if current_user.is_authenticated:
@@ -123,9 +126,9 @@ def _pending_expired() -> Any:
 
 @bp.route("/login/totp", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_failed_login,
-               error_message=TOTP_LIMIT_MESSAGE)
+               error_message=TOTP_LIMIT_MESSAGE)  # type: ignore[arg-type]  # see above
 @limiter.shared_limit(TOTP_LIMIT_PER_USER, scope="totp-code", key_func=_totp_user_key, methods=["POST"],
-                      deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)
+                      deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)  # type: ignore[arg-type]  # see above
 @public
 def login_totp() -> Any:
     """The second step of a login: a code from the app or a recovery code."""
@@ -316,7 +319,7 @@ def _account_code_form_failed(form: TotpCodeForm, error: DomainError | None = No
 
 @bp.route("/account/tweestapsverificatie/herstelcodes", methods=["POST"])
 @limiter.shared_limit(TOTP_LIMIT_PER_USER, scope="totp-code", key_func=_totp_user_key,
-                      deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)
+                      deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)  # type: ignore[arg-type]  # see above
 @signed_in
 def two_factor_recovery_codes() -> Any:
     """New recovery codes (the old ones stop working), confirmed with a code from the app."""
@@ -335,7 +338,7 @@ def two_factor_recovery_codes() -> Any:
 
 @bp.route("/account/tweestapsverificatie/uitschakelen", methods=["POST"])
 @limiter.shared_limit(TOTP_LIMIT_PER_USER, scope="totp-code", key_func=_totp_user_key,
-                      deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)
+                      deduct_when=_wrong_code, error_message=TOTP_LIMIT_MESSAGE)  # type: ignore[arg-type]  # see above
 @signed_in
 def two_factor_disable() -> Any:
     user = actor()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bio_register.accounts.models import User
 from bio_register.breaches.enisa import Band, EaseOfIdentification, Loss
 from bio_register.database import UTCDateTime, utcnow
-from bio_register.extensions import db
+from bio_register.extensions import Model
 from bio_register.incidents.models import Incident, _enum
 
 
@@ -36,7 +36,7 @@ class CbwPhase(enum.StrEnum):
     FINAL = "final"
 
 
-class BreachAssessment(db.Model):
+class BreachAssessment(Model):
     """The FG's assessment of a datalek: what the AP's meldformulier asks, and the ENISA inputs."""
 
     __tablename__ = "breach_assessments"
@@ -81,7 +81,7 @@ class BreachAssessment(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ApDecision(db.Model):
+class ApDecision(Model):
     """The decision on the AP-melding. A newer one supersedes the older; both stay."""
 
     __tablename__ = "ap_decisions"
@@ -96,7 +96,7 @@ class ApDecision(db.Model):
     decided_by: Mapped[User] = relationship(lazy="joined")
 
 
-class ApNotification(db.Model):
+class ApNotification(Model):
     __tablename__ = "ap_notifications"
     __table_args__ = (Index("ix_ap_notifications_submitted_at", "submitted_at"),)
 
@@ -112,7 +112,7 @@ class ApNotification(db.Model):
     recorded_by: Mapped[User] = relationship(lazy="joined")
 
 
-class DataSubjectDecision(db.Model):
+class DataSubjectDecision(Model):
     """AVG art. 34: are the data subjects informed? A newer row supersedes the older."""
 
     __tablename__ = "data_subject_decisions"
@@ -130,7 +130,7 @@ class DataSubjectDecision(db.Model):
     decided_by: Mapped[User] = relationship(lazy="joined")
 
 
-class CbwReport(db.Model):
+class CbwReport(Model):
     """A report to the CSIRT under the Cyberbeveiligingswet."""
 
     __tablename__ = "cbw_reports"
@@ -148,7 +148,7 @@ class CbwReport(db.Model):
     recorded_by: Mapped[User] = relationship(lazy="joined")
 
 
-class DeadlineWarning(db.Model):
+class DeadlineWarning(Model):
     """A warning sent for a clock and threshold: the unique key makes each one go out once."""
 
     __tablename__ = "deadline_warnings"

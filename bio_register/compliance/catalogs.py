@@ -92,7 +92,8 @@ def import_mappings(mappings: Iterable[Any], *, actor_label: str = "cli") -> int
     for catalog_key, code, control_id in db.session.execute(
             select(ControlCatalog.key, Control.code, Control.id).join(Control.catalog)):
         index[(catalog_key, code)] = control_id
-    existing = set(db.session.execute(select(ControlMapping.from_control_id, ControlMapping.to_control_id)).all())
+    existing = {(from_id, to_id) for from_id, to_id in
+                db.session.execute(select(ControlMapping.from_control_id, ControlMapping.to_control_id))}
     added = 0
     for mapping in mappings:
         source = index.get((mapping.from_catalog, mapping.from_id))

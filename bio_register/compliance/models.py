@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.accounts.models import User
 from bio_register.database import UTCDateTime, utcnow
-from bio_register.extensions import db
+from bio_register.extensions import Model
 from bio_register.incidents.models import _enum
 
 
@@ -23,7 +23,7 @@ class ImplementationStatus(enum.StrEnum):
     VOLLEDIG = "volledig"
 
 
-class ControlCatalog(db.Model):
+class ControlCatalog(Model):
     """A version of a control catalog (BIO 1.04, BIO2 1.3 …); versions live side by side."""
 
     __tablename__ = "control_catalogs"
@@ -36,7 +36,7 @@ class ControlCatalog(db.Model):
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Control(db.Model):
+class Control(Model):
     """A control or an overheidsmaatregel of one catalog version; its id is only meaningful
     together with the catalog (numbers change between BIO2 versions)."""
 
@@ -66,7 +66,7 @@ class Control(db.Model):
     catalog: Mapped[ControlCatalog] = relationship(lazy="joined")
 
 
-class ControlMapping(db.Model):
+class ControlMapping(Model):
     """Correspondence between controls of two catalogs (ISO/IEC 27002:2022 Annex B)."""
 
     __tablename__ = "control_mappings"
@@ -78,7 +78,7 @@ class ControlMapping(db.Model):
     relation: Mapped[str | None] = mapped_column(String(30))
 
 
-class ControlAssessment(db.Model):
+class ControlAssessment(Model):
     """One state of an organisation's assessment of a control. Append-only: the newest row per
     (organisation, control) is in force; the older ones are its history."""
 

@@ -227,6 +227,8 @@ class Gap:
     assessment: ControlAssessment
     incidents_12m: int
     open_measures: list[Measure]
+    #: the assessment's status (``assessment.status``, never None in a gap): volledig is no gap
+    status: ImplementationStatus
 
 
 @dataclass
@@ -291,7 +293,7 @@ class _Tally:
     groups: dict[str, GroupSummary]
     total: GroupSummary
     unassessed: list[Control] = field(default_factory=list)
-    gap_rows: list[tuple[Control, ControlAssessment]] = field(default_factory=list)
+    gap_rows: list[tuple[Control, ControlAssessment, ImplementationStatus]] = field(default_factory=list)
     proposed: int = 0
 
 
@@ -301,7 +303,8 @@ def _count(summary: GroupSummary, assessment: ControlAssessment | None) -> None:
         summary.assessed += 1
         if assessment.applicable:
             summary.applicable += 1
-            setattr(summary, assessment.status.value, getattr(summary, assessment.status.value) + 1)
+            if assessment.status is not None:  # always, for an applicable one (assess() requires it)
+                setattr(summary, assessment.status.value, getattr(summary, assessment.status.value) + 1)
 
 
 def _tally(organisation: Organisation, controls: Sequence[Control], current: Mapping[int, ControlAssessment]) -> _Tally:
@@ -316,8 +319,9 @@ def _tally(organisation: Organisation, controls: Sequence[Control], current: Map
             tally.unassessed.append(control)
             continue
         tally.proposed += assessment.proposed
-        if assessment.applicable and assessment.status != ImplementationStatus.VOLLEDIG:
-            tally.gap_rows.append((control, assessment))
+        status = assessment.status
+        if assessment.applicable and status is not None and status != ImplementationStatus.VOLLEDIG:
+            tally.gap_rows.append((control, assessment, status))
     return tally
 
 
@@ -349,8 +353,9 @@ def _gap_details(gap_ids: list[int], org_ids: list[int], now: dt.datetime
 def _result(catalog: ControlCatalog, tally: _Tally, counts: Mapping[tuple[int, int], int],
             open_by: Mapping[tuple[int, int], list[Measure]]) -> Compliance:
     org_id = tally.organisation.id
-    gaps = [Gap(c, a, counts.get((org_id, c.id), 0), open_by.get((org_id, c.id), [])) for c, a in tally.gap_rows]
-    gaps.sort(key=lambda g: (-g.incidents_12m, STATUS_RANK[g.assessment.status], g.control.sort_key))
+    gaps = [Gap(c, a, counts.get((org_id, c.id), 0), open_by.get((org_id, c.id), []), status)
+            for c, a, status in tally.gap_rows]
+    gaps.sort(key=lambda g: (-g.incidents_12m, STATUS_RANK[g.status], g.control.sort_key))
     ordered = sorted(tally.groups.values(), key=lambda g: sort_key(g.code))
     return Compliance(tally.organisation, catalog, ordered, tally.total, tally.unassessed, gaps, tally.proposed)
 
@@ -367,14 +372,14 @@ def compliance_of_many(organisations: Sequence[Organisation], catalog: ControlCa
     current_by_org = _current_of_many(org_ids, catalog, as_of) if org_ids else {}
     tallies = [_tally(organisation, controls, current_by_org.get(organisation.id, {}))
                for organisation in organisations]
-    gap_ids = sorted({c.id for tally in tallies for c, _a in tally.gap_rows})
+    gap_ids = sorted({c.id for tally in tallies for c, _a, _s in tally.gap_rows})
     counts, open_by = _gap_details(gap_ids, org_ids, now) if gap_ids else ({}, {})
     return [_result(catalog, tally, counts, open_by) for tally in tallies]
 
 
 def _has_measures(catalog: ControlCatalog) -> bool:
-    return db.session.scalar(select(func.count()).select_from(Control).where(
-        Control.catalog_id == catalog.id, Control.kind == ControlKind.MEASURE)) > 0
+    return db.session.execute(select(func.count()).select_from(Control).where(
+        Control.catalog_id == catalog.id, Control.kind == ControlKind.MEASURE)).scalar_one() > 0
 
 
 def control_kind_for_soa(catalog: ControlCatalog) -> ControlKind:
@@ -412,7 +417,10 @@ def propose_from_mapping(actor: User | None, organisation: Organisation, source:
         basis = ", ".join(
             f"{s.control.code} ({s.status.value if s.applicable and s.status else _('n.v.t.')})" for s in sources)
         if applicable:
-            status = min((s.status for s in applicable), key=lambda st: STATUS_RANK[st])
+            # Every applicable assessment has a status (assess() requires one); were one missing,
+            # assess() below refuses the proposal as it would any applicable one without a status.
+            statuses = [s.status for s in applicable if s.status is not None]
+            status = min(statuses, key=lambda st: STATUS_RANK[st]) if statuses else None
             data = {"applicable": True, "status": status,
                     "justification": _("Voorstel uit %(c)s: %(b)s. Te bevestigen.", c=source.name, b=basis),
                     "owner": next((s.owner for s in applicable if s.owner), None)}

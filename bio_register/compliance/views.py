@@ -42,7 +42,8 @@ def default_catalog() -> ControlCatalog | None:
     """The newest BIO2 catalog, else any."""
     all_catalogs = services.catalogs()
     bio2 = [c for c in all_catalogs if c.key.startswith("BIO2")]
-    return (bio2 or all_catalogs or [None])[-1]
+    candidates = bio2 or all_catalogs
+    return candidates[-1] if candidates else None
 
 
 def _source_catalog() -> ControlCatalog | None:

@@ -4,11 +4,10 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from bio_register.fields import LocalDateTimeField
-from bio_register.forms import choices
+from bio_register.forms import SelectChoice, choices
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import labels
 from bio_register.incidents.models import EVERYDAY_CATEGORIES, RSIT_CATEGORIES, EntryKind, Severity

@@ -154,7 +154,7 @@ def display(value: object) -> str:
                 pass
         return value
     if hasattr(value, "value") and str(getattr(value, "value", "")) in _ENUM_LABELS:
-        return str(_ENUM_LABELS[str(value.value)])  # type: ignore[attr-defined]
+        return str(_ENUM_LABELS[str(value.value)])
     return str(value)
 
 

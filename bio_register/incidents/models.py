@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.accounts.models import User, enum_values
 from bio_register.database import UTCDateTime, utcnow
-from bio_register.extensions import db
+from bio_register.extensions import Model
 from bio_register.organisations.models import Organisation
 
 
@@ -76,7 +76,7 @@ def _enum(cls: type[enum.Enum], name: str, length: int = 40) -> Enum:
                 validate_strings=True, create_constraint=True, length=length)
 
 
-class ReferenceCounter(db.Model):
+class ReferenceCounter(Model):
     """The last reference number handed out per organisation and year (never reused)."""
 
     __tablename__ = "reference_counters"
@@ -86,7 +86,7 @@ class ReferenceCounter(db.Model):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
-class Incident(db.Model):
+class Incident(Model):
     __tablename__ = "incidents"
     __table_args__ = (
         UniqueConstraint("organisation_id", "year", "number"),
@@ -152,7 +152,7 @@ class Incident(db.Model):
         return f"<Incident {self.reference}>"
 
 
-class TimelineEntry(db.Model):
+class TimelineEntry(Model):
     __tablename__ = "timeline_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 import marshmallow as ma
 
 from bio_register.api.base import DateTime
@@ -9,7 +11,7 @@ from bio_register.incidents.models import Category, EntryKind, Severity, Status
 from bio_register.incidents.services import MAX_REPORTER, MAX_TEXT, MAX_TITLE
 
 
-def _choice(enum_cls: type) -> ma.validate.OneOf:
+def _choice(enum_cls: type[enum.Enum]) -> ma.validate.OneOf:
     return ma.validate.OneOf([e.value for e in enum_cls])
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Enum,
+    Insert,
+    Integer,
     Select,
     String,
     and_,
@@ -101,18 +103,19 @@ def next_number(organisation_id: int, year: int) -> int:
     fine, duplicates are not.
     """
     dialect = db.session.get_bind().dialect.name
+    key = [ReferenceCounter.organisation_id, ReferenceCounter.year]
+    increment = {"last_number": ReferenceCounter.last_number + 1}
+    stmt: Insert  # the two dialects' inserts: the same ON CONFLICT clause, different classes
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+        stmt = postgresql_insert(ReferenceCounter).on_conflict_do_update(index_elements=key, set_=increment)
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as upsert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        stmt = sqlite_insert(ReferenceCounter).on_conflict_do_update(index_elements=key, set_=increment)
     else:  # pragma: no cover - only PostgreSQL and SQLite are supported
         raise RuntimeError(f"unsupported database: {dialect}")
-    stmt = upsert(ReferenceCounter).values(organisation_id=organisation_id, year=year, last_number=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[ReferenceCounter.organisation_id, ReferenceCounter.year],
-        set_={"last_number": ReferenceCounter.last_number + 1},
-    ).returning(ReferenceCounter.last_number)
-    return int(db.session.execute(stmt).scalar_one())
+    stmt = stmt.values(organisation_id=organisation_id, year=year, last_number=1)
+    return int(db.session.execute(stmt.returning(ReferenceCounter.last_number)).scalar_one())
 
 
 def format_reference(prefix: str, year: int, number: int) -> str:
@@ -549,18 +552,18 @@ def ordering(flt: IncidentFilter) -> tuple[ColumnElement[Any], ColumnElement[Any
     return key.asc(), _INCIDENTS.c.id.asc()
 
 
-def filtered(user: Principal | None, flt: IncidentFilter) -> Select[tuple[Incident]]:
+def filtered(user: Principal | None, flt: IncidentFilter) -> Select[Incident]:
     """The incidents the user may read that match the filter, sorted (ties by id)."""
     return select(Incident).where(*conditions(user, flt)).order_by(*ordering(flt))
 
 
-def count(stmt: Select[tuple[Incident]]) -> int:
+def count(stmt: Select[Incident]) -> int:
     """The number of rows ``stmt`` (from :func:`filtered`) selects, as one plain ``count(*)`` over
     the incidents table: no eager-loaded join, no ORDER BY, so PostgreSQL can count from an index."""
     return db.session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)) or 0
 
 
-def count_up_to(stmt: Select[tuple[Incident]], limit: int) -> int:
+def count_up_to(stmt: Select[Incident], limit: int) -> int:
     """How many rows ``stmt`` selects, counting no further than ``limit``.
 
     For free-text search, where an exact total rechecks the text of every match (a word in 3 % of
@@ -568,7 +571,8 @@ def count_up_to(stmt: Select[tuple[Incident]], limit: int) -> int:
     come from a MATERIALIZED common table expression, which is read only as far as the limit: the
     planner then keeps the trigram indexes instead of a sequential scan it hopes to cut short.
     """
-    matches = stmt.with_only_columns(literal_column("1").label("one"), maintain_column_froms=True).order_by(None)
+    one = literal_column("1", Integer).label("one")
+    matches = stmt.with_only_columns(one, maintain_column_froms=True).order_by(None)
     if db.session.get_bind().dialect.name == "postgresql":
         rows = select(matches.cte("matches").prefix_with("MATERIALIZED")).limit(limit).subquery()
     else:
@@ -617,7 +621,7 @@ _ROW_NAMES = (*ROW_COLUMNS, "organisation")
 
 #: the API list's statements, one per shape of filter (the names of its terms, the sort), built once
 #: per worker process: building one and computing its cache key took a tenth of the request
-_PAGE_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
+_PAGE_STATEMENTS: dict[tuple[Any, ...], Select[*tuple[Any, ...]]] = {}
 _PAGE_STATEMENTS_MAX = 256
 
 
@@ -694,7 +698,7 @@ def dashboard(user: User, now: dt.datetime | None = None, limit: int = 10) -> Da
 
 # --- retention ---------------------------------------------------------------------------------------
 
-def purgeable(before: dt.datetime) -> Select[tuple[Incident]]:
+def purgeable(before: dt.datetime) -> Select[Incident]:
     """Closed incidents whose closing lies before ``before`` (the retention boundary)."""
     return select(Incident).where(Incident.status.in_(CLOSED_STATUSES), Incident.closed_at.is_not(None),
                                   Incident.closed_at < before).order_by(Incident.id)

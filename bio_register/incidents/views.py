@@ -6,13 +6,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from bio_register.attachments import services as attachments
 from bio_register.breaches import services as breaches
 from bio_register.errors import Conflict, DomainError
 from bio_register.extensions import db
-from bio_register.forms import apply_errors, choices, differences, expected_version, page_arg
+from bio_register.forms import SelectChoice, apply_errors, choices, differences, expected_version, page_arg
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import export as exporter

@@ -57,8 +57,9 @@ class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, validate_choice=False, **kwargs)
+    def __init__(self, label: str | None = None, validators: list[Any] | None = None, **kwargs: Any) -> None:
+        # The rest by keyword only: a fourth positional argument would be validate_choice itself.
+        super().__init__(label, validators, validate_choice=False, **kwargs)
 
 
 class MeasureFieldsMixin:

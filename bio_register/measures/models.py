@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bio_register.accounts.models import User
 from bio_register.compliance.models import Control
 from bio_register.database import UTCDateTime, utcnow
-from bio_register.extensions import db
+from bio_register.extensions import Model, db
 from bio_register.incidents.models import Incident, _enum
 from bio_register.organisations.models import Organisation
 
@@ -35,7 +35,7 @@ measure_controls = Table(
 )
 
 
-class Measure(db.Model):
+class Measure(Model):
     """A maatregel: something an organisation does, linked to incidents and to controls."""
 
     __tablename__ = "measures"

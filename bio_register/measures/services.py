@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -129,11 +129,11 @@ def _as_list(errors: Errors, name: str, values: Any) -> list[Any]:
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         errors.add(name, _("Geef een lijst."))
         return []
-    values = list(values)
-    if len(values) > MAX_LINKS:
+    items = list(values)
+    if len(items) > MAX_LINKS:
         errors.add(name, _("Hoogstens %(n)d koppelingen.", n=MAX_LINKS))
         return []
-    return values
+    return items
 
 
 def _resolve_incidents(errors: Errors, actor: User | None, organisation_id: int, values: Any) -> list[Incident]:
@@ -181,7 +181,7 @@ def _find_controls(values: list[Any]) -> list[Control]:
     """The controls named in ``values`` by id or by (catalog key, code), in one query."""
     ids = {v for v in values if _is_id(v) and 0 < v <= MAX_ID}
     refs = {ref for v in values if (ref := _control_ref(v)) is not None and ref.catalog and ref.code}
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if ids:
         conditions.append(Control.id.in_(sorted(ids)))
     conditions += [and_(func.upper(ControlCatalog.key) == ref.catalog.upper(), Control.code == ref.code)
@@ -205,9 +205,13 @@ class _ControlIndex:
         """Why ``ref`` names no control: an unknown catalog, or a code not in it."""
         if self._catalogs is None:  # only on this error path
             self._catalogs = {k.upper() for k in db.session.scalars(select(ControlCatalog.key))}
+        reason: str  # gettext comes untyped from flask_babel
         if ref.catalog.upper() not in self._catalogs:
-            return _("Onbekende catalogus „%(catalog)s”.", catalog=ref.catalog)
-        return _("Control „%(code)s” komt niet voor in catalogus %(catalog)s.", code=ref.code, catalog=ref.catalog)
+            reason = _("Onbekende catalogus „%(catalog)s”.", catalog=ref.catalog)
+        else:
+            reason = _("Control „%(code)s” komt niet voor in catalogus %(catalog)s.", code=ref.code,
+                       catalog=ref.catalog)
+        return reason
 
 
 def _lookup_control(errors: Errors, index: _ControlIndex, value: Any) -> Control | None:
@@ -426,7 +430,7 @@ class MeasureFilter:
     q: str | None = None
 
 
-def filtered(user: Principal | None, flt: MeasureFilter, today: dt.date) -> Select[tuple[Measure]]:
+def filtered(user: Principal | None, flt: MeasureFilter, today: dt.date) -> Select[Measure]:
     """The measures the user may read that match the filter: open ones first, by due date."""
     stmt = select(Measure).where(organisation_scope(user, Permission.MEASURE_READ, Measure.organisation_id))
     if flt.organisation:

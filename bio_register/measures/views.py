@@ -5,11 +5,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from bio_register import forms
 from bio_register.errors import Conflict, DomainError, NotFound
-from bio_register.forms import choices, differences, expected_version, page_arg
+from bio_register.forms import SelectChoice, choices, differences, expected_version, page_arg
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import services as incidents

@@ -1,10 +1,18 @@
 """Alembic environment: the application's engine and metadata (Flask-Migrate)."""
 
+from __future__ import annotations
+
 import logging
+from collections.abc import Iterable
 from logging.config import fileConfig
+from typing import TYPE_CHECKING
 
 from alembic import context
 from flask import current_app
+
+if TYPE_CHECKING:
+    from alembic.operations.ops import MigrationScript
+    from alembic.runtime.migration import MigrationContext
 
 config = context.config
 if config.config_file_name is not None:
@@ -29,9 +37,13 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    def process_revision_directives(context_, revision, directives):
+    def process_revision_directives(context_: MigrationContext,
+                                    revision: str | Iterable[str | None],
+                                    directives: list[MigrationScript]) -> None:
         # An autogenerate that finds no change writes no empty migration.
-        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+        upgrade_ops = directives[0].upgrade_ops
+        if (getattr(config.cmd_opts, "autogenerate", False) and upgrade_ops is not None
+                and upgrade_ops.is_empty()):
             directives[:] = []
             logger.info("No changes in schema detected.")
 

@@ -6,10 +6,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.database import UTCDateTime, utcnow
-from bio_register.extensions import db
+from bio_register.extensions import Model
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     """A government organisation: Duo+ or one of the municipalities it serves."""
 
     __tablename__ = "organisations"

@@ -5,6 +5,8 @@ Revises:
 Create Date: 2026-11-22
 """
 
+import datetime as dt
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,7 +19,7 @@ ROLES = ("verbindingsofficier", "fg", "ciso", "concern_control", "beheerder")
 GENESIS_HASH = "0" * 64
 
 
-def timestamp(name: str, nullable: bool = False) -> sa.Column:
+def timestamp(name: str, nullable: bool = False) -> sa.Column[dt.datetime]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 

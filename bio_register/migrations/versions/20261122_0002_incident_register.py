@@ -5,6 +5,8 @@ Revises: 0001_foundation
 Create Date: 2026-11-22
 """
 
+import datetime as dt
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,7 +27,7 @@ STATUSES = ("nieuw", "in_behandeling", "afgehandeld", "ingetrokken")
 ENTRY_KINDS = ("waarneming", "actie", "besluit", "communicatie")
 
 
-def timestamp(name: str, nullable: bool = False) -> sa.Column:
+def timestamp(name: str, nullable: bool = False) -> sa.Column[dt.datetime]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
