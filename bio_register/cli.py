@@ -518,7 +518,7 @@ def check_deadlines_command() -> None:
 @bio.command("send-mail")
 def send_mail_command() -> None:
     """Send what is waiting in the e-mail outbox (failed sends are retried)."""
-    from bio_register.notifications.services import deliver
+    from bio_register.notifications.delivery import deliver
 
     sent, failed = deliver(current_app.config)
     click.echo(f"E-mails verzonden: {sent}; mislukt (volgende keer opnieuw): {failed}")

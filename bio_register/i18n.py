@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import flask_babel
 from flask import current_app, has_request_context, request, session
-from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 __all__ = ["format_local", "gettext", "lazy_gettext", "local_time", "ngettext", "select_locale"]
+
+
+# Typed wrappers (flask_babel has no type hints): the names are the ones pybabel extracts.
+def gettext(string: str, **variables: Any) -> str:
+    return str(flask_babel.gettext(string, **variables))
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    return str(flask_babel.ngettext(singular, plural, num, **variables))
+
+
+def lazy_gettext(string: str, **variables: Any) -> Any:
+    """A string translated when it is used (in the locale of that moment): for module constants."""
+    return flask_babel.lazy_gettext(string, **variables)
 
 
 def select_locale() -> str:
