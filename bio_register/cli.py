@@ -6,10 +6,10 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from bio_register import unit_of_work
@@ -17,7 +17,13 @@ from bio_register.errors import DomainError
 
 bio = AppGroup("bio", help="BIO-register beheercommando's.")
 
-def _fail(error: DomainError) -> None:
+def _current_app() -> Flask:
+    """The application behind the ``current_app`` proxy (for code that keeps it beyond this context)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's own method
+    return app
+
+
+def _fail(error: DomainError) -> NoReturn:
     raise click.ClickException(error.message)
 
 
@@ -137,7 +143,7 @@ def serve_command(host: str, port: int, demo: bool) -> None:
 
     click.echo(f"BIO-register draait op http://{host}:{port}/ (Ctrl+C stopt)")
     # Flask ignores app.run() inside its own CLI, so serve with Werkzeug directly.
-    run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
+    run_simple(host, port, _current_app(), use_reloader=False, threaded=True)
 
 
 @bio.command("create-user")
@@ -350,8 +356,10 @@ def restore_command(path: Path, force: bool, yes: bool, no_safety_backup: bool) 
         result = backup.verify_restored(url, manifest)
     except backup.BackupError as error:
         result = backup.Verification([error.message])
+    checked = 0
     try:
         chain = verify_chain()
+        checked = chain.checked
         if not chain.ok:
             result.problems.append(
                 f"auditketen niet in orde na {chain.checked} goede gebeurtenissen: {chain.problem}")
@@ -367,7 +375,7 @@ def restore_command(path: Path, force: bool, yes: bool, no_safety_backup: bool) 
         sys.exit(2)
     rows = sum(manifest["tables"].values())
     click.echo(f"Teruggezet en gecontroleerd: {len(manifest['tables'])} tabellen met {rows} rijen gelijk aan de "
-               f"back-up; auditlog in orde ({chain.checked} gebeurtenissen).")
+               f"back-up; auditlog in orde ({checked} gebeurtenissen).")
     if manifest.get("alembic_revision") != _head_revision():
         click.echo("De back-up heeft een oudere databaseversie: voer nu 'bio-register init' uit.")
 
@@ -555,7 +563,7 @@ def scheduler_command(list_only: bool, poll: float) -> None:
     previous = {signum: signal.signal(signum, terminate) for signum in (signal.SIGINT, signal.SIGTERM)}
     click.echo("Planner gestart (Ctrl+C stopt).", err=True)
     try:
-        scheduler.run_scheduler(current_app._get_current_object(), poll=poll)
+        scheduler.run_scheduler(_current_app(), poll=poll)
     except KeyboardInterrupt:
         pass
     except scheduler.SchedulerError as error:
