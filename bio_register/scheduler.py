@@ -148,7 +148,6 @@ def check_deadlines(app: Flask, now: dt.datetime | None = None) -> tuple[int, in
     """
     from sqlalchemy.exc import IntegrityError
 
-    from bio_register import unit_of_work
     from bio_register.breaches import links
     from bio_register.breaches import services as breaches
     from bio_register.notifications import delivery

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import marshmallow as ma
 
 from bio_register.api.base import DateTime
@@ -10,11 +12,11 @@ from bio_register.breaches.models import CbwPhase, NoNotifyGround, NotificationK
 MAX_TEXT = 20_000
 
 
-def _one_of(values) -> ma.validate.OneOf:
+def _one_of(values: Iterable[str]) -> ma.validate.OneOf:
     return ma.validate.OneOf(list(values))
 
 
-def _enum_value(attr: str):
+def _enum_value(attr: str) -> ma.fields.Function:
     return ma.fields.Function(lambda obj: getattr(obj, attr).value if getattr(obj, attr) is not None else None,
                               allow_none=True)
 

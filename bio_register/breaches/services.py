@@ -489,7 +489,7 @@ def record_imported_decision(actor: User | None, incident: Incident, notify: boo
 
 
 def decide_data_subjects(actor: User, incident: Incident, notify: Any, ground: Any = None,
-                         explanation: str | None = None, notified_at: dt.datetime | None = None,
+                         explanation: str | None = None, notified_at: Any = None,
                          channel: str | None = None, *, now: dt.datetime | None = None) -> DataSubjectDecision:
     """AVG art. 34: inform the data subjects, or record the ground for not doing so."""
     now = now or utcnow()
@@ -584,13 +584,13 @@ def close_check(incident: Incident) -> str | None:
     if incident.is_datalek:
         decisions = decisions_of(incident)
         if not decisions:
-            return _("Een datalek kan pas worden afgehandeld als de FG heeft besloten over de AP-melding.")
+            return str(_("Een datalek kan pas worden afgehandeld als de FG heeft besloten over de AP-melding."))
         if decisions[0].notify and not any(n.kind == NotificationKind.INITIAL for n in notifications_of(incident)):
-            return _("Het besluit is om te melden: leg eerst de melding aan de AP vast (met het meldnummer).")
+            return str(_("Het besluit is om te melden: leg eerst de melding aan de AP vast (met het meldnummer)."))
     if incident.is_significant_cbw and db.session.scalar(
             select(func.count()).select_from(CbwReport).where(
                 CbwReport.incident_id == incident.id, CbwReport.phase == CbwPhase.FINAL)) == 0:
-        return _("Een significant incident kan pas worden afgehandeld na het eindverslag aan de CSIRT (Cbw).")
+        return str(_("Een significant incident kan pas worden afgehandeld na het eindverslag aan de CSIRT (Cbw)."))
     return None
 
 
