@@ -509,7 +509,7 @@ def check_deadlines_command() -> None:
     """
     from bio_register.scheduler import check_deadlines
 
-    warnings, sent, failed = check_deadlines(current_app._get_current_object())
+    warnings, sent, failed = check_deadlines(current_app)
     click.echo(f"Waarschuwingen: {warnings}; e-mails verzonden: {sent}; mislukt (volgende keer opnieuw): {failed}")
     if failed:
         sys.exit(2)
