@@ -606,3 +606,13 @@ def test_the_job_counts_the_cbw_clock_from_the_configured_anchor(app: Flask, mai
     (received,) = mailbox.take()
     assert received.subject == f"Nog 23 uur: Cbw: incidentmelding aan de CSIRT voor {incident.reference}"
     assert "De termijn verloopt op 14-11-2026 06:00 (UTC+01:00)." in received.body
+
+
+def test_the_cli_command_runs_the_same_boundary(app: Flask, mailbox: Collector) -> None:
+    factories.fg_of("DIE")
+    log(aware=dt.datetime.now(UTC) - 50 * H)                 # the AP deadline is 22 hours away
+    result = app.test_cli_runner().invoke(args=["bio", "check-deadlines"])
+    assert result.exit_code == 0, result.output
+    assert "Waarschuwingen: 1; e-mails verzonden: 2; mislukt (volgende keer opnieuw): 0" in result.output
+    subjects = sorted(m.subject for m in mailbox.take())
+    assert subjects[0].startswith("Nieuw datalek ") and subjects[1].startswith("Nog 21 uur: AP-melding")
