@@ -515,9 +515,9 @@ def check_deadlines_command() -> None:
 
     Run it every few minutes (cron, systemd timer) until the scheduler process takes over.
     """
-    from bio_register.breaches.services import run_deadline_check
+    from bio_register.scheduler import check_deadlines
 
-    warnings, sent, failed = run_deadline_check(current_app.config)
+    warnings, sent, failed = check_deadlines(current_app)
     click.echo(f"Waarschuwingen: {warnings}; e-mails verzonden: {sent}; mislukt (volgende keer opnieuw): {failed}")
     if failed:
         sys.exit(2)

@@ -138,12 +138,34 @@ def monthly_reports() -> None:
     _due_reports("monthly-reports", "monthly")
 
 
+def check_deadlines(app: Flask, now: dt.datetime | None = None) -> tuple[int, int, int]:
+    """The deadline check with its boundary (the job below and ``bio-register check-deadlines``):
+    queue the due AP and Cbw warnings in one transaction, commit, then send the e-mail outbox.
+    Returns (warnings, sent, failed).
+
+    Safe to run as often as you like, from several processes: a warning already sent is skipped,
+    and a concurrent duplicate is rolled back by the unique key (nothing is sent twice).
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from bio_register.breaches import links
+    from bio_register.breaches import services as breaches
+    from bio_register.notifications import delivery
+
+    try:
+        with unit_of_work.boundary(db.session):
+            warnings = breaches.send_due_warnings(now, links=links.for_app(app),
+                                                  cbw_anchor=app.config["CBW_NOTIFICATION_ANCHOR"])
+    except IntegrityError:  # another run recorded the same warnings first: this one is rolled back
+        warnings = []
+    sent, failed = delivery.deliver(app.config)
+    return len(warnings), sent, failed
+
+
 def deadline_warnings() -> None:
     """``deadline-warnings``: due AP and Cbw deadline warnings, then the e-mail outbox."""
     with _job("deadline-warnings") as (app, now):
-        from bio_register.breaches import services as breaches
-
-        warnings, sent, failed = breaches.run_deadline_check(app.config, now)
+        warnings, sent, failed = check_deadlines(app, now)
         level = logging.WARNING if failed else logging.INFO if warnings or sent else logging.DEBUG
         log.log(level, "job deadline-warnings: %d warning(s), %d e-mail(s) sent, %d failed (retried next time)",
                 warnings, sent, failed)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bio_register import signals
 from bio_register.attachments import services as attachments
+from bio_register.breaches import links as breach_links
 from bio_register.breaches import services as breaches
 
 
@@ -15,5 +16,5 @@ def connect() -> None:
     """Connect every receiver (idempotent: connecting one twice keeps one connection)."""
     signals.incident_closing.connect(breaches.close_check, weak=False)
     signals.incident_updating.connect(breaches.update_check, weak=False)
-    signals.datalek_logged.connect(breaches.notify_fg, weak=False)
+    signals.datalek_logged.connect(breach_links.notify_fg, weak=False)
     signals.incident_history.connect(attachments.timeline_items, weak=False)

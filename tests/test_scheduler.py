@@ -102,8 +102,8 @@ def test_jobs_call_their_service_with_the_time_and_the_config(app: Flask, monkey
     monkeypatch.setattr(scheduler, "_app", app)
     calls: list[tuple[Any, ...]] = []
     monkeypatch.setattr(scheduler, "generate_due_reports", lambda kind, now: calls.append((kind, now)) or (0, 0))
-    monkeypatch.setattr("bio_register.breaches.services.run_deadline_check",
-                        lambda config, now: calls.append((config, now)) or (0, 0, 0))
+    monkeypatch.setattr(scheduler, "check_deadlines",
+                        lambda app, now: calls.append((app.config, now)) or (0, 0, 0))
     before = dt.datetime.now(UTC)
     scheduler.quarterly_reports()
     scheduler.monthly_reports()
@@ -169,7 +169,7 @@ class Calls:
 def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
     fake = Calls()
     monkeypatch.setattr(scheduler, "generate_due_reports", fake)
-    monkeypatch.setattr("bio_register.breaches.services.run_deadline_check", lambda config, now: (0, 0, 0))
+    monkeypatch.setattr(scheduler, "check_deadlines", lambda app, now: (0, 0, 0))
     return fake
 
 

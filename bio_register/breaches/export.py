@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -57,6 +57,8 @@ SHEET_TITLE = "Datalekkenregister"
 DATETIME_FORMAT = "%d-%m-%Y %H:%M"
 #: ids per ``IN (…)``: below SQLite's oldest parameter limit (999); a register rarely holds more
 BATCH = 900
+
+T = TypeVar("T")
 
 @dataclass(frozen=True)
 class RegisterRow:
@@ -241,64 +243,88 @@ def _on_time(incident: Incident, assessment: BreachAssessment | None, decision: 
     return str(_l("te laat (%(h)s uur na bewustwording); reden: %(reason)s", h=f"{hours:.0f}", reason=reason))
 
 
+#: (field, how its text follows from the incident); ``tz`` for times
+_INCIDENT_FIELDS: dict[str, Callable[[Incident, str], str]] = {
+    "reference": lambda i, tz: i.reference,
+    "organisation": lambda i, tz: i.organisation.name,
+    "title": lambda i, tz: i.title,
+    "status": lambda i, tz: labels.status_label(i.status),
+    "category": lambda i, tz: labels.category_label(i.category) if i.category else "",
+    "description": lambda i, tz: i.description or "",
+    "discovered_at": lambda i, tz: _when(i.discovered_at, tz),
+    "cause": lambda i, tz: i.cause or "",
+    "lessons_learned": lambda i, tz: i.lessons_learned or "",
+}
+
+#: … from the FG's assessment (empty while there is none)
+_ASSESSMENT_FIELDS: dict[str, Callable[[BreachAssessment, str], str]] = {
+    "aware_at": lambda a, tz: _when(a.aware_at, tz),
+    "data_categories": lambda a, tz: _labels(a.data_categories, catalog.DATA_CATEGORIES),
+    "special_categories": lambda a, tz: _labels(a.special_categories, catalog.SPECIAL_CATEGORIES),
+    "bsn": lambda a, tz: _yes_no(a.bsn),
+    "criminal_data": lambda a, tz: _yes_no(a.criminal_data),
+    "subject_categories": lambda a, tz: _labels(a.subject_categories, catalog.SUBJECT_CATEGORIES),
+    "subjects_count": lambda a, tz: _number(a.subjects_count),
+    "records_count": lambda a, tz: _number(a.records_count),
+    "nature": lambda a, tz: _nature(a),
+    "unintelligible": lambda a, tz: _yes_no(a.unintelligible),
+    "processor": lambda a, tz: f"{_yes_no(True)}: {a.processor_name}" if a.processor_involved else _yes_no(False),
+    "cross_border": lambda a, tz: _yes_no(a.cross_border),
+    "ongoing": lambda a, tz: _yes_no(a.ongoing),
+    "likely_consequences": lambda a, tz: a.likely_consequences or "",
+    "measures_taken": lambda a, tz: a.measures_taken or "",
+    "enisa_score": lambda a, tz: _score(a.enisa_score),
+    "enisa_band": lambda a, tz: str(a.enisa_band.value) if a.enisa_band else "",
+}
+
+#: … from the AP decision in force (without one, the decision column says so and the rest is empty)
+_DECISION_FIELDS: dict[str, Callable[[ApDecision, str], str]] = {
+    "decision": lambda d, tz: _decision_word(d),
+    "motivation": lambda d, tz: d.motivation,
+    "decided_by": lambda d, tz: d.decided_by.name,
+    "decided_at": lambda d, tz: _when(d.decided_at, tz),
+}
+
+#: … from the art. 34 decision in force (empty while there is none)
+_SUBJECT_FIELDS: dict[str, Callable[[DataSubjectDecision, str], str]] = {
+    "subjects_informed": lambda s, tz: _yes_no(s.notify),
+    "subjects_ground": lambda s, tz: str(GROUND_LABELS[s.ground]) if s.ground else "",
+    "subjects_explanation": lambda s, tz: s.explanation or "",
+    "subjects_informed_at": lambda s, tz: _when(s.notified_at, tz),
+    "subjects_channel": lambda s, tz: s.channel or "",
+}
+
+
+def _fields(table: Mapping[str, Callable[[T, str], str]], source: T | None, tz: str) -> dict[str, str]:
+    """The texts of ``table``'s fields from ``source``, or empty ones when there is no source."""
+    if source is None:
+        return dict.fromkeys(table, "")
+    return {name: text(source, tz) for name, text in table.items()}
+
+
+def _deadline(incident: Incident, assessment: BreachAssessment | None, tz: str) -> str:
+    deadline = _when(ap_deadline(incident, assessment), tz)
+    return deadline if assessment is not None else f"{deadline} {_l('(voorlopig, vanaf de ontdekking)')}"
+
+
 def _row(incident: Incident, assessment: BreachAssessment | None, decisions: list[ApDecision],
          notifications: list[ApNotification], subject_decisions: list[DataSubjectDecision], tz: str) -> RegisterRow:
-    a = assessment
     decision = decisions[0] if decisions else None
     initial = next((n for n in notifications if n.kind == NotificationKind.INITIAL), None)
-    subjects = subject_decisions[0] if subject_decisions else None
-    deadline = _when(ap_deadline(incident, a), tz)
-    if a is None:
-        deadline += " " + str(_l("(voorlopig, vanaf de ontdekking)"))
-
-    def flag(value: bool) -> str:
-        return _yes_no(value) if a is not None else ""
-
-    processor = ""
-    if a is not None:
-        processor = f"{_yes_no(True)}: {a.processor_name}" if a.processor_involved else _yes_no(False)
-    return RegisterRow(
-        reference=incident.reference,
-        organisation=incident.organisation.name,
-        title=incident.title,
-        status=labels.status_label(incident.status),
-        category=labels.category_label(incident.category) if incident.category else "",
-        description=incident.description or "",
-        discovered_at=_when(incident.discovered_at, tz),
-        aware_at=_when(a.aware_at, tz) if a else "",
-        ap_deadline=deadline,
-        data_categories=_labels(a.data_categories, catalog.DATA_CATEGORIES) if a else "",
-        special_categories=_labels(a.special_categories, catalog.SPECIAL_CATEGORIES) if a else "",
-        bsn=flag(a.bsn if a else False),
-        criminal_data=flag(a.criminal_data if a else False),
-        subject_categories=_labels(a.subject_categories, catalog.SUBJECT_CATEGORIES) if a else "",
-        subjects_count=_number(a.subjects_count) if a else "",
-        records_count=_number(a.records_count) if a else "",
-        nature=_nature(a) if a else "",
-        unintelligible=flag(a.unintelligible if a else False),
-        processor=processor,
-        cross_border=flag(a.cross_border if a else False),
-        ongoing=flag(a.ongoing if a else False),
-        likely_consequences=(a.likely_consequences or "") if a else "",
-        measures_taken=(a.measures_taken or "") if a else "",
-        cause=incident.cause or "",
-        lessons_learned=incident.lessons_learned or "",
-        enisa_score=_score(a.enisa_score) if a else "",
-        enisa_band=str(a.enisa_band.value) if a and a.enisa_band else "",
-        decision=_decision_word(decision) if decision else str(_l("nog geen besluit")),
-        motivation=decision.motivation if decision else "",
-        decided_by=decision.decided_by.name if decision else "",
-        decided_at=_when(decision.decided_at, tz) if decision else "",
-        earlier_decisions=_earlier(decisions[1:], tz),
-        meldnummers=_meldnummers(notifications, tz),
-        notified_at=_when(initial.submitted_at, tz) if initial else "",
-        on_time=_on_time(incident, a, decision, initial),
-        subjects_informed=_yes_no(subjects.notify) if subjects else "",
-        subjects_ground=str(GROUND_LABELS[subjects.ground]) if subjects and subjects.ground else "",
-        subjects_explanation=(subjects.explanation or "") if subjects else "",
-        subjects_informed_at=_when(subjects.notified_at, tz) if subjects else "",
-        subjects_channel=(subjects.channel or "") if subjects else "",
-    )
+    fields = {
+        **_fields(_INCIDENT_FIELDS, incident, tz),
+        **_fields(_ASSESSMENT_FIELDS, assessment, tz),
+        **_fields(_DECISION_FIELDS, decision, tz),
+        **_fields(_SUBJECT_FIELDS, subject_decisions[0] if subject_decisions else None, tz),
+        "ap_deadline": _deadline(incident, assessment, tz),
+        "earlier_decisions": _earlier(decisions[1:], tz),
+        "meldnummers": _meldnummers(notifications, tz),
+        "notified_at": _when(initial.submitted_at, tz) if initial else "",
+        "on_time": _on_time(incident, assessment, decision, initial),
+    }
+    if decision is None:
+        fields["decision"] = str(_l("nog geen besluit"))
+    return RegisterRow(**fields)
 
 
 def register_rows(incidents: Iterable[Incident], tz: str = DEFAULT_TZ) -> list[RegisterRow]:

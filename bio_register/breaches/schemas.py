@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import marshmallow as ma
 
 from bio_register.api.base import DateTime
@@ -10,11 +12,11 @@ from bio_register.breaches.models import CbwPhase, NoNotifyGround, NotificationK
 MAX_TEXT = 20_000
 
 
-def _one_of(values) -> ma.validate.OneOf:
+def _one_of(values: Iterable[str]) -> ma.validate.OneOf:
     return ma.validate.OneOf(list(values))
 
 
-def _enum_value(attr: str):
+def _enum_value(attr: str) -> ma.fields.Function:
     return ma.fields.Function(lambda obj: getattr(obj, attr).value if getattr(obj, attr) is not None else None,
                               allow_none=True)
 
@@ -87,15 +89,19 @@ class AssessmentOut(ma.Schema):
 
 class DecisionIn(ma.Schema):
     notify = ma.fields.Boolean(required=True, truthy={True}, falsy={False})
-    motivation = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_TEXT))
+    #: shape only: how much motivation a decision needs is the service's rule (422 with its message)
+    motivation = ma.fields.String(required=True, validate=ma.validate.Length(max=MAX_TEXT), metadata={
+        "description": "Why (art. 33(5) AVG): a few words, at least 10 characters, also for not notifying"})
 
 
 class DecisionOut(ma.Schema):
-    id = ma.fields.Integer()
-    notify = ma.fields.Boolean()
-    motivation = ma.fields.String()
-    decided_by = ma.fields.Function(lambda d: d.decided_by.name)
-    decided_at = ma.fields.AwareDateTime()
+    """A :class:`~bio_register.breaches.services.Ruling` of an AP decision."""
+
+    id = ma.fields.Integer(attribute="decision.id")
+    notify = ma.fields.Boolean(attribute="decision.notify")
+    motivation = ma.fields.String(attribute="decision.motivation")
+    decided_by = ma.fields.Function(lambda r: r.decision.decided_by.name)
+    decided_at = ma.fields.AwareDateTime(attribute="decision.decided_at")
     in_force = ma.fields.Boolean()
 
 
@@ -124,14 +130,17 @@ class SubjectDecisionIn(ma.Schema):
 
 
 class SubjectDecisionOut(ma.Schema):
-    id = ma.fields.Integer()
-    notify = ma.fields.Boolean()
-    ground = _enum_value("ground")
-    explanation = ma.fields.String(allow_none=True)
-    notified_at = ma.fields.AwareDateTime(allow_none=True)
-    channel = ma.fields.String(allow_none=True)
-    decided_by = ma.fields.Function(lambda d: d.decided_by.name)
-    decided_at = ma.fields.AwareDateTime()
+    """A :class:`~bio_register.breaches.services.Ruling` of an art. 34 decision."""
+
+    id = ma.fields.Integer(attribute="decision.id")
+    notify = ma.fields.Boolean(attribute="decision.notify")
+    ground = ma.fields.Function(lambda r: r.decision.ground.value if r.decision.ground is not None else None,
+                                allow_none=True)
+    explanation = ma.fields.String(allow_none=True, attribute="decision.explanation")
+    notified_at = ma.fields.AwareDateTime(allow_none=True, attribute="decision.notified_at")
+    channel = ma.fields.String(allow_none=True, attribute="decision.channel")
+    decided_by = ma.fields.Function(lambda r: r.decision.decided_by.name)
+    decided_at = ma.fields.AwareDateTime(attribute="decision.decided_at")
     in_force = ma.fields.Boolean()
 
 

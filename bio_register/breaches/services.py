@@ -1,20 +1,22 @@
 """Datalekken: the FG's assessment, the AP clock and decision, AP meldingen, art. 34, the Cbw
-clock and reports, and the deadline warnings. Never commits (except the warning job's own
-boundary in :func:`run_deadline_check`)."""
+clock and reports, and the deadline warnings.
+
+No Flask and no HTTP: settings (the Cbw anchor and recipient) and where links point
+(:class:`Links`) are passed in by the caller. Who may act is declared at the route; the functions
+here check the rules of the AVG and the Cbw. Never commits: the boundary (the request pipeline,
+the scheduler's job, the CLI) does, and sends the e-mail queued here after its commit."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from flask import current_app, has_app_context
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, load_only
 
 from bio_register.accounts.models import Membership, User
@@ -32,7 +34,7 @@ from bio_register.breaches.models import (
     NotificationKind,
 )
 from bio_register.database import utcnow
-from bio_register.errors import Conflict, NotPermitted, ValidationFailed
+from bio_register.errors import Conflict, ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import format_local
 from bio_register.i18n import gettext as _
@@ -68,8 +70,23 @@ BOOL_FIELDS = ("bsn", "criminal_data", "nature_confidentiality", "nature_integri
                "unintelligible", "processor_involved", "cross_border", "ongoing", "enisa_cb_malicious")
 
 
-def _setting(name: str, default: str) -> str:
-    return current_app.config.get(name, default) if has_app_context() else default
+#: where the Cbw notification deadline counts from by default (the setting CBW_NOTIFICATION_ANCHOR)
+DEFAULT_CBW_ANCHOR = "aware"
+#: the CSIRT a Cbw report goes to when none is named (the setting CBW_RECIPIENT)
+DEFAULT_CBW_RECIPIENT = "NCSC"
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where a message about an incident points, supplied by the boundary that knows the
+    application's URLs: ``path`` of the incident's page (the in-app notice's link) and
+    ``base_url`` before it (the link in an e-mail)."""
+
+    base_url: str
+    path: Callable[[Incident], str]
+
+    def url(self, incident: Incident) -> str:
+        return f"{self.base_url}{self.path(incident)}"
 
 
 # --- reading -----------------------------------------------------------------------------------------
@@ -82,6 +99,37 @@ def decisions_of(incident: Incident) -> list[ApDecision]:
     """Newest first: the first is the decision in force."""
     return list(db.session.scalars(select(ApDecision).where(ApDecision.incident_id == incident.id)
                                    .order_by(ApDecision.decided_at.desc(), ApDecision.id.desc())))
+
+
+D = TypeVar("D", ApDecision, DataSubjectDecision)
+
+
+@dataclass(frozen=True)
+class Ruling(Generic[D]):
+    """A decision as the page and the API show it: the newest is ``in_force``, the older ones
+    were superseded and stay on record (art. 33(5))."""
+
+    decision: D
+    in_force: bool
+
+
+def _rulings(decisions: list[D]) -> list[Ruling[D]]:
+    return [Ruling(decision, in_force=index == 0) for index, decision in enumerate(decisions)]
+
+
+def ap_rulings(incident: Incident) -> list[Ruling[ApDecision]]:
+    """The AP decisions, newest (in force) first."""
+    return _rulings(decisions_of(incident))
+
+
+def subject_rulings(incident: Incident) -> list[Ruling[DataSubjectDecision]]:
+    """The art. 34 decisions, newest (in force) first."""
+    return _rulings(subject_decisions_of(incident))
+
+
+def taken(decision: D) -> Ruling[D]:
+    """A decision just taken: it supersedes the earlier ones, so it is the one in force."""
+    return Ruling(decision, in_force=True)
 
 
 def notifications_of(incident: Incident) -> list[ApNotification]:
@@ -135,10 +183,10 @@ class CbwClock:
 
 
 def cbw_clock(incident: Incident, assessment: BreachAssessment | None, reports: Iterable[CbwReport],
-              anchor: str | None = None) -> CbwClock:
+              anchor: str = DEFAULT_CBW_ANCHOR) -> CbwClock:
     """Cbw: early warning 24 h after awareness; notification 72 h after awareness (or after the
-    early warning, when configured so); final report one month after the notification."""
-    anchor = anchor or _setting("CBW_NOTIFICATION_ANCHOR", "aware")
+    early warning with ``anchor="early_warning"``, the setting CBW_NOTIFICATION_ANCHOR); final
+    report one month after the notification."""
     aware = awareness(incident, assessment)
     first: dict[CbwPhase, CbwReport] = {}
     for report in sorted(reports, key=lambda r: r.submitted_at):
@@ -182,72 +230,93 @@ def _count(errors: Errors, name: str, value: Any) -> int | None:
     return value
 
 
-def _clean_assessment(incident: Incident, data: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
-    errors = Errors()
-    unknown = set(data) - set(ASSESSMENT_FIELDS)
-    for name in sorted(unknown):
-        errors.add(name, _("Onbekend veld."))
-    out: dict[str, Any] = {}
-    aware_at = data.get("aware_at")
-    if not isinstance(aware_at, dt.datetime) or aware_at.tzinfo is None:
-        errors.add("aware_at", _("Vul in wanneer de organisatie zich bewust werd van het datalek."))
-    else:
-        aware_at = aware_at.astimezone(dt.UTC)
-        if aware_at > now + CLOCK_SKEW:
-            errors.add("aware_at", _("Het moment van bewustwording ligt in de toekomst."))
-        elif incident.occurred_at is not None and aware_at < incident.occurred_at:
-            errors.add("aware_at", _("Bewustwording kan niet vóór het optreden van het incident liggen (%(t)s).",
-                                     t=format_local(incident.occurred_at)))
-        out["aware_at"] = aware_at
-    out["data_categories"] = _choices(errors, "data_categories", data.get("data_categories"),
-                                      catalog.DATA_CATEGORIES)
-    out["special_categories"] = _choices(errors, "special_categories", data.get("special_categories"),
-                                         catalog.SPECIAL_CATEGORIES)
-    out["subject_categories"] = _choices(errors, "subject_categories", data.get("subject_categories"),
-                                         catalog.SUBJECT_CATEGORIES)
-    for name in BOOL_FIELDS:
-        value = data.get(name, False)
-        if not isinstance(value, bool):
-            errors.add(name, _("Kies ja of nee."))
-        out[name] = bool(value)
-    out["subjects_count"] = _count(errors, "subjects_count", data.get("subjects_count"))
-    out["records_count"] = _count(errors, "records_count", data.get("records_count"))
-    out["processor_name"] = errors.text("processor_name", data.get("processor_name"), max_length=200,
-                                        single_line=True)
-    if out.get("processor_involved") and not out["processor_name"]:
-        errors.add("processor_name", _("Noem de verwerker."))
-    out["likely_consequences"] = errors.text("likely_consequences", data.get("likely_consequences"),
-                                             max_length=MAX_TEXT)
-    out["measures_taken"] = errors.text("measures_taken", data.get("measures_taken"), max_length=MAX_TEXT)
+#: an assessment's lists of choices, each from its catalog
+CHOICE_FIELDS: tuple[tuple[str, Mapping[str, Any]], ...] = (
+    ("data_categories", catalog.DATA_CATEGORIES), ("special_categories", catalog.SPECIAL_CATEGORIES),
+    ("subject_categories", catalog.SUBJECT_CATEGORIES))
+COUNT_FIELDS = ("subjects_count", "records_count")
+LONG_TEXT_FIELDS = ("likely_consequences", "measures_taken")
+LOSS_FIELDS = ("enisa_cb_confidentiality", "enisa_cb_integrity", "enisa_cb_availability")
 
+
+def _flag(errors: Errors, name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        errors.add(name, _("Kies ja of nee."))
+    return bool(value)
+
+
+def _aware_at(errors: Errors, incident: Incident, value: Any, now: dt.datetime) -> dt.datetime | None:
+    """The moment of awareness in UTC: given with a time zone, not in the future, not before the
+    incident occurred (None when it is not given at all)."""
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        errors.add("aware_at", _("Vul in wanneer de organisatie zich bewust werd van het datalek."))
+        return None
+    aware_at = value.astimezone(dt.UTC)
+    if aware_at > now + CLOCK_SKEW:
+        errors.add("aware_at", _("Het moment van bewustwording ligt in de toekomst."))
+    elif incident.occurred_at is not None and aware_at < incident.occurred_at:
+        errors.add("aware_at", _("Bewustwording kan niet vóór het optreden van het incident liggen (%(t)s).",
+                                 t=format_local(incident.occurred_at)))
+    return aware_at
+
+
+def _enisa_inputs(errors: Errors, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The ENISA method's inputs: DPC 1–4 and EI (both optional), and the three losses (default 0)."""
+    out: dict[str, Any] = {"enisa_dpc": None, "enisa_ei": None}
     dpc, ei = data.get("enisa_dpc"), data.get("enisa_ei")
-    out["enisa_dpc"] = None
     if dpc not in (None, ""):
         if isinstance(dpc, bool) or not isinstance(dpc, int) or not 1 <= dpc <= 4:
             errors.add("enisa_dpc", _("De DPC is een geheel getal van 1 tot en met 4."))
         else:
             out["enisa_dpc"] = dpc
-    out["enisa_ei"] = None
     if ei not in (None, ""):
         try:
             out["enisa_ei"] = enisa.EaseOfIdentification(str(ei))
         except ValueError:
             errors.add("enisa_ei", _("Kies 0,25, 0,5, 0,75 of 1."))
-    for part in ("confidentiality", "integrity", "availability"):
-        name = f"enisa_cb_{part}"
+    for name in LOSS_FIELDS:
         try:
             out[name] = enisa.Loss(str(data.get(name) or "0"))
         except ValueError:
             errors.add(name, _("Kies 0, 0,25 of 0,5."))
+    return out
+
+
+def _enisa_severity(values: Mapping[str, Any]) -> tuple[Decimal | None, enisa.Band | None]:
+    """The ENISA score and band of valid inputs; none without both DPC and EI."""
+    if values["enisa_dpc"] is None or values["enisa_ei"] is None:
+        return None, None
+    score = enisa.severity(values["enisa_dpc"], values["enisa_ei"], confidentiality=values["enisa_cb_confidentiality"],
+                           integrity=values["enisa_cb_integrity"], availability=values["enisa_cb_availability"],
+                           malicious=values["enisa_cb_malicious"])
+    # stored as NUMERIC(5, 2): keep the same scale so an unchanged score compares equal
+    return score.score.quantize(Decimal("0.01")), score.band
+
+
+def _clean_assessment(incident: Incident, data: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """Every field of an assessment checked (all problems at once), or ValidationFailed."""
+    errors = Errors()
+    for name in sorted(set(data) - set(ASSESSMENT_FIELDS)):
+        errors.add(name, _("Onbekend veld."))
+    out: dict[str, Any] = {}
+    aware_at = _aware_at(errors, incident, data.get("aware_at"), now)
+    if aware_at is not None:
+        out["aware_at"] = aware_at
+    for name, allowed in CHOICE_FIELDS:
+        out[name] = _choices(errors, name, data.get(name), allowed)
+    for name in BOOL_FIELDS:
+        out[name] = _flag(errors, name, data.get(name, False))
+    for name in COUNT_FIELDS:
+        out[name] = _count(errors, name, data.get(name))
+    out["processor_name"] = errors.text("processor_name", data.get("processor_name"), max_length=200,
+                                        single_line=True)
+    if out["processor_involved"] and not out["processor_name"]:
+        errors.add("processor_name", _("Noem de verwerker."))
+    for name in LONG_TEXT_FIELDS:
+        out[name] = errors.text(name, data.get(name), max_length=MAX_TEXT)
+    out.update(_enisa_inputs(errors, data))
     errors.raise_if_any()
-    if out["enisa_dpc"] is not None and out["enisa_ei"] is not None:
-        score = enisa.severity(out["enisa_dpc"], out["enisa_ei"], confidentiality=out["enisa_cb_confidentiality"],
-                               integrity=out["enisa_cb_integrity"], availability=out["enisa_cb_availability"],
-                               malicious=out["enisa_cb_malicious"])
-        # stored as NUMERIC(5, 2): keep the same scale so an unchanged score compares equal
-        out["enisa_score"], out["enisa_band"] = score.score.quantize(Decimal("0.01")), score.band
-    else:
-        out["enisa_score"], out["enisa_band"] = None, None
+    out["enisa_score"], out["enisa_band"] = _enisa_severity(out)
     return out
 
 
@@ -270,11 +339,6 @@ def _snapshot(assessment: BreachAssessment) -> dict[str, Any]:
     return {name: getattr(assessment, name) for name in (*ASSESSMENT_FIELDS, "enisa_score", "enisa_band")}
 
 
-def _require(user: User | None, permission: Permission, incident: Incident, message: str) -> None:
-    if not has_permission(user, permission, incident.organisation_id):
-        raise NotPermitted(message)
-
-
 def _require_datalek(incident: Incident) -> None:
     if not incident.is_datalek:
         raise ValidationFailed(_("Dit incident is niet als datalek gemarkeerd."), field="is_datalek")
@@ -282,9 +346,9 @@ def _require_datalek(incident: Incident) -> None:
 
 def save_assessment(actor: User, incident: Incident, data: Mapping[str, Any],
                     expected_version: int | None = None, *, now: dt.datetime | None = None) -> BreachAssessment:
-    """Create or replace the FG's assessment (every field given; the history is in the audit log)."""
+    """Create or replace the FG's assessment (every field given; the history is in the audit log).
+    Who may assess (``breach:assess``) is checked at the route."""
     now = now or utcnow()
-    _require(actor, Permission.BREACH_ASSESS, incident, _("Alleen de FG van deze organisatie beoordeelt datalekken."))
     _require_datalek(incident)
     values = _clean_assessment(incident, data, now)
     _check_awareness_against_meldingen(incident, values["aware_at"])
@@ -317,10 +381,9 @@ def save_assessment(actor: User, incident: Incident, data: Mapping[str, Any],
 def decide(actor: User, incident: Incident, notify: Any, motivation: str | None,
            *, now: dt.datetime | None = None) -> ApDecision:
     """The FG's decision on the AP-melding, with its motivation (art. 33(5)). A new decision
-    supersedes the previous one; both stay."""
+    supersedes the previous one; both stay. The motivation's minimum length is the rule's, here
+    (the API's schema checks only its type and maximum)."""
     now = now or utcnow()
-    _require(actor, Permission.BREACH_DECIDE, incident,
-             _("Alleen een FG van deze organisatie besluit over de AP-melding."))
     _require_datalek(incident)
     errors = Errors()
     if not isinstance(notify, bool):
@@ -347,8 +410,6 @@ def record_notification(actor: User, incident: Incident, kind: Any, submitted_at
                         *, now: dt.datetime | None = None) -> ApNotification:
     """Record a notification made to the AP (initial, follow-up or withdrawal)."""
     now = now or utcnow()
-    _require(actor, Permission.BREACH_DECIDE, incident,
-             _("Alleen een FG van deze organisatie legt AP-meldingen vast."))
     _require_datalek(incident)
     errors = Errors()
     try:
@@ -428,12 +489,10 @@ def record_imported_decision(actor: User | None, incident: Incident, notify: boo
 
 
 def decide_data_subjects(actor: User, incident: Incident, notify: Any, ground: Any = None,
-                         explanation: str | None = None, notified_at: dt.datetime | None = None,
+                         explanation: str | None = None, notified_at: Any = None,
                          channel: str | None = None, *, now: dt.datetime | None = None) -> DataSubjectDecision:
     """AVG art. 34: inform the data subjects, or record the ground for not doing so."""
     now = now or utcnow()
-    _require(actor, Permission.BREACH_DECIDE, incident,
-             _("Alleen een FG van deze organisatie besluit over het informeren van betrokkenen."))
     _require_datalek(incident)
     errors = Errors()
     if not isinstance(notify, bool):
@@ -481,9 +540,10 @@ def decide_data_subjects(actor: User, incident: Incident, notify: Any, ground: A
 
 def record_cbw_report(actor: User, incident: Incident, phase: Any, submitted_at: dt.datetime | None,
                       reference: str | None = None, summary: str | None = None, recipient: str | None = None,
-                      *, now: dt.datetime | None = None) -> CbwReport:
+                      *, default_recipient: str = DEFAULT_CBW_RECIPIENT, now: dt.datetime | None = None) -> CbwReport:
+    """A report to the CSIRT under the Cbw; without ``recipient`` it went to ``default_recipient``
+    (the setting CBW_RECIPIENT)."""
     now = now or utcnow()
-    _require(actor, Permission.CBW_REPORT, incident, _("Alleen de CISO van deze organisatie legt Cbw-meldingen vast."))
     errors = Errors()
     if not incident.is_significant_cbw:
         errors.add("is_significant_cbw", _("Markeer het incident eerst als significant onder de Cbw."))
@@ -494,7 +554,7 @@ def record_cbw_report(actor: User, incident: Incident, phase: Any, submitted_at:
         phase = None
     ref = errors.text("reference", reference, max_length=100, single_line=True)
     text = errors.text("summary", summary, max_length=MAX_TEXT)
-    to = errors.text("recipient", recipient, max_length=100, single_line=True) or _setting("CBW_RECIPIENT", "NCSC")
+    to = errors.text("recipient", recipient, max_length=100, single_line=True) or default_recipient
     if not isinstance(submitted_at, dt.datetime) or submitted_at.tzinfo is None:
         errors.add("submitted_at", _("Vul in wanneer de melding is gedaan."))
     elif submitted_at > now + CLOCK_SKEW:
@@ -524,13 +584,13 @@ def close_check(incident: Incident) -> str | None:
     if incident.is_datalek:
         decisions = decisions_of(incident)
         if not decisions:
-            return _("Een datalek kan pas worden afgehandeld als de FG heeft besloten over de AP-melding.")
+            return str(_("Een datalek kan pas worden afgehandeld als de FG heeft besloten over de AP-melding."))
         if decisions[0].notify and not any(n.kind == NotificationKind.INITIAL for n in notifications_of(incident)):
-            return _("Het besluit is om te melden: leg eerst de melding aan de AP vast (met het meldnummer).")
+            return str(_("Het besluit is om te melden: leg eerst de melding aan de AP vast (met het meldnummer)."))
     if incident.is_significant_cbw and db.session.scalar(
             select(func.count()).select_from(CbwReport).where(
                 CbwReport.incident_id == incident.id, CbwReport.phase == CbwPhase.FINAL)) == 0:
-        return _("Een significant incident kan pas worden afgehandeld na het eindverslag aan de CSIRT (Cbw).")
+        return str(_("Een significant incident kan pas worden afgehandeld na het eindverslag aan de CSIRT (Cbw)."))
     return None
 
 
@@ -541,13 +601,10 @@ def users_with_role(organisation_id: int, role: Role) -> list[User]:
         .order_by(User.id)))
 
 
-def _link(incident: Incident) -> str:
-    return f"/incidenten/{incident.id}"
-
-
-def notify_fg(incident: Incident, *, actor: User | None) -> None:
-    """A datalek was logged: the organisation's FG hears of it at once (after the commit)."""
-    base = _setting("BASE_URL", "")
+def notify_fg(incident: Incident, *, actor: User | None, links: Links) -> None:
+    """A datalek was logged: the organisation's FG hears of it at once (the e-mail goes after the
+    commit). The receiver of ``signals.datalek_logged`` that supplies ``links`` is
+    :func:`bio_register.breaches.links.notify_fg`."""
     deadline = ap_deadline(incident)
     subject = _("Nieuw datalek %(ref)s: %(title)s", ref=incident.reference, title=incident.title)
     body = _("Er is een datalek gemeld bij %(org)s.\n\n"
@@ -556,8 +613,8 @@ def notify_fg(incident: Incident, *, actor: User | None) -> None:
              "Beoordeel het datalek: %(url)s\n",
              org=incident.organisation.name, ref=incident.reference, title=incident.title,
              disc=format_local(incident.discovered_at, True), deadline=format_local(deadline, True),
-             url=f"{base}{_link(incident)}")
-    notifications.notify_users(users_with_role(incident.organisation_id, Role.FG), subject, body, _link(incident))
+             url=links.url(incident))
+    notifications.notify_users(users_with_role(incident.organisation_id, Role.FG), subject, body, links.path(incident))
 
 
 def update_check(incident: Incident, *, actor: User | None, changes: Mapping[str, Any]) -> None:
@@ -741,7 +798,7 @@ def _due_threshold(deadline: dt.datetime, now: dt.datetime) -> str | None:
     return due
 
 
-def pending_clocks(now: dt.datetime) -> list[tuple[Incident, str, dt.datetime]]:
+def pending_clocks(now: dt.datetime, cbw_anchor: str = DEFAULT_CBW_ANCHOR) -> list[tuple[Incident, str, dt.datetime]]:
     """Open clocks: datalekken without a decision (or decided to notify but not yet notified), and
     Cbw phases not yet reported for significant incidents."""
     leaks = list(db.session.scalars(select(Incident).where(
@@ -762,15 +819,15 @@ def pending_clocks(now: dt.datetime) -> list[tuple[Incident, str, dt.datetime]]:
                 clocks.append((incident, "ap", ap_deadline(incident, assessment)))
         if incident.is_significant_cbw:
             done = {r.phase for r in reports.get(incident.id, [])}
-            clock = cbw_clock(incident, assessment, reports.get(incident.id, []))
+            clock = cbw_clock(incident, assessment, reports.get(incident.id, []), cbw_anchor)
             for phase in CbwPhase:
                 if phase not in done:
                     clocks.append((incident, f"cbw_{phase.value}", clock.deadline(phase)))
     return clocks
 
 
-def due_warnings(now: dt.datetime) -> list[DueWarning]:
-    clocks = pending_clocks(now)
+def due_warnings(now: dt.datetime, cbw_anchor: str = DEFAULT_CBW_ANCHOR) -> list[DueWarning]:
+    clocks = pending_clocks(now, cbw_anchor)
     if not clocks:
         return []
     ids = {incident.id for incident, _clock, _deadline in clocks}
@@ -793,7 +850,7 @@ CLOCK_LABELS = {
 }
 
 
-def _warning_text(warning: DueWarning, now: dt.datetime) -> tuple[str, str]:
+def _warning_text(warning: DueWarning, now: dt.datetime, links: Links) -> tuple[str, str]:
     incident = warning.incident
     what = CLOCK_LABELS[warning.clock]
     if warning.threshold == "passed":
@@ -806,21 +863,23 @@ def _warning_text(warning: DueWarning, now: dt.datetime) -> tuple[str, str]:
         else:
             subject = _("Nog %(h)d uur: %(what)s voor %(ref)s", h=minutes // 60, what=what, ref=incident.reference)
         lead = _("De termijn verloopt op %(deadline)s.", deadline=format_local(warning.deadline, True))
-    base = _setting("BASE_URL", "")
     body = _("%(lead)s\n\nIncident: %(ref)s — %(title)s (%(org)s)\nOpenen: %(url)s\n",
              lead=lead, ref=incident.reference, title=incident.title, org=incident.organisation.name,
-             url=f"{base}{_link(incident)}")
+             url=links.url(incident))
     return subject, body
 
 
-def send_due_warnings(now: dt.datetime | None = None) -> list[DueWarning]:
+def send_due_warnings(now: dt.datetime | None = None, *, links: Links,
+                      cbw_anchor: str = DEFAULT_CBW_ANCHOR) -> list[DueWarning]:
     """Queue each due warning once: the FG for the AP clock, the CISO for the Cbw clock.
 
     The (incident, clock, threshold) row is inserted in the same transaction as the e-mails;
-    its unique key makes a second, concurrent run fail instead of warning twice.
+    its unique key makes a second, concurrent run fail (IntegrityError, at the latest when the
+    boundary commits) instead of warning twice. The boundary is the scheduler's job
+    (:func:`bio_register.scheduler.check_deadlines`): it commits, then sends the outbox.
     """
     now = now or utcnow()
-    warnings = due_warnings(now)
+    warnings = due_warnings(now, cbw_anchor)
     sent = []
     for warning in warnings:
         role = Role.FG if warning.clock == "ap" else Role.CISO
@@ -831,10 +890,10 @@ def send_due_warnings(now: dt.datetime | None = None) -> list[DueWarning]:
             log.warning("no %s or verbindingsofficier for %s: deadline warning %s:%s not sent",
                         role.value, warning.incident.reference, warning.clock, warning.threshold)
             continue
-        subject, body = _warning_text(warning, now)
+        subject, body = _warning_text(warning, now, links)
         db.session.add(DeadlineWarning(incident_id=warning.incident.id, clock=warning.clock,
                                        threshold=warning.threshold, deadline=warning.deadline, sent_at=now))
-        notifications.notify_users(recipients, subject, body, _link(warning.incident))
+        notifications.notify_users(recipients, subject, body, links.path(warning.incident))
         audit.record(None, "incident", warning.incident.id, "deadline_warning",
                      {"warning": {"before": None, "after": f"{warning.clock}:{warning.threshold}"}},
                      organisation_id=warning.incident.organisation_id, actor_label="scheduler")
@@ -842,18 +901,3 @@ def send_due_warnings(now: dt.datetime | None = None) -> list[DueWarning]:
     db.session.flush()
     return sent
 
-
-def run_deadline_check(config: Mapping[str, Any], now: dt.datetime | None = None) -> tuple[int, int, int]:
-    """The job: queue due warnings, commit, then send the outbox. Returns (warnings, sent, failed).
-
-    Safe to run as often as you like, from several processes: a warning already sent is
-    skipped, and a concurrent duplicate is rolled back by the unique key.
-    """
-    try:
-        warnings = send_due_warnings(now)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        warnings = []
-    sent, failed = notifications.deliver(config)
-    return len(warnings), sent, failed

@@ -156,3 +156,57 @@ def test_cbw_report_form_for_the_ciso(client: FlaskClient) -> None:
         "submitted_at": _local(utcnow() - dt.timedelta(minutes=10)), "recipient": "NCSC", "reference": "NCSC-1"})
     assert response.status_code == 302
     assert [r.reference for r in db.session.scalars(select(breaches.CbwReport))] == ["NCSC-1"]
+
+
+def test_a_stale_assessment_is_a_conflict_and_keeps_what_is_stored(client: FlaskClient, fg) -> None:
+    leak = factories.incident(is_datalek=True, discovered_at=utcnow() - dt.timedelta(hours=5))
+    factories.assess(leak, fg=fg, subjects_count=3)                 # version 1
+    breaches.save_assessment(fg, leak, {"aware_at": leak.discovered_at, "subjects_count": 4}, 1)  # version 2
+    db.session.commit()
+    page = f"/incidenten/{leak.id}/datalek"
+    response = client.post(f"{page}/beoordeling", data={
+        "csrf_token": csrf_token(client, page), "version": "1", "aware_at": _local(leak.discovered_at),
+        "subjects_count": "9", "enisa_cb_confidentiality": "0", "enisa_cb_integrity": "0",
+        "enisa_cb_availability": "0"})
+    assert response.status_code == 409                               # as in the API
+    assert "Iemand anders heeft de beoordeling intussen opgeslagen" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert breaches.assessment_of(leak).subjects_count == 4
+
+
+def test_the_message_follows_the_commit(client: FlaskClient, fg) -> None:
+    leak = factories.incident(is_datalek=True)
+    factories.assess(leak, fg=fg)
+    page = f"/incidenten/{leak.id}/datalek"
+    response = client.post(f"{page}/besluit", data={"csrf_token": csrf_token(client, page), "notify": "nee",
+                                                    "motivation": "Versleuteld, de sleutel is veilig."},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert "Het besluit over de AP-melding is vastgelegd." in response.get_data(as_text=True)
+    response = client.post(f"{page}/besluit", data={"csrf_token": csrf_token(client, page), "notify": "nee",
+                                                    "motivation": "Te kort"})
+    assert response.status_code == 422
+    assert "is vastgelegd" not in response.get_data(as_text=True)
+    assert len(breaches.decisions_of(leak)) == 1
+
+
+def test_an_empty_recipient_is_the_configured_csirt(app, client: FlaskClient) -> None:
+    from bio_register.incidents import services as incidents
+
+    ciso = factories.user([("ciso", "DIE")])
+    incident = factories.incident("DIE")
+    incidents.update_incident(None, incident, {"is_significant_cbw": True}, incident.version)
+    db.session.commit()
+    login(client, ciso.email, factories.PASSWORD)
+    page = f"/incidenten/{incident.id}/datalek"
+    saved = app.config["CBW_RECIPIENT"]
+    app.config["CBW_RECIPIENT"] = "CSIRT-DSP"
+    try:
+        assert 'value="CSIRT-DSP"' in client.get(page).get_data(as_text=True)
+        response = client.post(f"/incidenten/{incident.id}/cbw", data={
+            "csrf_token": csrf_token(client, page), "phase": "early_warning",
+            "submitted_at": _local(utcnow() - dt.timedelta(minutes=10)), "recipient": ""})
+    finally:
+        app.config["CBW_RECIPIENT"] = saved
+    assert response.status_code == 302
+    assert [r.recipient for r in db.session.scalars(select(breaches.CbwReport))] == ["CSIRT-DSP"]

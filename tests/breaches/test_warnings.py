@@ -18,12 +18,14 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import select
 
+from bio_register import scheduler
 from bio_register.accounts.models import User
 from bio_register.breaches import services as breaches
 from bio_register.breaches.models import DeadlineWarning
 from bio_register.extensions import db
 from bio_register.incidents import services as incidents
 from bio_register.incidents.models import Incident, Status
+from bio_register.notifications import delivery
 from bio_register.notifications import services as notifications
 from bio_register.notifications.models import Notice, OutboxMessage
 from tests import factories
@@ -125,7 +127,8 @@ def ciso(org: str = "DIE") -> User:
 
 
 def check(app: Flask, now: dt.datetime) -> tuple[int, int, int]:
-    return breaches.run_deadline_check(app.config, now=now)
+    """The scheduler's deadline job at ``now``: queue, commit, send."""
+    return scheduler.check_deadlines(app, now=now)
 
 
 def rows(incident: Incident) -> set[tuple[str, str]]:
@@ -139,7 +142,7 @@ def outbox() -> list[OutboxMessage]:
 
 def settle(app: Flask, mailbox: Collector) -> None:
     """Send whatever is queued (the new-datalek e-mail) and forget it."""
-    notifications.deliver(app.config)
+    delivery.deliver(app.config)
     mailbox.take()
 
 
@@ -176,7 +179,7 @@ def test_a_new_datalek_is_mailed_to_the_fg_after_the_commit(app: Flask, mailbox:
     assert mailbox.messages == []                            # queued in the transaction, nothing sent
     db.session.commit()
     assert mailbox.messages == []                            # committing does not send either
-    assert notifications.deliver(app.config) == (2, 0)
+    assert delivery.deliver(app.config) == (2, 0)
 
     received = sorted(mailbox.take(), key=lambda r: r.to)
     assert sorted(r.to for r in received) == sorted([fg.email, second_fg.email])
@@ -198,7 +201,7 @@ def test_a_new_datalek_is_mailed_to_the_fg_after_the_commit(app: Flask, mailbox:
     assert [(n.text, n.link) for n in notices] == [
         (f"Nieuw datalek {incident.reference}: {TITLE}", f"/incidenten/{incident.id}")]
     assert notifications.unread_notices(other_fg) == []
-    assert notifications.deliver(app.config) == (0, 0)       # sent once
+    assert delivery.deliver(app.config) == (0, 0)       # sent once
     assert mailbox.messages == []
 
 
@@ -206,7 +209,7 @@ def test_an_incident_that_is_no_datalek_sends_nothing(app: Flask, mailbox: Colle
     fg = factories.fg_of("DIE")
     log(is_datalek=False)
     assert outbox() == []
-    assert notifications.deliver(app.config) == (0, 0)
+    assert delivery.deliver(app.config) == (0, 0)
     assert mailbox.messages == []
     assert notifications.unread_notices(fg) == []
 
@@ -219,7 +222,7 @@ def test_an_incident_that_becomes_a_datalek_notifies_the_fg(app: Flask, mailbox:
     assert outbox() == []
     incidents.update_incident(None, incident, {"is_datalek": True}, incident.version, now=AWARE + 3 * H)
     db.session.commit()
-    assert notifications.deliver(app.config) == (1, 0)
+    assert delivery.deliver(app.config) == (1, 0)
     (received,) = mailbox.take()
     assert received.to == fg.email
     assert received.subject == f"Nieuw datalek {incident.reference}: Andere titel"
@@ -229,7 +232,7 @@ def test_an_incident_that_becomes_a_datalek_notifies_the_fg(app: Flask, mailbox:
     incidents.update_incident(None, incident, {"is_datalek": True, "title": "Titel 3"}, incident.version,
                               now=AWARE + 4 * H)
     db.session.commit()
-    assert notifications.deliver(app.config) == (0, 0)
+    assert delivery.deliver(app.config) == (0, 0)
 
 
 # --- the AP clock -------------------------------------------------------------------------------------------------
@@ -500,7 +503,7 @@ def test_a_failing_mail_server_loses_nothing(app: Flask, mailbox: Collector, smt
     closed = free_port()                                      # nobody listens there
     app.config["SMTP_PORT"] = closed
     incident = log()
-    assert notifications.deliver(app.config) == (0, 1)
+    assert delivery.deliver(app.config) == (0, 1)
     (message,) = outbox()
     assert message.sent_at is None
     assert message.attempts == 1
@@ -514,7 +517,7 @@ def test_a_failing_mail_server_loses_nothing(app: Flask, mailbox: Collector, smt
     assert all(m.sent_at is None and m.last_error for m in outbox())
 
     app.config["SMTP_PORT"] = smtp_server.port
-    assert notifications.deliver(app.config) == (2, 0)
+    assert delivery.deliver(app.config) == (2, 0)
     received = mailbox.take()
     assert [r.subject for r in received] == [
         f"Nieuw datalek {incident.reference}: {TITLE}",
@@ -536,3 +539,80 @@ def test_without_anyone_to_warn_the_warning_waits_until_someone_holds_the_role(a
     assert check(app, DEADLINE - 22 * H) == (1, 1, 0)
     (received,) = mailbox.take()
     assert received.to == fg.email and rows(incident) == {("ap", "24h")}
+
+
+# --- the boundary and what it supplies ------------------------------------------------------------------------------
+
+def test_links_point_into_the_configured_site(app: Flask, mailbox: Collector) -> None:
+    """The services know no URLs: the job and the receiver of a new datalek supply BASE_URL and the
+    incident page's path from the application."""
+    fg = factories.fg_of("DIE")
+    saved = app.config["BASE_URL"]
+    app.config["BASE_URL"] = "https://bio.duoplus.example"
+    try:
+        incident = log()
+        assert delivery.deliver(app.config) == (1, 0)
+        url = f"https://bio.duoplus.example/incidenten/{incident.id}"
+        assert f"Beoordeel het datalek: {url}" in mailbox.take()[0].body.splitlines()
+        assert check(app, DEADLINE - 23 * H) == (1, 1, 0)
+        assert f"Openen: {url}" in mailbox.take()[0].body.splitlines()
+    finally:
+        app.config["BASE_URL"] = saved
+    assert {n.link for n in notifications.unread_notices(fg)} == {f"/incidenten/{incident.id}"}
+
+
+def test_the_service_queues_and_the_job_commits(app: Flask, mailbox: Collector) -> None:
+    factories.fg_of("DIE")
+    incident = log()
+    settle(app, mailbox)
+    links = breaches.Links("https://bio.example", lambda i: f"/incidenten/{i.id}")
+    assert len(breaches.send_due_warnings(DEADLINE - 23 * H, links=links)) == 1
+    db.session.rollback()                                     # the caller's boundary decides: nothing stays
+    assert rows(incident) == set() and outbox()[-1].subject.startswith("Nieuw datalek")
+    assert check(app, DEADLINE - 23 * H) == (1, 1, 0)
+    assert rows(incident) == {("ap", "24h")}
+
+
+def test_a_concurrent_run_that_warned_first_wins(app: Flask, mailbox: Collector,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two schedulers at once: the second finds the warning not yet recorded, but its row collides
+    with the first's on the unique key. It is rolled back whole: no second e-mail, no second notice."""
+    fg = factories.fg_of("DIE")
+    incident = log()
+    settle(app, mailbox)
+    stale = breaches.due_warnings(DEADLINE - 23 * H)          # what the second run saw
+    assert check(app, DEADLINE - 23 * H) == (1, 1, 0)         # the first run
+    mailbox.take()
+    monkeypatch.setattr(breaches, "due_warnings", lambda now, anchor: stale)
+    assert check(app, DEADLINE - 23 * H) == (0, 0, 0)
+    assert mailbox.messages == []
+    assert rows(incident) == {("ap", "24h")}
+    assert len(notifications.unread_notices(fg)) == 2         # the new datalek and one warning
+
+
+def test_the_job_counts_the_cbw_clock_from_the_configured_anchor(app: Flask, mailbox: Collector) -> None:
+    officer = ciso("DIE")
+    incident = significant()
+    breaches.record_cbw_report(officer, incident, "early_warning", AWARE + 20 * H, now=AWARE + 20 * H)
+    db.session.commit()
+    settle(app, mailbox)
+    saved = app.config["CBW_NOTIFICATION_ANCHOR"]
+    app.config["CBW_NOTIFICATION_ANCHOR"] = "early_warning"    # 72 h after the early warning: AWARE + 92 h
+    try:
+        assert check(app, AWARE + 49 * H) == (0, 0, 0)         # 23 h before AWARE + 72 h: not this clock
+        assert check(app, AWARE + 69 * H) == (1, 1, 0)
+    finally:
+        app.config["CBW_NOTIFICATION_ANCHOR"] = saved
+    (received,) = mailbox.take()
+    assert received.subject == f"Nog 23 uur: Cbw: incidentmelding aan de CSIRT voor {incident.reference}"
+    assert "De termijn verloopt op 14-11-2026 06:00 (UTC+01:00)." in received.body
+
+
+def test_the_cli_command_runs_the_same_boundary(app: Flask, mailbox: Collector) -> None:
+    factories.fg_of("DIE")
+    log(aware=dt.datetime.now(UTC) - 50 * H)                 # the AP deadline is 22 hours away
+    result = app.test_cli_runner().invoke(args=["bio", "check-deadlines"])
+    assert result.exit_code == 0, result.output
+    assert "Waarschuwingen: 1; e-mails verzonden: 2; mislukt (volgende keer opnieuw): 0" in result.output
+    subjects = sorted(m.subject for m in mailbox.take())
+    assert subjects[0].startswith("Nieuw datalek ") and subjects[1].startswith("Nog 21 uur: AP-melding")
