@@ -83,7 +83,6 @@ def register(app: Flask) -> None:
     _configure_login()
     _register_session_timeouts(app)
     _register_input_guard(app)
-    _register_legacy_boundary(app)
     _register_headers(app)
     _register_errors(app)
     _register_template_helpers(app)
@@ -171,22 +170,6 @@ def _register_input_guard(app: Flask) -> None:
         if is_api_request():  # the message per field at fault, like any other validation error
             return problem(422, message, errors={name: [message] for name in dict.fromkeys(bad)})
         return render_template("errors/error.html", code=422, message=message), 422
-
-
-def _register_legacy_boundary(app: Flask) -> None:
-    """TRANSITIONAL: commit for views not yet declared through the pipeline (removed once all are)."""
-    from bio_register.pipeline import MARK, commit
-
-    @app.after_request
-    def _commit_or_rollback(response: Response) -> Response:
-        view = app.view_functions.get(request.endpoint or "")
-        if view is None or getattr(view, MARK, None) is not None:
-            return response
-        if response.status_code < 400:
-            commit()
-        else:
-            db.session.rollback()
-        return response
 
 
 def _register_headers(app: Flask) -> None:

@@ -238,6 +238,31 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
                                                    (401, 404, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/organisations/UIT", "organisations_api.get_organisation_by_code",
                                                    (401, 404, 404, 404, 404, 200, 200)),
+    ("POST", "/login", "accounts.login", (422, 302, 302, 302, 302, 302, 302)),
+    ("POST", "/login/totp", "accounts.login_totp", (302, 302, 302, 302, 302, 302, 302)),
+    ("POST", "/login/totp/instellen", "accounts.login_enrol", (302, 302, 302, 302, 302, 302, 302)),
+    ("POST", "/logout", "accounts.logout", (302, 302, 302, 302, 302, 302, 302)),
+    ("POST", "/account", "accounts.account", (302, 422, 422, 422, 422, 422, 422)),
+    ("POST", "/account/password", "accounts.change_password", (302, 422, 422, 422, 422, 422, 422)),
+    ("POST", "/account/tokens", "accounts.tokens", (302, 422, 422, 422, 422, 422, 422)),
+    # someone else's token does not exist for the caller
+    ("POST", "/account/tokens/{tok}/revoke", "accounts.revoke_token", (302, 404, 404, 404, 404, 404, 404)),
+    ("POST", "/account/tweestapsverificatie/instellen", "accounts.two_factor_enrol", (302, 422, 422, 302, 422, 422, 302)),
+    ("POST", "/account/tweestapsverificatie/herstelcodes", "accounts.two_factor_recovery_codes",
+                                                   (302, 422, 422, 422, 422, 422, 422)),
+    ("POST", "/account/tweestapsverificatie/uitschakelen", "accounts.two_factor_disable",
+                                                   (302, 422, 422, 422, 422, 422, 422)),
+    # a verbindingsofficier of Diemen: only a manager of users in Diemen resets their second factor
+    ("POST", "/gebruikers/{uid}/tweestapsverificatie/herstellen", "accounts.reset_two_factor",
+                                                   (302, 404, 404, 404, 404, 404, 302)),
+    ("POST", "/organisaties/DIE/tweestapsverificatie", "organisations.two_factor_setting",
+                                                   (302, 404, 403, 403, 403, 403, 302)),
+    ("POST", "/maatregelen/nieuw", "measures.create", (302, 403, 422, 403, 422, 403, 403)),
+    ("POST", "/maatregelen/{msr}/bewerken", "measures.edit", (302, 404, 422, 403, 422, 403, 403)),
+    ("POST", "/maatregelen/{msr}/status", "measures.change_status", (302, 404, 302, 403, 302, 403, 403)),
+    ("POST", "/compliance/DIE/BIO2-1.3/5.24.01", "compliance.assess", (302, 404, 403, 403, 422, 403, 403)),
+    ("POST", "/compliance/DIE/BIO2-1.3/voorstel", "compliance.propose", (302, 404, 403, 403, 302, 403, 403)),
+
 ]
 
 #: Not the application's views: no role rules apply (the architecture test checks every other
@@ -249,6 +274,7 @@ NOT_VIEWS = {"static": "Flask's static files"}
 #: their 302/403/404 before any field is read.
 FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/incidenten/{die}/status"): {"status": "in_behandeling", "version": "1"},
+    ("POST", "/maatregelen/{msr}/status"): {"status": "in_uitvoering", "version": "1"},
     ("POST", "/rapportages"): {"kind": "monthly", "period": "2026-10", "scope": "DIE"},
     ("POST", "/incidenten/{die}/bijlagen/{att}/verwijderen"): {"reason": "Verkeerd bestand"},
     ("POST", "/compliance/DIE/BIO2-1.3/5.24.01/bijlagen/{catt}/verwijderen"): {"reason": "Oud"},
@@ -291,6 +317,11 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
     ids = {"die": factories.incident("DIE").id, "uit": factories.incident("UIT").id, "dlk": leak.id,
            "uitdlk": uit_leak.id}
     ids.update(msr=factories.measure("DIE").id, uitmsr=factories.measure("UIT").id)
+    if "{uid}" in path or "{tok}" in path:
+        from bio_register.accounts.services import create_token
+
+        target = factories.user([("verbindingsofficier", "DIE")], email="target@example.nl")
+        ids.update(uid=target.id, tok=create_token(None, target, "script", 30, actor_label="test").token.id)
     if "{rep}" in path or "{allrep}" in path:
         from bio_register.reporting.services import generate
 

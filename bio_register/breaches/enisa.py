@@ -68,7 +68,7 @@ def severity(dpc: int, ei: EaseOfIdentification | str, *, confidentiality: Loss 
     ``dpc`` is the data processing context after the assessor's adjustment, 1–4 (with several
     categories of data, the highest counts). Raises ValueError for an input outside the method.
     """
-    if isinstance(dpc, bool) or not isinstance(dpc, int) or not DPC_RANGE[0] <= dpc <= DPC_RANGE[1]:
+    if type(dpc) is not int or not DPC_RANGE[0] <= dpc <= DPC_RANGE[1]:  # a bool is no number here
         raise ValueError("DPC must be a whole number from 1 to 4")
     ei_value = Decimal(EaseOfIdentification(ei).value)
     parts = {
