@@ -247,7 +247,8 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("POST", "/account/tokens", "accounts.tokens", (302, 422, 422, 422, 422, 422, 422)),
     # someone else's token does not exist for the caller
     ("POST", "/account/tokens/{tok}/revoke", "accounts.revoke_token", (302, 404, 404, 404, 404, 404, 404)),
-    ("POST", "/account/tweestapsverificatie/instellen", "accounts.two_factor_enrol", (302, 422, 422, 302, 422, 422, 302)),
+    ("POST", "/account/tweestapsverificatie/instellen", "accounts.two_factor_enrol",
+                                                   (302, 422, 422, 302, 422, 422, 302)),
     ("POST", "/account/tweestapsverificatie/herstelcodes", "accounts.two_factor_recovery_codes",
                                                    (302, 422, 422, 422, 422, 422, 422)),
     ("POST", "/account/tweestapsverificatie/uitschakelen", "accounts.two_factor_disable",
