@@ -8,7 +8,7 @@ import sqlite3
 import time
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event, exc
+from sqlalchemy import DateTime, Enum, MetaData, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -26,6 +26,13 @@ def enum_values(enum_cls: type[enum.Enum]) -> list[str]:
     """The values (not the names) of an enum's members: the ``values_callable`` of every
     ``sqlalchemy.Enum`` column, so the database stores ``"in_behandeling"``, not ``"IN_BEHANDELING"``."""
     return [member.value for member in enum_cls]
+
+
+def value_enum(cls: type[enum.Enum], name: str, length: int = 40) -> Enum:
+    """A ``sqlalchemy.Enum`` column type storing the members' values as strings with a CHECK
+    constraint (no native database enum: adding a value is a plain migration)."""
+    return Enum(cls, name=name, native_enum=False, values_callable=enum_values,
+                validate_strings=True, create_constraint=True, length=length)
 
 
 def utcnow() -> dt.datetime:

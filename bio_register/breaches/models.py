@@ -9,9 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.accounts.models import User
 from bio_register.breaches.enisa import Band, EaseOfIdentification, Loss
-from bio_register.database import UTCDateTime, utcnow
+from bio_register.database import UTCDateTime, utcnow, value_enum
 from bio_register.extensions import Model
-from bio_register.incidents.models import Incident, _enum
+from bio_register.incidents.models import Incident
 
 
 class NotificationKind(enum.StrEnum):
@@ -62,15 +62,15 @@ class BreachAssessment(Model):
     likely_consequences: Mapped[str | None] = mapped_column(Text)
     measures_taken: Mapped[str | None] = mapped_column(Text)
     enisa_dpc: Mapped[int | None]
-    enisa_ei: Mapped[EaseOfIdentification | None] = mapped_column(_enum(EaseOfIdentification, "enisa_ei", 5))
-    enisa_cb_confidentiality: Mapped[Loss] = mapped_column(_enum(Loss, "enisa_cb_confidentiality", 5),
+    enisa_ei: Mapped[EaseOfIdentification | None] = mapped_column(value_enum(EaseOfIdentification, "enisa_ei", 5))
+    enisa_cb_confidentiality: Mapped[Loss] = mapped_column(value_enum(Loss, "enisa_cb_confidentiality", 5),
                                                            default=Loss.NONE)
-    enisa_cb_integrity: Mapped[Loss] = mapped_column(_enum(Loss, "enisa_cb_integrity", 5), default=Loss.NONE)
-    enisa_cb_availability: Mapped[Loss] = mapped_column(_enum(Loss, "enisa_cb_availability", 5),
+    enisa_cb_integrity: Mapped[Loss] = mapped_column(value_enum(Loss, "enisa_cb_integrity", 5), default=Loss.NONE)
+    enisa_cb_availability: Mapped[Loss] = mapped_column(value_enum(Loss, "enisa_cb_availability", 5),
                                                         default=Loss.NONE)
     enisa_cb_malicious: Mapped[bool] = mapped_column(default=False)
     enisa_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
-    enisa_band: Mapped[Band | None] = mapped_column(_enum(Band, "enisa_band", 10))
+    enisa_band: Mapped[Band | None] = mapped_column(value_enum(Band, "enisa_band", 10))
     assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assessed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -102,7 +102,7 @@ class ApNotification(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind, "notification_kind", 20))
+    kind: Mapped[NotificationKind] = mapped_column(value_enum(NotificationKind, "notification_kind", 20))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     meldnummer: Mapped[str] = mapped_column(String(50))
     late_reason: Mapped[str | None] = mapped_column(Text)
@@ -120,7 +120,7 @@ class DataSubjectDecision(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     notify: Mapped[bool]
-    ground: Mapped[NoNotifyGround | None] = mapped_column(_enum(NoNotifyGround, "no_notify_ground", 30))
+    ground: Mapped[NoNotifyGround | None] = mapped_column(value_enum(NoNotifyGround, "no_notify_ground", 30))
     explanation: Mapped[str | None] = mapped_column(Text)
     notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     channel: Mapped[str | None] = mapped_column(String(200))
@@ -137,7 +137,7 @@ class CbwReport(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
-    phase: Mapped[CbwPhase] = mapped_column(_enum(CbwPhase, "cbw_phase", 20))
+    phase: Mapped[CbwPhase] = mapped_column(value_enum(CbwPhase, "cbw_phase", 20))
     recipient: Mapped[str] = mapped_column(String(100))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     reference: Mapped[str | None] = mapped_column(String(100))

@@ -7,9 +7,8 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.accounts.models import User
-from bio_register.database import UTCDateTime, utcnow
+from bio_register.database import UTCDateTime, utcnow, value_enum
 from bio_register.extensions import Model
-from bio_register.incidents.models import _enum
 
 
 class ControlKind(enum.StrEnum):
@@ -46,7 +45,7 @@ class Control(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     catalog_id: Mapped[int] = mapped_column(ForeignKey("control_catalogs.id"))
     code: Mapped[str] = mapped_column(String(20))
-    kind: Mapped[ControlKind] = mapped_column(_enum(ControlKind, "control_kind", 10))
+    kind: Mapped[ControlKind] = mapped_column(value_enum(ControlKind, "control_kind", 10))
     parent_code: Mapped[str | None] = mapped_column(String(20))
     group_code: Mapped[str] = mapped_column(String(10))
     group_title_nl: Mapped[str] = mapped_column(String(200))
@@ -91,7 +90,7 @@ class ControlAssessment(Model):
     applicable: Mapped[bool]
     justification: Mapped[str | None] = mapped_column(Text)
     status: Mapped[ImplementationStatus | None] = mapped_column(
-        _enum(ImplementationStatus, "implementation_status", 15))
+        value_enum(ImplementationStatus, "implementation_status", 15))
     evidence: Mapped[str | None] = mapped_column(Text)
     evidence_links: Mapped[list[str]] = mapped_column(JSON, default=list)
     owner: Mapped[str | None] = mapped_column(String(200))

@@ -3,11 +3,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bio_register.accounts.models import User, enum_values
-from bio_register.database import UTCDateTime, utcnow
+from bio_register.accounts.models import User
+from bio_register.database import UTCDateTime, utcnow, value_enum
 from bio_register.extensions import Model
 from bio_register.organisations.models import Organisation
 
@@ -71,11 +71,6 @@ class EntryKind(enum.StrEnum):
     COMMUNICATION = "communicatie"
 
 
-def _enum(cls: type[enum.Enum], name: str, length: int = 40) -> Enum:
-    return Enum(cls, name=name, native_enum=False, values_callable=enum_values,
-                validate_strings=True, create_constraint=True, length=length)
-
-
 class ReferenceCounter(Model):
     """The last reference number handed out per organisation and year (never reused)."""
 
@@ -115,8 +110,8 @@ class Incident(Model):
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
-    category: Mapped[Category | None] = mapped_column(_enum(Category, "category"))
-    severity: Mapped[Severity | None] = mapped_column(_enum(Severity, "severity", 10))
+    category: Mapped[Category | None] = mapped_column(value_enum(Category, "category"))
+    severity: Mapped[Severity | None] = mapped_column(value_enum(Severity, "severity", 10))
     impact_confidentiality: Mapped[bool] = mapped_column(default=False)
     impact_integrity: Mapped[bool] = mapped_column(default=False)
     impact_availability: Mapped[bool] = mapped_column(default=False)
@@ -125,7 +120,7 @@ class Incident(Model):
     reporter: Mapped[str | None] = mapped_column(String(200))
     is_datalek: Mapped[bool]
     is_significant_cbw: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[Status] = mapped_column(_enum(Status, "status", 20), default=Status.NIEUW)
+    status: Mapped[Status] = mapped_column(value_enum(Status, "status", 20), default=Status.NIEUW)
     cause: Mapped[str | None] = mapped_column(Text)
     lessons_learned: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -157,7 +152,7 @@ class TimelineEntry(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[EntryKind] = mapped_column(_enum(EntryKind, "entry_kind", 20))
+    kind: Mapped[EntryKind] = mapped_column(value_enum(EntryKind, "entry_kind", 20))
     text: Mapped[str] = mapped_column(Text)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

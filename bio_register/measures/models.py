@@ -8,9 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.accounts.models import User
 from bio_register.compliance.models import Control
-from bio_register.database import UTCDateTime, utcnow
+from bio_register.database import UTCDateTime, utcnow, value_enum
 from bio_register.extensions import Model, db
-from bio_register.incidents.models import Incident, _enum
+from bio_register.incidents.models import Incident
 from bio_register.organisations.models import Organisation
 
 
@@ -48,7 +48,7 @@ class Measure(Model):
     description: Mapped[str | None] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(String(200))
     due_date: Mapped[dt.date | None] = mapped_column(Date)
-    status: Mapped[MeasureStatus] = mapped_column(_enum(MeasureStatus, "measure_status", 20),
+    status: Mapped[MeasureStatus] = mapped_column(value_enum(MeasureStatus, "measure_status", 20),
                                                   default=MeasureStatus.GEPLAND)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,9 +7,8 @@ from sqlalchemy import Column, Float, ForeignKey, LargeBinary, String, Table, Un
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from bio_register.accounts.models import User
-from bio_register.database import UTCDateTime, utcnow
+from bio_register.database import UTCDateTime, utcnow, value_enum
 from bio_register.extensions import Model, db
-from bio_register.incidents.models import _enum
 from bio_register.organisations.models import Organisation
 
 
@@ -25,7 +24,7 @@ class Report(Model):
     __table_args__ = (UniqueConstraint("kind", "period", "scope", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[ReportKind] = mapped_column(_enum(ReportKind, "report_kind", 20))
+    kind: Mapped[ReportKind] = mapped_column(value_enum(ReportKind, "report_kind", 20))
     period: Mapped[str] = mapped_column(String(10))
     #: an organisation code, or "all" for Duo+ as a whole
     scope: Mapped[str] = mapped_column(String(10))
