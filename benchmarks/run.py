@@ -353,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     port = args.port or _free_port()
     instance = tempfile.mkdtemp(prefix="bio-bench-gunicorn-")
     env = {**os.environ, "BIO_REGISTER_DATABASE_URL": args.database_url,
-           "BIO_REGISTER_SECRET_KEY": secrets.token_urlsafe(48), "BIO_REGISTER_INSTANCE_PATH": instance}
+           "BIO_REGISTER_SECRET_KEY": secrets.token_urlsafe(48), "BIO_REGISTER_INSTANCE_PATH": instance,
+           "BIO_REGISTER_MAIL": "off"}  # production gunicorn: e-mail must be configured or switched off
     gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
                 "--log-level", "warning", "wsgi:app"]
     print(f"Starting gunicorn ({args.workers} workers) on 127.0.0.1:{port} …", file=sys.stderr)

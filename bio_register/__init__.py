@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: Alembic's scripts, inside the package so that a non-editable install can migrate too.

@@ -130,20 +130,85 @@ def demo_command() -> None:
     _print_credentials(credentials)
 
 
-@bio.command("serve")
+@bio.command("serve", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--demo", is_flag=True, help="Also create demo data and print the demo logins.")
-def serve_command(host: str, port: int, demo: bool) -> None:
-    """Run the development server (production: gunicorn wsgi:app). Migrates first."""
-    run_migrations()
-    if demo:
-        _print_credentials(create_demo_data())
+@click.option("--demo", is_flag=True, help="Also create demo data and print the demo logins; runs the scheduler too.")
+@click.option("--no-scheduler", is_flag=True, help="With --demo: do not run the scheduler in this process.")
+def serve_command(host: str, port: int, demo: bool, no_scheduler: bool) -> None:
+    """Run the development server (production: gunicorn bio_register.wsgi:app). Migrates first.
+
+    Development mode: without BIO_REGISTER_SMTP_HOST every e-mail is printed here and kept on the
+    page Verzonden e-mail (ontwikkeling); with --demo the scheduler runs in this process.
+    """
+    import threading
+
     from werkzeug.serving import run_simple
 
+    from bio_register import create_app
+    from bio_register.config import mail_transport
+
+    settings: dict[str, Any] = {"DEVELOPMENT": True}  # its own application: the development server's
+    if not os.environ.get("BIO_REGISTER_BASE_URL"):  # links in e-mail lead to this server
+        settings["BASE_URL"] = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}"  # noqa: S104
+    app = create_app(settings)
+    with app.app_context():
+        run_migrations()
+        if demo:
+            _print_credentials(create_demo_data())
+    click.echo(_MAIL_LINES.get(mail_transport(app.config), _MAIL_LINES["smtp"]).format(
+        host=app.config["SMTP_HOST"], port=app.config["SMTP_PORT"]))
+    stop = threading.Event()
+    scheduler_thread = _start_scheduler(app, stop) if demo and not no_scheduler else None
+    _stop_on_sigterm()
     click.echo(f"BIO-register draait op http://{host}:{port}/ (Ctrl+C stopt)")
-    # Flask ignores app.run() inside its own CLI, so serve with Werkzeug directly.
-    run_simple(host, port, _current_app(), use_reloader=False, threaded=True)
+    try:
+        # Flask ignores app.run() inside its own CLI, so serve with Werkzeug directly.
+        run_simple(host, port, app, use_reloader=False, threaded=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if scheduler_thread is not None:
+            stop.set()
+            scheduler_thread.join(timeout=60)
+
+
+_MAIL_LINES = {
+    "console": "E-mail: geen e-mailserver ingesteld; elke e-mail verschijnt hieronder en op de pagina "
+               "'Verzonden e-mail (ontwikkeling)' (functioneel beheerder).",
+    "off": "E-mail: uitgeschakeld (BIO_REGISTER_MAIL=off); alleen meldingen in de applicatie.",
+    "smtp": "E-mail: via {host}:{port}.",
+}
+
+
+def _start_scheduler(app: Any, stop: Any) -> Any:
+    """The scheduler in a thread of the development server (``serve --demo``): every job runs once
+    at once, then on its schedule. A separate ``bio-register scheduler`` would make this one wait."""
+    import logging
+    import threading
+
+    from bio_register import scheduler
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bio_register.scheduler").setLevel(logging.INFO)  # also under Alembic's logging set-up
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our jobs log their own result
+    thread = threading.Thread(target=scheduler.run_scheduler, name="bio-register-scheduler", daemon=True,
+                              kwargs={"app": app, "stop_event": stop, "run_at_start": True})
+    thread.start()
+    click.echo("Planner draait in dit proces (--no-scheduler zet hem uit): deadlinewaarschuwingen en "
+               "rapportages nu en daarna volgens de planning.")
+    return thread
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the development server like Ctrl+C (the scheduler thread then stops cleanly)."""
+    import signal
+
+    def terminate(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
 
 
 @bio.command("create-user")
@@ -517,6 +582,7 @@ def check_deadlines_command() -> None:
     """
     from bio_register.scheduler import check_deadlines
 
+    _require_mail()
     warnings, sent, failed = check_deadlines(current_app)
     click.echo(f"Waarschuwingen: {warnings}; e-mails verzonden: {sent}; mislukt (volgende keer opnieuw): {failed}")
     if failed:
@@ -528,6 +594,7 @@ def send_mail_command() -> None:
     """Send what is waiting in the e-mail outbox (failed sends are retried)."""
     from bio_register.notifications.delivery import deliver
 
+    _require_mail()
     sent, failed = deliver(current_app.config)
     click.echo(f"E-mails verzonden: {sent}; mislukt (volgende keer opnieuw): {failed}")
     if failed:
@@ -545,6 +612,8 @@ def scheduler_command(list_only: bool, poll: float) -> None:
 
     from bio_register import scheduler
 
+    if not list_only:
+        _require_mail()
     if list_only:
         from bio_register.extensions import db
 
@@ -574,10 +643,25 @@ def scheduler_command(list_only: bool, poll: float) -> None:
     click.echo("Planner gestopt.", err=True)
 
 
+def _require_mail() -> None:
+    """Production processes (the scheduler, the commands that send) need a way to send e-mail, or
+    e-mail switched off explicitly: never silently nowhere."""
+    from bio_register.config import ConfigError, require_mail
+
+    try:
+        require_mail(current_app.config)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _create_app(*_: Any) -> Any:
     from bio_register import create_app
 
     return create_app()
+
+
+#: commands that make their own application (the development server) instead of the command line's
+OWN_APPLICATION = {"serve"}
 
 
 def build_cli() -> FlaskGroup:
@@ -587,7 +671,9 @@ def build_cli() -> FlaskGroup:
     group = FlaskGroup(create_app=_create_app, add_default_commands=True, load_dotenv=False,
                        help="BIO-register: incidentregister en BIO-compliance.")
     for name, command in bio.commands.items():
-        if command.callback is not None and not isinstance(command, click.Group):
+        if name in OWN_APPLICATION:
+            pass
+        elif command.callback is not None and not isinstance(command, click.Group):
             command.callback = with_appcontext(command.callback)  # a no-op where a context is pushed already
         group.add_command(command, name)
     return group

@@ -25,12 +25,14 @@ SETTINGS: list[tuple[str, str, str | None, str]] = [
     ("BASE_URL", "BASE_URL", "http://127.0.0.1:5000",
      "Public address of the application, used in e-mails and to decide on Secure cookies"),
     ("TIMEZONE", "TIMEZONE", "Europe/Amsterdam", "Time zone for display and for cutting periods"),
-    ("SMTP_HOST", "SMTP_HOST", "127.0.0.1", "SMTP server for notifications"),
+    ("SMTP_HOST", "SMTP_HOST", "", "SMTP server for notifications; empty: none configured (see MAIL)"),
     ("SMTP_PORT", "SMTP_PORT", "25", "SMTP port"),
     ("SMTP_USERNAME", "SMTP_USERNAME", "", "SMTP user name (empty: no authentication)"),
     ("SMTP_PASSWORD", "SMTP_PASSWORD", "", "SMTP password"),
     ("SMTP_STARTTLS", "SMTP_STARTTLS", "false", "Use STARTTLS on the SMTP connection"),
     ("MAIL_FROM", "MAIL_FROM", "bio-register@localhost", "Sender address of notifications"),
+    ("MAIL", "MAIL", "",
+     "How e-mail leaves: smtp (the default when SMTP_HOST is set), off, or console (development server only)"),
     ("SECURE_COOKIES", "SECURE_COOKIES", None,
      "Send cookies only over HTTPS; default: true when BASE_URL starts with https"),
     ("INSTANCE_PATH", "INSTANCE_PATH", None,
@@ -242,6 +244,53 @@ def _cbw_anchor(raw: Mapping[str, Any]) -> str:
     return anchor
 
 
+# --- e-mail: how it leaves, and what production requires ------------------------------------------
+
+#: BIO_REGISTER_MAIL: SMTP (the default when SMTP_HOST is set), none at all, or printed on the console
+MAIL_TRANSPORTS = ("smtp", "off", "console")
+
+
+def _mail(raw: Mapping[str, Any]) -> str:
+    mail: str = (raw["MAIL"] or "").strip().lower()
+    if mail and mail not in MAIL_TRANSPORTS:
+        raise ConfigError(f"{ENV_PREFIX}MAIL must be one of {', '.join(MAIL_TRANSPORTS)}, not {mail!r}")
+    if mail == "smtp" and not (raw["SMTP_HOST"] or "").strip():
+        raise ConfigError(f"{ENV_PREFIX}MAIL=smtp needs {ENV_PREFIX}SMTP_HOST")
+    return mail
+
+
+def mail_transport(config: Mapping[str, Any]) -> str:
+    """How e-mail leaves: ``smtp``, ``off``, ``console`` — or ``""`` when nothing is configured.
+
+    ``BIO_REGISTER_MAIL`` decides when set; otherwise SMTP when ``SMTP_HOST`` is set; otherwise
+    the console in the development server (``bio-register serve``), and nothing anywhere else
+    (production processes refuse to start then: :func:`require_mail`).
+    Read from the configuration at every send, so a changed ``SMTP_HOST`` takes effect.
+    """
+    chosen = str(config.get("MAIL") or "")
+    if chosen:
+        return chosen
+    if str(config.get("SMTP_HOST") or "").strip():
+        return "smtp"
+    return "console" if config.get("DEVELOPMENT") else ""
+
+
+def require_mail(config: Mapping[str, Any]) -> None:
+    """What a production process (gunicorn, the scheduler, the commands that send) checks at start:
+    e-mail goes out over SMTP, or is switched off explicitly; never silently nowhere, never printed
+    into a log. Raises :class:`ConfigError` naming the settings."""
+    transport = mail_transport(config)
+    if transport == "console" and not config.get("DEVELOPMENT"):
+        raise ConfigError(
+            f"{ENV_PREFIX}MAIL=console is for the development server (bio-register serve) only: it prints "
+            f"e-mail, personal data included, into the log. Set {ENV_PREFIX}SMTP_HOST, or {ENV_PREFIX}MAIL=off.")
+    if not transport:
+        raise ConfigError(
+            f"No e-mail server configured: set {ENV_PREFIX}SMTP_HOST (and {ENV_PREFIX}SMTP_PORT, "
+            f"{ENV_PREFIX}SMTP_USERNAME, {ENV_PREFIX}SMTP_PASSWORD, {ENV_PREFIX}SMTP_STARTTLS as needed), "
+            f"or switch e-mail off explicitly with {ENV_PREFIX}MAIL=off (users then get in-app notices only).")
+
+
 def _check_timezone(name: str) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -289,6 +338,9 @@ def load_settings(
         "SMTP_PASSWORD": raw["SMTP_PASSWORD"],
         "SMTP_STARTTLS": _as_bool(raw["SMTP_STARTTLS"]),
         "MAIL_FROM": raw["MAIL_FROM"],
+        "MAIL": _mail(raw),
+        # True only in the development server (bio-register serve): see mail_transport
+        "DEVELOPMENT": False,
         "RATELIMIT_STORAGE_URI": raw["RATELIMIT_STORAGE"] or "memory://",
         "PROXIES": numbers["PROXIES"],
         "SESSION_IDLE_MINUTES": idle_minutes,

@@ -445,13 +445,17 @@ def acquire_lock(app: Flask, wait: bool = False, poll: float = 15.0, *,
             threading.Event().wait(poll)
 
 
-def run_scheduler(app: Flask, *, poll: float = 15.0, stop_event: threading.Event | None = None) -> None:
+def run_scheduler(app: Flask, *, poll: float = 15.0, stop_event: threading.Event | None = None,
+                  run_at_start: bool = False) -> None:
     """Run the jobs while holding the lock; wait as a standby while another scheduler does.
 
     Returns when ``stop_event`` is set (or on KeyboardInterrupt, which it lets through), after the
     running jobs have finished and the lock is released. While active it checks every ``poll``
     seconds that the lock is still held; if not (the database connection was lost) it stops its
     jobs and goes back to standby.
+
+    ``run_at_start``: every job runs once as soon as this scheduler holds the lock (the demo of
+    ``bio-register serve --demo`` shows its warnings and reports at once, not at the next period).
     """
     stop = stop_event if stop_event is not None else threading.Event()
     require_job_table(app)
@@ -461,18 +465,23 @@ def run_scheduler(app: Flask, *, poll: float = 15.0, stop_event: threading.Event
         if lock is None:
             break
         try:
-            _run_holding(app, lock, poll, stop)
+            _run_holding(app, lock, poll, stop, run_now=run_at_start)
         finally:
             lock.release()
+        run_at_start = False
     log.info("scheduler stopped")
 
 
-def _run_holding(app: Flask, lock: Lock, poll: float, stop: threading.Event) -> None:
+def _run_holding(app: Flask, lock: Lock, poll: float, stop: threading.Event, *, run_now: bool = False) -> None:
     scheduler = build_scheduler(app)
     try:
         try:
             scheduler.start(paused=True)
             install_jobs(scheduler)
+            if run_now:
+                now = dt.datetime.now(TIMEZONE)
+                for job in scheduler.get_jobs():
+                    job.modify(next_run_time=now)
             scheduler.resume()
         except Exception:
             log.exception("scheduler could not start its jobs; retrying in %s s", poll)

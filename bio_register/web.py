@@ -79,6 +79,7 @@ def register(app: Flask) -> None:
         api.register_blueprint(api_blp)
     app.cli.add_command(bio)
     api.on_server_error = db.session.rollback
+    _register_development_pages(app)
 
     _configure_login()
     _register_session_timeouts(app)
@@ -86,6 +87,18 @@ def register(app: Flask) -> None:
     _register_headers(app)
     _register_errors(app)
     _register_template_helpers(app)
+
+
+def _register_development_pages(app: Flask) -> None:
+    """The development server without SMTP prints e-mail on the console and shows it on
+    *Verzonden e-mail (ontwikkeling)*; in production that page does not exist (404)."""
+    from bio_register.config import mail_transport
+
+    app.config["DEV_OUTBOX"] = bool(app.config.get("DEVELOPMENT")) and mail_transport(app.config) == "console"
+    if app.config["DEV_OUTBOX"]:
+        from bio_register.notifications import views as dev_mail_views
+
+        app.register_blueprint(dev_mail_views.bp)
 
 
 def _configure_login() -> None:

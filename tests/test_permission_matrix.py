@@ -269,6 +269,9 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
 #: Not the application's views: no role rules apply (the architecture test checks every other
 #: endpoint goes through the pipeline).
 NOT_VIEWS = {"static": "Flask's static files"}
+# The development server's "Verzonden e-mail (ontwikkeling)" (GET /beheer/verzonden-e-mail,
+# dev_mail.outbox) exists only under `bio-register serve` without SMTP, never in this (production)
+# application: its row, a status for every role, is tests/test_mail.py::test_only_the_beheerder_opens_the_page.
 
 #: HTML form posts: (method, path template) → the form fields sent (a CSRF token is added). Without
 #: fields a form is simply invalid: an authorised caller gets 422 (or its form page again), the others

@@ -9,6 +9,8 @@ import contextvars
 import functools
 import logging
 import smtplib
+import sys
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -18,9 +20,11 @@ from sqlalchemy import func, select
 
 from bio_register import unit_of_work
 from bio_register.accounts.models import User
+from bio_register.config import mail_transport
 from bio_register.database import utcnow
 from bio_register.extensions import db
 from bio_register.notifications.models import Notice, OutboxMessage
+from bio_register.paging import Page
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -103,20 +107,74 @@ def mark_read(user: User, notice_ids: Iterable[int] | None = None) -> None:
         notice.read_at = now
 
 
+class MailNotConfigured(OSError):
+    """No way to send e-mail is configured (see ``config.mail_transport``): the message waits."""
+
+
 def send(config: Mapping[str, Any], message: OutboxMessage) -> None:
-    """Send one outbox message over SMTP (raises OSError or SMTPException when it cannot)."""
+    """Send one outbox message by the configured transport (:func:`bio_register.config.mail_transport`):
+    SMTP, the console (development server), or nowhere (``BIO_REGISTER_MAIL=off``). Raises OSError
+    or SMTPException when it cannot; the message then stays in the outbox."""
+    transport = mail_transport(config)
+    if transport == "smtp":
+        _send_smtp(config, message)
+    elif transport == "console":
+        _print_to_console(config, message)
+    elif transport == "off":
+        log.debug("e-mail %s not sent: e-mail is switched off (BIO_REGISTER_MAIL=off)", message.id)
+    else:
+        raise MailNotConfigured("no e-mail server configured (BIO_REGISTER_SMTP_HOST)")
+
+
+def _email(config: Mapping[str, Any], message: OutboxMessage) -> EmailMessage:
     email = EmailMessage()
     email["From"] = config["MAIL_FROM"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].partition("@")[2] or "localhost")
     email.set_content(message.body)
+    return email
+
+
+def _send_smtp(config: Mapping[str, Any], message: OutboxMessage) -> None:
+    email = _email(config, message)
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
         if config.get("SMTP_STARTTLS"):
             smtp.starttls()
         if config.get("SMTP_USERNAME"):
             smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
         smtp.send_message(email)
+
+
+#: the marks around an e-mail printed by the console transport (development server only)
+CONSOLE_BEGIN = "=" * 24 + " E-MAIL (ontwikkeling: niet verzonden, alleen hier getoond) " + "=" * 24
+CONSOLE_END = "=" * 24 + " einde e-mail " + "=" * 24
+_console_lock = threading.Lock()
+
+
+def _print_to_console(config: Mapping[str, Any], message: OutboxMessage) -> None:
+    """The development server's transport: the whole message on standard output, clearly marked
+    (never used in production: ``config.require_mail``)."""
+    text = "\n".join([
+        "", CONSOLE_BEGIN,
+        f"Van:       {config['MAIL_FROM']}",
+        f"Aan:       {message.recipient}",
+        f"Onderwerp: {message.subject}",
+        f"Bericht:   {message.id} (zie Verzonden e-mail (ontwikkeling))",
+        "", message.body.rstrip("\n"), CONSOLE_END, "",
+    ])
+    with _console_lock:  # one message at a time from the server's threads
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+
+def outbox_page(page: int = 1, per_page: int = 25) -> Page[OutboxMessage]:
+    """One page of the outbox, newest first (the development server's *Verzonden e-mail* page)."""
+    total = db.session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+    items = list(db.session.scalars(
+        select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)))
+    return Page(items, page, per_page, total)
 
 
 def unsent(ids: Iterable[int] | None = None) -> list[OutboxMessage]:
