@@ -66,5 +66,6 @@ def _import_models() -> None:
     from bio_register.incidents import models as _incidents  # noqa: F401
     from bio_register.measures import models as _measures  # noqa: F401
     from bio_register.notifications import models as _notifications  # noqa: F401
+    from bio_register.observability import models as _observability  # noqa: F401
     from bio_register.organisations import models as _organisations  # noqa: F401
     from bio_register.reporting import models as _reporting  # noqa: F401

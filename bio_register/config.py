@@ -72,6 +72,12 @@ SETTINGS: list[tuple[str, str, str | None, str]] = [
      "acr values that count as a second factor done at the provider; empty: acr is not used"),
     ("IMPORT_MAX_MB", "IMPORT_MAX_MB", "10",
      "Largest spreadsheet (XLSX or CSV) accepted by the register import, in MB"),
+    ("LOG_FORMAT", "LOG_FORMAT", "text",
+     "'text' (the default log lines) or 'json' (one JSON object per line, with an access line per request)"),
+    ("METRICS_TOKEN", "METRICS_TOKEN", "",
+     "Bearer token that may read /metrics (at least 32 characters); empty: no token access"),
+    ("METRICS_ALLOW", "METRICS_ALLOW", "",
+     "Client addresses (IPs or CIDRs, comma-separated) that may read /metrics without a token"),
 ]
 
 _TRUE = {"1", "true", "yes", "on", "ja"}
@@ -291,6 +297,25 @@ def require_mail(config: Mapping[str, Any]) -> None:
             f"or switch e-mail off explicitly with {ENV_PREFIX}MAIL=off (users then get in-app notices only).")
 
 
+def _observability(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The log format and who may read ``/metrics``."""
+    import ipaddress
+
+    log_format = raw["LOG_FORMAT"].strip().lower()
+    if log_format not in {"text", "json"}:
+        raise ConfigError(f"{ENV_PREFIX}LOG_FORMAT must be 'text' or 'json', not {raw['LOG_FORMAT']!r}")
+    token = raw["METRICS_TOKEN"].strip()
+    if token and len(token) < 32:
+        raise ConfigError(f"{ENV_PREFIX}METRICS_TOKEN is too short: use at least 32 random characters")
+    networks = []
+    for entry in _split(raw["METRICS_ALLOW"]):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError as exc:
+            raise ConfigError(f"{ENV_PREFIX}METRICS_ALLOW: {entry!r} is not an IP address or CIDR range") from exc
+    return {"LOG_FORMAT": log_format, "METRICS_TOKEN": token, "METRICS_ALLOW": tuple(networks)}
+
+
 def _check_timezone(name: str) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -349,6 +374,7 @@ def load_settings(
         "CBW_NOTIFICATION_ANCHOR": anchor,
         **_oidc_settings(raw),
         "IMPORT_MAX_MB": numbers["IMPORT_MAX_MB"],
+        **_observability(raw),
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -358,7 +384,9 @@ def load_settings(
         "SESSION_COOKIE_NAME": "bio_register_session",
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
         # No pool_pre_ping: bio_register.database.check_liveness pings only connections that sat idle.
-        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # hide_parameters: a database error (logged with its traceback) never shows the values bound
+        # to the statement, which can be titles, descriptions or e-mail addresses.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         "MAX_ATTACHMENT_MB": max_attachment_mb,
         # A request body a little larger than the largest attachment (room for the multipart form
         # around it) is refused before it is read: 413, with the page or problem+json of web.py.

@@ -171,7 +171,8 @@ def _pipelined(view: F, guard: Guard) -> F:
                 return _unauthenticated()
             if guard.loader is not None:
                 obj = guard.loader(kwargs)
-                authorise(who, guard.permission, guard.loader.organisation(obj), read=guard.loader.read)
+                g.organisation_id = organisation = guard.loader.organisation(obj)  # also for the log lines
+                authorise(who, guard.permission, organisation, read=guard.loader.read)
                 kwargs[guard.loader.name] = obj
             else:
                 authorise(who, guard.permission)

@@ -47,6 +47,7 @@ from sqlalchemy.pool import NullPool
 from bio_register import unit_of_work
 from bio_register.database import utcnow
 from bio_register.extensions import db
+from bio_register.observability import heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +94,17 @@ def _job(job_id: str) -> Iterator[tuple[Flask, dt.datetime]]:
     logged and rolled back, never raised into APScheduler, so the scheduler carries on."""
     app = _job_app()
     with app.app_context():
+        started, succeeded = utcnow(), False
         try:
-            yield app, utcnow()
+            yield app, started
+            succeeded = True
         except Exception:
             log.exception("job %s failed; rolled back, the scheduler carries on", job_id)
             try:
                 unit_of_work.rollback(db.session)
             except Exception:
                 log.exception("job %s: the rollback failed as well", job_id)
+        heartbeat.record_job_run(job_id, started, succeeded)  # for /metrics
 
 
 def generate_due_reports(kind: str, now: dt.datetime) -> tuple[int, int]:
@@ -460,15 +464,21 @@ def run_scheduler(app: Flask, *, poll: float = 15.0, stop_event: threading.Event
     stop = stop_event if stop_event is not None else threading.Event()
     require_job_table(app)
     _use_app(app)
-    while not stop.is_set():
-        lock = acquire_lock(app, wait=True, poll=poll, stop_event=stop)
-        if lock is None:
-            break
-        try:
-            _run_holding(app, lock, poll, stop, run_now=run_at_start)
-        finally:
-            lock.release()
-        run_at_start = False
+    beat = heartbeat.Heartbeat(app).start()  # standby until the lock is ours; for /health/ready
+    try:
+        while not stop.is_set():
+            lock = acquire_lock(app, wait=True, poll=poll, stop_event=stop)
+            if lock is None:
+                break
+            beat.active()
+            try:
+                _run_holding(app, lock, poll, stop, run_now=run_at_start)
+            finally:
+                lock.release()
+                beat.standby()
+            run_at_start = False
+    finally:
+        beat.stop()
     log.info("scheduler stopped")
 
 

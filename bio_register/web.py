@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
+from bio_register import observability
 from bio_register.api.base import is_api_request, problem
 from bio_register.breaches import labels as breach_labels
 from bio_register.database import utcnow
@@ -87,6 +88,7 @@ def register(app: Flask) -> None:
     _register_headers(app)
     _register_errors(app)
     _register_template_helpers(app)
+    observability.register(app)  # request ids, metrics, JSON logs, /health/ready, /metrics
 
 
 def _register_development_pages(app: Flask) -> None:

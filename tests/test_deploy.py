@@ -121,6 +121,20 @@ def test_gunicorn_serves_the_packaged_application_with_valid_options() -> None:
     assert parsed.bind == ["127.0.0.1:8000"] and int(parsed.workers) >= 2
 
 
+def test_the_web_unit_counts_the_metrics_of_every_worker() -> None:
+    service = unit("bio-register-web.service")["Service"]
+    _program, *args = exec_start("bio-register-web.service")
+    from gunicorn.config import Config
+
+    parsed = Config().parser().parse_args(args)
+    assert parsed.config == "python:bio_register.gunicorn_config"   # its hooks empty the folder at start
+    assert importlib.util.find_spec("bio_register.gunicorn_config") is not None
+    environment = dict(entry.split("=", 1) for entry in shlex.split(one(service, "Environment")))
+    folder = environment["PROMETHEUS_MULTIPROC_DIR"]
+    runtime = one(service, "RuntimeDirectory")
+    assert folder.startswith(f"/run/{runtime}/")                     # systemd makes (and removes) it
+
+
 def test_the_checkout_wsgi_module_is_the_same_application() -> None:
     source = (ROOT / "wsgi.py").read_text(encoding="utf-8")
     assert "from bio_register.wsgi import app" in source

@@ -67,6 +67,14 @@ FILES = {
 MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/", "main.home",                      (302, 200, 200, 200, 200, 200, 200)),
     ("GET", "/health", "main.health",              (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/health/ready", "ops.ready",          (200, 200, 200, 200, 200, 200, 200)),
+    # only with BIO_REGISTER_METRICS_TOKEN or from a METRICS_ALLOW address (tests/test_observability.py);
+    # anyone else, any method: the 404 of an unknown URL
+    ("GET", "/metrics", "ops.metrics",             (404, 404, 404, 404, 404, 404, 404)),
+    ("POST", "/metrics", "ops.metrics",            (404, 404, 404, 404, 404, 404, 404)),
+    ("PUT", "/metrics", "ops.metrics",             (404, 404, 404, 404, 404, 404, 404)),
+    ("PATCH", "/metrics", "ops.metrics",           (404, 404, 404, 404, 404, 404, 404)),
+    ("DELETE", "/metrics", "ops.metrics",          (404, 404, 404, 404, 404, 404, 404)),
     ("GET", "/login", "accounts.login",            (200, 302, 302, 302, 302, 302, 302)),
     # Single sign-on is off unless configured; with a provider: tests/sso/test_oidc_login.py
     ("GET", "/login/oidc", "sso.start",            (404, 404, 404, 404, 404, 404, 404)),

@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     from alembic.runtime.migration import MigrationContext
 
 config = context.config
-if config.config_file_name is not None:
-    # Keep the application's loggers: Alembic's default would disable them.
+if config.config_file_name is not None and not any(
+        getattr(handler, "bio_register_json", False) for handler in logging.getLogger().handlers):
+    # Keep the application's loggers: Alembic's default would disable them. With
+    # BIO_REGISTER_LOG_FORMAT=json the application's JSON handler stays (fileConfig would replace it).
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 

@@ -186,6 +186,18 @@ def unsent(ids: Iterable[int] | None = None) -> list[OutboxMessage]:
     return list(db.session.scalars(stmt))
 
 
+def _loggable(error: Exception) -> str:
+    """What the log may say about a failed send: an SMTP server's answer can quote the recipient's
+    address or the subject (personal data), so of those only the kind and the reply code (the
+    whole answer is kept in ``last_error``)."""
+    if isinstance(error, smtplib.SMTPException):
+        code = getattr(error, "smtp_code", None)
+        if isinstance(error, smtplib.SMTPRecipientsRefused):
+            code = ",".join(sorted({str(reply[0]) for reply in error.recipients.values()}))
+        return f"{type(error).__name__}" + (f" {code}" if code else "")
+    return f"{type(error).__name__}: {error}"
+
+
 def attempt(config: Mapping[str, Any], message: OutboxMessage) -> bool:
     """Try to send one message and record the outcome on it (the caller commits). True if sent."""
     message.attempts += 1
@@ -193,7 +205,7 @@ def attempt(config: Mapping[str, Any], message: OutboxMessage) -> bool:
         send(config, message)
     except (OSError, smtplib.SMTPException) as exc:
         message.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-        log.warning("e-mail %s not sent (attempt %d): %s", message.id, message.attempts, exc)
+        log.warning("e-mail %s not sent (attempt %d): %s", message.id, message.attempts, _loggable(exc))
         return False
     message.sent_at = utcnow()
     message.last_error = None
