@@ -52,6 +52,9 @@ BODIES = {
     ("DELETE", "/api/v1/incidents/{die}/attachments/{att}"): {"reason": "Verkeerd bestand"},
     ("DELETE", "/api/v1/organisations/DIE/assessments/BIO2-1.3/5.24.01/attachments/{catt}"): {"reason": "Oud"},
     ("POST", "/api/v1/measures/{msr}/status"): {"status": "in_uitvoering", "version": 1},
+    ("POST", "/api/v1/organisations"): {"code": "NIEUW", "name": "Nieuwe organisatie", "parent": "DIE"},
+    ("PATCH", "/api/v1/organisations/DIE"): {"name": "Gemeente Diemen (nieuw)"},
+    ("PATCH", "/api/v1/organisations/UIT"): {"name": "Gemeente Uithoorn (nieuw)"},
 }
 
 #: multipart uploads: (method, path) → the file sent as the part "file"
@@ -238,6 +241,18 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
                                                    (401, 404, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/organisations/UIT", "organisations_api.get_organisation_by_code",
                                                    (401, 404, 404, 404, 404, 200, 200)),
+    # a beheerder (of DUO, so of DIE below it) creates an organisation below one it manages
+    ("POST", "/api/v1/organisations", "organisations_api.create_organisation",
+                                                   (401, 403, 403, 403, 403, 403, 201)),
+    ("PATCH", "/api/v1/organisations/DIE", "organisations_api.patch_organisation",
+                                                   (401, 404, 403, 403, 403, 403, 200)),
+    ("PATCH", "/api/v1/organisations/UIT", "organisations_api.patch_organisation",
+                                                   (401, 404, 404, 404, 404, 403, 200)),
+    ("GET", "/organisaties/nieuw", "organisations.create", (302, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/organisaties/nieuw", "organisations.create", (302, 403, 403, 403, 403, 403, 422)),
+    ("GET", "/organisaties/DIE/bewerken", "organisations.edit", (302, 404, 403, 403, 403, 403, 200)),
+    ("POST", "/organisaties/DIE/bewerken", "organisations.edit", (302, 404, 403, 403, 403, 403, 422)),
+    ("GET", "/organisaties/UIT/bewerken", "organisations.edit", (302, 404, 404, 404, 404, 403, 200)),
     ("POST", "/login", "accounts.login", (422, 302, 302, 302, 302, 302, 302)),
     ("POST", "/login/totp", "accounts.login_totp", (302, 302, 302, 302, 302, 302, 302)),
     ("POST", "/login/totp/instellen", "accounts.login_enrol", (302, 302, 302, 302, 302, 302, 302)),
