@@ -170,3 +170,27 @@ def test_the_start_page_says_all_only_to_who_reads_all(app: Flask, client: Flask
     other = app.test_client()
     login(other, factories.user([("concern_control", "DUO")]).email, factories.PASSWORD)
     assert "leesrechten in alle organisaties" in other.get("/").get_data(as_text=True)
+
+
+def test_the_fg_of_duo_is_among_the_fgs_of_each_municipality(app_ctx: Any) -> None:
+    """Who hears of a new datalek in Diemen, or of its deadline: the FGs whose role covers Diemen."""
+    from bio_register.breaches.services import users_with_role
+    from bio_register.permissions import Role
+
+    _duo()
+    duo_fg = factories.user([("fg", "DUO"), ("fg", "DIE")], email="fg.duo@example.nl")  # as in the demo
+    die_fg = factories.user([("fg", "DIE")], email="fg.die@example.nl")
+    factories.user([("fg", "OA")], email="fg.oa@example.nl")
+    assert users_with_role(factories.organisation("DIE").id, Role.FG) == [duo_fg, die_fg]   # once each
+    assert users_with_role(factories.organisation("DUO").id, Role.FG) == [duo_fg]
+
+
+def test_a_beheerder_manages_a_user_only_when_all_their_roles_lie_in_its_scope(client: FlaskClient) -> None:
+    _duo()
+    duo_fg = factories.user([("fg", "DUO"), ("fg", "DIE")], email="fg.duo@example.nl")
+    login(client, factories.user([("beheerder", "DIE")]).email, factories.PASSWORD)
+    response = client.post(f"/gebruikers/{duo_fg.id}/tweestapsverificatie/herstellen",
+                           data={"csrf_token": csrf_token(client, "/account")})
+    assert response.status_code == 404
+    db.session.refresh(duo_fg)
+    assert duo_fg.totp_enabled
