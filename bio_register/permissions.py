@@ -9,9 +9,10 @@ organisation's data goes through :func:`organisation_scope`, :func:`get_organisa
 not exist.
 
 The organisation tree is small (a few hundred rows at most): :func:`organisation_tree` reads
-(id, parent_id) once per database session — one request, one job, one CLI command — and keeps it in
-``Session.info``; :func:`invalidate_tree_on_change` (connected in :mod:`bio_register.wiring`) drops
-it when an organisation is added, removed or moved, and on rollback.
+(id, parent_id) once per transaction of a database session — in a request, which commits once at
+its end, once per request — and keeps it in ``Session.info``; :func:`invalidate_tree_on_change`
+(connected in :mod:`bio_register.wiring`) drops it when an organisation is added, removed or moved,
+and when the transaction ends.
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ _TREE_KEY = "bio_register.organisation_tree"
 
 
 def organisation_tree(session: Session | None = None) -> OrganisationTree:
-    """The organisation tree, read once per database session (one request, job or command)."""
+    """The organisation tree, read once per transaction (a request commits once, at its end)."""
     session = session if session is not None else db.session()
     tree: OrganisationTree | None = session.info.get(_TREE_KEY)
     if tree is None:
@@ -169,15 +170,16 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         forget_tree(session)
 
 
-def _after_rollback(session: Session, *_args: Any) -> None:
+def _transaction_ended(session: Session, *_args: Any) -> None:
     forget_tree(session)
 
 
 def invalidate_tree_on_change() -> None:
-    """Forget a session's cached tree when it adds, removes or moves an organisation, and on a
-    rollback (an organisation added and rolled back is gone again). Idempotent."""
-    for name, listener in (("before_flush", _before_flush), ("after_rollback", _after_rollback),
-                           ("after_soft_rollback", _after_rollback)):
+    """Forget a session's cached tree when it adds, removes or moves an organisation, and when its
+    transaction ends (rolled back: an organisation added in it is gone again; committed: a session
+    that lives on, such as a batch's, reads what others changed since). Idempotent."""
+    for name, listener in (("before_flush", _before_flush), ("after_rollback", _transaction_ended),
+                           ("after_soft_rollback", _transaction_ended), ("after_commit", _transaction_ended)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
 
