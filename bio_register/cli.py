@@ -211,6 +211,37 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, terminate)
 
 
+@bio.command("create-organisation")
+@click.option("--code", required=True, help="2–10 letters and digits, e.g. DUO.")
+@click.option("--name", required=True, help='The full name, e.g. "Duo+".')
+@click.option("--parent", default=None, metavar="CODE",
+              help="The organisation it falls under (default: a top-level organisation).")
+@click.option("--prefix", default=None,
+              help="Reference prefix of its incident numbers (default: the code).")
+def create_organisation_command(code: str, name: str, parent: str | None, prefix: str | None) -> None:
+    """Create an organisation: the first, top-level one of an installation, or one below another."""
+    from bio_register.extensions import db
+    from bio_register.organisations import services as organisations
+
+    try:
+        with unit_of_work.boundary(db.session):
+            parent_org = None
+            if parent is not None:
+                parent_org = organisations.find_by_code(parent.strip())
+                if parent_org is None:
+                    raise click.ClickException(f"Onbekende organisatie voor --parent: {parent.strip().upper()}")
+            org = organisations.create_organisation(None, code, name, reference_prefix=prefix, parent=parent_org,
+                                                    actor_label="cli")
+            made = (org.code, org.name, org.reference_prefix, parent_org.name if parent_org else None)
+    except DomainError as error:
+        _fail(error)
+    where = f", onder {made[3]}" if made[3] else ""
+    click.echo(f"Organisatie {made[0]} ({made[1]}) aangemaakt{where}; incidentnummers {made[2]}-JJJJ-NNNN.")
+    if parent is None:
+        click.echo(f"Maak nu een functioneel beheerder: bio-register create-user --email … --name … "
+                   f"--role beheerder:{made[0]}")
+
+
 @bio.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)

@@ -1,11 +1,18 @@
 """Roles, named permissions, the role → permission table and the scoped getters.
 
-A role is held *in* an organisation (a :class:`~bio_register.accounts.models.Membership`).
-``ROLE_PERMISSIONS`` says what a role may do in the organisations where it is held;
-``GLOBAL_PERMISSIONS`` says what a role may do in *every* organisation (concern control and
-the functioneel beheerder read across all of them). Every lookup of an organisation's data
-goes through :func:`organisation_scope`, :func:`get_organisation` or :func:`get_scoped`, so
-that another organisation's object answers 404, exactly like one that does not exist.
+A role is held *in* an organisation (a :class:`~bio_register.accounts.models.Membership`) and
+covers that organisation **and every organisation below it** (``Organisation.parent_id``, at any
+depth), nowhere else — for every role, the functioneel beheerder and concern control included.
+``ROLE_PERMISSIONS`` says what a role may do in the organisations it covers. Every lookup of an
+organisation's data goes through :func:`organisation_scope`, :func:`get_organisation` or
+:func:`get_scoped`, so that another organisation's object answers 404, exactly like one that does
+not exist.
+
+The organisation tree is small (a few hundred rows at most): :func:`organisation_tree` reads
+(id, parent_id) once per transaction of a database session — in a request, which commits once at
+its end, once per request — and keeps it in ``Session.info``; :func:`invalidate_tree_on_change`
+(connected in :mod:`bio_register.wiring`) drops it when an organisation is added, removed or moved,
+and when the transaction ends.
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ import enum
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, false, select, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, event, false, inspect, select, true
+from sqlalchemy.orm import Session
 
 from bio_register.errors import NotFound, NotPermitted
 from bio_register.extensions import db
@@ -82,24 +90,98 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     },
 }
 
-#: What a role may do in every organisation, wherever it is held.
-GLOBAL_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.VERBINDINGSOFFICIER: frozenset(),
-    Role.FG: frozenset(),
-    Role.CISO: frozenset(),
-    Role.CONCERN_CONTROL: ROLE_PERMISSIONS[Role.CONCERN_CONTROL],
-    Role.BEHEERDER: ROLE_PERMISSIONS[Role.BEHEERDER],
-}
-
-
 class AllOrganisations:
-    """Marker: the permission holds in every organisation."""
+    """Marker: the permission holds in every organisation there is (the caller's roles cover every
+    top-level organisation). Lets a query skip its organisation filter instead of listing every id,
+    and tells the start page the caller reads everything."""
 
     def __repr__(self) -> str:
         return "ALL"
 
 
 ALL = AllOrganisations()
+
+
+class OrganisationTree:
+    """Every organisation's id and parent id: what a role held somewhere covers."""
+
+    def __init__(self, rows: Iterable[Any]) -> None:
+        self.children: dict[int, list[int]] = {}
+        self.parents: dict[int, int | None] = {}
+        ids = set()
+        for org_id, parent_id in rows:
+            ids.add(org_id)
+            self.parents[org_id] = parent_id
+            if parent_id is not None:
+                self.children.setdefault(parent_id, []).append(org_id)
+        self.ids: frozenset[int] = frozenset(ids)
+        self._covered: dict[frozenset[int], frozenset[int]] = {}
+
+    def covered(self, held: frozenset[int]) -> frozenset[int]:
+        """The organisations in ``held`` and every organisation below them (memoised)."""
+        found = self._covered.get(held)
+        if found is None:
+            seen: set[int] = set()
+            stack = [org_id for org_id in held if org_id in self.ids]
+            while stack:
+                org_id = stack.pop()
+                if org_id not in seen:
+                    seen.add(org_id)
+                    stack.extend(self.children.get(org_id, ()))
+            found = self._covered[held] = frozenset(seen)
+        return found
+
+    def lineage(self, org_id: int) -> list[int]:
+        """The organisation and those above it, nearest first."""
+        chain: list[int] = []
+        current: int | None = org_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = self.parents.get(current)
+        return chain
+
+
+_TREE_KEY = "bio_register.organisation_tree"
+
+
+def organisation_tree(session: Session | None = None) -> OrganisationTree:
+    """The organisation tree, read once per transaction (a request commits once, at its end)."""
+    session = session if session is not None else db.session()
+    tree: OrganisationTree | None = session.info.get(_TREE_KEY)
+    if tree is None:
+        rows = session.execute(select(Organisation.id, Organisation.parent_id)).all()
+        tree = session.info[_TREE_KEY] = OrganisationTree(rows)
+    return tree
+
+
+def forget_tree(session: Session) -> None:
+    session.info.pop(_TREE_KEY, None)
+
+
+def _moves_an_organisation(session: Session) -> bool:
+    if any(isinstance(obj, Organisation) for obj in (*session.new, *session.deleted)):
+        return True
+    return any(isinstance(obj, Organisation) and inspect(obj).attrs.parent_id.history.has_changes()
+               for obj in session.dirty)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if _TREE_KEY in session.info and _moves_an_organisation(session):
+        forget_tree(session)
+
+
+def _transaction_ended(session: Session, *_args: Any) -> None:
+    forget_tree(session)
+
+
+def invalidate_tree_on_change() -> None:
+    """Forget a session's cached tree when it adds, removes or moves an organisation, and when its
+    transaction ends (rolled back: an organisation added in it is gone again; committed: a session
+    that lives on, such as a batch's, reads what others changed since). Idempotent."""
+    for name, listener in (("before_flush", _before_flush), ("after_rollback", _transaction_ended),
+                           ("after_soft_rollback", _transaction_ended), ("after_commit", _transaction_ended)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 class HeldRole(Protocol):
@@ -128,17 +210,19 @@ class Principal(Protocol):
 
 
 def organisation_ids_with(user: Principal | None, permission: Permission) -> set[int] | AllOrganisations:
-    """The ids of the organisations in which ``user`` holds ``permission`` (or ``ALL``)."""
+    """The ids of the organisations in which ``user`` holds ``permission``: those where a role
+    granting it is held and every organisation below them; ``ALL`` when that is every organisation."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return set()
-    ids: set[int] = set()
-    for membership in user.memberships:
-        role = Role(membership.role)
-        if permission in GLOBAL_PERMISSIONS[role]:
-            return ALL
-        if permission in ROLE_PERMISSIONS[role]:
-            ids.add(membership.organisation_id)
-    return ids
+    held = frozenset(m.organisation_id for m in user.memberships
+                     if permission in ROLE_PERMISSIONS[Role(m.role)])
+    if not held:
+        return set()
+    tree = organisation_tree()
+    covered = tree.covered(held)
+    if covered == tree.ids:
+        return ALL
+    return set(covered)
 
 
 def has_permission(user: Principal | None, permission: Permission, organisation_id: int | None = None) -> bool:
@@ -232,4 +316,7 @@ def get_scoped(model: type[M], object_id: Any, user: Principal | None, permissio
 
 
 def roles_in(user: User, organisation_id: int) -> Iterable[Role]:
-    return (Role(m.role) for m in user.memberships if m.organisation_id == organisation_id)
+    """The roles that cover the organisation: held in it or in an organisation above it."""
+    lineage = set(organisation_tree().lineage(organisation_id))
+    return sorted({Role(m.role) for m in user.memberships if m.organisation_id in lineage},
+                  key=list(Role).index)

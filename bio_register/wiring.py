@@ -6,7 +6,7 @@ Each area that reacts to another's events is connected here to the signal in
 
 from __future__ import annotations
 
-from bio_register import signals
+from bio_register import permissions, signals
 from bio_register.attachments import services as attachments
 from bio_register.breaches import links as breach_links
 from bio_register.breaches import services as breaches
@@ -18,3 +18,4 @@ def connect() -> None:
     signals.incident_updating.connect(breaches.update_check, weak=False)
     signals.datalek_logged.connect(breach_links.notify_fg, weak=False)
     signals.incident_history.connect(attachments.timeline_items, weak=False)
+    permissions.invalidate_tree_on_change()

@@ -18,14 +18,21 @@ _counter = itertools.count(1)
 
 NAMES = {"DUO": "Duo+", "DIE": "Gemeente Diemen", "OA": "Gemeente Ouder-Amstel",
          "UIT": "Gemeente Uithoorn"}
+#: as in the demo (and in production): the municipalities sit below Duo+, so a role held in DUO
+#: covers them (a role covers its organisation and every organisation below it)
+PARENTS = {"DIE": "DUO", "OA": "DUO", "UIT": "DUO"}
 
 
-def organisation(code: str | None = None, name: str | None = None) -> Organisation:
+def organisation(code: str | None = None, name: str | None = None, *, parent: str | None = None) -> Organisation:
+    """The organisation with ``code``, created when absent: below ``parent`` (default: DIE, OA and
+    UIT below DUO, any other at the top)."""
     code = code or f"ORG{next(_counter)}"
     existing = organisations.find_by_code(code)
     if existing is not None:
         return existing
+    parent_code = parent or PARENTS.get(code)
     org = organisations.create_organisation(None, code, name or NAMES.get(code, f"Organisatie {code}"),
+                                            parent=organisation(parent_code) if parent_code else None,
                                             actor_label="test")
     db.session.commit()
     return org

@@ -325,13 +325,15 @@ def caller_for_token(secret: str, now: dt.datetime | None = None) -> ApiCaller |
 
 
 def find_managed_user(manager: Principal | None, user_id: int) -> User | None:
-    """The user ``manager`` may manage: one holding a role in an organisation where the manager
-    holds ``user:manage`` (any user, for a manager of every organisation); else None — for the
-    manager such a user does not exist."""
+    """The user ``manager`` may manage: one whose roles all lie where the manager holds
+    ``user:manage`` (any user, for a manager of every organisation); else None — for the manager
+    such a user does not exist. A beheerder of Diemen does not manage the FG of Duo+, even though
+    that FG also holds a role in Diemen."""
     user = db.session.get(User, user_id)
     managed = organisation_ids_with(manager, Permission.USER_MANAGE)
     if user is None or not (
-        isinstance(managed, AllOrganisations) or any(m.organisation_id in managed for m in user.memberships)
+        isinstance(managed, AllOrganisations)
+        or (user.memberships and all(m.organisation_id in managed for m in user.memberships))
     ):
         return None
     return user

@@ -40,7 +40,7 @@ from bio_register.i18n import format_local
 from bio_register.i18n import gettext as _
 from bio_register.incidents.models import CLOSED_STATUSES, OPEN_STATUSES, Incident
 from bio_register.notifications import services as notifications
-from bio_register.permissions import Permission, Role, has_permission, organisation_scope
+from bio_register.permissions import Permission, Role, has_permission, organisation_scope, organisation_tree
 from bio_register.queries import among_ids
 from bio_register.timeutil import DEFAULT_TZ, NonexistentLocalTime, to_local, to_utc
 from bio_register.validation import Errors
@@ -595,10 +595,11 @@ def close_check(incident: Incident) -> str | None:
 
 
 def users_with_role(organisation_id: int, role: Role) -> list[User]:
+    """The active users whose ``role`` covers the organisation: held in it or in one above it."""
+    holders = select(Membership.user_id).where(
+        Membership.organisation_id.in_(organisation_tree().lineage(organisation_id)), Membership.role == role)
     return list(db.session.scalars(
-        select(User).join(Membership).where(Membership.organisation_id == organisation_id,
-                                            Membership.role == role, User.active.is_(True))
-        .order_by(User.id)))
+        select(User).where(User.id.in_(holders), User.active.is_(True)).order_by(User.id)))
 
 
 def notify_fg(incident: Incident, *, actor: User | None, links: Links) -> None:

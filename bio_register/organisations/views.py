@@ -2,16 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from bio_register.accounts.forms import ConfirmForm, TwoFactorSettingForm
+from bio_register.errors import DomainError
+from bio_register.forms import apply_errors, choices
 from bio_register.i18n import gettext as _
 from bio_register.loaders import organisation as organisation_loader
 from bio_register.organisations import services
+from bio_register.organisations.forms import OrganisationCreateForm, OrganisationEditForm
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, has_permission, roles_in, scoped_organisations
-from bio_register.pipeline import actor, flash_committed, requires
+from bio_register.pipeline import Rejected, actor, flash_committed, requires
 
 bp = Blueprint("organisations", __name__, template_folder="templates")
 
@@ -23,7 +26,52 @@ ORGANISATION = organisation_loader(Permission.ORGANISATION_READ)
 @requires(Permission.ORGANISATION_READ)
 def index() -> Any:
     organisations = scoped_organisations(current_user, Permission.ORGANISATION_READ)
-    return render_template("organisations/index.html", organisations=organisations)
+    return render_template("organisations/index.html", organisations=organisations,
+                           can_create=has_permission(current_user, Permission.ORGANISATION_MANAGE))
+
+
+@bp.route("/organisaties/nieuw", methods=["GET", "POST"])
+@requires(Permission.ORGANISATION_MANAGE)
+def create() -> Any:
+    """A new organisation below one the beheerder manages (top-level ones: the CLI)."""
+    parents = services.managed_organisations(current_user)
+    form = OrganisationCreateForm()
+    form.parent.choices = choices([(o.code, o.name) for o in parents])
+    if request.method == "GET":
+        preselect = request.args.get("onder", "").upper()
+        form.parent.data = preselect if any(o.code == preselect for o in parents) else (
+            parents[0].code if len(parents) == 1 else None)
+    if form.validate_on_submit():
+        parent = next(o for o in parents if o.code == form.parent.data)
+        try:
+            org = services.create_organisation(actor(), form.code.data or "", form.name.data or "",
+                                               reference_prefix=form.reference_prefix.data, parent=parent)
+        except DomainError as error:
+            apply_errors(form, error)
+            return Rejected(lambda: render_template("organisations/create.html", form=form), error.status_code)
+        flash_committed(_("Organisatie %(name)s (%(code)s) is aangemaakt onder %(parent)s.", name=org.name,
+                          code=org.code, parent=parent.name))
+        return redirect(url_for("organisations.detail", code=org.code))
+    status = 422 if form.is_submitted() else 200
+    return render_template("organisations/create.html", form=form), status
+
+
+@bp.route("/organisaties/<code>/bewerken", methods=["GET", "POST"])
+@requires(Permission.ORGANISATION_MANAGE, load=ORGANISATION)
+def edit(organisation: Organisation) -> Any:
+    """The beheerder changes the organisation's name (its settings: on the detail page)."""
+    form = OrganisationEditForm(obj=None if request.method == "POST" else organisation)
+    if form.validate_on_submit():
+        try:
+            services.update_organisation(actor(), organisation, name=form.name.data or "")
+        except DomainError as error:
+            apply_errors(form, error)
+            return Rejected(lambda: render_template("organisations/edit.html", form=form,
+                                                    organisation=organisation), error.status_code)
+        flash_committed(_("De gegevens van %(name)s zijn opgeslagen.", name=organisation.name))
+        return redirect(url_for("organisations.detail", code=organisation.code))
+    status = 422 if form.is_submitted() else 200
+    return render_template("organisations/edit.html", form=form, organisation=organisation), status
 
 
 @bp.route("/organisaties/<code>")
@@ -35,11 +83,12 @@ def detail(organisation: Organisation) -> Any:
         else []
     )
     setting_form = None
-    if has_permission(current_user, Permission.ORGANISATION_MANAGE, organisation.id):
+    can_manage = has_permission(current_user, Permission.ORGANISATION_MANAGE, organisation.id)
+    if can_manage:
         setting_form = TwoFactorSettingForm(formdata=None, required=organisation.two_factor_required)
     return render_template("organisations/detail.html", organisation=organisation,
                            my_roles=list(roles_in(current_user, organisation.id)), members=members,
-                           setting_form=setting_form, confirm=ConfirmForm())
+                           setting_form=setting_form, confirm=ConfirmForm(), can_manage=can_manage)
 
 
 @bp.route("/organisaties/<code>/tweestapsverificatie", methods=["POST"])
@@ -48,7 +97,7 @@ def two_factor_setting(organisation: Organisation) -> Any:
     """The beheerder requires a second factor for every member of the organisation (or stops)."""
     form = TwoFactorSettingForm()
     if form.validate_on_submit():
-        services.set_two_factor_required(actor(), organisation, bool(form.required.data))
+        services.update_organisation(actor(), organisation, two_factor_required=bool(form.required.data))
         if organisation.two_factor_required:
             flash_committed(_("Tweestapsverificatie is nu verplicht voor alle medewerkers van %(name)s.",
                               name=organisation.name))

@@ -69,7 +69,8 @@ def list_reports(args: dict[str, Any]) -> list[Report]:
 @blp.route("", methods=["POST"])
 @blp.arguments(ReportIn)
 @blp.response(201, ReportOut)
-@blp.alt_response(403, **problem_doc("Only concern control generates reports"))
+@blp.alt_response(403, **problem_doc("Only concern control generates reports; for 'all' only one covering "
+                                     "every organisation"))
 @requires(Permission.REPORT_GENERATE)
 def create_report(data: dict[str, Any]) -> Report:
     """Generate a report for a past period (concern control); again makes a new version."""

@@ -27,7 +27,7 @@ from bio_register.breaches.models import (
 from bio_register.breaches.services import AP_DEADLINE, cbw_clock
 from bio_register.compliance import services as compliance
 from bio_register.database import utcnow
-from bio_register.errors import ValidationFailed
+from bio_register.errors import NotPermitted, ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import gettext as _
 from bio_register.incidents.labels import CATEGORY, SEVERITY, STATUS
@@ -439,13 +439,16 @@ def latest_version(kind: ReportKind, period: str, scope: str) -> int:
 def generate(kind: ReportKind | str, period_text: str, scope_code: str, *, actor: User | None = None,
              actor_label: str | None = None, now: dt.datetime | None = None) -> Report:
     """Compute, render and store a report: version 1, or the next version when one exists.
-    Never commits; a failure stores nothing. (Who may generate is the route's check.)"""
+    Never commits; a failure stores nothing. ``actor`` (None: the scheduler) must generate reports
+    in the scope's organisation — for "all", in every organisation."""
     from reports import render
 
     now = now or utcnow()
     kind = ReportKind(kind)
     period = parse_period(kind, period_text, now=now)
     scope = resolve_scope(scope_code)
+    if actor is not None:
+        _check_may_generate(actor, scope)
     version = latest_version(kind, period.label, scope.code) + 1
     if kind == ReportKind.QUARTERLY:
         pdf = render.render_quarterly(quarterly_data(scope, period, version=version, generated_at=now))
@@ -463,6 +466,30 @@ def generate(kind: ReportKind | str, period_text: str, scope_code: str, *, actor
                                 "sha256": report.sha256}),
                  organisation_id=report.organisation_id, actor_label=None if actor else label)
     return report
+
+
+def _check_may_generate(actor: Principal, scope: Scope) -> None:
+    """An organisation outside the actor's scope is unknown to them, like one that does not exist."""
+    covered = organisation_ids_with(actor, Permission.REPORT_GENERATE)
+    if isinstance(covered, AllOrganisations):
+        return
+    if scope.organisation is None:
+        raise NotPermitted(_("Een rapportage over alle organisaties maakt alleen wie alle organisaties ziet."),
+                           field="scope")
+    if scope.organisation.id not in covered:
+        raise ValidationFailed(_("Onbekende organisatie: %(c)s.", c=scope.code), field="scope")
+
+
+def scopes_for(user: Principal | None) -> list[str]:
+    """The scopes ``user`` may generate reports for: covering every organisation, those the
+    scheduler makes (each municipality, and "all"); else each organisation in their scope."""
+    covered = organisation_ids_with(user, Permission.REPORT_GENERATE)
+    if isinstance(covered, AllOrganisations):
+        return scopes_for_schedule()
+    if not covered:
+        return []
+    return list(db.session.scalars(select(Organisation.code).where(Organisation.id.in_(sorted(covered)))
+                                   .order_by(Organisation.code)))
 
 
 def scopes_for_schedule() -> list[str]:

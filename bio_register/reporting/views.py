@@ -22,8 +22,10 @@ bp = Blueprint("reporting", __name__, template_folder="templates")
 
 def _generate_form(formdata: Any = None) -> GenerateForm:
     form = GenerateForm(formdata=formdata) if formdata is not None else GenerateForm()
-    form.scope.choices = choices([*((o.code, o.name) for o in services.municipalities()),
-                                  (services.ALL, services.resolve_scope(services.ALL).label)])
+    allowed = services.scopes_for(current_user)
+    names = {o.code: o.name for o in scoped_organisations(current_user, Permission.REPORT_GENERATE)}
+    form.scope.choices = choices([(code, services.resolve_scope(code).label if code == services.ALL else names[code])
+                                  for code in allowed])
     return form
 
 

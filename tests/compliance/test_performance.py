@@ -17,8 +17,8 @@ from tests.conftest import login
 def _assess(code: str, n: int) -> None:
     catalog = next(c for c in services.catalogs() if c.key.startswith("BIO2"))
     controls = services.controls_of(catalog, kind=services.ControlKind.MEASURE)[:n]
+    org = factories.organisation(code, parent="DUO")  # within the scope of concern control of DUO
     ciso = factories.user([("ciso", code)])
-    org = factories.organisation(code)
     for i, control in enumerate(controls):
         status = ("niet", "gedeeltelijk", "volledig")[i % 3]
         data = {"applicable": True, "status": status} if i % 7 else {"applicable": False, "justification": "n.v.t."}
