@@ -238,6 +238,12 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
                                                    (401, 404, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/organisations/UIT", "organisations_api.get_organisation_by_code",
                                                    (401, 404, 404, 404, 404, 200, 200)),
+    # "Wachtwoord vergeten?" and the one-time links: public; without a (usable) link a clear 410 page
+    ("GET", "/wachtwoord-vergeten", "accounts.forgot_password", (200, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/wachtwoord-vergeten", "accounts.forgot_password", (422, 422, 422, 422, 422, 422, 422)),
+    ("GET", "/wachtwoord-instellen/onbekend", "accounts.set_password_link", (302, 302, 302, 302, 302, 302, 302)),
+    ("GET", "/wachtwoord-instellen", "accounts.set_password", (410, 410, 410, 410, 410, 410, 410)),
+    ("POST", "/wachtwoord-instellen", "accounts.set_password", (410, 410, 410, 410, 410, 410, 410)),
     ("POST", "/login", "accounts.login", (422, 302, 302, 302, 302, 302, 302)),
     ("POST", "/login/totp", "accounts.login_totp", (302, 302, 302, 302, 302, 302, 302)),
     ("POST", "/login/totp/instellen", "accounts.login_enrol", (302, 302, 302, 302, 302, 302, 302)),
