@@ -64,13 +64,14 @@ def register(app: Flask) -> None:
     from bio_register.measures import views as measures_views
     from bio_register.organisations import api as organisations_api
     from bio_register.organisations import views as organisations_views
+    from bio_register.people import views as people_views
     from bio_register.reporting import api as reporting_api
     from bio_register.reporting import views as reporting_views
     from bio_register.sso import views as sso_views
 
     for blueprint in (main_views.bp, accounts_views.bp, organisations_views.bp, incidents_views.bp,
                       breaches_views.bp, compliance_views.bp, measures_views.bp, reporting_views.bp,
-                      attachments_views.bp, sso_views.bp, imports_views.bp, docs.bp):
+                      attachments_views.bp, sso_views.bp, imports_views.bp, people_views.bp, docs.bp):
         app.register_blueprint(blueprint)
     for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp, breaches_api.blp,
                     compliance_api.catalogs_blp, compliance_api.compliance_blp, measures_api.blp,

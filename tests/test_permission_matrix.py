@@ -262,6 +262,21 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     # a verbindingsofficier of Diemen: only a manager of users in Diemen resets their second factor
     ("POST", "/gebruikers/{uid}/tweestapsverificatie/herstellen", "accounts.reset_two_factor",
                                                    (302, 404, 404, 404, 404, 404, 302)),
+    # people: only a manager of users; a user they do not manage does not exist for them (404)
+    ("GET", "/gebruikers", "people.index",          (302, 403, 403, 403, 403, 403, 200)),
+    ("GET", "/gebruikers/uitnodigen", "people.invite", (302, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/gebruikers/uitnodigen", "people.invite", (302, 403, 403, 403, 403, 403, 422)),
+    ("GET", "/gebruikers/{uid}", "people.detail",  (302, 404, 404, 404, 404, 404, 200)),
+    ("POST", "/gebruikers/{uid}", "people.detail", (302, 404, 404, 404, 404, 404, 422)),
+    ("POST", "/gebruikers/{uid}/rollen", "people.grant", (302, 404, 404, 404, 404, 404, 422)),
+    ("POST", "/gebruikers/{uid}/rollen/DIE/verbindingsofficier/intrekken", "people.revoke",
+                                                   (302, 404, 404, 404, 404, 404, 302)),
+    ("POST", "/gebruikers/{uid}/deactiveren", "people.deactivate", (302, 404, 404, 404, 404, 404, 302)),
+    ("POST", "/gebruikers/{uid}/activeren", "people.reactivate", (302, 404, 404, 404, 404, 404, 302)),
+    ("POST", "/gebruikers/{uid}/wachtwoord-herstellen", "people.reset_password",
+                                                   (302, 404, 404, 404, 404, 404, 302)),
+    # the target chose a password long ago: no invitation to send again
+    ("POST", "/gebruikers/{uid}/uitnodiging", "people.resend_invitation", (302, 404, 404, 404, 404, 404, 422)),
     ("POST", "/organisaties/DIE/tweestapsverificatie", "organisations.two_factor_setting",
                                                    (302, 404, 403, 403, 403, 403, 302)),
     ("POST", "/maatregelen/nieuw", "measures.create", (302, 403, 422, 403, 422, 403, 403)),
