@@ -64,6 +64,7 @@ def register(app: Flask) -> None:
     from bio_register.measures import views as measures_views
     from bio_register.organisations import api as organisations_api
     from bio_register.organisations import views as organisations_views
+    from bio_register.people import api as people_api
     from bio_register.people import views as people_views
     from bio_register.reporting import api as reporting_api
     from bio_register.reporting import views as reporting_views
@@ -76,7 +77,7 @@ def register(app: Flask) -> None:
     for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp, breaches_api.blp,
                     compliance_api.catalogs_blp, compliance_api.compliance_blp, measures_api.blp,
                     reporting_api.blp, reporting_api.figures_blp, attachments_api.incident_blp,
-                    attachments_api.control_blp):
+                    attachments_api.control_blp, people_api.blp):
         csrf.exempt(api_blp)
         api.register_blueprint(api_blp)
     app.cli.add_command(bio)

@@ -52,6 +52,10 @@ BODIES = {
     ("DELETE", "/api/v1/incidents/{die}/attachments/{att}"): {"reason": "Verkeerd bestand"},
     ("DELETE", "/api/v1/organisations/DIE/assessments/BIO2-1.3/5.24.01/attachments/{catt}"): {"reason": "Oud"},
     ("POST", "/api/v1/measures/{msr}/status"): {"status": "in_uitvoering", "version": 1},
+    ("POST", "/api/v1/users"): {"email": "nieuw@example.nl", "name": "Nieuwe Collega",
+                                "memberships": [{"organisation": "DIE", "role": "verbindingsofficier"}]},
+    ("PATCH", "/api/v1/users/{uid}"): {"name": "Nieuwe Naam"},
+    ("POST", "/api/v1/users/{uid}/memberships"): {"organisation": "DIE", "role": "ciso"},
 }
 
 #: multipart uploads: (method, path) → the file sent as the part "file"
@@ -277,6 +281,14 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
                                                    (302, 404, 404, 404, 404, 404, 302)),
     # the target chose a password long ago: no invitation to send again
     ("POST", "/gebruikers/{uid}/uitnodiging", "people.resend_invitation", (302, 404, 404, 404, 404, 404, 422)),
+    ("GET", "/api/v1/users", "users_api.list_users", (401, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/api/v1/users", "users_api.invite_user", (401, 403, 403, 403, 403, 403, 201)),
+    ("GET", "/api/v1/users/{uid}", "users_api.get_user", (401, 404, 404, 404, 404, 404, 200)),
+    ("PATCH", "/api/v1/users/{uid}", "users_api.patch_user", (401, 404, 404, 404, 404, 404, 200)),
+    ("POST", "/api/v1/users/{uid}/memberships", "users_api.add_membership", (401, 404, 404, 404, 404, 404, 201)),
+    ("DELETE", "/api/v1/users/{uid}/memberships/DIE/verbindingsofficier", "users_api.remove_membership",
+                                                   (401, 404, 404, 404, 404, 404, 204)),
+    ("POST", "/api/v1/users/{uid}/password-reset", "users_api.reset_password", (401, 404, 404, 404, 404, 404, 202)),
     ("POST", "/organisaties/DIE/tweestapsverificatie", "organisations.two_factor_setting",
                                                    (302, 404, 403, 403, 403, 403, 302)),
     ("POST", "/maatregelen/nieuw", "measures.create", (302, 403, 422, 403, 422, 403, 403)),
