@@ -118,3 +118,17 @@ def test_a_beheerder_of_diemen_gets_404_for_a_user_of_ouder_amstel(client: Flask
     outsider = factories.user([("verbindingsofficier", "OA")])
     assert client.get(f"/gebruikers/{outsider.id}").status_code == 404
     assert post(client, f"/gebruikers/{outsider.id}/deactiveren").status_code == 404
+
+
+def test_the_users_page_does_not_query_per_user(client: FlaskClient, count_queries) -> None:
+    as_beheerder(client)
+    for n in range(3):
+        factories.user([("verbindingsofficier", "DIE"), ("fg", "DIE")], email=f"a{n}@diemen.nl")
+    client.get("/gebruikers")
+    with count_queries() as few:
+        assert client.get("/gebruikers").status_code == 200
+    for n in range(10):
+        factories.user([("verbindingsofficier", "DIE"), ("ciso", "DIE")], email=f"b{n}@diemen.nl")
+    with count_queries() as many:
+        assert client.get("/gebruikers").status_code == 200
+    assert many.count == few.count
