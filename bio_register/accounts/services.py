@@ -483,11 +483,12 @@ class LinkMail:
     login_url: str
 
 
-def request_password_reset(email: str, mail: LinkMail, now: dt.datetime | None = None) -> bool:
+def request_password_reset(email: str, mail: LinkMail, now: dt.datetime | None = None) -> int | None:
     """"Wachtwoord vergeten?": e-mail a reset link (1 hour) to an active account with this address.
 
     The caller answers the same whether or not the address exists; the attempt is audited either
-    way. Returns whether a link was sent (for tests).
+    way. Returns the id of the queued e-mail (None: none), which is *not* sent at commit: the caller
+    sends it after answering, so the answer takes no longer for an address that exists.
     """
     normalised = normalise_email(email)[:254]
     user = find_user_by_email(normalised) if EMAIL_RE.match(normalised) else None
@@ -495,12 +496,13 @@ def request_password_reset(email: str, mail: LinkMail, now: dt.datetime | None =
         audit.record(None, "user", user.id if user is not None else "-", "password_reset_requested",
                      {"email": {"before": None, "after": normalised}, "sent": {"before": None, "after": False}},
                      actor_label="anoniem")
-        return False
+        return None
     issued = issue_link(None, user, LinkPurpose.PASSWORD_RESET, now, actor_label="wachtwoord vergeten")
-    notifications.queue_email(user.email, _("Nieuw wachtwoord voor het BIO-register"),
-                              reset_mail_body(user, mail.url_for_token(issued.token), requested_by_user=True),
-                              scrub_after_send=True)
-    return True
+    message = notifications.queue_email(
+        user.email, _("Nieuw wachtwoord voor het BIO-register"),
+        reset_mail_body(user, mail.url_for_token(issued.token), requested_by_user=True),
+        scrub_after_send=True, send_at_commit=False)
+    return message.id
 
 
 def reset_mail_body(user: User, url: str, *, requested_by_user: bool) -> str:

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import functools
+import logging
 from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     current_app,
     flash,
     g,
@@ -43,11 +46,13 @@ from bio_register.extensions import db, limiter
 from bio_register.forms import apply_errors
 from bio_register.i18n import gettext as _
 from bio_register.loaders import MANAGED_USER, OWN_API_TOKEN
+from bio_register.notifications import delivery
 from bio_register.permissions import Permission
 from bio_register.pipeline import Rejected, actor, flash_committed, public, requires, signed_in, signed_in_with
 from bio_register.unit_of_work import after_commit
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
 
 #: Brute force: failed logins per client address, and per account (the same answer for every account).
 LOGIN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
@@ -228,6 +233,15 @@ def _forgot_account_key() -> str:
     return "forgot-account:" + services.normalise_email(request.form.get("email", ""))[:254]
 
 
+def _send_after_response(app: Flask, message_id: int) -> None:
+    """Send one outbox message in a context of its own; on failure the scheduler's outbox run retries."""
+    with app.app_context():
+        try:
+            delivery.deliver(app.config, [message_id])
+        except Exception:  # after the response there is nobody to tell; the message stays in the outbox
+            log.exception("sending e-mail %s after the response failed; the outbox keeps it", message_id)
+
+
 def _local_login_only() -> None:
     if not current_app.config.get("LOCAL_LOGIN", True):
         raise NotFound()  # single sign-on only: there are no passwords to forget or choose
@@ -244,8 +258,14 @@ def forgot_password() -> Any:
     _local_login_only()
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data or "", links.for_app(current_app))
-        return render_template("accounts/forgot_password.html", form=form, sent=True)
+        message_id = services.request_password_reset(form.email.data or "", links.for_app(current_app))
+        response = make_response(render_template("accounts/forgot_password.html", form=form, sent=True))
+        if message_id is not None:
+            # Sent once the answer has gone out (the pipeline has committed by then): waiting for the
+            # mail server would make the answer slower for an address that has an account.
+            app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's own method
+            response.call_on_close(functools.partial(_send_after_response, app, message_id))
+        return response
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/forgot_password.html", form=form, sent=False), status
 
