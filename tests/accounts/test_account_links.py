@@ -4,6 +4,7 @@ end on the server (logout, deactivation, a password reset)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 
 import pytest
@@ -40,7 +41,9 @@ def choose(client: FlaskClient, path: str, password: str = NEW_PASSWORD, repeat:
                                                       "csrf_token": token})
 
 
-def test_forgotten_password_end_to_end_over_smtp(client: FlaskClient, mailbox: Collector) -> None:
+def test_forgotten_password_end_to_end_over_smtp(client: FlaskClient, mailbox: Collector,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     user = factories.user([("verbindingsofficier", "DIE")], email="vo@diemen.nl")
     response = forgot(client, "VO@diemen.nl")
     assert response.status_code == 200 and "Als er een account met dit e-mailadres bestaat" in response.text
@@ -66,6 +69,9 @@ def test_forgotten_password_end_to_end_over_smtp(client: FlaskClient, mailbox: C
     events = [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "user",
                                                                             AuditEvent.entity_id == str(user.id)))]
     assert "password_reset_link_issued" in events and "password_reset_link_used" in events
+    # neither the password nor the link's token in a log line or the audit log
+    assert NEW_PASSWORD not in caplog.text and token not in caplog.text
+    assert all(NEW_PASSWORD not in e.changes and token not in e.changes for e in db.session.scalars(select(AuditEvent)))
 
 
 def test_forgotten_password_answers_the_same_for_an_unknown_address(client: FlaskClient, mailbox: Collector) -> None:
