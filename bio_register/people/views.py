@@ -75,9 +75,11 @@ def invite() -> Any:
             flash_committed(_("%(name)s is uitgenodigd en logt in met single sign-on. Er is een e-mail verstuurd "
                               "naar %(email)s.", name=user.name, email=user.email))
         else:
-            flash_committed(_("Er bestond al een account voor %(email)s. De rol is toegevoegd: %(roles)s.",
-                              email=user.email,
-                              roles=", ".join(services.role_text(m) for m in invited.added)), "info")
+            message = _("Er bestond al een account voor %(email)s. De rol is toegevoegd: %(roles)s.",
+                        email=user.email, roles=", ".join(services.role_text(m) for m in invited.added))
+            if not user.active:
+                message += " " + _("Het account is gedeactiveerd; activeer het om toegang te geven.")
+            flash_committed(message, "info")
         return redirect(url_for("people.detail", user_id=user.id))
     return _render_invite(form, 422 if form.is_submitted() else 200)
 
