@@ -250,25 +250,45 @@ def create_organisation_command(code: str, name: str, parent: str | None, prefix
 @click.option("--password", default=None,
               help="Default: generated and printed. Avoid passing it on the command line.")
 def create_user_command(email: str, name: str, roles: tuple[str, ...], password: str | None) -> None:
-    """Create a user with roles in organisations."""
+    """Create a user with roles in organisations; for an existing address, add the roles.
+
+    The password (generated and printed, or given) is chosen by whoever runs the command, so the
+    user must choose their own at the first login.
+    """
     from bio_register.accounts import services as accounts
     from bio_register.extensions import db
     from bio_register.organisations import services as organisations
 
     parsed = [_parse_role(r) for r in roles]
+    existing = accounts.find_user_by_email(email) if len(email) <= 254 else None
+    if existing is not None and not parsed:
+        raise click.ClickException(f"Er bestaat al een account met {existing.email}; geef met --role de rol "
+                                   "die erbij moet.")
     generated = password is None
     password = password or secrets.token_urlsafe(12)
+    added = []
     try:
         with unit_of_work.boundary(db.session):
-            user = accounts.create_user(None, email, name, password, actor_label="cli")
+            if existing is None:
+                user = accounts.create_user(None, email, name, password, actor_label="cli")
+                user.password_must_change = True
+            else:
+                user = existing
+            held = {(m.organisation.code, str(m.role)) for m in user.memberships}
             for role, code in parsed:
                 org = organisations.find_by_code(code)
                 if org is None:
                     raise click.ClickException(f"Onbekende organisatie: {code}")
-                accounts.grant_role(None, user, org, role, actor_label="cli")
+                if (org.code, role) not in held:
+                    accounts.grant_role(None, user, org, role, actor_label="cli")
+                    added.append(f"{role}:{org.code}")
     except DomainError as error:
         _fail(error)
-    click.echo(f"Gebruiker {user.email} aangemaakt.")
+    if existing is not None:
+        click.echo(f"Gebruiker {user.email} bestond al; rollen toegevoegd: {', '.join(added) or 'geen (al aanwezig)'}.")
+        return
+    click.echo(f"Gebruiker {user.email} aangemaakt. Bij de eerste keer inloggen kiest de gebruiker een eigen "
+               "wachtwoord.")
     if generated:
         click.echo(f"Wachtwoord: {password}")
 

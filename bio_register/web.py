@@ -23,7 +23,8 @@ from bio_register.i18n import format_local, gettext, lazy_gettext
 from bio_register.incidents import labels as incident_labels
 from bio_register.measures import labels as measure_labels
 from bio_register.notifications import services as notifications
-from bio_register.permissions import Permission, Role, has_permission, permissions_of
+from bio_register.people.labels import role_label
+from bio_register.permissions import Permission, has_permission, permissions_of
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -64,18 +65,20 @@ def register(app: Flask) -> None:
     from bio_register.measures import views as measures_views
     from bio_register.organisations import api as organisations_api
     from bio_register.organisations import views as organisations_views
+    from bio_register.people import api as people_api
+    from bio_register.people import views as people_views
     from bio_register.reporting import api as reporting_api
     from bio_register.reporting import views as reporting_views
     from bio_register.sso import views as sso_views
 
     for blueprint in (main_views.bp, accounts_views.bp, organisations_views.bp, incidents_views.bp,
                       breaches_views.bp, compliance_views.bp, measures_views.bp, reporting_views.bp,
-                      attachments_views.bp, sso_views.bp, imports_views.bp, docs.bp):
+                      attachments_views.bp, sso_views.bp, imports_views.bp, people_views.bp, docs.bp):
         app.register_blueprint(blueprint)
     for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp, breaches_api.blp,
                     compliance_api.catalogs_blp, compliance_api.compliance_blp, measures_api.blp,
                     reporting_api.blp, reporting_api.figures_blp, attachments_api.incident_blp,
-                    attachments_api.control_blp):
+                    attachments_api.control_blp, people_api.blp):
         csrf.exempt(api_blp)
         api.register_blueprint(api_blp)
     app.cli.add_command(bio)
@@ -111,12 +114,16 @@ def _configure_login() -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str) -> Any:
+        from bio_register.accounts.login import SESSION_KEY
         from bio_register.accounts.models import User
+        from bio_register.accounts.services import session_user
 
         user_id, _, version = session_id.partition(":")
-        if not user_id.isdigit() or not version.isdigit():
+        key = session.get(SESSION_KEY)
+        if not user_id.isdigit() or not version.isdigit() or not isinstance(key, str):
             return None
-        user = db.session.get(User, int(user_id))
+        # A session the server ended (logout) opens nothing, even from a copied cookie.
+        user: User | None = session_user(int(user_id), key)
         # A changed auth_version (password change, deactivation) ends old sessions.
         if user is None or not user.active or user.auth_version != int(version):
             return None
@@ -273,16 +280,3 @@ def field_attrs(field: Any, hint: str | None = None) -> dict[str, str]:
     if field.flags.required:
         attrs["required"] = "required"
     return attrs
-
-
-ROLE_LABELS = {
-    Role.VERBINDINGSOFFICIER: lazy_gettext("verbindingsofficier"),
-    Role.FG: lazy_gettext("FG (functionaris gegevensbescherming)"),
-    Role.CISO: lazy_gettext("CISO"),
-    Role.CONCERN_CONTROL: lazy_gettext("concern control"),
-    Role.BEHEERDER: lazy_gettext("functioneel beheerder"),
-}
-
-
-def role_label(role: Role | str) -> str:
-    return str(ROLE_LABELS.get(Role(role), role))

@@ -55,6 +55,10 @@ BODIES = {
     ("POST", "/api/v1/organisations"): {"code": "NIEUW", "name": "Nieuwe organisatie", "parent": "DIE"},
     ("PATCH", "/api/v1/organisations/DIE"): {"name": "Gemeente Diemen (nieuw)"},
     ("PATCH", "/api/v1/organisations/UIT"): {"name": "Gemeente Uithoorn (nieuw)"},
+    ("POST", "/api/v1/users"): {"email": "nieuw@example.nl", "name": "Nieuwe Collega",
+                                "memberships": [{"organisation": "DIE", "role": "verbindingsofficier"}]},
+    ("PATCH", "/api/v1/users/{uid}"): {"name": "Nieuwe Naam"},
+    ("POST", "/api/v1/users/{uid}/memberships"): {"organisation": "DIE", "role": "ciso"},
 }
 
 #: multipart uploads: (method, path) → the file sent as the part "file"
@@ -261,6 +265,12 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/organisaties/DIE/bewerken", "organisations.edit", (302, 404, 403, 403, 403, 403, 200)),
     ("POST", "/organisaties/DIE/bewerken", "organisations.edit", (302, 404, 403, 403, 403, 403, 422)),
     ("GET", "/organisaties/UIT/bewerken", "organisations.edit", (302, 404, 404, 404, 404, 403, 200)),
+    # "Wachtwoord vergeten?" and the one-time links: public; without a (usable) link a clear 410 page
+    ("GET", "/wachtwoord-vergeten", "accounts.forgot_password", (200, 200, 200, 200, 200, 200, 200)),
+    ("POST", "/wachtwoord-vergeten", "accounts.forgot_password", (422, 422, 422, 422, 422, 422, 422)),
+    ("GET", "/wachtwoord-instellen/onbekend", "accounts.set_password_link", (302, 302, 302, 302, 302, 302, 302)),
+    ("GET", "/wachtwoord-instellen", "accounts.set_password", (410, 410, 410, 410, 410, 410, 410)),
+    ("POST", "/wachtwoord-instellen", "accounts.set_password", (410, 410, 410, 410, 410, 410, 410)),
     ("POST", "/login", "accounts.login", (422, 302, 302, 302, 302, 302, 302)),
     ("POST", "/login/totp", "accounts.login_totp", (302, 302, 302, 302, 302, 302, 302)),
     ("POST", "/login/totp/instellen", "accounts.login_enrol", (302, 302, 302, 302, 302, 302, 302)),
@@ -279,6 +289,29 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     # a verbindingsofficier of Diemen: only a manager of users in Diemen resets their second factor
     ("POST", "/gebruikers/{uid}/tweestapsverificatie/herstellen", "accounts.reset_two_factor",
                                                    (302, 404, 404, 404, 404, 404, 302)),
+    # people: only a manager of users; a user they do not manage does not exist for them (404)
+    ("GET", "/gebruikers", "people.index",          (302, 403, 403, 403, 403, 403, 200)),
+    ("GET", "/gebruikers/uitnodigen", "people.invite", (302, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/gebruikers/uitnodigen", "people.invite", (302, 403, 403, 403, 403, 403, 422)),
+    ("GET", "/gebruikers/{uid}", "people.detail",  (302, 404, 404, 404, 404, 404, 200)),
+    ("POST", "/gebruikers/{uid}", "people.detail", (302, 404, 404, 404, 404, 404, 422)),
+    ("POST", "/gebruikers/{uid}/rollen", "people.grant", (302, 404, 404, 404, 404, 404, 422)),
+    ("POST", "/gebruikers/{uid}/rollen/DIE/verbindingsofficier/intrekken", "people.revoke",
+                                                   (302, 404, 404, 404, 404, 404, 302)),
+    ("POST", "/gebruikers/{uid}/deactiveren", "people.deactivate", (302, 404, 404, 404, 404, 404, 302)),
+    ("POST", "/gebruikers/{uid}/activeren", "people.reactivate", (302, 404, 404, 404, 404, 404, 302)),
+    ("POST", "/gebruikers/{uid}/wachtwoord-herstellen", "people.reset_password",
+                                                   (302, 404, 404, 404, 404, 404, 302)),
+    # the target chose a password long ago: no invitation to send again
+    ("POST", "/gebruikers/{uid}/uitnodiging", "people.resend_invitation", (302, 404, 404, 404, 404, 404, 422)),
+    ("GET", "/api/v1/users", "users_api.list_users", (401, 403, 403, 403, 403, 403, 200)),
+    ("POST", "/api/v1/users", "users_api.invite_user", (401, 403, 403, 403, 403, 403, 201)),
+    ("GET", "/api/v1/users/{uid}", "users_api.get_user", (401, 404, 404, 404, 404, 404, 200)),
+    ("PATCH", "/api/v1/users/{uid}", "users_api.patch_user", (401, 404, 404, 404, 404, 404, 200)),
+    ("POST", "/api/v1/users/{uid}/memberships", "users_api.add_membership", (401, 404, 404, 404, 404, 404, 201)),
+    ("DELETE", "/api/v1/users/{uid}/memberships/DIE/verbindingsofficier", "users_api.remove_membership",
+                                                   (401, 404, 404, 404, 404, 404, 204)),
+    ("POST", "/api/v1/users/{uid}/password-reset", "users_api.reset_password", (401, 404, 404, 404, 404, 404, 202)),
     ("POST", "/organisaties/DIE/tweestapsverificatie", "organisations.two_factor_setting",
                                                    (302, 404, 403, 403, 403, 403, 302)),
     ("POST", "/maatregelen/nieuw", "measures.create", (302, 403, 422, 403, 422, 403, 403)),

@@ -54,3 +54,19 @@ class TotpCodeForm(FlaskForm):
 
 class TwoFactorSettingForm(FlaskForm):
     required = BooleanField(_l("Tweestapsverificatie verplicht voor alle medewerkers van deze organisatie"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(_l("Vul uw e-mailadres in.")),
+                                                       Length(max=254)])
+
+
+class SetPasswordForm(FlaskForm):
+    """A password chosen through a one-time link (invitation, reset)."""
+
+    password = PasswordField(_l("Nieuw wachtwoord"), validators=[DataRequired(_l("Kies een wachtwoord.")),
+                                                                 Length(max=256)],
+                             render_kw={"autocomplete": "new-password"})
+    repeat = PasswordField(_l("Herhaal het wachtwoord"), validators=[DataRequired(_l("Herhaal het wachtwoord.")),
+                                                                     Length(max=256)],
+                           render_kw={"autocomplete": "new-password"})

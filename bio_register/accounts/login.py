@@ -25,11 +25,13 @@ from urllib.parse import urlsplit
 from flask import redirect, session, url_for
 from flask_login import login_user
 
-from bio_register.accounts import two_factor
+from bio_register.accounts import services, two_factor
 from bio_register.accounts.models import User
 from bio_register.extensions import db
 
 PENDING_KEY = "mfa_pending"
+#: the random key of the server-side session row (:class:`~bio_register.accounts.models.UserSession`)
+SESSION_KEY = "session_key"
 #: How long the second step may take after the password.
 PENDING_SECONDS = 5 * 60
 
@@ -70,8 +72,9 @@ def begin_session(user: User, next_url: str, *, mfa_verified: bool = False) -> A
 
 
 def complete_login(user: User, *, mfa: bool) -> None:
-    """The real login: a fresh session, Flask-Login, the timeout timestamps."""
+    """The real login: a fresh session known on the server, Flask-Login, the timeout timestamps."""
     _fresh_session()
+    session[SESSION_KEY] = services.start_session(user)
     login_user(user)
     session["started_at"] = session["seen_at"] = time.time()
     if mfa:
@@ -97,3 +100,10 @@ def pending_user(now: float | None = None) -> tuple[User, str] | None:
 
 def clear_pending() -> None:
     session.pop(PENDING_KEY, None)
+
+
+def end_session() -> None:
+    """Logout: the server forgets this session (a copied cookie opens nothing), the cookie is cleared."""
+    key = session.get(SESSION_KEY)
+    services.end_session(key if isinstance(key, str) else None)
+    session.clear()

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.database import UTCDateTime, enum_values, utcnow
@@ -34,6 +35,10 @@ class User(Model):
     #: logins match on these, never again on the e-mail address.
     oidc_issuer: Mapped[str | None] = mapped_column(String(255))
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    #: When the user last started a session (password, SSO); None: never.
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: The password was made by someone else (``create-user``): the user chooses a new one first.
+    password_must_change: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin",
@@ -124,3 +129,46 @@ class RecoveryCode(Model):
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+
+class UserSession(Model):
+    """A browser session, known on the server: the cookie carries a random key whose SHA-256 is
+    stored here. Logging out ends the row, so a copied cookie no longer opens anything."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class LinkPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105  # nosec B105 # a purpose, not a secret
+
+
+class AccountLink(Model):
+    """A one-time link e-mailed to a user to choose a password: an invitation (valid 7 days) or a
+    password reset (valid 1 hour). Only the SHA-256 of the link's token is stored."""
+
+    __tablename__ = "account_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(
+        Enum(LinkPurpose, name="link_purpose", native_enum=False, values_callable=enum_values,
+             validate_strings=True, create_constraint=True, length=20),
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: who asked for it: a beheerder (invitation, reset), the user themself, or None (system)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def usable_at(self, now: dt.datetime) -> bool:
+        return self.used_at is None and now < self.expires_at

@@ -6,21 +6,23 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from zxcvbn import zxcvbn
 
-from bio_register.accounts.models import ApiToken, Membership, User
+from bio_register.accounts.models import AccountLink, ApiToken, LinkPurpose, Membership, User, UserSession
 from bio_register.audit import services as audit
 from bio_register.database import utcnow
 from bio_register.errors import ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
+from bio_register.notifications import services as notifications
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import AllOrganisations, Permission, Principal, Role, organisation_ids_with
 
@@ -166,6 +168,7 @@ def set_password(
     check_password_policy(new_password, [user.email, user.name])
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
+    user.password_must_change = False
     user.auth_version += 1
     audit.record(actor, "user", user.id, "password_set",
                  {"password": {"before": "***", "after": "***"}}, actor_label=actor_label)
@@ -347,3 +350,173 @@ def find_own_token(owner: User, token_id: int) -> ApiToken | None:
 
 def count_users() -> int:
     return db.session.scalar(select(func.count()).select_from(User)) or 0
+
+
+# --- sessions known on the server ---------------------------------------------------------------------
+
+#: ended and old session rows of a user are removed at their next login after this long
+SESSION_ROW_RETENTION = dt.timedelta(days=30)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def start_session(user: User, now: dt.datetime | None = None) -> str:
+    """A new browser session of ``user``: returns the random key the session cookie carries (only
+    its SHA-256 is stored). Records the login time and removes the user's long-gone session rows."""
+    now = now or utcnow()
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                                 UserSession.created_at < now - SESSION_ROW_RETENTION))
+    key = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, key_hash=_digest(key), created_at=now))
+    user.last_login_at = now
+    db.session.flush()
+    return key
+
+
+def session_user(user_id: int, key: str) -> User | None:
+    """The user of a live session (one query): the session row exists and has not ended."""
+    if not key or len(key) > 100:
+        return None
+    return db.session.scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == user_id, UserSession.key_hash == _digest(key), UserSession.ended_at.is_(None))
+    )
+
+
+def end_session(key: str | None, now: dt.datetime | None = None) -> None:
+    """End one session (logout): its cookie, even copied, opens nothing any more."""
+    if not key or len(key) > 100:
+        return
+    db.session.execute(update(UserSession).where(UserSession.key_hash == _digest(key),
+                                                 UserSession.ended_at.is_(None))
+                       .values(ended_at=now or utcnow()))
+
+
+def end_all_sessions(user: User, now: dt.datetime | None = None) -> None:
+    """End every session of ``user`` at once (deactivation, password reset)."""
+    db.session.execute(update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+                       .values(ended_at=now or utcnow()))
+    user.auth_version += 1
+
+
+def revoke_all_tokens(actor: User | None, user: User, *, actor_label: str | None = None) -> int:
+    """Revoke every usable API token of ``user`` (audited one by one); returns how many."""
+    now = utcnow()
+    count = 0
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                            ApiToken.revoked_at.is_(None))):
+        token.revoked_at = now
+        audit.record(actor, "api_token", token.id, "revoke",
+                     {"revoked_at": {"before": None, "after": audit._jsonable(now)}}, actor_label=actor_label)
+        count += 1
+    return count
+
+
+# --- one-time links: invitation, password reset ----------------------------------------------------------
+
+INVITATION_VALID = dt.timedelta(days=7)
+RESET_VALID = dt.timedelta(hours=1)
+VALIDITY = {LinkPurpose.INVITATION: INVITATION_VALID, LinkPurpose.PASSWORD_RESET: RESET_VALID}
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    link: AccountLink
+    token: str  # goes into the e-mail only, never stored
+
+
+def issue_link(actor: User | None, user: User, purpose: LinkPurpose, now: dt.datetime | None = None,
+               *, actor_label: str | None = None) -> IssuedLink:
+    """A new one-time link for ``user``; earlier unused links of the user stop working."""
+    now = now or utcnow()
+    db.session.execute(delete(AccountLink).where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None)))
+    token = secrets.token_urlsafe(32)
+    link = AccountLink(user_id=user.id, purpose=purpose, token_hash=_digest(token), created_at=now,
+                       created_by_id=actor.id if actor is not None else None,
+                       expires_at=now + VALIDITY[purpose])
+    db.session.add(link)
+    db.session.flush()
+    audit.record(actor, "user", user.id, f"{purpose.value}_link_issued",
+                 {"expires_at": {"before": None, "after": audit._jsonable(link.expires_at)}},
+                 actor_label=actor_label)
+    return IssuedLink(link, token)
+
+
+def find_link(token: str, now: dt.datetime | None = None) -> AccountLink | None:
+    """The usable (unused, unexpired) link with this token for an active user, or None."""
+    if not token or len(token) > 100:
+        return None
+    link = db.session.scalar(select(AccountLink).where(AccountLink.token_hash == _digest(token)))
+    if link is None or not link.usable_at(now or utcnow()) or not link.user.active:
+        return None
+    return link
+
+
+def use_link(token: str, password: str, repeat: str, now: dt.datetime | None = None) -> User:
+    """Choose a password through a one-time link: the link is used up, the user's other links and
+    sessions end. An unusable link changes nothing (:class:`ValidationFailed` on ``token``)."""
+    now = now or utcnow()
+    link = find_link(token, now)
+    if link is None:
+        raise ValidationFailed(link_unusable_message(), field="token")
+    user = link.user
+    if password != repeat:
+        raise ValidationFailed(_("De twee wachtwoorden zijn niet gelijk."), field="repeat")
+    set_password(user, user, password, actor_label=None)
+    link.used_at = now
+    db.session.execute(delete(AccountLink).where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None)))
+    end_all_sessions(user, now)
+    audit.record(user, "user", user.id, f"{link.purpose.value}_link_used")
+    return user
+
+
+def link_unusable_message() -> str:
+    return _("Deze link is verlopen of al gebruikt. Vraag een nieuwe aan via „Wachtwoord vergeten?” op de "
+             "inlogpagina, of vraag de functioneel beheerder om een nieuwe uitnodiging.")
+
+
+@dataclass(frozen=True)
+class LinkMail:
+    """How a one-time link reaches the user: the full URL of the page that takes the token."""
+
+    url_for_token: Callable[[str], str]
+    login_url: str
+
+
+def request_password_reset(email: str, mail: LinkMail, now: dt.datetime | None = None) -> int | None:
+    """"Wachtwoord vergeten?": e-mail a reset link (1 hour) to an active account with this address.
+
+    The caller answers the same whether or not the address exists; the attempt is audited either
+    way. Returns the id of the queued e-mail (None: none), which is *not* sent at commit: the caller
+    sends it after answering, so the answer takes no longer for an address that exists.
+    """
+    normalised = normalise_email(email)[:254]
+    user = find_user_by_email(normalised) if EMAIL_RE.match(normalised) else None
+    if user is None or not user.active:
+        audit.record(None, "user", user.id if user is not None else "-", "password_reset_requested",
+                     {"email": {"before": None, "after": normalised}, "sent": {"before": None, "after": False}},
+                     actor_label="anoniem")
+        return None
+    issued = issue_link(None, user, LinkPurpose.PASSWORD_RESET, now, actor_label="wachtwoord vergeten")
+    message = notifications.queue_email(
+        user.email, _("Nieuw wachtwoord voor het BIO-register"),
+        reset_mail_body(user, mail.url_for_token(issued.token), requested_by_user=True),
+        scrub_after_send=True, send_at_commit=False)
+    return message.id
+
+
+def reset_mail_body(user: User, url: str, *, requested_by_user: bool) -> str:
+    why = (_("U (of iemand die uw e-mailadres invulde) vroeg om een nieuw wachtwoord.") if requested_by_user
+           else _("De functioneel beheerder heeft uw wachtwoord opnieuw ingesteld. Uw oude wachtwoord werkt "
+                  "niet meer en uw API-tokens zijn ingetrokken."))
+    return "\n\n".join([
+        _("Beste %(name)s,", name=user.name),
+        why,
+        _("Kies een nieuw wachtwoord via deze link. De link werkt één keer en is %(hours)s geldig:",
+          hours=_("één uur")),
+        url,
+        (_("Vroeg u hier niet om? Dan kunt u dit bericht negeren; er verandert niets.") if requested_by_user
+         else _("Vragen? Neem contact op met de functioneel beheerder.")),
+    ]) + "\n"

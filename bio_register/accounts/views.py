@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import functools
+import logging
 from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     current_app,
     flash,
     g,
@@ -17,28 +20,39 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from bio_register.accounts import services, two_factor
+from bio_register.accounts import links, services, two_factor
 from bio_register.accounts.forms import (
     ConfirmForm,
+    ForgotPasswordForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
+    SetPasswordForm,
     TokenForm,
     TotpCodeForm,
     TotpLoginForm,
 )
-from bio_register.accounts.login import begin_session, clear_pending, complete_login, pending_user, safe_next
+from bio_register.accounts.login import (
+    begin_session,
+    clear_pending,
+    complete_login,
+    end_session,
+    pending_user,
+    safe_next,
+)
 from bio_register.accounts.models import ApiToken, User
-from bio_register.errors import DomainError
+from bio_register.errors import DomainError, NotFound
 from bio_register.extensions import db, limiter
 from bio_register.forms import apply_errors
 from bio_register.i18n import gettext as _
 from bio_register.loaders import MANAGED_USER, OWN_API_TOKEN
+from bio_register.notifications import delivery
 from bio_register.permissions import Permission
 from bio_register.pipeline import Rejected, actor, flash_committed, public, requires, signed_in, signed_in_with
 from bio_register.unit_of_work import after_commit
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
 
 #: Brute force: failed logins per client address, and per account (the same answer for every account).
 LOGIN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
@@ -197,9 +211,104 @@ def _render_enrol(user: User, form: TotpCodeForm, *, forced: bool, status: int =
 def logout() -> Any:
     ConfirmForm()  # CSRF is checked by CSRFProtect before we get here
     logout_user()
-    session.clear()
+    end_session()
     flash_committed(_("U bent uitgelogd."), "info")
     return redirect(url_for("accounts.login"))
+
+
+# --- "Wachtwoord vergeten?" and the one-time links -------------------------------------------------------
+
+#: Reset links asked for per client address, and per account (counted whether or not it exists).
+FORGOT_LIMIT_PER_ADDRESS = "10 per hour"
+FORGOT_LIMIT_PER_ACCOUNT = "3 per hour"
+#: where the token of a one-time link waits between opening the link and saving the password
+LINK_KEY = "account_link"
+
+
+def FORGOT_LIMIT_MESSAGE() -> str:  # noqa: N802 (used like the constants above)
+    return _("U hebt te vaak om een nieuw wachtwoord gevraagd. Wacht een uur en probeer het opnieuw.")
+
+
+def _forgot_account_key() -> str:
+    return "forgot-account:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _send_after_response(app: Flask, message_id: int) -> None:
+    """Send one outbox message in a context of its own; on failure the scheduler's outbox run retries."""
+    with app.app_context():
+        try:
+            delivery.deliver(app.config, [message_id])
+        except Exception:  # after the response there is nobody to tell; the message stays in the outbox
+            log.exception("sending e-mail %s after the response failed; the outbox keeps it", message_id)
+
+
+def _local_login_only() -> None:
+    if not current_app.config.get("LOCAL_LOGIN", True):
+        raise NotFound()  # single sign-on only: there are no passwords to forget or choose
+
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@limiter.limit(FORGOT_LIMIT_PER_ADDRESS, methods=["POST"],
+               error_message=FORGOT_LIMIT_MESSAGE)  # type: ignore[arg-type]  # see above
+@limiter.limit(FORGOT_LIMIT_PER_ACCOUNT, key_func=_forgot_account_key, methods=["POST"],
+               error_message=FORGOT_LIMIT_MESSAGE)  # type: ignore[arg-type]  # see above
+@public
+def forgot_password() -> Any:
+    """A one-time link (1 hour) by e-mail; the same answer whether or not the address has an account."""
+    _local_login_only()
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        message_id = services.request_password_reset(form.email.data or "", links.for_app(current_app))
+        response = make_response(render_template("accounts/forgot_password.html", form=form, sent=True))
+        if message_id is not None:
+            # Sent once the answer has gone out (the pipeline has committed by then): waiting for the
+            # mail server would make the answer slower for an address that has an account.
+            app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's own method
+            response.call_on_close(functools.partial(_send_after_response, app, message_id))
+        return response
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/forgot_password.html", form=form, sent=False), status
+
+
+@bp.route("/wachtwoord-instellen/<token>")
+@public
+def set_password_link(token: str) -> Any:
+    """The link in the e-mail. The token leaves the address bar at once (no Referer, no history, no
+    later log line of the form page carries it): it waits in the session for the form."""
+    _local_login_only()
+    session[LINK_KEY] = token[:100]
+    return redirect(url_for("accounts.set_password"))
+
+
+def _render_set_password(form: SetPasswordForm, status: int = 200) -> Any:
+    token = session.get(LINK_KEY)
+    link = services.find_link(token) if isinstance(token, str) else None
+    if link is None:
+        return render_template("accounts/set_password.html", unusable=services.link_unusable_message()), 410
+    return render_template("accounts/set_password.html", form=form, user=link.user, unusable=None,
+                           min_length=services.MIN_PASSWORD_LENGTH), status
+
+
+@bp.route("/wachtwoord-instellen", methods=["GET", "POST"])
+@public
+def set_password() -> Any:
+    """Choose a password through an invitation or reset link; an expired or used link changes nothing."""
+    _local_login_only()
+    form = SetPasswordForm()
+    token = session.get(LINK_KEY)
+    if not isinstance(token, str) or services.find_link(token) is None:
+        return _render_set_password(form)
+    if form.validate_on_submit():
+        try:
+            services.use_link(token, form.password.data or "", form.repeat.data or "")
+        except DomainError as error:
+            apply_errors(form, error)
+            return Rejected(lambda: _render_set_password(form), error.status_code)
+        logout_user()  # whoever was logged in in this browser: the new password's owner logs in afresh
+        end_session()
+        flash_committed(_("Uw wachtwoord is opgeslagen. Log nu in."))
+        return redirect(url_for("accounts.login"))
+    return _render_set_password(form, 422 if form.is_submitted() else 200)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -223,7 +332,8 @@ def account() -> Any:
 
 
 def _render_password(form: PasswordChangeForm, status: int = 200) -> Any:
-    return render_template("accounts/password.html", form=form, min_length=services.MIN_PASSWORD_LENGTH), status
+    return render_template("accounts/password.html", form=form, min_length=services.MIN_PASSWORD_LENGTH,
+                           forced=actor().password_must_change), status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -382,3 +492,17 @@ def _require_enrolment() -> Any:
     if user.totp_enabled or not two_factor.required_for(user):
         return None
     return redirect(url_for("accounts.two_factor_enrol"))
+
+
+_PASSWORD_CHANGE_ALLOWED = frozenset({"accounts.change_password", "accounts.logout", "accounts.two_factor_enrol",
+                                      "static", "main.health"})
+
+
+@bp.before_app_request
+def _require_password_change() -> Any:
+    """A user whose password someone else chose (``create-user``) chooses their own first."""
+    if request.path.startswith("/api/") or request.endpoint in _PASSWORD_CHANGE_ALLOWED:
+        return None
+    if not current_user.is_authenticated or not current_user.password_must_change:
+        return None
+    return redirect(url_for("accounts.change_password"))

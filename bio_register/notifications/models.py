@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bio_register.database import UTCDateTime, utcnow
@@ -23,6 +23,8 @@ class OutboxMessage(Model):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: The body holds a one-time link: it is blanked once sent, so the database keeps no usable link.
+    scrub_after_send: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Notice(Model):

@@ -41,11 +41,24 @@ def suppressed() -> Iterator[None]:
         _suppressed.reset(token)
 
 
-def queue_email(recipient: str, subject: str, body: str) -> OutboxMessage:
-    """Write an e-mail to the outbox in the current transaction (never sends)."""
-    message = OutboxMessage(recipient=recipient, subject=subject[:300], body=body)
+#: what a sent message holding a one-time link keeps of its body
+SCRUBBED_BODY = "[verwijderd na verzending: het bericht bevatte een eenmalige link]"
+
+
+def queue_email(recipient: str, subject: str, body: str, *, scrub_after_send: bool = False,
+                send_at_commit: bool = True) -> OutboxMessage:
+    """Write an e-mail to the outbox in the current transaction (never sends).
+
+    ``scrub_after_send``: the body holds a one-time link; it is blanked once the message is sent.
+    ``send_at_commit=False``: the boundary that commits does not send it; the caller sends it later
+    (after the response, so its time does not tell anything) or the scheduler's outbox run does.
+    """
+    message = OutboxMessage(recipient=recipient, subject=subject[:300], body=body,
+                            scrub_after_send=scrub_after_send)
     db.session.add(message)
     db.session.flush()
+    if not send_at_commit:
+        return message
     # Once the transaction commits, the boundary that committed it sends the message.
     unit_of_work.after_commit(db.session, functools.partial(_committed, db.session, message.id))
     return message
@@ -209,4 +222,6 @@ def attempt(config: Mapping[str, Any], message: OutboxMessage) -> bool:
         return False
     message.sent_at = utcnow()
     message.last_error = None
+    if message.scrub_after_send:
+        message.body = SCRUBBED_BODY
     return True
