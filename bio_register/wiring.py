@@ -10,6 +10,7 @@ from bio_register import signals
 from bio_register.attachments import services as attachments
 from bio_register.breaches import links as breach_links
 from bio_register.breaches import services as breaches
+from bio_register.incident_reports import services as incident_reports
 
 
 def connect() -> None:
@@ -18,3 +19,4 @@ def connect() -> None:
     signals.incident_updating.connect(breaches.update_check, weak=False)
     signals.datalek_logged.connect(breach_links.notify_fg, weak=False)
     signals.incident_history.connect(attachments.timeline_items, weak=False)
+    signals.incident_history.connect(incident_reports.timeline_items, weak=False)
