@@ -28,7 +28,7 @@ from bio_register.notifications.models import Notice, OutboxMessage
 from bio_register.sso.services import sync_group_roles
 from tests import factories
 from tests.api.test_api_base import assert_problem, bearer
-from tests.breaches.test_warnings import Collector, mailbox, smtp_server  # noqa: F401 (fixtures)
+from tests.breaches.test_warnings import Collector
 from tests.conftest import csrf_token, login
 
 UTC = dt.UTC
@@ -335,3 +335,24 @@ def test_an_sso_group_can_map_to_medewerker(app: Flask) -> None:
     sync_group_roles(user, {"groups": ["alle-medewerkers"]}, "groups", mapping)
     db.session.commit()
     assert [(m.organisation.code, m.role.value) for m in user.memberships] == [("DIE", "medewerker")]
+
+
+# --- a fixed number of queries ---------------------------------------------------------------------------------
+
+def test_own_reports_take_a_fixed_number_of_queries(client: FlaskClient, app: Flask, medewerker,
+                                                    count_queries) -> None:
+    report(app, medewerker)
+    headers = bearer(factories.token(medewerker))
+    login(client, medewerker.email, factories.PASSWORD)
+    client.get("/api/v1/incident-reports", headers=headers)       # the token's first use is recorded once
+    with count_queries() as few:
+        assert client.get("/api/v1/incident-reports", headers=headers).status_code == 200
+        assert client.get("/melden/mijn-meldingen").status_code == 200
+        assert client.get("/").status_code == 200
+    for _ in range(8):
+        report(app, medewerker)
+    with count_queries() as many:
+        assert client.get("/api/v1/incident-reports", headers=headers).status_code == 200
+        assert client.get("/melden/mijn-meldingen").status_code == 200
+        assert client.get("/").status_code == 200
+    assert many.count == few.count, many.statements
