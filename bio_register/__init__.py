@@ -63,6 +63,7 @@ def _import_models() -> None:
     from bio_register.breaches import models as _breaches  # noqa: F401
     from bio_register.compliance import models as _compliance  # noqa: F401
     from bio_register.imports import models as _imports  # noqa: F401
+    from bio_register.incident_reports import models as _incident_reports  # noqa: F401
     from bio_register.incidents import models as _incidents  # noqa: F401
     from bio_register.measures import models as _measures  # noqa: F401
     from bio_register.notifications import models as _notifications  # noqa: F401

@@ -16,6 +16,8 @@ from bio_register.errors import NotFound
 from bio_register.extensions import db
 from bio_register.imports import services as imports
 from bio_register.imports.models import PendingImport
+from bio_register.incident_reports import services as incident_reports
+from bio_register.incident_reports.models import IncidentReport
 from bio_register.incidents.models import Incident
 from bio_register.measures.models import Measure
 from bio_register.organisations.models import Organisation
@@ -71,6 +73,13 @@ def _managed_user(user_id: int) -> User | None:
     return accounts.find_managed_user(principal(), user_id)
 
 
+def _own_incident_report(report_id: int) -> IncidentReport | None:
+    return incident_reports.find_own(actor().id, report_id)
+
+
+#: a report the caller made at the reporting point (anyone else's answers 404, as if absent); the
+#: reporter follows it wherever they report, so it has no organisation to check
+OWN_INCIDENT_REPORT = Loader("report", None, _own_incident_report, organisation=_no_organisation)
 #: one of the signed-in user's own API tokens (anyone else's answers 404), for ``@signed_in_with``
 OWN_API_TOKEN = Loader("token", None, _own_api_token, organisation=_no_organisation)
 #: a user holding a role where the caller manages users (anyone else answers 404, as if absent)

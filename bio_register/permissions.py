@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 
 class Role(enum.StrEnum):
+    #: any employee: reports a suspected incident and follows its own reports, nothing else
+    MEDEWERKER = "medewerker"
     VERBINDINGSOFFICIER = "verbindingsofficier"
     FG = "fg"
     CISO = "ciso"
@@ -47,6 +49,8 @@ class Permission(enum.StrEnum):
     USER_MANAGE = "user:manage"
     AUDIT_READ = "audit:read"
     INCIDENT_READ = "incident:read"
+    #: report a suspected incident at the reporting point and follow one's own reports
+    INCIDENT_REPORT = "incident:report"
     INCIDENT_WRITE = "incident:write"
     TIMELINE_WRITE = "timeline:write"
     BREACH_READ = "breach:read"
@@ -71,18 +75,24 @@ _READ_ALL = frozenset({
 })
 
 #: What a role may do in the organisations in which it is held.
+# Every employee may report at the reporting point (BIO2 5.24/6.08): the medewerker, and the
+# roles held by employees of the organisation itself. Not concern control (writes nothing) nor the
+# functioneel beheerder (reads every organisation): a person in those roles who works for an
+# organisation holds ``medewerker`` there as well.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.MEDEWERKER: frozenset({P.INCIDENT_REPORT}),
     Role.VERBINDINGSOFFICIER: frozenset({
         P.ORGANISATION_READ, P.INCIDENT_READ, P.INCIDENT_WRITE, P.TIMELINE_WRITE,
-        P.BREACH_READ, P.MEASURE_READ, P.MEASURE_WRITE, P.COMPLIANCE_READ,
+        P.BREACH_READ, P.MEASURE_READ, P.MEASURE_WRITE, P.COMPLIANCE_READ, P.INCIDENT_REPORT,
     }),
     Role.FG: frozenset({
         P.ORGANISATION_READ, P.INCIDENT_READ, P.TIMELINE_WRITE, P.BREACH_READ,
-        P.BREACH_ASSESS, P.BREACH_DECIDE, P.MEASURE_READ, P.COMPLIANCE_READ,
+        P.BREACH_ASSESS, P.BREACH_DECIDE, P.MEASURE_READ, P.COMPLIANCE_READ, P.INCIDENT_REPORT,
     }),
     Role.CISO: frozenset({
         P.ORGANISATION_READ, P.INCIDENT_READ, P.TIMELINE_WRITE, P.BREACH_READ, P.CBW_REPORT,
         P.MEASURE_READ, P.MEASURE_WRITE, P.COMPLIANCE_READ, P.COMPLIANCE_WRITE, P.REPORT_READ,
+        P.INCIDENT_REPORT,
     }),
     Role.CONCERN_CONTROL: _READ_ALL | {P.REPORT_GENERATE},
     Role.BEHEERDER: _READ_ALL | {

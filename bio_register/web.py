@@ -20,6 +20,7 @@ from bio_register.errors import DomainError, NotFound, NotPermitted
 from bio_register.extensions import api, csrf, db, login_manager
 from bio_register.fields import FOLD_LABELS
 from bio_register.i18n import format_local, gettext, lazy_gettext
+from bio_register.incident_reports import services as incident_reports
 from bio_register.incidents import labels as incident_labels
 from bio_register.measures import labels as measure_labels
 from bio_register.notifications import services as notifications
@@ -58,6 +59,8 @@ def register(app: Flask) -> None:
     from bio_register.compliance import api as compliance_api
     from bio_register.compliance import views as compliance_views
     from bio_register.imports import views as imports_views
+    from bio_register.incident_reports import api as incident_reports_api
+    from bio_register.incident_reports import views as incident_reports_views
     from bio_register.incidents import api as incidents_api
     from bio_register.incidents import views as incidents_views
     from bio_register.main import views as main_views
@@ -73,12 +76,14 @@ def register(app: Flask) -> None:
 
     for blueprint in (main_views.bp, accounts_views.bp, organisations_views.bp, incidents_views.bp,
                       breaches_views.bp, compliance_views.bp, measures_views.bp, reporting_views.bp,
-                      attachments_views.bp, sso_views.bp, imports_views.bp, people_views.bp, docs.bp):
+                      attachments_views.bp, sso_views.bp, imports_views.bp, people_views.bp,
+                      incident_reports_views.bp, docs.bp):
         app.register_blueprint(blueprint)
     for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp, breaches_api.blp,
                     compliance_api.catalogs_blp, compliance_api.compliance_blp, measures_api.blp,
                     reporting_api.blp, reporting_api.figures_blp, attachments_api.incident_blp,
-                    attachments_api.control_blp, people_api.blp):
+                    attachments_api.control_blp, people_api.blp,
+                    incident_reports_api.blp):
         csrf.exempt(api_blp)
         api.register_blueprint(api_blp)
     app.cli.add_command(bio)
@@ -252,6 +257,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["now"] = utcnow
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["fold_labels"] = FOLD_LABELS
+    app.jinja_env.globals["personal_data_label"] = incident_reports.personal_data_label
     app.jinja_env.globals.update(incident_labels.TEMPLATE_HELPERS)
     app.jinja_env.globals.update(breach_labels.TEMPLATE_HELPERS)
     app.jinja_env.globals.update(measure_labels.TEMPLATE_HELPERS)

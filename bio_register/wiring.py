@@ -10,6 +10,7 @@ from bio_register import permissions, signals
 from bio_register.attachments import services as attachments
 from bio_register.breaches import links as breach_links
 from bio_register.breaches import services as breaches
+from bio_register.incident_reports import services as incident_reports
 
 
 def connect() -> None:
@@ -19,3 +20,4 @@ def connect() -> None:
     signals.datalek_logged.connect(breach_links.notify_fg, weak=False)
     signals.incident_history.connect(attachments.timeline_items, weak=False)
     permissions.invalidate_tree_on_change()
+    signals.incident_history.connect(incident_reports.timeline_items, weak=False)

@@ -26,8 +26,10 @@ ROLES = {
     "ciso": [("ciso", "DIE")],
     "concern_control": [("concern_control", "DUO")],
     "beheerder": [("beheerder", "DUO")],
+    "medewerker": [("medewerker", "DIE")],
 }
-ORDER = list(ROLES)
+#: the roles whose statuses each MATRIX row lists, in this order
+ORDER = [role for role in ROLES if role != "medewerker"]
 
 NEW_INCIDENT = {"organisation": "DIE", "title": "T", "description": "D",
                 "discovered_at": "2026-11-01T10:00:00+01:00", "is_datalek": False}
@@ -59,6 +61,8 @@ BODIES = {
                                 "memberships": [{"organisation": "DIE", "role": "verbindingsofficier"}]},
     ("PATCH", "/api/v1/users/{uid}"): {"name": "Nieuwe Naam"},
     ("POST", "/api/v1/users/{uid}/memberships"): {"organisation": "DIE", "role": "ciso"},
+    ("POST", "/api/v1/incident-reports"): {"organisation": "DIE", "description": "Verdachte mail geopend",
+                                          "personal_data": "nee"},
 }
 
 #: multipart uploads: (method, path) → the file sent as the part "file"
@@ -319,8 +323,36 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("POST", "/maatregelen/{msr}/status", "measures.change_status", (302, 404, 302, 403, 302, 403, 403)),
     ("POST", "/compliance/DIE/BIO2-1.3/5.24.01", "compliance.assess", (302, 404, 403, 403, 422, 403, 403)),
     ("POST", "/compliance/DIE/BIO2-1.3/voorstel", "compliance.propose", (302, 404, 403, 403, 302, 403, 403)),
-
+    # the reporting point: every employee of DIE (the medewerker's own column: MEDEWERKER below).
+    # {ownrpt}: a report of the caller's own (for those who cannot report, made when they still could);
+    # {rpt}: someone else's, which does not exist for the caller
+    ("GET", "/melden", "incident_reports.report",  (302, 403, 200, 200, 200, 403, 403)),
+    ("POST", "/melden", "incident_reports.report", (302, 403, 302, 302, 302, 403, 403)),
+    ("GET", "/melden/wat-en-waarom", "incident_reports.about", (302, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/melden/mijn-meldingen", "incident_reports.mine", (302, 403, 200, 200, 200, 403, 403)),
+    ("GET", "/melden/mijn-meldingen/{ownrpt}", "incident_reports.detail", (302, 403, 200, 200, 200, 403, 403)),
+    ("GET", "/melden/mijn-meldingen/{rpt}", "incident_reports.detail", (302, 404, 404, 404, 404, 404, 404)),
+    ("GET", "/api/v1/incident-reports", "incident_reports_api.list_reports", (401, 403, 200, 200, 200, 403, 403)),
+    ("POST", "/api/v1/incident-reports", "incident_reports_api.create_report",
+                                                   (401, 403, 201, 201, 201, 403, 403)),
+    ("GET", "/api/v1/incident-reports/{ownrpt}", "incident_reports_api.get_report",
+                                                   (401, 403, 200, 200, 200, 403, 403)),
+    ("GET", "/api/v1/incident-reports/{rpt}", "incident_reports_api.get_report",
+                                                   (401, 404, 404, 404, 404, 404, 404)),
 ]
+
+#: The medewerker (an employee of DIE holding nothing but ``incident:report``) gets what a user
+#: without a role gets on every route — 403 on the lists, pages and API of incidents, 404 on every
+#: object — except on these: (method, path) → status.
+MEDEWERKER: dict[tuple[str, str], int] = {
+    ("GET", "/melden"): 200,
+    ("POST", "/melden"): 302,
+    ("GET", "/melden/mijn-meldingen"): 200,
+    ("GET", "/melden/mijn-meldingen/{ownrpt}"): 200,
+    ("GET", "/api/v1/incident-reports"): 200,
+    ("POST", "/api/v1/incident-reports"): 201,
+    ("GET", "/api/v1/incident-reports/{ownrpt}"): 200,
+}
 
 #: Not the application's views: no role rules apply (the architecture test checks every other
 #: endpoint goes through the pipeline).
@@ -338,6 +370,7 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/rapportages"): {"kind": "monthly", "period": "2026-10", "scope": "DIE"},
     ("POST", "/incidenten/{die}/bijlagen/{att}/verwijderen"): {"reason": "Verkeerd bestand"},
     ("POST", "/compliance/DIE/BIO2-1.3/5.24.01/bijlagen/{catt}/verwijderen"): {"reason": "Oud"},
+    ("POST", "/melden"): {"description": "Verdachte mail geopend", "organisation": "DIE", "personal_data": "nee"},
 }
 
 
@@ -364,6 +397,26 @@ def cases():
     for method, path, _endpoint, statuses in MATRIX:
         for role, status in zip(ORDER, statuses, strict=True):
             yield pytest.param(method, path, role, status, id=f"{role}-{method}-{path}")
+        medewerker = MEDEWERKER.get((method, path), statuses[ORDER.index("no_role")])
+        yield pytest.param(method, path, "medewerker", medewerker, id=f"medewerker-{method}-{path}")
+
+
+def employee_report(reporter) -> int:
+    """A report ``reporter`` made at the reporting point in DIE; one who may no longer report made it
+    when they still could (the report is theirs all the same)."""
+    from flask import current_app
+
+    from bio_register.incident_reports import links, services
+    from bio_register.permissions import has_permission
+
+    author = reporter if has_permission(reporter, Permission.INCIDENT_REPORT) else factories.user(
+        [("medewerker", "DIE")])
+    item = services.report(author, factories.organisation("DIE"), {"description": "Laptop kwijt in de trein",
+                                                                  "personal_data": "weet_niet"},
+                           links=links.for_app(current_app))
+    item.reporter_id = reporter.id
+    db.session.commit()
+    return item.id
 
 
 @pytest.mark.parametrize(("method", "path", "role", "expected"), list(cases()))
@@ -390,7 +443,9 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
     if "{att}" in path or "{uitatt}" in path:
         ids["att"] = factories.incident_attachment(db.session.get(Incident, ids["die"])).id
         ids["uitatt"] = factories.incident_attachment(db.session.get(Incident, ids["uit"])).id
-    path = path.format(**ids, catt="{catt}", pnd="{pnd}")
+    if "{rpt}" in path:
+        ids["rpt"] = employee_report(factories.user([("medewerker", "DIE")], email="collega@example.nl"))
+    path = path.format(**ids, catt="{catt}", pnd="{pnd}", ownrpt="{ownrpt}")
     if any(part in path for part in ("compliance", "catalogs", "assessments")):
         from bio_register.compliance.catalogs import import_all
         from bio_register.compliance.services import find_control, get_catalog
@@ -402,6 +457,8 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
     headers = {}
     roles = ROLES[role]
     user = factories.user(roles) if roles is not None else None
+    if "{ownrpt}" in template:
+        path = path.format(ownrpt=employee_report(user) if user is not None else 1)
     if "{pnd}" in template:
         path = path.format(pnd=pending_import(user or factories.user([("verbindingsofficier", "DIE")])))
     if user is not None:

@@ -22,6 +22,7 @@ from bio_register.breaches.forms import (
 from bio_register.errors import DomainError
 from bio_register.forms import apply_errors, page_arg
 from bio_register.i18n import gettext as _
+from bio_register.incident_reports import services as incident_reports
 from bio_register.incidents.models import Incident
 from bio_register.loaders import DATALEK, INCIDENT
 from bio_register.notifications import services as notifications
@@ -89,6 +90,7 @@ def _render(incident: Incident, code: int = 200, **forms: Any) -> Any:
                  if incident.is_significant_cbw else None)
     return render_template(
         "breaches/datalek.html", incident=incident, assessment=assessment,
+        employee_report=incident_reports.report_of(incident),
         row=services.overview_for([incident])[0],
         decisions=services.ap_rulings(incident), ap_notifications=services.notifications_of(incident),
         subject_decisions=services.subject_rulings(incident), cbw_reports=reports, cbw_clock=cbw_clock,

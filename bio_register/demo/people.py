@@ -1,4 +1,5 @@
-"""The demo's organisations and users: Duo+, its three municipalities and a user per role.
+"""The demo's organisations and users: Duo+, its three municipalities, a user per role and a
+medewerker (who only reports) per municipality.
 
 Running it again keeps the data and gives the demo users new passwords (the old ones are unknown
 by design) and wipes their second factor: the FG and the beheerder set up TOTP again at their
@@ -36,6 +37,11 @@ DEMO_USERS = [
     ("concerncontrol@demo.bio-register.nl", "Carla Control (concern control Duo+)",
      [("concern_control", "DUO")]),
     ("beheerder@demo.bio-register.nl", "Bram Beheer (functioneel beheerder)", [("beheerder", "DUO")]),
+    # an employee of each municipality, who only reports at the reporting point
+    ("medewerker.diemen@demo.bio-register.nl", "Mo Meijer (medewerker Diemen)", [("medewerker", "DIE")]),
+    ("medewerker.ouderamstel@demo.bio-register.nl", "Olga Oudshoorn (medewerker Ouder-Amstel)",
+     [("medewerker", "OA")]),
+    ("medewerker.uithoorn@demo.bio-register.nl", "Ufuk Uysal (medewerker Uithoorn)", [("medewerker", "UIT")]),
 ]
 
 CISO = "ciso@demo.bio-register.nl"

@@ -64,6 +64,7 @@ HISTORY_KIND = {
     "reopen": _l("heropend"),
     "attachment_upload": _l("bijlage toegevoegd"),
     "attachment_remove": _l("bijlage verwijderd"),
+    "report": _l("gemeld via het meldpunt"),
     **{k.value: v for k, v in ENTRY_KIND.items()},
 }
 

@@ -103,7 +103,7 @@ class TimelineItemOut(ma.Schema):
     at = ma.fields.AwareDateTime()
     kind = ma.fields.String(metadata={"description": "waarneming, actie, besluit, communicatie, "
                                                      "create, update, status, reopen, "
-                                                     "attachment_upload or attachment_remove"})
+                                                     "attachment_upload, attachment_remove or report"})
     actor = ma.fields.String()
     text = ma.fields.String(allow_none=True)
     changes = ma.fields.Dict()

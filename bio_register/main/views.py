@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from bio_register.breaches import services as breaches
+from bio_register.incident_reports import services as incident_reports
 from bio_register.incidents import services as incidents
 from bio_register.measures import services as measures
 from bio_register.permissions import AllOrganisations, Permission, has_permission, organisation_ids_with
@@ -27,8 +28,11 @@ def home() -> Any:
     leaks = breaches.urgent(current_user) if has_permission(current_user, Permission.BREACH_READ) else []
     overdue = (measures.overdue_measures(current_user, measures.local_today(tz=current_app.config["TIMEZONE"]))
                if has_permission(current_user, Permission.MEASURE_READ) else [])
+    # the reporting point, for every employee (the start page of a user who only reports)
+    reports = (incident_reports.recent_own(current_user.id)
+               if has_permission(current_user, Permission.INCIDENT_REPORT) else None)
     return render_template("main/home.html", organisations=organisations, reads_all=reads_all, board=board,
-                           leaks=leaks,
+                           leaks=leaks, reports=reports,
                            overdue_measures=overdue,
                            can_create=has_permission(current_user, Permission.INCIDENT_WRITE))
 

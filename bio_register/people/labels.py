@@ -6,6 +6,7 @@ from bio_register.i18n import lazy_gettext
 from bio_register.permissions import Role
 
 ROLE_LABELS = {
+    Role.MEDEWERKER: lazy_gettext("medewerker"),
     Role.VERBINDINGSOFFICIER: lazy_gettext("verbindingsofficier"),
     Role.FG: lazy_gettext("FG (functionaris gegevensbescherming)"),
     Role.CISO: lazy_gettext("CISO"),
