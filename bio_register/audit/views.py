@@ -113,7 +113,7 @@ def export() -> Any:
     """The filtered log as CSV (Dutch Excel), streamed in keyset batches."""
     form, flt = _filter()
     if flt is None:
-        errors = "; ".join(f"{getattr(form, name).label.text}: {' '.join(getattr(form, name).errors)}"
+        errors = "; ".join(f"{getattr(form, name).label.text}: {' '.join(str(e) for e in getattr(form, name).errors)}"
                            for name in FILTER_ARGS if getattr(form, name).errors)
         return Response(_("Het filter is niet geldig: %(errors)s", errors=errors), status=422,
                         mimetype="text/plain")
