@@ -16,9 +16,9 @@ and loads, with COPY:
   decisions; Cbw reports for the rare significant incidents; timeline entries;
 - maatregelen (one per five incidents) linked to incidents and BIO2 overheidsmaatregelen, and a
   statement of applicability (control assessments, some with history) per organisation.
-- the audit events that data implies (about 4 per incident: created, status changes, the datalek's
+- the audit events that data implies (about 5 per incident: created, status changes, the datalek's
   assessment, decisions and meldingen, timeline entries, maatregelen; plus logins, which have no
-  organisation): ~4,000,000 at 1,000,000 incidents. They form a *valid* hash chain continuing the
+  organisation): ~5,000,000 at 1,000,000 incidents. They form a *valid* hash chain continuing the
   one ``init`` started (``bio-register verify-audit`` passes), in time order; their actor is a
   ``…@bench.invalid`` label without a user and their changes are short stand-ins, so they are
   recognisably benchmark data.
