@@ -16,6 +16,12 @@ and loads, with COPY:
   decisions; Cbw reports for the rare significant incidents; timeline entries;
 - maatregelen (one per five incidents) linked to incidents and BIO2 overheidsmaatregelen, and a
   statement of applicability (control assessments, some with history) per organisation.
+- the audit events that data implies (about 5 per incident: created, status changes, the datalek's
+  assessment, decisions and meldingen, timeline entries, maatregelen; plus logins, which have no
+  organisation): ~5,000,000 at 1,000,000 incidents. They form a *valid* hash chain continuing the
+  one ``init`` started (``bio-register verify-audit`` passes), in time order; their actor is a
+  ``…@bench.invalid`` label without a user and their changes are short stand-ins, so they are
+  recognisably benchmark data.
 
 Secondary indexes are dropped during the load and rebuilt afterwards (faster than maintaining
 them row by row), then the tables are analysed. The database URL comes from --database-url or
@@ -25,6 +31,7 @@ BIO_BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/bio_bench).
 from __future__ import annotations
 
 import argparse
+import array
 import datetime as dt
 import json
 import os
@@ -45,7 +52,7 @@ UTC = dt.UTC
 #: the bench tables that get secondary indexes dropped during the load
 LOADED = ("incidents", "timeline_entries", "breach_assessments", "ap_decisions", "ap_notifications",
           "data_subject_decisions", "cbw_reports", "measures", "measure_incidents", "measure_controls",
-          "control_assessments", "reference_counters")
+          "control_assessments", "reference_counters", "audit_events")
 
 CATEGORIES = [
     ("email_verkeerde_ontvanger", 22), ("post_verkeerde_ontvanger", 14), ("apparaat_verloren_gestolen", 8),
@@ -130,6 +137,78 @@ class Buffer:
                 for row in self.rows:
                     copy.write_row(row)
             self.rows.clear()
+
+
+class AuditSeeds:
+    """The audit events the generated data implies, kept compactly (a few bytes each) while the
+    incidents are generated, then written in time order as one valid hash chain."""
+
+    #: kind → (entity, action, changes as JSON with {a} for the "after" value)
+    KINDS = (
+        ("incident", "create", '{{"status": {{"after": "nieuw", "before": null}}, "title": {{"after": '
+                               '"(benchmark) incident {a}", "before": null}}}}'),
+        ("incident", "status", '{{"status": {{"after": "in_behandeling", "before": "nieuw"}}}}'),
+        ("incident", "status", '{{"status": {{"after": "afgehandeld", "before": "in_behandeling"}}}}'),
+        ("timeline_entry", "create", '{{"kind": {{"after": "actie", "before": null}}}}'),
+        ("breach_assessment", "create", '{{"subjects_count": {{"after": {a}, "before": null}}}}'),
+        ("ap_decision", "create", '{{"notify": {{"after": false, "before": null}}}}'),
+        ("ap_notification", "create", '{{"meldnummer": {{"after": "M{a}", "before": null}}}}'),
+        ("data_subject_decision", "create", '{{"notify": {{"after": false, "before": null}}}}'),
+        ("cbw_report", "create", '{{"phase": {{"after": "early_warning", "before": null}}}}'),
+        ("measure", "create", '{{"status": {{"after": "gepland", "before": null}}}}'),
+        ("measure", "status", '{{"status": {{"after": "gereed", "before": "in_uitvoering"}}}}'),
+        ("user", "login", "{{}}"),
+    )
+    LOGIN = len(KINDS) - 1
+
+    def __init__(self) -> None:
+        self.times = array.array("d")
+        self.kinds = array.array("B")
+        self.entity_ids = array.array("q")
+        self.orgs = array.array("i")  # 0: none
+
+    def add(self, at: dt.datetime, kind: int, entity_id: int, org_id: int) -> None:
+        self.times.append(at.timestamp())
+        self.kinds.append(kind)
+        self.entity_ids.append(entity_id)
+        self.orgs.append(org_id)
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def write(self, conn: psycopg.Connection, now: dt.datetime) -> int:
+        """COPY the events in time order, chained from the current chain head; move the head."""
+        sys.path.insert(0, str(ROOT))
+        from bio_register.audit.services import event_hash
+
+        seq, prev_hash = conn.execute("SELECT seq, last_hash FROM audit_chain_head WHERE id = 1").fetchone()
+        next_id = conn.execute("SELECT coalesce(max(id), 0) FROM audit_events").fetchone()[0] + 1
+        order = sorted(range(len(self.times)), key=self.times.__getitem__)
+        bar = Bar("audit events", len(order))
+        buffer = Buffer("audit_events", "id, seq, occurred_at, actor_id, actor_label, organisation_id, entity, "
+                                        "entity_id, action, changes, prev_hash, hash")
+        for n, index in enumerate(order):
+            kind, entity_id, org = self.kinds[index], self.entity_ids[index], self.orgs[index]
+            at = min(now, dt.datetime.fromtimestamp(self.times[index], UTC))
+            entity, action, template = self.KINDS[kind]
+            changes = template.format(a=entity_id)
+            organisation_id = org or None
+            label = (f"medewerker{entity_id}@bench.invalid" if kind == self.LOGIN
+                     else f"vo.g{org - 1:03d}@bench.invalid")
+            seq += 1
+            digest = event_hash(seq=seq, occurred_at=at, actor_id=None, actor_label=label,
+                                organisation_id=organisation_id, entity=entity, entity_id=str(entity_id),
+                                action=action, changes=changes, prev_hash=prev_hash)
+            buffer.write_row((next_id + n, seq, at, None, label, organisation_id, entity, str(entity_id), action,
+                              changes, prev_hash, digest))
+            prev_hash = digest
+            if len(buffer.rows) >= 20_000:
+                buffer.flush(conn)
+            bar.update()
+        buffer.flush(conn)
+        bar.close()
+        conn.execute("UPDATE audit_chain_head SET seq = %s, last_hash = %s WHERE id = 1", (seq, prev_hash))
+        return len(order)
 
 
 def weighted(rng: random.Random, pairs: list[tuple[object, int]], k: int) -> list:
@@ -221,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes = org_sizes(args.organisations, args.incidents, args.big_share)
 
         counters: dict[tuple[int, int], int] = {}
+        seeds = AuditSeeds()
         ids = {"incident": 0, "entry": 0, "assessment": 0, "decision": 0, "notification": 0, "subject": 0,
                "cbw": 0, "measure": 0}
         bar = Bar("incidents + datalekken", args.incidents)
@@ -289,8 +369,14 @@ def main(argv: list[str] | None = None) -> int:
                         occurred, discovered, rng.choice(SURNAMES), is_datalek, significant, status,
                         "Menselijke fout" if closed else None, None, None, discovered,
                         closed_at or discovered, closed_at, 1))
+                    seeds.add(discovered, 0, iid, org_id)
+                    if status != "nieuw":
+                        seeds.add(discovered + dt.timedelta(hours=rng.randint(1, 48)), 1, iid, org_id)
+                    if closed_at is not None:
+                        seeds.add(closed_at, 2, iid, org_id)
                     if rng.random() < 0.2:
                         ids["entry"] += 1
+                        seeds.add(discovered + dt.timedelta(hours=2), 3, ids["entry"], org_id)
                         entry_copy.write_row((ids["entry"], iid, "actie", "Betrokkene gebeld en gevraagd het bericht "
                                               "te verwijderen.", discovered + dt.timedelta(hours=2), 1,
                                               discovered + dt.timedelta(hours=2)))
@@ -298,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
                         aware = discovered + dt.timedelta(hours=rng.randint(0, 6))
                         if closed or rng.random() < 0.6:
                             ids["assessment"] += 1
+                            seeds.add(aware + dt.timedelta(hours=8), 4, ids["assessment"], org_id)
                             ba_copy.write_row((
                                 ids["assessment"], iid, aware, '["naw", "contact"]', "[]", rng.random() < 0.1,
                                 False, '["burgers"]', rng.randint(1, 50), rng.randint(1, 200), True, False, False,
@@ -307,18 +394,21 @@ def main(argv: list[str] | None = None) -> int:
                             notify = rng.random() < 0.2
                             decided = aware + dt.timedelta(hours=rng.randint(4, 60))
                             ids["decision"] += 1
+                            seeds.add(decided, 5, ids["decision"], org_id)
                             dec_copy.write_row((ids["decision"], iid, notify,
                                                 "Beoordeeld met de ENISA-methode." if not notify else
                                                 "Risico voor betrokkenen: melden.", 1, decided))
                             if notify:
                                 ids["notification"] += 1
                                 submitted = decided + dt.timedelta(hours=rng.randint(1, 20))
+                                seeds.add(submitted, 6, ids["notification"], org_id)
                                 late = submitted > aware + dt.timedelta(hours=72)
                                 not_copy.write_row((ids["notification"], iid, "initial", submitted,
                                                     f"M{iid:09d}", "Later ontdekt wat er speelde." if late else None,
                                                     1, submitted))
                             if closed and rng.random() < 0.5:
                                 ids["subject"] += 1
+                                seeds.add(decided, 7, ids["subject"], org_id)
                                 informed = rng.random() < 0.3
                                 ds_copy.write_row((ids["subject"], iid, informed, None if informed else "no_high_risk",
                                                    None, decided if informed else None,
@@ -328,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
                             submitted = discovered + dt.timedelta(hours=hours)
                             if submitted < now:
                                 ids["cbw"] += 1
+                                seeds.add(submitted, 8, ids["cbw"], org_id)
                                 cbw_copy.write_row((ids["cbw"], iid, phase, "NCSC", submitted, None, None, 1,
                                                     submitted))
                     if rng.random() < 0.2:
@@ -341,6 +432,9 @@ def main(argv: list[str] | None = None) -> int:
                             if m_status == "gereed" else None
                         m_copy.write_row((mid, org_id, f"Maatregel na {title[:150]}", None, rng.choice(SURNAMES),
                                           due, m_status, None, discovered, done_at or discovered, done_at, 1))
+                        seeds.add(discovered, 9, mid, org_id)
+                        if done_at is not None:
+                            seeds.add(done_at, 10, mid, org_id)
                         mi_copy.write_row((mid, iid))
                         if controls:
                             mc_copy.write_row((mid, rng.choice(controls)))
@@ -348,6 +442,13 @@ def main(argv: list[str] | None = None) -> int:
                 for buffer in buffers.values():
                     buffer.flush(conn)
         bar.close()
+
+        # logins (no organisation): one for every two incidents, spread over the years
+        for _ in range(args.incidents // 2):
+            seeds.add(begin + dt.timedelta(seconds=rng.random() * span), AuditSeeds.LOGIN,
+                      rng.randint(2, 10 * args.organisations + 2), 0)
+        audit_events = seeds.write(conn, now)
+        del seeds
 
         with conn.cursor().copy("COPY reference_counters (organisation_id, year, last_number) FROM STDIN") as copy:
             for (org_id, year), last in counters.items():
@@ -388,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         for table, column in (("organisations", "id"), ("users", "id"), ("incidents", "id"),
                               ("timeline_entries", "id"), ("breach_assessments", "id"), ("ap_decisions", "id"),
                               ("ap_notifications", "id"), ("data_subject_decisions", "id"), ("cbw_reports", "id"),
-                              ("measures", "id"), ("control_assessments", "id")):
+                              ("measures", "id"), ("control_assessments", "id"), ("audit_events", "id")):
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "  # noqa: S608
                          f"GREATEST((SELECT max({column}) FROM {table}), 1))")
         conn.commit()
@@ -397,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         conn.execute("VACUUM ANALYZE")
 
     summary = {"organisations": args.organisations, "incidents": args.incidents, "big_org": "G001",
-               "big_org_incidents": sizes[0], "control_assessments": assessed,
+               "big_org_incidents": sizes[0], "control_assessments": assessed, "audit_events": audit_events,
                "seconds": round(time.monotonic() - started),
                **{f"{k}_rows": v for k, v in ids.items()}}
     print(json.dumps(summary, indent=1))

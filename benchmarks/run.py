@@ -58,6 +58,7 @@ USERS = {
     "vo": ("vo@bench.invalid", "Benchmark verbindingsofficier", [("verbindingsofficier", "G001")]),
     "fg": ("fg@bench.invalid", "Benchmark FG", [("fg", f"G{i:03d}") for i in range(1, 6)]),
     "api": ("api@bench.invalid", "Benchmark API", [("verbindingsofficier", "{middle}")]),
+    "beh": ("beheerder@bench.invalid", "Benchmark beheerder", [("beheerder", "SSO")]),
 }
 SEARCH_WORD = "bewindvoerder"
 
@@ -112,10 +113,11 @@ def setup_users(url: str) -> dict:
                 secret = user.totp_secret = pyotp.random_base32()
                 user.totp_enabled_at, user.totp_last_step = dt.datetime.now(dt.UTC), None
             out["passwords"][key] = (email, password, secret)
-            if key == "api":
+            if key in ("api", "beh"):
                 for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
                     token.revoked_at = token.revoked_at or dt.datetime.now(dt.UTC)
-                out["token"] = accounts.create_token(None, user, "benchmark", 1, actor_label="benchmark").secret
+                secret_token = accounts.create_token(None, user, "benchmark", 1, actor_label="benchmark").secret
+                out["token" if key == "api" else "beh_token"] = secret_token
         db.session.commit()
         period = previous_period("quarterly", dt.datetime.now(dt.UTC))
         big = db.session.scalar(select(Organisation).where(Organisation.code == "G001"))
@@ -130,6 +132,14 @@ def setup_users(url: str) -> dict:
             Organisation).where(Organisation.code == middle))
         out["big_incidents"] = db.session.scalar(select(func.count()).select_from(Incident).where(
             Incident.organisation_id == big.id))
+        # the audit log: its size, one incident of G001 with its history, and a cursor a year deep
+        from bio_register.audit.browse import Cursor
+        from bio_register.audit.models import AuditEvent
+
+        out["audit_events"] = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        out["audit_incident"] = db.session.scalar(select(func.max(Incident.id)).where(
+            Incident.organisation_id == big.id, Incident.discovered_at < period.start))
+        out["audit_deep_cursor"] = Cursor(dt.datetime.now(dt.UTC) - dt.timedelta(days=365), 2**62).encode()
     return out
 
 
@@ -327,12 +337,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deep-page", type=int, default=2000, help="page number of the deep page (default 2000)")
     parser.add_argument("--all-reports-limit", type=int, default=None,
                         help="generate only this many of the municipalities' reports (default: all)")
-    parser.add_argument("--skip", action="append", default=[], choices=["pages", "pdf", "reports", "throughput"],
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=["pages", "pdf", "reports", "throughput", "audit"],
                         help="leave out a part (repeatable)")
+    parser.add_argument("--only", action="append", default=[],
+                        choices=["pages", "pdf", "reports", "throughput", "audit"],
+                        help="run only this part (repeatable): the others are skipped")
     parser.add_argument("--label", default="", help="a note for the table's rows (e.g. 'after keyset')")
     parser.add_argument("--output", type=Path, help="also append the Markdown table to this file")
     parser.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.only:
+        args.skip = sorted({"pages", "pdf", "reports", "throughput", "audit"} - set(args.only))
 
     if args.internal:
         kind, *rest = args.internal
@@ -386,6 +402,31 @@ def main(argv: list[str] | None = None) -> int:
                 ok = "" if target is None else (" ✓" if r["p95_ms"] <= target else " ✗")
                 add(what, f"median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms{ok}",
                     f"p95 ≤ {target} ms" if target else "—", r["load"])
+        if "audit" not in args.skip:
+            beheerder = Client(port)
+            beheerder.login(*facts["passwords"]["beh"])
+            auth = {"Authorization": f"Bearer {facts['beh_token']}"}
+            one = facts["audit_incident"]
+            deep = facts["audit_deep_cursor"]
+            audit_pages = [
+                ("Audit-log page, beheerder (all organisations)", "/beheer/auditlog", None),
+                ("Audit-log page, filtered on G001", "/beheer/auditlog?organisation=G001", None),
+                ("Audit-log page, one incident's history", f"/beheer/auditlog?entity=incident&entity_id={one}", None),
+                ("Audit-log page, G001, a year deep (cursor)", f"/beheer/auditlog?organisation=G001&cursor={deep}",
+                 None),
+                ("GET /api/v1/audit-events?organisation=G001&per_page=50",
+                 "/api/v1/audit-events?organisation=G001&per_page=50", auth),
+                ("GET /api/v1/audit-events (one incident)",
+                 f"/api/v1/audit-events?entity=incident&entity_id={one}", auth),
+                ("GET /api/v1/audit-events (all, a year deep, cursor)",
+                 f"/api/v1/audit-events?per_page=50&cursor={deep}", auth),
+            ]
+            print(f"Timing the audit log ({facts['audit_events']:,} events) …", file=sys.stderr)
+            for what, path, headers in audit_pages:
+                r = time_page(beheerder, path, args.repeat, args.warmup, headers=headers)
+                ok = " ✓" if r["p95_ms"] <= 100 else " ✗"
+                add(f"{what} ({facts['audit_events']:,} events)",
+                    f"median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms{ok}", "p95 ≤ 100 ms", r["load"])
         if "pdf" not in args.skip:
             print(f"One quarterly PDF (G001, {facts['quarter']}, {facts['big_in_quarter']} incidents) …",
                   file=sys.stderr)

@@ -352,10 +352,20 @@ def unlink_sso_command(email: str) -> None:
 
 @bio.command("verify-audit")
 def verify_audit_command() -> None:
-    """Recompute the audit log's hash chain; exit 1 at the first event that fails."""
-    from bio_register.audit.services import verify_chain
+    """Recompute the audit log's hash chain; exit 1 at the first event that fails.
 
+    The outcome and time are stored (shown on the audit-log page), also when the chain fails."""
+    from bio_register.audit.browse import record_verification
+    from bio_register.audit.services import verify_chain
+    from bio_register.database import utcnow
+    from bio_register.extensions import db
+
+    started_at = utcnow()
     report = verify_chain()
+    with unit_of_work.boundary(db.session):
+        record_verification(started_at=started_at, finished_at=utcnow(), ok=report.ok, checked=report.checked,
+                            problem=str(report.problem) if report.problem else None,
+                            problem_seq=report.problem.seq if report.problem else None, source="cli")
     if report.ok:
         click.echo(f"Auditlog in orde: {report.checked} gebeurtenissen gecontroleerd.")
         return

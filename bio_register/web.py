@@ -86,6 +86,13 @@ def register(app: Flask) -> None:
                     incident_reports_api.blp):
         csrf.exempt(api_blp)
         api.register_blueprint(api_blp)
+    # the audit log's page and API
+    from bio_register.audit import api as audit_api
+    from bio_register.audit import views as audit_views
+
+    app.register_blueprint(audit_views.bp)
+    csrf.exempt(audit_api.blp)
+    api.register_blueprint(audit_api.blp)
     app.cli.add_command(bio)
     api.on_server_error = db.session.rollback
     _register_development_pages(app)
