@@ -40,6 +40,11 @@ def check(condition: object, message: str) -> None:
         fail(message)
 
 
+def own_password(printed: str) -> str:
+    """The password a user chooses at the first login instead of the one create-user printed."""
+    return f"{printed}-eigen-keuze"
+
+
 class Browser:
     """A requests session that behaves like a browser on the site: cookies, CSRF tokens, redirects."""
 
@@ -48,9 +53,10 @@ class Browser:
         # verify= on each request: REQUESTS_CA_BUNDLE in the environment would override the session's
         self.http.trust_env = False
 
-    def get(self, path: str, status: int = 200) -> requests.Response:
+    def get(self, path: str, status: int | None = 200) -> requests.Response:
         response = self.http.get(urljoin(BASE, path), timeout=30, allow_redirects=False, verify=CA)
-        check(response.status_code == status, f"GET {path}: {response.status_code}, expected {status}")
+        check(status is None or response.status_code == status,
+              f"GET {path}: {response.status_code}, expected {status}")
         return response
 
     def post_form(self, path: str, fields: dict[str, str], *, form_page: str | None = None) -> requests.Response:
@@ -80,6 +86,13 @@ class Browser:
                   f"two-step enrolment: {done.status_code}")
         elif location == "/login/totp":
             fail("unexpected second step: this client only knows the first enrolment")
+        first = self.get("/", status=None)
+        if first.status_code == 302 and urlsplit(first.headers["Location"]).path == "/account/password":
+            # a password printed by create-user is changed by its owner at the first login
+            changed = self.post_form("/account/password", {"current_password": password,
+                                                           "password": own_password(password),
+                                                           "repeat": own_password(password)})
+            check(changed.status_code == 302, f"the first password change of {email}: {changed.status_code}")
         start = self.get("/")
         check(email in start.text or "Uitloggen" in start.text, f"{email} not logged in")
         cookie = next((c for c in self.http.cookies if c.name == "bio_register_session"), None)
@@ -123,6 +136,10 @@ def production() -> None:
     health = requests.get(urljoin(BASE, "/health"), timeout=30, verify=CA)
     check(health.status_code == 200 and health.json()["status"] == "ok", "/health")
     check("max-age" in health.headers.get("Strict-Transport-Security", ""), "no HSTS behind https")
+    ready = requests.get(urljoin(BASE, "/health/ready"), timeout=30, verify=CA)
+    check(ready.status_code == 200, f"/health/ready: {ready.status_code} {ready.text[:300]}")
+    metrics = requests.get(urljoin(BASE, "/metrics"), timeout=30, verify=CA)
+    check(metrics.status_code == 404, f"/metrics through the public site: {metrics.status_code}")
 
     # A failed login, answered on the form and counted in Redis per account and per client address
     # (checked by the step). The client's own X-Forwarded-For is not believed: nginx appends the
@@ -134,7 +151,8 @@ def production() -> None:
 
     beheerder = Browser()
     beheerder.login(os.environ["BEHEERDER_EMAIL"], os.environ["BEHEERDER_PASSWORD"])
-    beheerder.open_every_page("beheerder", {"Start", "Planning", "Organisaties", "Meldingen"})
+    beheerder.open_every_page("beheerder", {"Start", "Planning", "Organisaties", "Gebruikers", "Auditlog",
+                                            "Meldingen"})
     check("/beheer/verzonden-e-mail" not in beheerder.get("/").text, "the development mail page in production")
     beheerder.get("/beheer/verzonden-e-mail", status=404)
     beheerder.logout()
@@ -168,7 +186,7 @@ def restored() -> None:
     check(api("GET", f"/api/v1/incidents/{incident_id}", 200).json()["reference"] == reference,
           "the incident made before the back-up")
     officer = Browser()
-    officer.login(os.environ["OFFICER_EMAIL"], os.environ["OFFICER_PASSWORD"])
+    officer.login(os.environ["OFFICER_EMAIL"], own_password(os.environ["OFFICER_PASSWORD"]))
     check(reference in officer.get(f"/incidenten/{incident_id}").text, "the incident page after restore")
     print(f"  restored: token, incident {reference} and a login answer")
 
