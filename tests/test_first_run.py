@@ -56,6 +56,13 @@ def test_from_init_to_a_beheerder_in_the_browser(tmp_path: Path, monkeypatch: py
     enrolled = client.post("/login/totp/instellen", data={
         "code": pyotp.TOTP(secret).now(), "csrf_token": csrf_token(client, "/login/totp/instellen")})
     assert enrolled.status_code == 200
+    # the password create-user printed is replaced by the beheerder's own before anything else
+    forced = client.get("/organisaties")
+    assert forced.status_code == 302 and forced.headers["Location"].endswith("/account/password")
+    changed = client.post("/account/password", data={
+        "current_password": password, "password": "Een eigen wachtzin van Bea 2026",
+        "repeat": "Een eigen wachtzin van Bea 2026", "csrf_token": csrf_token(client, "/account/password")})
+    assert changed.status_code == 302
 
     organisations = client.get("/organisaties")
     assert organisations.status_code == 200

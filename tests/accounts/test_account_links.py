@@ -186,7 +186,7 @@ def test_deactivation_ends_sessions_and_tokens_at_once(app: Flask, client: Flask
 def test_a_role_taken_away_counts_from_the_next_request(app: Flask, client: FlaskClient) -> None:
     from bio_register.people import services as people
 
-    beheerder = factories.user([("beheerder", "DIE")])
+    beheerder = factories.user([("beheerder", "DUO")])
     user = factories.user([("verbindingsofficier", "DIE"), ("verbindingsofficier", "UIT")])
     secret = factories.token(user)
     login(client, user.email, factories.PASSWORD)
