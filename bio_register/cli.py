@@ -150,7 +150,7 @@ def serve_command(host: str, port: int, demo: bool, no_scheduler: bool) -> None:
 
     settings: dict[str, Any] = {"DEVELOPMENT": True}  # its own application: the development server's
     if not os.environ.get("BIO_REGISTER_BASE_URL"):  # links in e-mail lead to this server
-        settings["BASE_URL"] = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}"  # noqa: S104
+        settings["BASE_URL"] = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}"  # noqa: S104  # nosec B104 # a comparison, not a bind
     app = create_app(settings)
     with app.app_context():
         run_migrations()
