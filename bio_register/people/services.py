@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 
 from bio_register.accounts import services as accounts
 from bio_register.accounts import two_factor
@@ -39,11 +39,15 @@ MAX_SEARCH = 200
 
 
 def in_scope(who: Principal | None) -> ColumnElement[bool]:
-    """A WHERE clause on :class:`User`: the users ``who`` manages."""
+    """A WHERE clause on :class:`User`: the users ``who`` manages — every role of theirs lies where
+    ``who`` holds ``user:manage`` (the rule of ``accounts.find_managed_user``, so the list shows
+    exactly the users that open): a beheerder of Diemen does not manage the FG of Duo+, even though
+    that FG also holds a role in Diemen."""
     if isinstance(organisation_ids_with(who, Permission.USER_MANAGE), AllOrganisations):
         return true()
-    return exists().where(Membership.user_id == User.id,
-                          organisation_scope(who, Permission.USER_MANAGE, Membership.organisation_id))
+    managed = organisation_scope(who, Permission.USER_MANAGE, Membership.organisation_id)
+    return and_(exists().where(Membership.user_id == User.id, managed),
+                ~exists().where(Membership.user_id == User.id, ~managed))
 
 
 def managed_memberships(who: Principal | None, user: User) -> list[Membership]:

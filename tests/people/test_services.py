@@ -104,6 +104,18 @@ def test_a_beheerder_of_diemen_does_not_see_or_change_users_of_ouder_amstel() ->
         people.grant(beheerder, factories.user([("fg", "DIE")]), "OA", "fg")
 
 
+def test_a_user_with_roles_beyond_the_scope_is_neither_listed_nor_opened() -> None:
+    beheerder = factories.user([("beheerder", "DIE")])
+    shared = factories.user([("fg", "DIE"), ("fg", "OA")], email="fg@duo.nl")
+    own = factories.user([("fg", "DIE")], email="fg@diemen.nl")
+    listed = [r.user.email for r in people.list_users(beheerder, None, 1, 50).items]
+    assert "fg@diemen.nl" in listed and "fg@duo.nl" not in listed
+    assert people.find_user(beheerder, own.id) is own and people.find_user(beheerder, shared.id) is None
+    duo = factories.user([("beheerder", "DUO")])
+    assert "fg@duo.nl" in [r.user.email for r in people.list_users(duo, None, 1, 50).items]
+    assert people.find_user(duo, shared.id) is shared
+
+
 def test_roles_in_the_scope_are_given_and_taken() -> None:
     beheerder = factories.user([("beheerder", "DIE")])
     user = factories.user([("verbindingsofficier", "DIE")])
