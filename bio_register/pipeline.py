@@ -38,13 +38,15 @@ from typing import Any, TypeVar
 import flask_smorest
 from flask import current_app, flash, g, request
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from bio_register import unit_of_work
 from bio_register.accounts.models import User
 from bio_register.accounts.services import ApiCaller, caller_for_token
 from bio_register.api.base import Blueprint, is_api_request
-from bio_register.errors import NotFound
+from bio_register.errors import Conflict, NotFound
 from bio_register.extensions import db, login_manager
+from bio_register.i18n import gettext
 from bio_register.notifications import delivery
 from bio_register.permissions import Permission, Principal, authorise
 
@@ -136,6 +138,9 @@ def _run(view: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     session = db.session
     try:
         result = view(*args, **kwargs)
+    except IntegrityError:
+        unit_of_work.rollback(session)
+        raise _concurrent() from None
     except BaseException:
         unit_of_work.rollback(session)
         raise
@@ -145,8 +150,20 @@ def _run(view: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
         if isinstance(rendered, tuple):  # (body, status) from a page helper: the rejection's status wins
             rendered = rendered[0]
         return rendered, result.status
-    commit()
+    try:
+        commit()
+    except IntegrityError:
+        unit_of_work.rollback(session)
+        raise _concurrent() from None
     return result
+
+
+def _concurrent() -> Conflict:
+    """A unique key refused the unit of work: someone else saved the same thing a moment earlier
+    (two invitations to one address, two imports of one file). Nothing of this request was kept;
+    the user gets 409 with a message, not a server error."""
+    return Conflict(gettext("Iemand anders legde zojuist hetzelfde vast; er is niets opgeslagen. "
+                            "Bekijk de actuele stand en probeer het zo nodig opnieuw."))
 
 
 def commit() -> None:

@@ -99,3 +99,16 @@ def test_a_beheerder_of_diemen_gets_404_for_ouder_amstel_over_the_api(client: Fl
     assert client.get(f"/api/v1/users/{outsider.id}", headers=auth).status_code == 404
     body = {**INVITATION, "memberships": [{"organisation": "OA", "role": "fg"}]}
     assert client.post("/api/v1/users", json=body, headers=auth).status_code == 404
+
+
+def test_two_invitations_to_one_new_address_at_once_answer_409_not_500(
+        client: FlaskClient, auth: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the other invitation committed the address just after this one looked for it
+    first = factories.user([("fg", "DIE")], email="nieuw@diemen.nl")
+    monkeypatch.setattr(accounts, "find_user_by_email", lambda email: None)
+    response = client.post("/api/v1/users", json=INVITATION, headers=auth)
+    assert response.status_code == 409
+    assert "Iemand anders legde zojuist hetzelfde vast" in response.get_json()["detail"]
+    monkeypatch.undo()
+    assert accounts.find_user_by_email("nieuw@diemen.nl") is first
+    assert [(m.organisation.code, m.role) for m in first.memberships] == [("DIE", "fg")]   # nothing of it kept
