@@ -52,9 +52,11 @@ def _rollback() -> Iterator[None]:
 
 
 class LiveServer:
-    def __init__(self, url: str, passwords: dict[str, str]) -> None:
+    def __init__(self, url: str, passwords: dict[str, str], database: Path | None = None) -> None:
         self.url = url
         self.passwords = passwords
+        #: the server's SQLite file: a test reads the e-mail outbox there (nothing is sent)
+        self.database = database
         #: per e-mail: the TOTP secret read from the enrolment page, the last time step used, the
         #: recovery codes shown (the demo FG and beheerder enrol at their first login)
         self.totp_secrets: dict[str, str] = {}
@@ -75,7 +77,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'e2e.sqlite3'}",
         "SECRET_KEY": TEST_SECRET,
         "INSTANCE_PATH": str(folder),
-        "SMTP_PORT": 1,  # nothing listens: mail stays in the outbox
+        "SMTP_PORT": 1,  # no SMTP host is set and nothing listens: mail stays in the outbox
     })
     with application.app_context(), redirect_stdout(io.StringIO()):
         run_migrations()
@@ -87,7 +89,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     thread.start()
     try:
         yield LiveServer(f"http://127.0.0.1:{server.server_port}",
-                         {email: password for email, password, _ in credentials})
+                         {email: password for email, password, _ in credentials}, folder / "e2e.sqlite3")
     finally:
         server.shutdown()
         thread.join(timeout=10)
