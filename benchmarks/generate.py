@@ -217,6 +217,12 @@ def weighted(rng: random.Random, pairs: list[tuple[object, int]], k: int) -> lis
     return rng.choices(values, weights=weights, k=k)
 
 
+def STAFF_PER_ORGANISATION(index: int) -> int:  # noqa: N802 (a table, read as a constant)
+    """Employees with the medewerker role per municipality (reporting point; by hand or through the SSO
+    group mapping): 400 in the largest, at least 10 — about 6,000 people at 350 municipalities."""
+    return max(10, 400 // (index + 1))
+
+
 def org_sizes(n_orgs: int, n_incidents: int, big_share: float) -> list[int]:
     big = int(n_incidents * big_share) if n_orgs > 1 else n_incidents
     rest = n_incidents - big
@@ -297,6 +303,24 @@ def main(argv: list[str] | None = None) -> int:
         conn.execute("INSERT INTO users (id, email, name, active, auth_version, created_at) VALUES "
                      "(1, 'generator@bench.invalid', 'Benchmark-generator', false, 1, %s)", (begin,))
         org_ids = list(range(2, args.organisations + 2))
+        # the people of each municipality (the functioneel beheerder's Gebruikers page): a
+        # verbindingsofficier, an FG, a CISO and employees who report, skewed by size like the incidents
+        people: list[tuple] = []
+        roles: list[tuple] = []
+        for index, org_id in enumerate(org_ids):
+            code = f"g{index + 1:03d}"
+            staff = [("verbindingsofficier", "Verbindingsofficier"), ("fg", "Functionaris"), ("ciso", "CISO")]
+            staff += [("medewerker", f"Medewerker {n}") for n in range(STAFF_PER_ORGANISATION(index))]
+            for n, (role, title) in enumerate(staff):
+                user_id = len(people) + 2
+                people.append((user_id, f"{role}.{n}@{code}.bench.invalid", f"{title} {code.upper()}", True, 1, begin))
+                roles.append((user_id, org_id, role, begin))
+        with conn.cursor().copy("COPY users (id, email, name, active, auth_version, created_at) FROM STDIN") as copy:
+            for person in people:
+                copy.write_row(person)
+        with conn.cursor().copy("COPY memberships (user_id, organisation_id, role, created_at) FROM STDIN") as copy:
+            for held in roles:
+                copy.write_row(held)
         sizes = org_sizes(args.organisations, args.incidents, args.big_share)
 
         counters: dict[tuple[int, int], int] = {}

@@ -84,7 +84,7 @@ def setup_users(url: str) -> dict:
 
     from bio_register.accounts import services as accounts
     from bio_register.accounts import two_factor
-    from bio_register.accounts.models import ApiToken
+    from bio_register.accounts.models import ApiToken, User
     from bio_register.extensions import db
     from bio_register.incidents.models import Incident
     from bio_register.organisations.models import Organisation
@@ -137,6 +137,7 @@ def setup_users(url: str) -> dict:
         from bio_register.audit.models import AuditEvent
 
         out["audit_events"] = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        out["users"] = db.session.scalar(select(func.count()).select_from(User))
         out["audit_incident"] = db.session.scalar(select(func.max(Incident.id)).where(
             Incident.organisation_id == big.id, Incident.discovered_at < period.start))
         out["audit_deep_cursor"] = Cursor(dt.datetime.now(dt.UTC) - dt.timedelta(days=365), 2**62).encode()
@@ -338,17 +339,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all-reports-limit", type=int, default=None,
                         help="generate only this many of the municipalities' reports (default: all)")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["pages", "pdf", "reports", "throughput", "audit"],
+                        choices=["pages", "pdf", "reports", "throughput", "audit", "people"],
                         help="leave out a part (repeatable)")
     parser.add_argument("--only", action="append", default=[],
-                        choices=["pages", "pdf", "reports", "throughput", "audit"],
+                        choices=["pages", "pdf", "reports", "throughput", "audit", "people"],
                         help="run only this part (repeatable): the others are skipped")
     parser.add_argument("--label", default="", help="a note for the table's rows (e.g. 'after keyset')")
     parser.add_argument("--output", type=Path, help="also append the Markdown table to this file")
     parser.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.only:
-        args.skip = sorted({"pages", "pdf", "reports", "throughput", "audit"} - set(args.only))
+        args.skip = sorted({"pages", "pdf", "reports", "throughput", "audit", "people"} - set(args.only))
 
     if args.internal:
         kind, *rest = args.internal
@@ -426,6 +427,23 @@ def main(argv: list[str] | None = None) -> int:
                 r = time_page(beheerder, path, args.repeat, args.warmup, headers=headers)
                 ok = " ✓" if r["p95_ms"] <= 100 else " ✗"
                 add(f"{what} ({facts['audit_events']:,} events)",
+                    f"median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms{ok}", "p95 ≤ 100 ms", r["load"])
+        if "people" not in args.skip:
+            beheerder = Client(port)
+            beheerder.login(*facts["passwords"]["beh"])
+            auth = {"Authorization": f"Bearer {facts['beh_token']}"}
+            deep = max(1, -(-facts["users"] // 50))  # the users page shows 50 a page
+            people_pages = [
+                ("Users page, beheerder of every organisation", "/gebruikers", None),
+                ("Users page, search 'g001'", "/gebruikers?q=g001", None),
+                (f"Users page, page {deep} (the last)", f"/gebruikers?page={deep}", None),
+                ("GET /api/v1/users?per_page=50", "/api/v1/users?per_page=50", auth),
+            ]
+            print(f"Timing the users pages ({facts['users']:,} users) …", file=sys.stderr)
+            for what, path, headers in people_pages:
+                r = time_page(beheerder, path, args.repeat, args.warmup, headers=headers)
+                ok = " ✓" if r["p95_ms"] <= 100 else " ✗"
+                add(f"{what} ({facts['users']:,} users)",
                     f"median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms{ok}", "p95 ≤ 100 ms", r["load"])
         if "pdf" not in args.skip:
             print(f"One quarterly PDF (G001, {facts['quarter']}, {facts['big_in_quarter']} incidents) …",

@@ -73,6 +73,19 @@ def rollback(session: AnySession) -> None:
 
 
 @contextlib.contextmanager
+def keeping_loaded(session: AnySession) -> Iterator[None]:
+    """Within the block, a commit does not expire the session's objects (the API serialises what
+    it returns after the commit; see ``pipeline.commit``)."""
+    actual = session() if callable(session) else session
+    before = actual.expire_on_commit
+    actual.expire_on_commit = False
+    try:
+        yield
+    finally:
+        actual.expire_on_commit = before
+
+
+@contextlib.contextmanager
 def boundary(session: AnySession) -> Iterator[None]:
     """One transaction around a block (a CLI command, a scheduled job, one item of a batch):
     commit when the block ends normally, roll back when it raises."""

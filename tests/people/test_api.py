@@ -112,3 +112,17 @@ def test_two_invitations_to_one_new_address_at_once_answer_409_not_500(
     monkeypatch.undo()
     assert accounts.find_user_by_email("nieuw@diemen.nl") is first
     assert [(m.organisation.code, m.role) for m in first.memberships] == [("DIE", "fg")]   # nothing of it kept
+
+
+def test_the_users_list_does_not_query_per_user(client: FlaskClient, auth: dict, count_queries) -> None:
+    for n in range(3):
+        factories.user([("verbindingsofficier", "DIE"), ("fg", "DIE")], email=f"a{n}@diemen.nl")
+    client.get("/api/v1/users", headers=auth)
+    with count_queries() as few:
+        assert client.get("/api/v1/users", headers=auth).status_code == 200
+    for n in range(10):
+        factories.user([("verbindingsofficier", "DIE"), ("ciso", "DIE")], email=f"b{n}@diemen.nl")
+    with count_queries() as many:
+        body = client.get("/api/v1/users", headers=auth).get_json()
+    assert body["total"] == 14 and all(item["memberships"] for item in body["items"])
+    assert many.count == few.count, (few.count, many.count)
