@@ -13,7 +13,7 @@ import sqlite3
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.e2e.helpers import BEHEERDER, VO, assert_accessible, login
+from tests.e2e.helpers import BEHEERDER, VO, assert_accessible, login, screenshot
 
 NEW_EMAIL = "nieuwe.collega@diemen.example.nl"
 NEW_PASSWORD = "Mijn eigen wachtzin voor het meldpunt 2026"
@@ -43,10 +43,20 @@ def test_a_beheerder_invites_the_colleague_reports_and_the_officer_triages(new_p
     beheerder.get_by_label("Organisatie").select_option("DIE")
     beheerder.get_by_label("Rol").select_option("medewerker")
     assert_accessible(beheerder)
+    screenshot(beheerder, "people-invite")
     beheerder.get_by_role("button", name="Uitnodigen").click()
     beheerder.wait_for_url(re.compile(r"/gebruikers/\d+$"))
     assert beheerder.get_by_text(NEW_EMAIL).count() >= 1
     assert NEW_PASSWORD not in beheerder.content()
+    # the invitation is in the audit log, with who did it
+    beheerder.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Auditlog").click()
+    beheerder.wait_for_url("**/beheer/auditlog")
+    assert beheerder.get_by_text(NEW_EMAIL).count() >= 1
+    assert_accessible(beheerder)
+    screenshot(beheerder, "audit-log")
+    beheerder.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Gebruikers").click()
+    beheerder.wait_for_url("**/gebruikers")
+    screenshot(beheerder, "people")
 
     # the colleague follows the link from the e-mail and chooses a password
     colleague = new_page()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.e2e.helpers import VO, assert_accessible, login
+from tests.e2e.helpers import VO, assert_accessible, login, screenshot
 
 MEDEWERKER = "medewerker.diemen@demo.bio-register.nl"
 WHAT = "Ik kreeg een mail van de 'servicedesk' en heb op de link geklikt en mijn wachtwoord ingevuld."
@@ -34,6 +34,7 @@ def test_a_medewerker_reports_and_the_verbindingsofficier_triages(new_page: Any,
     employee.get_by_label("Wat is er gebeurd?").fill(WHAT)
     employee.get_by_label("Weet ik niet").check()
     employee.get_by_label("Hoe kunnen we u bereiken?").fill("toestel 4321")
+    screenshot(employee, "report")
     employee.get_by_role("button", name="Melding versturen").click()
     employee.wait_for_url(re.compile(r"/melden/mijn-meldingen/\d+$"))
     reference = employee.locator("h1 .reference").inner_text()
