@@ -240,7 +240,7 @@ def test_serve_demo_prints_the_mail_and_runs_the_scheduler(tmp_path: Path) -> No
             [sys.executable, "-c", "from bio_register.cli import main; main()", "serve", "--demo", "--port", str(port)],
             cwd=tmp_path, env=_env(tmp_path), stdout=stdout, stderr=stderr)
         try:
-            deadline = time.monotonic() + 240
+            deadline = time.monotonic() + 600  # three jobs at once on SQLite: minutes on a loaded machine
             while time.monotonic() < deadline and server.poll() is None:
                 if err.read_text().count("report(s) generated") == 2 and "job deadline-warnings" in err.read_text():
                     break
