@@ -16,7 +16,17 @@ from dataclasses import dataclass
 
 from bio_register.accounts.models import User
 from bio_register.breaches import services as breaches
-from bio_register.demo.plan import HOUR, Course, Plan, Timeline, course_of, moment_between, plan_year
+from bio_register.demo.plan import (
+    HOUR,
+    RECENT,
+    RECENT_NEAR_DEADLINE,
+    Course,
+    Plan,
+    Timeline,
+    course_of,
+    moment_between,
+    plan_year,
+)
 from bio_register.demo.scenarios import Breach
 from bio_register.incidents import services
 from bio_register.incidents.models import EntryKind, Incident, Status
@@ -184,10 +194,10 @@ def create_demo_incidents(organisations: Sequence[Organisation], users: Mapping[
     Returns how many incidents were created.
     """
     created = 0
-    for organisation in organisations:
+    for index, organisation in enumerate(organisations):
         rng = random.Random(f"{seed}:{organisation.code}")  # noqa: S311  # nosec B311 # demo data, not security
         cast = _cast(users, organisation)
-        for plan in plan_year(rng, now):
+        for plan in plan_year(rng, now, RECENT_NEAR_DEADLINE if index == 0 else RECENT):
             _create_one(rng, organisation, plan, cast, now)
             created += 1
     return created

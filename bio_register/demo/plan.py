@@ -30,7 +30,10 @@ HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 
 #: hours before now that an incident is discovered: the one recent datalek, and the others
-_RECENT = (3, 60)
+RECENT = (3, 48)
+#: the recent datalek of the first municipality: less than 24 of the AP clock's 72 hours are left,
+#: so the demo's first deadline check mails the FG a warning whatever the time of day
+RECENT_NEAR_DEADLINE = (50, 66)
 _IN_THE_YEAR = (12, 360 * 24)
 
 _OFFICE_HOURS = (8, 9, 9, 10, 10, 11, 11, 12, 13, 13, 14, 14, 15, 15, 16, 17)
@@ -118,15 +121,17 @@ def _status_for(rng: random.Random, age: dt.timedelta, scenario: Scenario) -> St
     return status
 
 
-def plan_year(rng: random.Random, now: dt.datetime) -> list[Plan]:
-    """The incidents of a municipality's year before ``now``, oldest first."""
+def plan_year(rng: random.Random, now: dt.datetime, recent_hours: tuple[float, float] = RECENT) -> list[Plan]:
+    """The incidents of a municipality's year before ``now``, oldest first; its one recent, open
+    datalek is discovered between ``recent_hours`` hours before ``now``."""
     count = rng.randint(*PER_ORGANISATION)
     datalekken = round(count * rng.uniform(*DATALEK_SHARE))
     scenarios = _pick_scenarios(rng, count, datalekken)
     rng.shuffle(scenarios)
     # one datalek discovered in the last 72 hours, still open: the AP clock is running
     first_datalek = next(i for i, s in enumerate(scenarios) if s.is_datalek)
-    plans = [Plan(scenario, _discovered(rng, now, scenario, *(_RECENT if index == first_datalek else _IN_THE_YEAR)))
+    plans = [Plan(scenario, _discovered(rng, now, scenario,
+                                        *(recent_hours if index == first_datalek else _IN_THE_YEAR)))
              for index, scenario in enumerate(scenarios)]
     for plan in plans:
         plan.status = _status_for(rng, now - plan.discovered_at, plan.scenario)

@@ -16,7 +16,7 @@ from bio_register.audit.models import AuditEvent
 from bio_register.audit.services import verify_chain
 from bio_register.breaches import services as breaches
 from bio_register.demo import incidents as demo
-from bio_register.demo.plan import plan_year
+from bio_register.demo.plan import RECENT_NEAR_DEADLINE, plan_year
 from bio_register.demo.scenarios import SCENARIOS
 from bio_register.extensions import db
 from bio_register.incidents.models import Incident, Status, TimelineEntry
@@ -164,6 +164,23 @@ def test_the_plan_is_reproducible() -> None:
 
     assert plan("2026:DIE") == plan("2026:DIE")
     assert plan("2026:DIE") != plan("2026:OA")
+
+
+def test_the_first_deadline_check_mails_a_warning(incidents: list[Incident]) -> None:
+    """``serve --demo`` runs the deadline check at once: the newcomer must see a warning e-mail,
+    whatever the time of day (it used to depend on it: at night every AP clock had > 24 h left)."""
+    due = breaches.due_warnings(NOW)
+    assert (CODES[0], "ap", "24h") in {(w.incident.organisation.code, w.clock, w.threshold) for w in due}
+
+
+@pytest.mark.parametrize("hours_after", range(0, 7 * 24, 5))
+def test_the_near_deadline_datalek_at_any_hour_of_the_week(hours_after: int) -> None:
+    now = NOW + dt.timedelta(hours=hours_after)
+    recent = [p for p in plan_year(random.Random("2026:DIE"), now, RECENT_NEAR_DEADLINE)
+              if p.scenario.is_datalek and p.status in (Status.NIEUW, Status.IN_BEHANDELING)
+              and now - p.discovered_at < dt.timedelta(hours=72)]
+    assert len(recent) == 1
+    assert dt.timedelta(hours=48) < now - recent[0].discovered_at < dt.timedelta(hours=72)
 
 
 def test_cli_demo_twice_creates_incidents_once(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
