@@ -184,6 +184,10 @@ def internal_all_reports(url: str, period: str, limit: int | None) -> None:
 
 # --- HTTP ---------------------------------------------------------------------------------------------------
 
+#: the TOTP step each secret last logged in with (see Client.login)
+_TOTP_STEPS_USED: dict[str, int] = {}
+
+
 class Client:
     """One keep-alive connection with a cookie jar of one session cookie."""
 
@@ -228,11 +232,18 @@ class Client:
         return status
 
     def login(self, email: str, password: str, totp_secret: str | None = None) -> None:
+        """Log in with the login form (and the TOTP step, when the user has a second factor)."""
         if self._post_form("/login", {"email": email, "password": password}) != 302:
             raise SystemExit(f"login of {email} failed")
         if totp_secret is not None:  # the second step: a code from the authenticator app
             import pyotp
 
+            # a code is accepted once (replay protection): a second login of the same user in the
+            # same 30-second step waits for the next code
+            step = int(time.time() // 30)
+            if _TOTP_STEPS_USED.get(totp_secret) == step:
+                time.sleep(30 - time.time() % 30 + 0.5)
+            _TOTP_STEPS_USED[totp_secret] = int(time.time() // 30)
             if self._post_form("/login/totp", {"code": pyotp.TOTP(totp_secret).now()}) != 302:
                 raise SystemExit(f"the TOTP step of {email} failed")
         status, _page = self.request("GET", "/account")
