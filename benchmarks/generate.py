@@ -145,20 +145,26 @@ class AuditSeeds:
 
     #: kind → (entity, action, changes as JSON with {a} for the "after" value)
     KINDS = (
-        ("incident", "create", '{{"status": {{"after": "nieuw", "before": null}}, "title": {{"after": '
-                               '"(benchmark) incident {a}", "before": null}}}}'),
+        # the incident's creation: its own changes, kept per incident (see ``incident_created``)
+        ("incident", "create", ""),
         ("incident", "status", '{{"status": {{"after": "in_behandeling", "before": "nieuw"}}}}'),
         ("incident", "status", '{{"status": {{"after": "afgehandeld", "before": "in_behandeling"}}}}'),
         ("timeline_entry", "create", '{{"kind": {{"after": "actie", "before": null}}}}'),
-        ("breach_assessment", "create", '{{"subjects_count": {{"after": {a}, "before": null}}}}'),
+        ("breach_assessment", "create", '{{"data_categories": {{"after": ["naw", "contact"], "before": null}}, '
+                                         '"nature_confidentiality": {{"after": true, "before": null}}}}'),
         ("ap_decision", "create", '{{"notify": {{"after": false, "before": null}}}}'),
-        ("ap_notification", "create", '{{"meldnummer": {{"after": "M{a}", "before": null}}}}'),
+        ("ap_notification", "create", '{{"kind": {{"after": "initial", "before": null}}}}'),
         ("data_subject_decision", "create", '{{"notify": {{"after": false, "before": null}}}}'),
-        ("cbw_report", "create", '{{"phase": {{"after": "early_warning", "before": null}}}}'),
-        ("measure", "create", '{{"status": {{"after": "gepland", "before": null}}}}'),
+        ("cbw_report", "create", '{{"recipient": {{"after": "NCSC", "before": null}}}}'),
+        ("measure", "create", '{{"description": {{"after": null, "before": null}}}}'),
         ("measure", "status", '{{"status": {{"after": "gereed", "before": "in_uitvoering"}}}}'),
+        ("incident", "status", '{{"status": {{"after": "ingetrokken", "before": "in_behandeling"}}}}'),
+        ("ap_decision", "create", '{{"notify": {{"after": true, "before": null}}}}'),
+        ("data_subject_decision", "create", '{{"notify": {{"after": true, "before": null}}}}'),
         ("user", "login", "{{}}"),
     )
+    #: the kinds added after the first eleven (their numbers are fixed by their place above)
+    WITHDRAWN, NOTIFY, INFORMED = 11, 12, 13
     LOGIN = len(KINDS) - 1
 
     def __init__(self) -> None:
@@ -166,6 +172,15 @@ class AuditSeeds:
         self.kinds = array.array("B")
         self.entity_ids = array.array("q")
         self.orgs = array.array("i")  # 0: none
+        #: incident id → the JSON changes of its creation event (its reference, title and status)
+        self.created: dict[int, str] = {}
+
+    def incident_created(self, at: dt.datetime, incident_id: int, org_id: int, values: dict[str, object]) -> None:
+        """The creation event of an incident with the values it was created with, as the service logs
+        them, so that ``verify-audit`` finds the register and the log in agreement."""
+        self.created[incident_id] = json.dumps({name: {"after": value, "before": None} for name, value in
+                                                values.items()}, sort_keys=True, ensure_ascii=False)
+        self.add(at, 0, incident_id, org_id)
 
     def add(self, at: dt.datetime, kind: int, entity_id: int, org_id: int) -> None:
         self.times.append(at.timestamp())
@@ -191,7 +206,7 @@ class AuditSeeds:
             kind, entity_id, org = self.kinds[index], self.entity_ids[index], self.orgs[index]
             at = min(now, dt.datetime.fromtimestamp(self.times[index], UTC))
             entity, action, template = self.KINDS[kind]
-            changes = template.format(a=entity_id)
+            changes = self.created.pop(entity_id) if kind == 0 else template.format(a=entity_id)
             organisation_id = org or None
             label = (f"medewerker{entity_id}@bench.invalid" if kind == self.LOGIN
                      else f"vo.g{org - 1:03d}@bench.invalid")
@@ -393,11 +408,14 @@ def main(argv: list[str] | None = None) -> int:
                         occurred, discovered, rng.choice(SURNAMES), is_datalek, significant, status,
                         "Menselijke fout" if closed else None, None, None, discovered,
                         closed_at or discovered, closed_at, 1))
-                    seeds.add(discovered, 0, iid, org_id)
+                    seeds.incident_created(discovered, iid, org_id, {
+                        "reference": f"{prefix}-{year}-{number:04d}", "title": title, "category": category,
+                        "severity": severity, "is_datalek": is_datalek, "is_significant_cbw": significant,
+                        "status": "nieuw"})
                     if status != "nieuw":
                         seeds.add(discovered + dt.timedelta(hours=rng.randint(1, 48)), 1, iid, org_id)
                     if closed_at is not None:
-                        seeds.add(closed_at, 2, iid, org_id)
+                        seeds.add(closed_at, 2 if status == "afgehandeld" else AuditSeeds.WITHDRAWN, iid, org_id)
                     if rng.random() < 0.2:
                         ids["entry"] += 1
                         seeds.add(discovered + dt.timedelta(hours=2), 3, ids["entry"], org_id)
@@ -418,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
                             notify = rng.random() < 0.2
                             decided = aware + dt.timedelta(hours=rng.randint(4, 60))
                             ids["decision"] += 1
-                            seeds.add(decided, 5, ids["decision"], org_id)
+                            seeds.add(decided, AuditSeeds.NOTIFY if notify else 5, ids["decision"], org_id)
                             dec_copy.write_row((ids["decision"], iid, notify,
                                                 "Beoordeeld met de ENISA-methode." if not notify else
                                                 "Risico voor betrokkenen: melden.", 1, decided))
@@ -432,8 +450,8 @@ def main(argv: list[str] | None = None) -> int:
                                                     1, submitted))
                             if closed and rng.random() < 0.5:
                                 ids["subject"] += 1
-                                seeds.add(decided, 7, ids["subject"], org_id)
                                 informed = rng.random() < 0.3
+                                seeds.add(decided, AuditSeeds.INFORMED if informed else 7, ids["subject"], org_id)
                                 ds_copy.write_row((ids["subject"], iid, informed, None if informed else "no_high_risk",
                                                    None, decided if informed else None,
                                                    "brief" if informed else None, 1, decided))
@@ -457,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
                         m_copy.write_row((mid, org_id, f"Maatregel na {title[:150]}", None, rng.choice(SURNAMES),
                                           due, m_status, None, discovered, done_at or discovered, done_at, 1))
                         seeds.add(discovered, 9, mid, org_id)
-                        if done_at is not None:
+                        if done_at is not None:  # only a measure that is gereed has one
                             seeds.add(done_at, 10, mid, org_id)
                         mi_copy.write_row((mid, iid))
                         if controls:

@@ -351,27 +351,130 @@ def unlink_sso_command(email: str) -> None:
 
 
 @bio.command("verify-audit")
-def verify_audit_command() -> None:
-    """Recompute the audit log's hash chain; exit 1 at the first event that fails.
+@click.option("--anchor", "anchors", multiple=True, metavar="SEQ:HASH",
+              help="Een stand van de auditketen van buiten de database (uit een rapportage, een back-up, de "
+                   "dagelijkse e-mail): de keten moet hem nog bevatten. Mag vaker.")
+@click.option("--anchors-from-reports", is_flag=True,
+              help="Ook de standen die op elke gearchiveerde rapportage staan.")
+@click.option("--anchors-from-pdf", "pdfs", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Ook de stand op deze rapportage-PDF (bijvoorbeeld een gedownloade). Mag vaker.")
+@click.option("--chain-only", is_flag=True,
+              help="Alleen de hashketen en de standen; de inhoud van het register niet naast het log leggen.")
+@click.option("--max-findings", default=1000, show_default=True, type=click.IntRange(1),
+              help="Zoveel verschillen tussen register en log worden getoond (geteld worden ze allemaal).")
+def verify_audit_command(anchors: tuple[str, ...], anchors_from_reports: bool, pdfs: tuple[str, ...],
+                         chain_only: bool, max_findings: int) -> None:
+    """Check the audit log and the register against it; exit 1 on any problem.
 
-    The outcome and time are stored (shown on the audit-log page), also when the chain fails."""
+    1. The hash chain: recomputed from the first event (a changed, inserted or removed event).
+    2. The anchors: each must still be in the chain (a cut-off tail, a rewritten history).
+    3. The register: the log is replayed and every tracked field of every row compared with the
+       database (a change, insertion or deletion made with SQL, past the application).
+
+    The outcome and time are stored (shown on the audit-log page), also when it fails."""
+    import time
+
     from bio_register.audit.browse import record_verification
-    from bio_register.audit.services import verify_chain
+    from bio_register.audit.reconcile import reconcile
+    from bio_register.audit.services import Anchor, check_anchors, verify_chain
     from bio_register.database import utcnow
     from bio_register.extensions import db
 
-    started_at = utcnow()
+    try:
+        wanted = [Anchor.parse(text) for text in anchors]
+    except ValueError:
+        raise click.BadParameter("schrijf een stand als VOLGNUMMER:HASH, bijvoorbeeld "
+                                 "4211:3f2a… (64 hexadecimale tekens)", param_hint="--anchor") from None
+    wanted += _anchors_from_pdfs(pdfs)
+    if anchors_from_reports:
+        wanted += _anchors_from_reports()
+    started_at, clock = utcnow(), time.monotonic()
+    problems: list[str] = []
+    problem_seq = None
     report = verify_chain()
+    if not report.ok:
+        problems.append(f"hashketen na {report.checked} goede gebeurtenissen: {report.problem}")
+        problem_seq = report.problem.seq if report.problem else None
+    else:
+        click.echo(f"Hashketen in orde: {report.checked} gebeurtenissen ({time.monotonic() - clock:.0f} s).",
+                   err=True)
+    anchor_problems = check_anchors(wanted)
+    problems += [str(problem) for problem in anchor_problems]
+    if wanted and not anchor_problems:
+        click.echo(f"Standen in orde: {len(set(wanted))} van buiten de database gevonden in de keten.", err=True)
+    if not chain_only:
+        clock = time.monotonic()
+        outcome = reconcile(db.session, limit=max_findings, progress=_reconcile_progress())
+        compared = sum(outcome.rows.values())
+        if outcome.ok:
+            click.echo(f"Register klopt met het log: {compared} rijen in {len(outcome.rows)} tabellen "
+                       f"vergeleken ({time.monotonic() - clock:.0f} s).", err=True)
+        else:
+            for finding in outcome.findings:
+                click.echo(str(finding))
+            shown = "" if outcome.total <= len(outcome.findings) else f" (de eerste {len(outcome.findings)} getoond)"
+            problems.append(f"{outcome.total} verschil(len) tussen register en auditlog{shown}; eerste: "
+                            f"{outcome.findings[0]}")
     with unit_of_work.boundary(db.session):
-        record_verification(started_at=started_at, finished_at=utcnow(), ok=report.ok, checked=report.checked,
-                            problem=str(report.problem) if report.problem else None,
-                            problem_seq=report.problem.seq if report.problem else None, source="cli")
-    if report.ok:
-        click.echo(f"Auditlog in orde: {report.checked} gebeurtenissen gecontroleerd.")
+        record_verification(started_at=started_at, finished_at=utcnow(), ok=not problems, checked=report.checked,
+                            problem="; ".join(problems)[:4000] if problems else None,
+                            problem_seq=problem_seq, source="cli")
+    if not problems:
+        click.echo(f"Auditlog in orde: {report.checked} gebeurtenissen gecontroleerd"
+                   + ("" if chain_only else ", het register klopt ermee") + ".")
         return
-    click.echo(f"Auditlog NIET in orde na {report.checked} goede gebeurtenissen: {report.problem}",
-               err=True)
+    click.echo("Auditlog NIET in orde:", err=True)
+    for problem in problems:
+        click.echo(f"  - {problem}", err=True)
     sys.exit(1)
+
+
+def _anchors_from_pdfs(paths: tuple[str, ...]) -> list[Any]:
+    from bio_register.audit.services import Anchor
+    from reports.render import anchor_in_pdf
+
+    found = []
+    for path in paths:
+        text = anchor_in_pdf(Path(path).read_bytes())
+        if text is None:
+            raise click.BadParameter(f"{path} draagt geen stand van de auditketen (geen rapportage van "
+                                     "BIO-register 0.2 of later?)", param_hint="--anchors-from-pdf")
+        found.append(Anchor.parse(text))
+    return found
+
+
+def _anchors_from_reports() -> list[Any]:
+    """The anchor printed on each archived report (reports made before 0.2 carry none)."""
+    from sqlalchemy import select
+
+    from bio_register.audit.services import Anchor
+    from bio_register.extensions import db
+    from bio_register.reporting.models import Report
+    from reports.render import anchor_in_pdf
+
+    found = []
+    for report_id in db.session.scalars(select(Report.id).order_by(Report.id)):
+        pdf = db.session.scalar(select(Report.pdf).where(Report.id == report_id))
+        text = anchor_in_pdf(pdf or b"")
+        if text is not None:
+            found.append(Anchor.parse(text))
+    click.echo(f"{len(found)} stand(en) gelezen uit de gearchiveerde rapportages.", err=True)
+    return found
+
+
+def _reconcile_progress() -> Any:
+    """Progress of the register check on stderr: each table when done, and every 10 s."""
+    import time
+
+    last = [time.monotonic()]
+
+    def report(table: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - last[0] >= 10:
+            click.echo(f"  register naast het log: {table} tot id {done} van {total}", err=True)
+            last[0] = now
+
+    return report
 
 
 def _size(count: int) -> str:

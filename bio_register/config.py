@@ -78,6 +78,9 @@ SETTINGS: list[tuple[str, str, str | None, str]] = [
      "Bearer token that may read /metrics (at least 32 characters); empty: no token access"),
     ("METRICS_ALLOW", "METRICS_ALLOW", "",
      "Client addresses (IPs or CIDRs, comma-separated) that may read /metrics without a token"),
+    ("AUDIT_ANCHOR_MAIL", "AUDIT_ANCHOR_MAIL", "",
+     "E-mail addresses (comma-separated) that get the audit chain's head every day at 07:00, to keep "
+     "outside the application; empty: none"),
 ]
 
 _TRUE = {"1", "true", "yes", "on", "ja"}
@@ -313,7 +316,12 @@ def _observability(raw: Mapping[str, Any]) -> dict[str, Any]:
             networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError as exc:
             raise ConfigError(f"{ENV_PREFIX}METRICS_ALLOW: {entry!r} is not an IP address or CIDR range") from exc
-    return {"LOG_FORMAT": log_format, "METRICS_TOKEN": token, "METRICS_ALLOW": tuple(networks)}
+    anchor_mail = tuple(_split(raw["AUDIT_ANCHOR_MAIL"]))
+    for address in anchor_mail:
+        if "@" not in address.strip("@") or any(c.isspace() for c in address):
+            raise ConfigError(f"{ENV_PREFIX}AUDIT_ANCHOR_MAIL: {address!r} is not an e-mail address")
+    return {"LOG_FORMAT": log_format, "METRICS_TOKEN": token, "METRICS_ALLOW": tuple(networks),
+            "AUDIT_ANCHOR_MAIL": anchor_mail}
 
 
 def _check_timezone(name: str) -> None:

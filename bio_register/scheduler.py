@@ -175,6 +175,42 @@ def deadline_warnings() -> None:
                 warnings, sent, failed)
 
 
+def send_audit_anchor(app: Flask, now: dt.datetime | None = None) -> int:
+    """Mail the audit chain's head to ``AUDIT_ANCHOR_MAIL`` (the job below); returns how many were queued.
+
+    Kept outside the database, the head proves later (``verify-audit --anchor``) that the log was
+    not cut off or rewritten since."""
+    from bio_register.audit import services as audit
+    from bio_register.i18n import format_local
+    from bio_register.notifications import delivery
+    from bio_register.notifications import services as notifications
+
+    addresses = app.config.get("AUDIT_ANCHOR_MAIL") or ()
+    if not addresses:
+        return 0
+    now = now or utcnow()
+    with unit_of_work.boundary(db.session):
+        head = audit.chain_head()
+        subject = f"BIO-register: stand van de auditketen op {format_local(now)}"
+        body = (f"De stand van het auditlog van BIO-register ({app.config['BASE_URL']}) op "
+                f"{format_local(now, True)}:\n\n"
+                f"    {head}\n\n"
+                "Bewaar dit bericht buiten de applicatie. Wie later wil aantonen dat het log sindsdien niet is "
+                "ingekort of herschreven, draait op de server:\n\n"
+                f"    bio-register verify-audit --anchor {head}\n")
+        for address in addresses:
+            notifications.queue_email(address, subject, body, send_at_commit=False)
+    delivery.deliver(app.config)
+    return len(addresses)
+
+
+def audit_anchor() -> None:
+    """``audit-anchor``: the audit chain's head by e-mail, when AUDIT_ANCHOR_MAIL is set."""
+    with _job("audit-anchor") as (app, now):
+        queued = send_audit_anchor(app, now)
+        log.log(logging.INFO if queued else logging.DEBUG, "job audit-anchor: sent to %d address(es)", queued)
+
+
 @dataclass(frozen=True)
 class JobSpec:
     id: str
@@ -200,6 +236,10 @@ JOBS: tuple[JobSpec, ...] = (
             functools.partial(IntervalTrigger, minutes=5, timezone=TIMEZONE),
             lazy_gettext("Waarschuwingen voor de AP- en Cbw-termijnen en verzenden van de e-mailwachtrij "
                          "(elke 5 minuten)")),
+    JobSpec("audit-anchor", audit_anchor,
+            functools.partial(CronTrigger, hour=7, minute=0, timezone=TIMEZONE),
+            lazy_gettext("De stand van de auditketen per e-mail naar de adressen in AUDIT_ANCHOR_MAIL, om buiten "
+                         "de applicatie te bewaren (elke dag om 07:00; niets als er geen adressen zijn ingesteld)")),
 )
 
 

@@ -99,6 +99,7 @@ class QuarterlyReport:
     compliance: list[ComplianceFigures]
     attention: list[str]                # open items needing management attention, one sentence each
     organisations: list[str] = field(default_factory=list)   # for Duo+ as a whole: the ones included
+    audit_anchor: str | None = None     # "SEQ:HASH", the audit chain's head when it was generated
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class MonthlyReport:
     opened: list[MonthlyIncident]       # logged in the month
     closed: list[MonthlyIncident]       # closed in the month
     still_open: list[MonthlyIncident]   # open at the end of the month
+    audit_anchor: str | None = None     # "SEQ:HASH", the audit chain's head when it was generated
 
 
 @dataclass(frozen=True)

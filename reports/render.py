@@ -285,12 +285,27 @@ def _numbered_canvas(scope: str, period: str, footer: str) -> type[Canvas]:
     return NumberedCanvas
 
 
+#: the text that carries the audit anchor in a PDF's metadata (keywords); read by ``anchor_in_pdf``
+ANCHOR_KEYWORD = "bio-register-audit-anchor"
+
+
+def anchor_rows(anchor: str | None) -> list[list[str]]:
+    """The title page's row with the audit chain's head ("SEQ:HASH"), the hash in groups of 16."""
+    if not anchor:
+        return []
+    seq, _, digest = anchor.partition(":")
+    grouped = " ".join(digest[i:i + 16] for i in range(0, len(digest), 16))
+    return [["Auditketen", f"stand {seq}, hash {grouped} (controle: bio-register verify-audit "
+                           f"--anchor {anchor})"]]
+
+
 def _title_page(title: str, scope: str, period_label: str, period: str, version: int, generated: str,
-                organisations: Sequence[str], intro: str, width: float) -> list[Flowable]:
+                organisations: Sequence[str], intro: str, width: float, anchor: str | None = None) -> list[Flowable]:
     rows: list[list[str]] = [["Reikwijdte", scope], ["Periode", f"{period_label} ({period})"]]
     if organisations:
         rows.append(["Organisaties", ", ".join(organisations)])
     rows += [["Versie", str(version)], ["Gegenereerd op", f"{generated} (Europe/Amsterdam)"],
+             *anchor_rows(anchor),
              ["Rubricering", f"{CLASSIFICATION}: alleen voor intern gebruik door de geadresseerden"]]
     details = Table([[Paragraph(markup(label), _CELL_BOLD), Paragraph(markup(value), _CELL)] for label, value in rows],
                     colWidths=[38 * mm, width - 38 * mm], hAlign="LEFT",
@@ -306,14 +321,24 @@ def _title_page(title: str, scope: str, period_label: str, period: str, version:
 
 
 def _build(story: list[Flowable], *, title: str, scope: str, period_label: str, version: int,
-           generated_at: dt.datetime) -> bytes:
+           generated_at: dt.datetime, anchor: str | None = None) -> bytes:
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4,
                             bottomMargin=MARGIN + 2, title=f"{title}: {scope}, {period_label}",
-                            subject=f"{scope}, {period_label}", author="BIO-register", creator="BIO-register")
+                            subject=f"{scope}, {period_label}", author="BIO-register", creator="BIO-register",
+                            keywords=[f"{ANCHOR_KEYWORD} {anchor}"] if anchor else [])
     footer = f"versie {version}, gegenereerd op {generated_text(generated_at)}"
     doc.build(story, canvasmaker=_numbered_canvas(scope, period_label, footer))
     return buffer.getvalue()
+
+
+def anchor_in_pdf(pdf: bytes) -> str | None:
+    """The audit anchor ("SEQ:HASH") a report PDF carries in its metadata, if any (reportlab writes
+    the document information dictionary uncompressed)."""
+    import re
+
+    found = re.search(rb"\(" + ANCHOR_KEYWORD.encode() + rb" (\d+:[0-9a-f]{64})\)", pdf)
+    return found.group(1).decode() if found else None
 
 
 def _frame_width() -> float:
@@ -575,7 +600,7 @@ def render_quarterly(report: QuarterlyReport) -> bytes:
              "meldingen bij de Autoriteit Persoonsgegevens en onder de Cyberbeveiligingswet, de maatregelen en de "
              "stand van de implementatie van de Baseline Informatiebeveiliging Overheid (BIO).")
     story = _title_page(QUARTERLY_TITLE, report.scope, report.period_label, report.period, report.version, generated,
-                        report.organisations, intro, width)
+                        report.organisations, intro, width, report.audit_anchor)
     story += _quarterly_summary(report, width)
     story += _incident_section(report, width)
     story += _breach_section(report, width)
@@ -583,7 +608,7 @@ def render_quarterly(report: QuarterlyReport) -> bytes:
     story += _compliance_section(report, width)
     story += _attention_section(report)
     return _build(story, title=QUARTERLY_TITLE, scope=report.scope, period_label=report.period_label,
-                  version=report.version, generated_at=report.generated_at)
+                  version=report.version, generated_at=report.generated_at, anchor=report.audit_anchor)
 
 
 # --- the monthly report -----------------------------------------------------------------------------------
@@ -712,7 +737,7 @@ def render_monthly(report: MonthlyReport) -> bytes:
     intro = ("Deze maandrapportage is samengesteld uit het BIO-register. Per incident staan de status, de ernst, "
              "de data en wat eraan is gedaan: de stappen uit de tijdlijn en de maatregelen.")
     story = _title_page(MONTHLY_TITLE, report.scope, report.period_label, report.period, report.version, generated,
-                        (), intro, width)
+                        (), intro, width, report.audit_anchor)
     story += _monthly_summary(report, width)
     sections: list[tuple[str, Sequence[MonthlyIncident], str]] = [
         (f"1 Geregistreerd in {report.period_label}", report.opened,
@@ -727,7 +752,7 @@ def render_monthly(report: MonthlyReport) -> bytes:
         story.append(_incident_table(incidents, width) if incidents else _sentence(empty))
         story.append(Spacer(1, 4 * mm))
     return _build(story, title=MONTHLY_TITLE, scope=report.scope, period_label=report.period_label,
-                  version=report.version, generated_at=report.generated_at)
+                  version=report.version, generated_at=report.generated_at, anchor=report.audit_anchor)
 
 
 __all__ = ["MONTHLY_TITLE", "QUARTERLY_TITLE", "change", "generated_text", "markup", "percentage",

@@ -25,12 +25,13 @@ from tests.conftest import make_app
 UTC = dt.UTC
 AMSTERDAM = scheduler.TIMEZONE
 POLL = 0.05
+JOB_IDS = ["quarterly-reports", "monthly-reports", "deadline-warnings", "audit-anchor"]
 
 
 # --- the job table -----------------------------------------------------------------------------
 
-def test_the_job_table_has_three_fixed_jobs() -> None:
-    assert [spec.id for spec in scheduler.JOBS] == ["quarterly-reports", "monthly-reports", "deadline-warnings"]
+def test_the_job_table_has_four_fixed_jobs() -> None:
+    assert [spec.id for spec in scheduler.JOBS] == JOB_IDS
     for spec in scheduler.JOBS:
         # the job store pickles a reference: module-level functions only
         assert spec.func.__module__ == "bio_register.scheduler"
@@ -67,7 +68,7 @@ def test_schedules_come_from_the_triggers_before_a_scheduler_ran(app: Flask) -> 
     with app.app_context():
         rows = scheduler.schedules(db.session, now=dt.datetime(2026, 11, 22, 10, 0, tzinfo=UTC))
     by_id = {row["id"]: row for row in rows}
-    assert list(by_id) == ["quarterly-reports", "monthly-reports", "deadline-warnings"]
+    assert list(by_id) == JOB_IDS
     assert by_id["quarterly-reports"]["next_run_time"] == dt.datetime(2027, 1, 1, 5, 0, tzinfo=UTC)
     assert by_id["quarterly-reports"]["next_run_time"].tzinfo == AMSTERDAM
     assert by_id["monthly-reports"]["next_run_time"] == dt.datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
@@ -92,7 +93,7 @@ def test_scheduler_list_command_prints_the_jobs(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["bio", "scheduler", "--list"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert [line.split()[0] for line in lines] == ["quarterly-reports", "monthly-reports", "deadline-warnings"]
+    assert [line.split()[0] for line in lines] == JOB_IDS
     assert "06:00" in lines[0] and "Kwartaalrapportages" in lines[0]
 
 

@@ -149,6 +149,68 @@ def record(
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """A point of the chain kept outside the database: an event's sequence number and hash.
+
+    Printed on every report PDF, written in every back-up manifest, mailed daily when configured
+    and shown on the audit-log page. ``verify-audit --anchor`` proves the chain still holds it: a
+    cut-off tail or a rewritten history is then found even when the chain itself verifies.
+    """
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        """``SEQ:HASH`` → Anchor; ValueError for anything else."""
+        seq, _, digest = text.strip().partition(":")
+        digest = digest.strip().lower()
+        if not seq.strip().isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise ValueError(f"not an anchor (SEQ:HASH, a number and 64 hexadecimal characters): {text!r}")
+        return cls(int(seq), digest)
+
+
+def chain_head() -> Anchor:
+    """The chain's newest point (sequence 0 and the genesis hash for an empty log)."""
+    seq, last_hash = db.session.execute(
+        select(AuditChainHead.seq, AuditChainHead.last_hash).where(AuditChainHead.id == CHAIN_HEAD_ID)).one()
+    return Anchor(int(seq), str(last_hash))
+
+
+@dataclass(frozen=True)
+class AnchorProblem:
+    anchor: Anchor
+    reason: str
+
+    def __str__(self) -> str:
+        return f"anchor {self.anchor.seq}:{self.anchor.hash[:12]}…: {self.reason}"
+
+
+def check_anchors(anchors: Iterable[Anchor]) -> list[AnchorProblem]:
+    """Each anchor the log no longer holds: its event is missing (the tail was cut off) or has
+    another hash (the history was rewritten). The chain's own integrity is :func:`verify_chain`'s."""
+    problems = []
+    head = chain_head()
+    for anchor in sorted(set(anchors), key=lambda a: a.seq):
+        if anchor.seq == 0:
+            if anchor.hash != GENESIS_HASH:
+                problems.append(AnchorProblem(anchor, "sequence 0 is the start of the chain, with hash 0…0"))
+            continue
+        found = db.session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == anchor.seq))
+        if found is None:
+            problems.append(AnchorProblem(anchor, (
+                f"event {anchor.seq} is not in the log, which ends at {head.seq}: the events after "
+                f"{head.seq} were cut off" if anchor.seq > head.seq else f"event {anchor.seq} is missing")))
+        elif found != anchor.hash:
+            problems.append(AnchorProblem(anchor, f"event {anchor.seq} has hash {found[:12]}…: the history up to it "
+                                                  "was rewritten"))
+    return problems
+
+
+@dataclass(frozen=True)
 class ChainProblem:
     seq: int | None
     event_id: int | None

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from bio_register.audit import browse, labels
 from bio_register.audit import export as exporter
+from bio_register.audit import services as audit_services
 from bio_register.audit.forms import AuditFilterForm
 from bio_register.errors import ValidationFailed
 from bio_register.forms import SelectChoice
@@ -91,7 +92,8 @@ def index() -> Any:
         "audit/index.html", form=form, page=page, next_url=next_url, cursor_error=cursor_error,
         first_url=url_for("audit.index") + ("?" + urlencode(args) if args else ""), paged=cursor is not None,
         export_url=url_for("audit.export") + ("?" + urlencode(args) if args else ""),
-        verification=browse.latest_verification(), entity_label=labels.entity_label,
+        verification=browse.latest_verification(), chain_head=audit_services.chain_head(),
+        entity_label=labels.entity_label,
         action_label=labels.action_label, show_value=_show), status
 
 

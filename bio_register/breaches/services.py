@@ -358,7 +358,8 @@ def save_assessment(actor: User, incident: Incident, data: Mapping[str, Any],
                                       version=1, **values)
         db.session.add(assessment)
         db.session.flush()
-        audit.record(actor, "breach_assessment", assessment.id, "create", audit.created(values),
+        audit.record(actor, "breach_assessment", assessment.id, "create",
+                     audit.created({"incident": incident.reference, **values}),
                      organisation_id=incident.organisation_id)
         return assessment
     if expected_version is not None and expected_version != assessment.version:

@@ -3,6 +3,7 @@ of generated PDFs, and the annual figures. Periods are cut in Amsterdam time."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -450,10 +451,13 @@ def generate(kind: ReportKind | str, period_text: str, scope_code: str, *, actor
     if actor is not None:
         _check_may_generate(actor, scope)
     version = latest_version(kind, period.label, scope.code) + 1
+    anchor = str(audit.chain_head())  # printed on the report: the archive anchors the chain outside the database
     if kind == ReportKind.QUARTERLY:
-        pdf = render.render_quarterly(quarterly_data(scope, period, version=version, generated_at=now))
+        pdf = render.render_quarterly(dataclasses.replace(
+            quarterly_data(scope, period, version=version, generated_at=now), audit_anchor=anchor))
     else:
-        pdf = render.render_monthly(monthly_data(scope, period, version=version, generated_at=now))
+        pdf = render.render_monthly(dataclasses.replace(
+            monthly_data(scope, period, version=version, generated_at=now), audit_anchor=anchor))
     label = actor_label or (actor.email if actor else "scheduler")
     report = Report(kind=kind, period=period.label, scope=scope.code,
                     organisation_id=scope.organisation.id if scope.organisation else None, version=version,
