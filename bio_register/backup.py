@@ -479,8 +479,22 @@ def _restore_postgresql(url: str, dump: Path, *, empty: bool) -> None:
         raise
 
 
+#: the current schema's own functions (not an extension's), as ``name(argument types)``, quoted
+SCHEMA_FUNCTIONS = """
+    SELECT p.oid::regprocedure::text FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = current_schema()
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                      AND d.objid = p.oid AND d.deptype = 'e')
+"""
+
+
 def _empty_postgresql(url: str) -> None:
-    """Drop every table, view and sequence of the application's schema, in one transaction."""
+    """Drop every table, view, sequence and function of the application's schema, in one transaction.
+
+    The functions too: the dump creates them again (the trigger function of migration 0017), and
+    ``pg_restore`` stops at one that already exists. Functions of extensions stay with them.
+    """
     try:
         with _connect(url, begin=True) as conn:
             reflected = MetaData()
@@ -488,6 +502,8 @@ def _empty_postgresql(url: str) -> None:
             reflected.drop_all(conn)
             for name in inspect(conn).get_sequence_names():
                 conn.execute(DropSequence(Sequence(name), if_exists=True))
+            for signature in conn.exec_driver_sql(SCHEMA_FUNCTIONS).scalars().all():
+                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {signature}")
     except BackupError as error:
         raise BackupError(f"De bestaande inhoud verwijderen mislukte: {error.message}") from error
 
