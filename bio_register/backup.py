@@ -3,7 +3,8 @@
 A back-up is one uncompressed tar archive (``bio-register-20261122T073000Z.tar``) with two members:
 
 - ``manifest.json`` (first): the format, the tool version, the database kind, the Alembic revision,
-  the row count of every table, the audit chain head (seq and hash) and the SHA-256 of the dump;
+  the row count of every table, the audit chain head (seq and hash) and the SHA-256 of the dump,
+  signed with HMAC-SHA256 under the back-up key;
 - the dump: ``database.pgdump`` (``pg_dump --format=custom``) or ``database.sqlite3`` (a copy made
   with SQLite's online backup API).
 
@@ -13,6 +14,12 @@ Archives are written to a temporary file beside the target and renamed into plac
 back-up never leaves a half file that looks complete. Everything the application keeps (report
 PDFs and attachments included) lives in the database, so one archive holds it all; only the
 instance secret key (sessions and CSRF) is outside it.
+
+The signature proves who made a back-up: the SHA-256 alone does not, since whoever can change the
+dump can recompute it. The manifest is signed (:func:`sign`) with a key the operator keeps apart
+from the back-ups (:func:`bio_register.config.backup_key`), never written into the archive, and a
+restore refuses a back-up whose signature does not verify, or that has none, before it touches the
+database (:func:`verify_signature`). The dump's SHA-256 is part of what is signed.
 
 PostgreSQL connection details reach ``pg_dump``/``pg_restore`` through libpq's environment
 variables (``PGPASSWORD`` and the like), never on the command line, where other users could read
@@ -25,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -47,11 +55,14 @@ from sqlalchemy.schema import DropSequence
 from bio_register import __version__
 
 FORMAT = "bio-register-backup"
-FORMAT_VERSION = 1
+#: 2: the manifest is signed (``signature``) and names the chain head ``audit_chain_head``
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 DUMP_NAMES = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 KIND_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 MAX_MANIFEST_BYTES = 1024 * 1024
+SIGNATURE = "signature"
+SIGNATURE_ALGORITHM = "HMAC-SHA256"
 CHUNK = 1024 * 1024
 
 #: libpq reads these from the environment; URL query parameters are passed on under these names.
@@ -89,7 +100,7 @@ class Inventory:
 
     def as_manifest(self) -> dict[str, Any]:
         return {"alembic_revision": self.alembic_revision, "tables": dict(sorted(self.tables.items())),
-                "audit_head": self.audit_head}
+                "audit_chain_head": self.audit_head}
 
 
 @dataclass
@@ -237,8 +248,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def create_backup(url: str, target: Path, *, now: dt.datetime | None = None) -> Backup:
-    """Back up the database at ``url`` into the archive ``target`` (replaced atomically if it exists)."""
+def create_backup(url: str, target: Path, *, key: bytes, now: dt.datetime | None = None) -> Backup:
+    """Back up the database at ``url`` into the archive ``target`` (replaced atomically if it exists),
+    its manifest signed with ``key``."""
     kind = database_kind(url)
     now = now or dt.datetime.now(dt.UTC)
     target = Path(target)
@@ -265,6 +277,7 @@ def create_backup(url: str, target: Path, *, now: dt.datetime | None = None) -> 
             "dump": {"name": dump.name, "sha256": sha256_of(dump), "size": dump.stat().st_size,
                      "made_with": tool or f"SQLite {sqlite3.sqlite_version} online backup"},
         }
+        manifest = sign(manifest, key)
         try:
             _write_archive(target, manifest, dump)
         except OSError as error:
@@ -364,6 +377,51 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+# --- the signature ------------------------------------------------------------------------------
+
+def canonical(manifest: Mapping[str, Any]) -> bytes:
+    """What is signed: the manifest without its signature, as JSON with sorted keys and no spaces."""
+    unsigned = {name: value for name, value in manifest.items() if name != SIGNATURE}
+    return json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def key_id(key: bytes) -> str:
+    """A short name for a key that gives nothing of it away: says *which* key signed a back-up."""
+    return hmac.new(key, b"bio-register backup key id", hashlib.sha256).hexdigest()[:16]
+
+
+def sign(manifest: Mapping[str, Any], key: bytes) -> dict[str, Any]:
+    """The manifest with its ``signature``: HMAC-SHA256 of :func:`canonical` under ``key``."""
+    value = hmac.new(key, canonical(manifest), hashlib.sha256).hexdigest()
+    return {**{name: v for name, v in manifest.items() if name != SIGNATURE},
+            SIGNATURE: {"algorithm": SIGNATURE_ALGORITHM, "key_id": key_id(key), "value": value}}
+
+
+def verify_signature(manifest: Mapping[str, Any], key: bytes, path: Path | str) -> None:
+    """Refuse (BackupError) a manifest that is not signed, or not signed with ``key`` as it is now."""
+    signature = manifest.get(SIGNATURE)
+    refused = "Een back-up waarvan de handtekening niet klopt, wordt niet teruggezet; er is niets teruggezet."
+    if not isinstance(signature, dict) or not isinstance(signature.get("value"), str):
+        raise BackupError(
+            f"De back-up {path} is niet ondertekend: hij is gemaakt met een versie van BIO-register van vóór "
+            f"0.2.0, of de handtekening is verwijderd. {refused}")
+    if signature.get("algorithm") != SIGNATURE_ALGORITHM:
+        raise BackupError(f"De back-up {path} is ondertekend met {signature.get('algorithm')!r}, niet met "
+                          f"{SIGNATURE_ALGORITHM}. {refused}")
+    expected = hmac.new(key, canonical(manifest), hashlib.sha256).hexdigest()
+    if hmac.compare_digest(expected.encode(), signature["value"].encode("utf-8")):
+        return
+    if signature.get("key_id") != key_id(key):
+        raise BackupError(
+            f"De handtekening van de back-up {path} klopt niet met de ingestelde back-upsleutel: hij is "
+            f"ondertekend met een andere sleutel (sleutel-id {signature.get('key_id')}, de ingestelde is "
+            f"{key_id(key)}), of hij is gewijzigd. Gebruik de sleutel waarmee hij is gemaakt "
+            f"(BIO_REGISTER_BACKUP_KEY of --key-file). {refused}")
+    raise BackupError(
+        f"De handtekening van de back-up {path} klopt niet: het manifest of de dump is gewijzigd nadat de "
+        f"back-up is gemaakt. {refused}")
+
+
 # --- reading a back-up --------------------------------------------------------------------------
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -440,14 +498,16 @@ def check_kind(manifest: Mapping[str, Any], url: str) -> None:
 
 # --- restoring ----------------------------------------------------------------------------------
 
-def restore_backup(url: str, path: Path, *, replace: bool = False,
+def restore_backup(url: str, path: Path, *, key: bytes, replace: bool = False,
                    manifest: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Restore the archive at ``path`` into the database at ``url``.
 
-    Refuses (``NotEmpty``) when the database has tables, unless ``replace``; checks the dump's
-    SHA-256 and the database kind before anything is touched. Returns the manifest.
+    Refuses (``NotEmpty``) when the database has tables, unless ``replace``; checks the manifest's
+    signature under ``key``, the dump's SHA-256 and the database kind before anything is touched.
+    Returns the manifest.
     """
     manifest = dict(manifest or read_manifest(path))
+    verify_signature(manifest, key, path)
     check_kind(manifest, url)
     with extracted_dump(path, manifest) as dump:
         empty = is_empty(url)
@@ -479,8 +539,22 @@ def _restore_postgresql(url: str, dump: Path, *, empty: bool) -> None:
         raise
 
 
+#: the current schema's own functions (not an extension's), as ``name(argument types)``, quoted
+SCHEMA_FUNCTIONS = """
+    SELECT p.oid::regprocedure::text FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = current_schema()
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                      AND d.objid = p.oid AND d.deptype = 'e')
+"""
+
+
 def _empty_postgresql(url: str) -> None:
-    """Drop every table, view and sequence of the application's schema, in one transaction."""
+    """Drop every table, view, sequence and function of the application's schema, in one transaction.
+
+    The functions too: the dump creates them again (the trigger function of migration 0017), and
+    ``pg_restore`` stops at one that already exists. Functions of extensions stay with them.
+    """
     try:
         with _connect(url, begin=True) as conn:
             reflected = MetaData()
@@ -488,6 +562,8 @@ def _empty_postgresql(url: str) -> None:
             reflected.drop_all(conn)
             for name in inspect(conn).get_sequence_names():
                 conn.execute(DropSequence(Sequence(name), if_exists=True))
+            for signature in conn.exec_driver_sql(SCHEMA_FUNCTIONS).scalars().all():
+                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {signature}")
     except BackupError as error:
         raise BackupError(f"De bestaande inhoud verwijderen mislukte: {error.message}") from error
 
@@ -528,6 +604,7 @@ def verify_restored(url: str, manifest: Mapping[str, Any]) -> Verification:
     if found.alembic_revision != manifest.get("alembic_revision"):
         result.problems.append(f"databaseversie {found.alembic_revision}, de back-up had "
                                f"{manifest.get('alembic_revision')}")
-    if found.audit_head != manifest.get("audit_head"):
-        result.problems.append(f"kop van de auditketen {found.audit_head}, de back-up had {manifest.get('audit_head')}")
+    if found.audit_head != manifest.get("audit_chain_head"):
+        result.problems.append(
+            f"kop van de auditketen {found.audit_head}, de back-up had {manifest.get('audit_chain_head')}")
     return result

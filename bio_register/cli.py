@@ -484,7 +484,7 @@ def _size(count: int) -> str:
 def _describe(manifest: dict[str, Any]) -> str:
     from bio_register.backup import KIND_NAMES
 
-    head = manifest.get("audit_head") or {}
+    head = manifest.get("audit_chain_head") or {}
     rows = sum(manifest["tables"].values())
     return (f"{KIND_NAMES[manifest['database']]}, gemaakt {manifest.get('created_at')} met BIO-register "
             f"{manifest.get('tool_version')}, databaseversie {manifest.get('alembic_revision')}, "
@@ -492,18 +492,35 @@ def _describe(manifest: dict[str, Any]) -> str:
             f"{head.get('seq', '—')} ({str(head.get('hash', '—'))[:12]}…)")
 
 
+KEY_FILE_HELP = ("Read the back-up key from this file instead of BIO_REGISTER_BACKUP_KEY "
+                 "(on SQLite without either: instance/backup_key).")
+
+
+def _backup_key(key_file: Path | None) -> bytes:
+    """The back-up key (config.backup_key), or the command stops with the reason."""
+    from bio_register.config import ConfigError, backup_key
+
+    try:
+        return backup_key(current_app.config, key_file)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
 @bio.command("backup")
 @click.argument("target", metavar="[PATH]", required=False, type=click.Path(dir_okay=True))
-def backup_command(target: str | None) -> None:
+@click.option("--key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help=KEY_FILE_HELP)
+def backup_command(target: str | None, key_file: Path | None) -> None:
     """Back up the whole database into one archive (default: instance/backups/…).
 
     PostgreSQL: pg_dump in its custom format; SQLite: a copy made with SQLite's online backup API.
     A manifest.json in the archive records the row counts, the audit chain head and the SHA-256 of
-    the dump. Safe while the application runs. The secret key is not included.
+    the dump, signed with the back-up key (BIO_REGISTER_BACKUP_KEY; required on PostgreSQL). Safe
+    while the application runs. Neither the back-up key nor the secret key is included.
     """
     from bio_register import backup
 
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    key = _backup_key(key_file)
     if target is None:
         path = backup.default_path(_backups_folder())
     elif target.endswith(("/", os.sep)) or Path(target).is_dir():
@@ -513,12 +530,13 @@ def backup_command(target: str | None) -> None:
     try:
         kind = backup.database_kind(url)
         click.echo(f"Back-up maken van de {backup.KIND_NAMES[kind]}-database…", err=True)
-        made = backup.create_backup(url, path)
+        made = backup.create_backup(url, path, key=key)
     except backup.BackupError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Back-up geschreven: {made.path} ({_size(made.size)})")
     click.echo(f"  {_describe(made.manifest)}")
     click.echo(f"  sha256 van de dump: {made.manifest['dump']['sha256']}")
+    click.echo(f"  ondertekend met back-upsleutel {made.manifest[backup.SIGNATURE]['key_id']}")
 
 
 @bio.command("restore")
@@ -528,12 +546,14 @@ def backup_command(target: str | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--no-safety-backup", is_flag=True,
               help="With --force: do not back up the current content first.")
-def restore_command(path: Path, force: bool, yes: bool, no_safety_backup: bool) -> None:
+@click.option("--key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help=KEY_FILE_HELP)
+def restore_command(path: Path, force: bool, yes: bool, no_safety_backup: bool, key_file: Path | None) -> None:
     """Restore a back-up made with `backup`, then verify the audit chain and the row counts.
 
     Restore into a new, empty database (before `init`); --force replaces what a database holds.
-    Exit 1: nothing restored (wrong file, checksum, database kind, not empty); exit 2: restored, but
-    the restored database does not match the back-up.
+    The manifest's signature is checked first, with the key the back-up was made with.
+    Exit 1: nothing restored (no key, signature, wrong file, checksum, database kind, not empty);
+    exit 2: restored, but the restored database does not match the back-up.
     """
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -542,8 +562,10 @@ def restore_command(path: Path, force: bool, yes: bool, no_safety_backup: bool) 
     from bio_register.extensions import db
 
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    key = _backup_key(key_file)
     try:
         manifest = backup.read_manifest(path)
+        backup.verify_signature(manifest, key, path)  # before anything else: nothing unsigned is believed
         click.echo(f"Back-up {path}: {_describe(manifest)}")
         backup.check_kind(manifest, url)
         _check_revision_known(manifest.get("alembic_revision"))
@@ -565,7 +587,7 @@ def restore_command(path: Path, force: bool, yes: bool, no_safety_backup: bool) 
         safety = backup.default_path(_backups_folder(), prefix="voor-terugzetten")
         try:
             click.echo("Eerst een veiligheidsback-up van de huidige inhoud…", err=True)
-            backup.create_backup(url, safety)
+            backup.create_backup(url, safety, key=key)
         except backup.BackupError as error:
             raise click.ClickException(
                 f"De veiligheidsback-up mislukte, er is niets teruggezet: {error.message} "
@@ -573,7 +595,7 @@ def restore_command(path: Path, force: bool, yes: bool, no_safety_backup: bool) 
         click.echo(f"Veiligheidsback-up van de vorige inhoud: {safety}")
     click.echo("Terugzetten…", err=True)
     try:
-        backup.restore_backup(url, path, replace=force, manifest=manifest)
+        backup.restore_backup(url, path, key=key, replace=force, manifest=manifest)
     except backup.BackupError as error:
         message = error.message
         if safety is not None:

@@ -81,6 +81,9 @@ SETTINGS: list[tuple[str, str, str | None, str]] = [
     ("AUDIT_ANCHOR_MAIL", "AUDIT_ANCHOR_MAIL", "",
      "E-mail addresses (comma-separated) that get the audit chain's head every day at 07:00, to keep "
      "outside the application; empty: none"),
+    ("BACKUP_KEY", "BACKUP_KEY", "",
+     "Key that signs back-ups and checks them before a restore (at least 32 characters); required on "
+     "PostgreSQL, on SQLite generated once and kept in instance/backup_key"),
 ]
 
 _TRUE = {"1", "true", "yes", "on", "ja"}
@@ -162,10 +165,10 @@ def instance_path(env: Mapping[str, str] | None = None) -> Path:
     return Path(configured).resolve() if configured else Path.cwd() / "instance"
 
 
-def _load_or_create_secret_key(folder: Path) -> str:
-    """Read the generated secret key, creating it (mode 0600) on first start."""
+def _load_or_create_secret_key(folder: Path, name: str = "secret_key") -> str:
+    """Read a generated key from ``folder/name``, creating it (mode 0600) on first use."""
     folder.mkdir(parents=True, exist_ok=True)
-    key_file = folder / "secret_key"
+    key_file = folder / name
     if key_file.exists():
         key = key_file.read_text(encoding="ascii").strip()
         if len(key) >= 32:
@@ -244,6 +247,56 @@ def _secret_key(raw: Mapping[str, Any], overrides: Mapping[str, Any], folder: Pa
     if len(secret_key) < 16:
         raise ConfigError(f"{ENV_PREFIX}SECRET_KEY is too short: use at least 32 random characters")
     return secret_key
+
+
+# --- the back-up key: signs back-ups, checked before a restore --------------------------------------
+
+#: shortest key accepted (``secrets.token_urlsafe(32)`` gives 43 characters)
+BACKUP_KEY_MIN_LENGTH = 32
+#: on SQLite (the trial instance) the generated key is kept here, in the instance folder
+BACKUP_KEY_FILE = "backup_key"
+
+
+def _backup_key(raw: Mapping[str, Any]) -> str:
+    key: str = (raw["BACKUP_KEY"] or "").strip()
+    if key and len(key) < BACKUP_KEY_MIN_LENGTH:
+        raise ConfigError(f"{ENV_PREFIX}BACKUP_KEY is too short: use at least 32 random characters")
+    return key
+
+
+def backup_key(config: Mapping[str, Any], key_file: Path | None = None) -> bytes:
+    """The key that signs back-ups (``bio-register backup``) and checks them (``restore``).
+
+    From ``key_file`` when given, else ``BIO_REGISTER_BACKUP_KEY``. Without either, a SQLite
+    installation (a trial) uses ``instance/backup_key``, generated on first use; PostgreSQL
+    (production) refuses: its back-ups are signed with a key the operator keeps, outside the
+    back-up location. Read only by the back-up commands, so an application without the key still
+    serves. Raises :class:`ConfigError` with a message for the operator (Dutch, as those commands).
+    """
+    key = str(config.get("BACKUP_KEY") or "").strip()
+    source = f"{ENV_PREFIX}BACKUP_KEY"
+    if key_file is None and not key:
+        if not str(config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("sqlite"):
+            raise ConfigError(
+                f"{ENV_PREFIX}BACKUP_KEY is niet ingesteld. Back-ups van PostgreSQL worden ondertekend met "
+                "een sleutel die u zelf bewaart, buiten de plek van de back-ups; zonder die sleutel wordt "
+                "geen back-up gemaakt of teruggezet. Maak er een met "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))' en zet hem in de omgeving "
+                "(of geef --key-file). Zie README, Back-ups.")
+        folder = Path(str(config["INSTANCE_PATH"]))
+        key_file = folder / BACKUP_KEY_FILE
+        if not key_file.exists():  # never replaced once made: older back-ups are signed with it
+            return _load_or_create_secret_key(folder, BACKUP_KEY_FILE).encode("utf-8")
+    if key_file is not None:
+        try:
+            key = key_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"Het sleutelbestand {key_file} kan niet worden gelezen: {error}") from error
+        source = f"Het sleutelbestand {key_file}"
+    if len(key) < BACKUP_KEY_MIN_LENGTH:
+        raise ConfigError(f"{source} is te kort: gebruik een sleutel van minstens {BACKUP_KEY_MIN_LENGTH} "
+                          "willekeurige tekens.")
+    return key.encode("utf-8")
 
 
 def _cbw_anchor(raw: Mapping[str, Any]) -> str:
@@ -358,6 +411,7 @@ def load_settings(
     max_attachment_mb = numbers["MAX_ATTACHMENT_MB"]
     anchor = _cbw_anchor(raw)
     _check_timezone(raw["TIMEZONE"])
+    backup_key_setting = _backup_key(raw)
 
     return {
         "INSTANCE_PATH": str(folder),
@@ -383,6 +437,8 @@ def load_settings(
         **_oidc_settings(raw),
         "IMPORT_MAX_MB": numbers["IMPORT_MAX_MB"],
         **_observability(raw),
+        # read by the back-up commands only (config.backup_key): never needed to serve
+        "BACKUP_KEY": backup_key_setting,
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, scoped_session
 
 from bio_register.config import normalise_database_url
 
@@ -55,3 +56,19 @@ def fresh_database(tmp_dir: Path) -> Iterator[str]:
             admin.dispose()
     else:
         yield f"sqlite:///{tmp_dir / f'fresh-{uuid.uuid4().hex[:8]}.sqlite3'}"
+
+
+@contextlib.contextmanager
+def as_attacker(session: Session | scoped_session[Session]) -> Iterator[None]:
+    """Rewrite the audit log or the report archive as an attacker with superuser rights would.
+
+    On PostgreSQL the triggers of migration 0017 refuse UPDATE, DELETE and TRUNCATE of those rows;
+    a superuser (the tests connect as one) can switch triggers off for its own transaction, and
+    that is what the tests that simulate tampering do. Only the statements inside are affected.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.execute(text("SET LOCAL session_replication_role = replica"))
+    yield  # after an error the transaction is rolled back, and the setting with it
+    session.execute(text("SET LOCAL session_replication_role = origin"))

@@ -1,5 +1,6 @@
 """`bio-register backup` and `restore`: a real round trip on SQLite and on PostgreSQL (pg_dump and
-pg_restore), refusals that leave the database untouched, and the checks after a restore."""
+pg_restore), the signed manifest, refusals that leave the database untouched, and the checks after
+a restore."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from sqlalchemy.engine import make_url
 
 from bio_register import __version__, backup
 from bio_register.audit import services as audit
-from bio_register.audit.models import AuditEvent
+from bio_register.audit.models import AuditChainHead, AuditEvent
 from bio_register.breaches.models import ApDecision
 from bio_register.extensions import db
 from bio_register.incidents.models import Incident
@@ -34,6 +35,9 @@ from tests import dbutil, factories
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.committed
+
+#: the back-up key of every application in these tests (source and target alike), unless a test says
+BACKUP_KEY = "test-back-up-key-0123456789-abcdefghijklmnop"
 
 
 def _pg_tools_or_skip() -> None:
@@ -62,10 +66,10 @@ def empty_database(kind: str, folder: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def application(kind: str, folder: Path, *, migrate: bool = False) -> Iterator[Flask]:
+def application(kind: str, folder: Path, *, migrate: bool = False, backup_key: str = BACKUP_KEY) -> Iterator[Flask]:
     """An application on a new, empty database of ``kind``, with its own instance folder."""
     with empty_database(kind, folder) as url:
-        app = make_app(url, str(folder))
+        app = make_app(url, str(folder), BACKUP_KEY=backup_key)
         if migrate:
             with app.app_context():
                 upgrade(directory=app.extensions["migrate"].directory)
@@ -122,8 +126,10 @@ def manifest_of(path: Path) -> dict[str, Any]:
 MANIFEST = "manifest.json"
 
 
-def rewrite(path: Path, change_manifest=None, change_dump=None) -> None:
-    """Write the archive again with a changed manifest and/or dump (sha256 left as it was)."""
+def rewrite(path: Path, change_manifest=None, change_dump=None, *, sign_with: str | None = None) -> None:
+    """Write the archive again with a changed manifest and/or dump (sha256 left as it was); with
+    ``sign_with``, the changed manifest signed again with that key (to reach the checks after the
+    signature's)."""
     with tarfile.open(path) as archive:
         members = [(m, archive.extractfile(m).read()) for m in archive.getmembers()]
     with tarfile.open(path, "w") as archive:
@@ -131,6 +137,8 @@ def rewrite(path: Path, change_manifest=None, change_dump=None) -> None:
             if member.name == MANIFEST and change_manifest:
                 manifest = json.loads(data)
                 change_manifest(manifest)
+                if sign_with:
+                    manifest = backup.sign(manifest, sign_with.encode())
                 data = json.dumps(manifest).encode()
             elif member.name != MANIFEST and change_dump:
                 data = change_dump(data)
@@ -173,11 +181,15 @@ def test_backup_then_restore_into_a_fresh_database_gives_the_same_data(
     assert manifest["database"] == kind and manifest["tool_version"] == __version__
     assert manifest["tables"] == inventory.tables and inventory.tables["incidents"] == 3
     assert manifest["alembic_revision"] == inventory.alembic_revision is not None
-    assert manifest["audit_head"] == inventory.audit_head and inventory.audit_head["seq"] > 10
+    assert manifest["audit_chain_head"] == inventory.audit_head and inventory.audit_head["seq"] > 10
     with tarfile.open(archive) as tar:
         dump = tar.extractfile(manifest["dump"]["name"]).read()
     assert hashlib.sha256(dump).hexdigest() == manifest["dump"]["sha256"]
     assert oct(archive.stat().st_mode & 0o777) == oct(0o600)  # personal data: readable by the owner only
+    # signed with the back-up key, which is not in the archive
+    assert manifest["signature"]["algorithm"] == "HMAC-SHA256"
+    backup.verify_signature(manifest, BACKUP_KEY.encode(), archive)
+    assert BACKUP_KEY.encode() not in archive.read_bytes()
 
     with application(kind, tmp_path / "target") as target:
         result = cli(target, "restore", str(archive))
@@ -262,12 +274,120 @@ def test_a_backup_made_while_the_application_writes_is_consistent(kind: str, tmp
         finally:
             stop.set()
             thread.join(timeout=60)
-        heads = [manifest_of(archive)["audit_head"]["seq"] for archive in archives]
+        heads = [manifest_of(archive)["audit_chain_head"]["seq"] for archive in archives]
         assert heads == sorted(heads) and heads[-1] > heads[0]  # the writer really wrote in between
         for i, archive in enumerate(archives):
             with application(kind, tmp_path / f"target{i}") as target:
                 result = cli(target, "restore", str(archive))
                 assert result.exit_code == 0, result.output
+
+
+def test_the_manifest_holds_the_audit_chain_head(made: tuple[Flask, dict[str, Any], Path]) -> None:
+    source, _, archive = made
+    with source.app_context():
+        head = db.session.get(AuditChainHead, 1)
+        expected = {"seq": head.seq, "hash": head.last_hash}
+        db.session.remove()
+    manifest = manifest_of(archive)
+    assert manifest["audit_chain_head"] == expected and expected["seq"] > 10
+    assert "audit_chain_head" in backup.canonical(manifest).decode()  # signed with the rest
+
+
+# --- the signature: only a back-up made with our key is restored --------------------------------
+
+def _alter_and_recompute(archive: Path) -> None:
+    """What the penetration test did: change the dump, then put its new SHA-256 and size into the
+    manifest, so that the checksum agrees again."""
+    def change(data: bytes) -> bytes:
+        return data[:-200] + bytes(b ^ 0xFF for b in data[-200:-199]) + data[-199:]
+
+    with tarfile.open(archive) as tar:
+        dump = change(tar.extractfile(manifest_of(archive)["dump"]["name"]).read())
+    rewrite(archive, change_dump=change, change_manifest=lambda m: m["dump"].update(
+        sha256=hashlib.sha256(dump).hexdigest(), size=len(dump)))
+
+
+def test_a_backup_altered_with_its_hash_recomputed_is_refused_and_the_database_untouched(
+        kind: str, made: tuple[Flask, dict[str, Any], Path], tmp_path: Path) -> None:
+    source, _, archive = made
+    _alter_and_recompute(archive)
+    before = snapshot(source)
+    with application(kind, tmp_path / "target") as target:
+        result = cli(target, "restore", str(archive))
+        assert result.exit_code == 1
+        assert "De handtekening van de back-up" in result.output and "klopt niet" in result.output
+        assert "er is niets teruggezet" in result.output and "Teruggezet" not in result.output
+        assert backup.is_empty(target.config["SQLALCHEMY_DATABASE_URI"])
+    # into a database with data, even with --force: refused before the safety back-up, nothing replaced
+    replaced = cli(source, "restore", "--force", "--yes", str(archive))
+    assert replaced.exit_code == 1 and "klopt niet" in replaced.output
+    assert snapshot(source) == before
+    assert not (tmp_path / "source" / "backups").exists()
+
+
+def test_a_backup_without_a_signature_is_refused(
+        sqlite_made: tuple[Flask, dict[str, Any], Path], tmp_path: Path) -> None:
+    _, _, archive = sqlite_made
+    rewrite(archive, change_manifest=lambda m: m.pop("signature"))
+    with application("sqlite", tmp_path / "target") as target:
+        result = cli(target, "restore", str(archive))
+        assert result.exit_code == 1
+        assert "is niet ondertekend" in result.output and "er is niets teruggezet" in result.output
+        assert backup.is_empty(target.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def test_a_backup_made_with_another_key_is_refused_and_restores_with_that_key(
+        kind: str, made: tuple[Flask, dict[str, Any], Path], tmp_path: Path) -> None:
+    _, expected, archive = made
+    other_key = "een-andere-sleutel-die-lang-genoeg-is-0123456789"
+    with application(kind, tmp_path / "target", backup_key=other_key) as target:
+        refused = cli(target, "restore", str(archive))
+        assert refused.exit_code == 1
+        assert "ondertekend met een andere sleutel" in refused.output
+        assert f"sleutel-id {backup.key_id(BACKUP_KEY.encode())}" in refused.output
+        assert backup.is_empty(target.config["SQLALCHEMY_DATABASE_URI"])
+
+        key_file = tmp_path / "sleutel.txt"
+        key_file.write_text(BACKUP_KEY + "\n")
+        restored = cli(target, "restore", "--key-file", str(key_file), str(archive))
+        assert restored.exit_code == 0, restored.output
+        assert "Teruggezet en gecontroleerd" in restored.output
+        assert snapshot(target)["references"] == expected["references"]
+
+
+def test_without_a_backup_key_postgresql_makes_and_restores_nothing(tmp_path: Path) -> None:
+    """Production (PostgreSQL) needs BIO_REGISTER_BACKUP_KEY: the commands say so and stop before
+    they connect (the address below has no server)."""
+    app = make_app("postgresql+psycopg://bio@127.0.0.1:1/bio_register", str(tmp_path / "inst"), BACKUP_KEY="")
+    made = cli(app, "backup", str(tmp_path / "b.tar"))
+    assert made.exit_code == 1
+    assert "BIO_REGISTER_BACKUP_KEY is niet ingesteld" in made.output and "Traceback" not in made.output
+    assert not (tmp_path / "b.tar").exists() and not (tmp_path / "inst" / "backup_key").exists()
+    (tmp_path / "a.tar").write_bytes(b"")
+    restored = cli(app, "restore", str(tmp_path / "a.tar"))
+    assert restored.exit_code == 1 and "BIO_REGISTER_BACKUP_KEY is niet ingesteld" in restored.output
+    short = make_app("postgresql+psycopg://bio@127.0.0.1:1/bio_register", str(tmp_path / "inst"),
+                     BACKUP_KEY="kort")
+    assert "te kort" in cli(short, "backup", str(tmp_path / "b.tar")).output
+
+
+def test_on_sqlite_the_key_is_generated_into_the_instance_folder_never_into_the_backup(tmp_path: Path) -> None:
+    with application("sqlite", tmp_path / "source", migrate=True, backup_key="") as source:
+        fill(source)
+        first, second = cli(source, "backup", str(tmp_path / "1.tar")), cli(source, "backup", str(tmp_path / "2.tar"))
+        assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    key_file = tmp_path / "source" / "backup_key"
+    key = key_file.read_text().strip()
+    assert len(key) >= 32 and oct(key_file.stat().st_mode & 0o777) == oct(0o600)
+    assert manifest_of(tmp_path / "1.tar")["signature"]["key_id"] == backup.key_id(key.encode())
+    assert manifest_of(tmp_path / "2.tar")["signature"]["key_id"] == backup.key_id(key.encode())  # kept, not remade
+    assert key.encode() not in (tmp_path / "1.tar").read_bytes()
+    # another trial instance has a key of its own: it needs this one to restore the back-up
+    with application("sqlite", tmp_path / "target", backup_key="") as target:
+        refused = cli(target, "restore", str(tmp_path / "1.tar"))
+        assert refused.exit_code == 1 and "andere sleutel" in refused.output
+        restored = cli(target, "restore", "--key-file", str(key_file), str(tmp_path / "1.tar"))
+        assert restored.exit_code == 0, restored.output
 
 
 # --- refusals: nothing is touched ---------------------------------------------------------------
@@ -315,7 +435,7 @@ def test_restore_refuses_another_kind_of_database(made: tuple[Flask, dict[str, A
     kind = manifest_of(archive)["database"]
     other = "postgresql" if kind == "sqlite" else "sqlite"
     rewrite(archive, change_manifest=lambda m: m.update(
-        database=other, dump={**m["dump"], "name": backup.DUMP_NAMES[other]}))
+        database=other, dump={**m["dump"], "name": backup.DUMP_NAMES[other]}), sign_with=BACKUP_KEY)
     with application(kind, tmp_path / "target") as target:
         result = cli(target, "restore", str(archive))
         assert result.exit_code == 1
@@ -350,7 +470,8 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path) -> None:
 def test_restore_refuses_a_backup_of_a_newer_version(
         sqlite_made: tuple[Flask, dict[str, Any], Path], tmp_path: Path) -> None:
     _, _, archive = sqlite_made
-    rewrite(archive, change_manifest=lambda m: m.update(alembic_revision="9999_from_the_future"))
+    rewrite(archive, change_manifest=lambda m: m.update(alembic_revision="9999_from_the_future"),
+            sign_with=BACKUP_KEY)
     kind = manifest_of(archive)["database"]
     with application(kind, tmp_path / "target") as target:
         result = cli(target, "restore", str(archive))
@@ -363,7 +484,8 @@ def test_restore_refuses_a_backup_of_a_newer_version(
 def test_row_counts_that_differ_from_the_manifest_fail_the_restore(
         kind: str, made: tuple[Flask, dict[str, Any], Path], tmp_path: Path) -> None:
     _, _, archive = made
-    rewrite(archive, change_manifest=lambda m: m["tables"].update(incidents=m["tables"]["incidents"] + 1))
+    rewrite(archive, change_manifest=lambda m: m["tables"].update(incidents=m["tables"]["incidents"] + 1),
+            sign_with=BACKUP_KEY)  # as if the manifest were wrong when made: the signature is no check of that
     with application(kind, tmp_path / "target") as target:
         result = cli(target, "restore", str(archive))
         assert result.exit_code == 2
@@ -375,7 +497,8 @@ def test_a_broken_audit_chain_in_the_backup_fails_the_restore(kind: str, tmp_pat
     with application(kind, tmp_path / "source", migrate=True) as source:
         fill(source)
         with source.app_context():
-            db.session.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(action="gewijzigd"))
+            with dbutil.as_attacker(db.session):  # PostgreSQL refuses it unless its triggers are off
+                db.session.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(action="gewijzigd"))
             db.session.commit()
             db.session.remove()
         assert cli(source, "backup", str(tmp_path / "b.tar")).exit_code == 0
@@ -430,7 +553,7 @@ def test_the_password_never_reaches_the_command_line(tmp_path: Path, monkeypatch
         with_password = engine_url.set(password=secret).render_as_string(hide_password=False)
         if engine_url.password:  # the test server asks for a password: keep the real one
             with_password, secret = url, engine_url.password
-        made = backup.create_backup(with_password, tmp_path / "b.tar")
+        made = backup.create_backup(with_password, tmp_path / "b.tar", key=BACKUP_KEY.encode())
     assert made.path.exists()
     assert calls and all(secret not in " ".join(command) for command, _ in calls)
     assert all(env["PGPASSWORD"] == secret for _, env in calls)

@@ -51,6 +51,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
     ("SECRET_KEY", "short", "SECRET_KEY"),
     ("SESSION_IDLE_MINUTES", "half", "SESSION_IDLE_MINUTES"),
     ("SESSION_ABSOLUTE_HOURS", "0", "SESSION_ABSOLUTE_HOURS"),
+    ("BACKUP_KEY", "CHANGE-ME", "BACKUP_KEY is too short"),
 ])
 def test_bad_settings_give_a_clear_error(tmp_path: Path, name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):

@@ -196,7 +196,7 @@ def test_the_example_environment_names_only_real_settings_and_holds_no_secret() 
     values = environment_example()
     known = {f"BIO_REGISTER_{suffix}" for _name, suffix, _default, _description in SETTINGS}
     assert set(values) <= known, f"unknown settings: {sorted(set(values) - known)}"
-    for key in ("BIO_REGISTER_SECRET_KEY", "BIO_REGISTER_SMTP_PASSWORD"):
+    for key in ("BIO_REGISTER_SECRET_KEY", "BIO_REGISTER_SMTP_PASSWORD", "BIO_REGISTER_BACKUP_KEY"):
         assert values[key] == "CHANGE-ME"
     assert ":CHANGE-ME@" in values["BIO_REGISTER_DATABASE_URL"]
     assert values["BIO_REGISTER_INSTANCE_PATH"] == INSTANCE

@@ -27,6 +27,10 @@ def _verify() -> audit.ChainReport:
     return audit.verify_chain()
 
 
+# The tests below rewrite audit_events as an attacker with superuser rights would: on PostgreSQL
+# they first switch off the triggers that refuse it (dbutil.as_attacker; migration 0017). The chain
+# is what still finds such a change.
+
 def _seq_ids() -> list[tuple[int, int]]:
     rows = db.session.execute(select(AuditEvent.seq, AuditEvent.id).order_by(AuditEvent.seq))
     return [(seq, id_) for seq, id_ in rows]
@@ -50,8 +54,9 @@ def test_each_event_links_to_the_previous_hash() -> None:
 def test_changed_row_is_found() -> None:
     _events(5)
     target_seq = _seq_ids()[-3][0]
-    db.session.execute(update(AuditEvent).where(AuditEvent.seq == target_seq)
-                       .values(changes='{"value": {"before": null, "after": 999}}'))
+    with dbutil.as_attacker(db.session):
+        db.session.execute(update(AuditEvent).where(AuditEvent.seq == target_seq)
+                           .values(changes='{"value": {"before": null, "after": 999}}'))
     db.session.commit()
     report = _verify()
     assert not report.ok
@@ -62,8 +67,9 @@ def test_changed_row_is_found() -> None:
 def test_changed_actor_is_found() -> None:
     _events(3)
     target_seq = _seq_ids()[-2][0]
-    db.session.execute(
-        update(AuditEvent).where(AuditEvent.seq == target_seq).values(actor_label="someone else"))
+    with dbutil.as_attacker(db.session):
+        db.session.execute(
+            update(AuditEvent).where(AuditEvent.seq == target_seq).values(actor_label="someone else"))
     db.session.commit()
     assert _verify().problem.seq == target_seq
 
@@ -71,7 +77,8 @@ def test_changed_actor_is_found() -> None:
 def test_deleted_row_is_found() -> None:
     _events(5)
     target_seq = _seq_ids()[-3][0]
-    db.session.execute(delete(AuditEvent).where(AuditEvent.seq == target_seq))
+    with dbutil.as_attacker(db.session):
+        db.session.execute(delete(AuditEvent).where(AuditEvent.seq == target_seq))
     db.session.commit()
     report = _verify()
     assert report.problem.seq == target_seq + 1
@@ -80,7 +87,9 @@ def test_deleted_row_is_found() -> None:
 
 def test_deleted_last_row_is_found_through_the_head() -> None:
     _events(3)
-    db.session.execute(delete(AuditEvent).where(AuditEvent.seq == _seq_ids()[-1][0]))
+    last_seq = _seq_ids()[-1][0]
+    with dbutil.as_attacker(db.session):
+        db.session.execute(delete(AuditEvent).where(AuditEvent.seq == last_seq))
     db.session.commit()
     report = _verify()
     assert not report.ok and report.problem.seq is None
@@ -94,9 +103,10 @@ def test_inserted_row_is_found() -> None:
     victim_seq = seqs[-2][0]
     before = db.session.scalars(select(AuditEvent).where(AuditEvent.seq == victim_seq - 1)).one()
     # Make room: shift the later events up by one (what a forger must do).
-    for seq, _ in reversed(seqs):
-        if seq >= victim_seq:
-            db.session.execute(update(AuditEvent).where(AuditEvent.seq == seq).values(seq=seq + 1))
+    with dbutil.as_attacker(db.session):
+        for seq, _ in reversed(seqs):
+            if seq >= victim_seq:
+                db.session.execute(update(AuditEvent).where(AuditEvent.seq == seq).values(seq=seq + 1))
     forged = dict(seq=victim_seq, occurred_at=before.occurred_at, actor_id=None, actor_label="forger",
                   organisation_id=None, entity="test", entity_id="x", action="create", changes="{}",
                   prev_hash=before.hash)
@@ -114,7 +124,8 @@ def test_verify_audit_command_exits_nonzero_naming_the_event(app: Flask) -> None
     assert ok.exit_code == 0, ok.output
     assert "in orde" in ok.output
     target_seq = _seq_ids()[-2][0]
-    db.session.execute(update(AuditEvent).where(AuditEvent.seq == target_seq).values(action="delete"))
+    with dbutil.as_attacker(db.session):
+        db.session.execute(update(AuditEvent).where(AuditEvent.seq == target_seq).values(action="delete"))
     db.session.commit()
     bad = runner.invoke(args=["bio", "verify-audit"])
     assert bad.exit_code == 1
