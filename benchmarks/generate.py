@@ -412,8 +412,11 @@ def main(argv: list[str] | None = None) -> int:
                         "reference": f"{prefix}-{year}-{number:04d}", "title": title, "category": category,
                         "severity": severity, "is_datalek": is_datalek, "is_significant_cbw": significant,
                         "status": "nieuw"})
-                    if status != "nieuw":
-                        seeds.add(discovered + dt.timedelta(hours=rng.randint(1, 48)), 1, iid, org_id)
+                    if status != "nieuw":  # picked up before it was closed (the log's order is the register's)
+                        picked_up = discovered + dt.timedelta(hours=rng.randint(1, 48))
+                        if closed_at is not None:
+                            picked_up = min(picked_up, closed_at - dt.timedelta(minutes=1))
+                        seeds.add(picked_up, 1, iid, org_id)
                     if closed_at is not None:
                         seeds.add(closed_at, 2 if status == "afgehandeld" else AuditSeeds.WITHDRAWN, iid, org_id)
                     if rng.random() < 0.2:

@@ -614,6 +614,14 @@ def restore_command(path: Path, force: bool, yes: bool, no_safety_backup: bool, 
         if not chain.ok:
             result.problems.append(
                 f"auditketen niet in orde na {chain.checked} goede gebeurtenissen: {chain.problem}")
+        elif manifest.get("alembic_revision") == _head_revision():  # an older schema: after init, verify-audit
+            from bio_register.audit.reconcile import reconcile
+
+            outcome = reconcile(db.session, limit=10)
+            result.problems += [f"register wijkt af van het auditlog: {finding}" for finding in outcome.findings]
+            if outcome.total > len(outcome.findings):
+                result.problems.append(f"en nog {outcome.total - len(outcome.findings)} verschil(len) tussen "
+                                       "register en auditlog (bio-register verify-audit toont ze)")
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         result.problems.append(f"de auditketen kon niet worden gelezen: {reason}")
@@ -626,7 +634,8 @@ def restore_command(path: Path, force: bool, yes: bool, no_safety_backup: bool, 
         sys.exit(2)
     rows = sum(manifest["tables"].values())
     click.echo(f"Teruggezet en gecontroleerd: {len(manifest['tables'])} tabellen met {rows} rijen gelijk aan de "
-               f"back-up; auditlog in orde ({checked} gebeurtenissen).")
+               f"back-up; auditlog in orde ({checked} gebeurtenissen)"
+               + ("." if manifest.get("alembic_revision") != _head_revision() else ", het register klopt ermee."))
     if manifest.get("alembic_revision") != _head_revision():
         click.echo("De back-up heeft een oudere databaseversie: voer nu 'bio-register init' uit.")
 

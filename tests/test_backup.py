@@ -508,6 +508,22 @@ def test_a_broken_audit_chain_in_the_backup_fails_the_restore(kind: str, tmp_pat
         assert "auditketen niet in orde na 2 goede gebeurtenissen" in result.output and "seq 3" in result.output
 
 
+def test_a_register_changed_with_sql_before_the_backup_fails_the_restore(kind: str, tmp_path: Path) -> None:
+    """The restore also lays the register next to its log (verify-audit's reconciliation)."""
+    with application(kind, tmp_path / "source", migrate=True) as source:
+        fill(source)
+        with source.app_context():
+            victim = db.session.scalar(select(Incident.id).order_by(Incident.id).limit(1))
+            db.session.execute(update(Incident).where(Incident.id == victim).values(title="Stil aangepast"))
+            db.session.commit()
+            db.session.remove()
+        assert cli(source, "backup", str(tmp_path / "b.tar")).exit_code == 0
+    with application(kind, tmp_path / "target") as target:
+        result = cli(target, "restore", str(tmp_path / "b.tar"))
+        assert result.exit_code == 2, result.output
+        assert f'register wijkt af van het auditlog: incidents {victim} title: database "Stil aangepast"' \
+            in result.output
+
 # --- PostgreSQL connection details and tools ----------------------------------------------------
 
 def test_connection_details_go_to_libpq_environment_variables() -> None:
