@@ -3,15 +3,24 @@ reading an uploaded .xlsx or .csv for the imports (row numbers as the sheet show
 
 Every text cell is neutralised so a spreadsheet never runs a value as a formula (OWASP, CSV
 injection), and in the XLSX every cell is stored as a string, never as a formula.
+
+Reading an upload costs bounded time and memory (:class:`ReadLimits`): an .xlsx is a zip, so its
+central directory is checked before openpyxl opens it (the unpacked size of all its parts, each
+part's compression ratio, the number of parts: a zip bomb of a few hundred KB that unpacks to
+hundreds of MB is refused at once), and while the sheet is read its rows and columns are counted
+and a time budget is checked. openpyxl parses the XML with defusedxml (installed as our
+dependency; openpyxl uses it by itself), so no entity expansion or external entity is ever followed.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
+import time
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +88,38 @@ def to_xlsx(title: str, columns: Sequence[tuple[str, str]], rows: Iterable[Seque
 #: text that a spreadsheet would have run as a formula (``=SOM(A1)``, ``+A1``, ``@naam``)
 FORMULA_LIKE = re.compile(r"^[=+@]\s*[A-Za-z_(]")
 
+#: the parts of an .xlsx together, unpacked, as its zip's central directory declares them
+#: (zipfile never unpacks more than a part declares, so a lie only makes the part unreadable)
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+#: unpacked ÷ packed size of one part; Excel's own sheets stay far below (about 5 to 30)
+MAX_COMPRESSION_RATIO = 200
+#: a part smaller than this is not judged by its ratio (a tiny, very regular part is harmless)
+RATIO_MIN_BYTES = 1024 * 1024
+MAX_ZIP_ENTRIES = 1_000
+#: rows as the sheet numbers them (empty ones count: they cost as much to read); a little above
+#: the register import's own 20,000 rows, so its message about that limit can still be shown
+MAX_ROWS = 25_000
+MAX_COLUMNS = 200
+#: reading one file, from opening to the last row: below gunicorn's worker timeout (30 s), with
+#: room for the rest of the request; 20,000 rows of 12 columns take 3 to 10 s, by the server's load
+MAX_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What reading one uploaded spreadsheet may cost; a file over a limit is refused with
+    :class:`ValidationFailed` naming the limit, before or while it is read."""
+
+    unpacked_bytes: int = MAX_UNPACKED_BYTES
+    compression_ratio: int = MAX_COMPRESSION_RATIO
+    zip_entries: int = MAX_ZIP_ENTRIES
+    rows: int = MAX_ROWS
+    columns: int = MAX_COLUMNS
+    seconds: float = MAX_SECONDS
+
+
+DEFAULT_LIMITS = ReadLimits()
+
 
 @dataclass
 class Table:
@@ -124,15 +165,16 @@ def summarise(problems: Sequence[str], limit: int = 10) -> str:
     return shown
 
 
-def read_table(data: bytes, filename: str, *, max_bytes: int) -> Table:
-    """Read an uploaded ``.xlsx`` or ``.csv``. A file that cannot be read at all raises
-    :class:`ValidationFailed`; problems in its cells are collected in ``Table.problems``."""
+def read_table(data: bytes, filename: str, *, max_bytes: int, limits: ReadLimits = DEFAULT_LIMITS) -> Table:
+    """Read an uploaded ``.xlsx`` or ``.csv``. A file that cannot be read at all, or not within
+    ``limits``, raises :class:`ValidationFailed`; problems in its cells are collected in ``Table.problems``."""
     check_size(len(data), max_bytes)
     suffix = Path(filename or "").suffix.lower()
+    budget = _Budget(limits)
     if suffix in (".xlsx", ".xlsm"):
-        table = _read_xlsx(data)
+        table = _read_xlsx(data, budget)
     elif suffix in (".csv", ".txt"):
-        table = _read_csv(data)
+        table = _read_csv(data, budget)
     elif suffix == ".xls":
         raise ValidationFailed(_("Dit is het oude Excel-formaat (.xls). Sla het bestand in Excel op als "
                                  ".xlsx en probeer het opnieuw."), field="file")
@@ -152,6 +194,71 @@ def check_size(size: int, max_bytes: int) -> None:
 
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".replace(".", ",").replace(",0", "")
+
+
+def _number(value: float) -> str:
+    """20000 → 20.000, as Dutch writes it."""
+    return f"{value:,.0f}".replace(",", ".")
+
+
+class _Budget:
+    """The limits of one read, and the moment its time is up; counted as the rows come in."""
+
+    def __init__(self, limits: ReadLimits) -> None:
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.seconds
+
+    def check_time(self) -> None:
+        if time.monotonic() >= self.deadline:
+            raise ValidationFailed(_("Het lezen van het bestand duurt langer dan %(seconds)s seconden, de grens. "
+                                     "Splits het bestand, of sla het op als CSV.",
+                                     seconds=_number(self.limits.seconds)), field="file")
+
+    def check_row(self, number: int, width: int) -> None:
+        """Row ``number`` (counted from 1) with ``width`` cells is within the limits."""
+        if number > self.limits.rows:
+            raise ValidationFailed(_("Het bestand heeft meer dan %(max)s rijen; de grens is %(max)s rijen. "
+                                     "Splits het bestand.", max=_number(self.limits.rows)), field="file")
+        if width > self.limits.columns:
+            raise ValidationFailed(_("Rij %(row)d heeft %(n)s kolommen; de grens is %(max)s kolommen. Verwijder "
+                                     "de kolommen die niet nodig zijn (ook lege kolommen met opmaak).",
+                                     row=number, n=_number(width), max=_number(self.limits.columns)),
+                                   field="file")
+        self.check_time()
+
+    def rows(self, source: Iterable[Sequence[Any]]) -> Iterable[tuple[int, Sequence[Any]]]:
+        """``source``'s rows numbered from 1, each checked before it is passed on."""
+        for number, cells in enumerate(source, start=1):
+            self.check_row(number, len(cells))
+            yield number, cells
+
+    def check_zip(self, data: bytes) -> None:
+        """Judge an .xlsx by its zip's central directory alone, before anything is unpacked."""
+        limits = self.limits
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                entries = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError,
+                RuntimeError, OverflowError, UnicodeDecodeError):
+            raise _unreadable_xlsx() from None
+        if len(entries) > limits.zip_entries:
+            raise ValidationFailed(_("Het Excel-bestand bestaat uit %(n)s onderdelen; de grens is %(max)s. Open "
+                                     "het in Excel en sla het opnieuw op als .xlsx.",
+                                     n=_number(len(entries)), max=_number(limits.zip_entries)), field="file")
+        unpacked = sum(entry.file_size for entry in entries)
+        if unpacked > limits.unpacked_bytes:
+            raise ValidationFailed(_("Het Excel-bestand is uitgepakt %(size)s MB; de grens is %(max)s MB uitgepakt. "
+                                     "Splits het bestand, of sla het op als CSV.",
+                                     size=_megabytes(unpacked), max=_megabytes(limits.unpacked_bytes)),
+                                   field="file")
+        for entry in entries:
+            ratio = entry.file_size / max(entry.compress_size, 1)
+            if entry.file_size >= RATIO_MIN_BYTES and ratio > limits.compression_ratio:
+                raise ValidationFailed(_("Het Excel-bestand is verdacht sterk ingepakt (%(name)s: %(ratio)s keer "
+                                         "zo klein); de grens is %(max)s keer. Open het in Excel en sla het "
+                                         "opnieuw op als .xlsx, of sla het op als CSV.",
+                                         name=entry.filename[:60], ratio=_number(ratio),
+                                         max=_number(limits.compression_ratio)), field="file")
 
 
 def _is_empty(value: Any) -> bool:
@@ -174,23 +281,28 @@ def _unreadable_xlsx() -> ValidationFailed:
                               "opnieuw op als .xlsx."), field="file")
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, budget: _Budget) -> Table:
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    budget.check_zip(data)  # before openpyxl unpacks any of it
     table = Table()
+    books: list[Any] = []
+
+    def first_sheet(*, data_only: bool) -> Any:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+        books.append(book)
+        budget.check_time()
+        return book.worksheets[0]
+
     try:
-        values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise _unreadable_xlsx() from None
-    try:
-        rows, merged = _read_sheets(table, values.worksheets[0], formulas.worksheets[0])
+        rows, merged = _read_sheets(table, first_sheet, budget)
+    except ValidationFailed:
+        raise  # a limit, named in its message
     except Exception:  # a broken workbook is the user's file, not our bug
         raise _unreadable_xlsx() from None
     finally:
-        values.close()
-        formulas.close()
+        for book in books:
+            book.close()
     table.rows = _padded(rows)
     header_row = next((n for n, cells in table.rows if not all(_is_empty(c) for c in cells)), None)
     for bounds in merged:
@@ -206,16 +318,24 @@ def _padded(rows: list[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
             for n, cells in rows]
 
 
-def _read_sheets(table: Table, sheet: Any, formula_sheet: Any) -> tuple[list[tuple[int, list[Any]]],
-                                                                        list[tuple[int, int, int, int]]]:
+def _read_sheets(table: Table, first_sheet: Callable[..., Any],
+                 budget: _Budget) -> tuple[list[tuple[int, list[Any]]], list[tuple[int, int, int, int]]]:
     """The rows of the first sheet (computed values) and its merged ranges; a formula without a
-    computed value is a problem of ``table``."""
+    computed value is a problem of ``table``. Every pass over the sheet checks ``budget``.
+
+    The sheet is read as written (formulas as formulas) first; only when it holds a formula is it
+    read once more for the values Excel computed (without one, both readings are the same)."""
+    formula_sheet = first_sheet(data_only=False)
     # some programs write a wrong <dimension>; read every cell there is instead
-    sheet.reset_dimensions()
     formula_sheet.reset_dimensions()
-    merged = _merged_ranges(formula_sheet)
-    rows = [(number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    for number, cells in enumerate(formula_sheet.iter_rows(values_only=True), start=1):
+    merged = _merged_ranges(formula_sheet, budget)
+    written = [(number, list(cells)) for number, cells in budget.rows(formula_sheet.iter_rows(values_only=True))]
+    if not any(_may_be_formula(value) for _number, cells in written for value in cells):
+        return written, merged
+    sheet = first_sheet(data_only=True)
+    sheet.reset_dimensions()
+    rows = [(number, list(cells)) for number, cells in budget.rows(sheet.iter_rows(values_only=True))]
+    for number, cells in written:
         for index, raw in enumerate(cells):
             if _uncomputed(raw, rows, number, index):
                 table.problems.append(_(
@@ -223,6 +343,17 @@ def _read_sheets(table: Table, sheet: Any, formula_sheet: Any) -> tuple[list[tup
                     "Open het bestand in Excel, laat het rekenen en sla het op, of vervang de formule "
                     "door de waarde.", row=number, col=column_letter(index), formula=raw[:40]))
     return rows, merged
+
+
+#: what a cell read as written holds when it is no formula (openpyxl gives a formula as "=…" or
+#: as an object of its own, such as an array formula)
+_PLAIN_VALUES = (int, float, bool, dt.datetime, dt.date, dt.time, dt.timedelta, type(None))
+
+
+def _may_be_formula(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.startswith("=")
+    return not isinstance(value, _PLAIN_VALUES)
 
 
 def _uncomputed(raw: Any, rows: list[tuple[int, list[Any]]], number: int, index: int) -> bool:
@@ -255,7 +386,7 @@ def _apply_merged(table: Table, bounds: tuple[int, int, int, int], header_row: i
     table.notes.append(_("Samengevoegde cellen %(span)s: de waarde geldt voor elke cel.", span=span))
 
 
-def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
+def _merged_ranges(sheet: Any, budget: _Budget) -> list[tuple[int, int, int, int]]:
     """The merged ranges of a read-only worksheet, read from its XML (read-only mode skips them)."""
     from openpyxl.utils.cell import range_boundaries
     from openpyxl.xml.functions import iterparse
@@ -273,12 +404,13 @@ def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
                 found.append((min_col, min_row, max_col, max_row))
             elif element.tag.endswith("}row"):
                 element.clear()
+                budget.check_time()
     finally:
         source.close()
     return found
 
 
-def _read_csv(data: bytes) -> Table:
+def _read_csv(data: bytes, budget: _Budget) -> Table:
     table = Table()
     text = None
     for encoding, label in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
@@ -296,12 +428,12 @@ def _read_csv(data: bytes) -> Table:
         raise ValidationFailed(_("Het CSV-bestand bevat NUL-tekens; is het wel een CSV-bestand?"), field="file")
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count) if first_line else ";"
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        table.rows = [(number, [cell.strip() for cell in cells]) for number, cells in budget.rows(records)]
     except csv.Error as exc:
         raise ValidationFailed(_("Het CSV-bestand is niet goed opgebouwd: %(error)s.", error=str(exc)),
                                field="file") from None
-    table.rows = [(number, [cell.strip() for cell in cells]) for number, cells in enumerate(records, start=1)]
     for number, cells in table.rows:
         for index, cell in enumerate(cells):
             if FORMULA_LIKE.match(cell):

@@ -13,7 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from bio_register import observability
-from bio_register.api.base import is_api_request, problem
+from bio_register.api.base import VALIDATION_PROBLEM, is_api_request, json_refusal, problem
 from bio_register.breaches import labels as breach_labels
 from bio_register.database import utcnow
 from bio_register.errors import DomainError, NotFound, NotPermitted
@@ -189,6 +189,10 @@ def _register_input_guard(app: Flask) -> None:
 
     @app.before_request
     def _reject_bad_characters() -> Any:
+        if request.is_json:  # whatever the method: a DELETE may carry a body (a reason) too
+            refusal = json_refusal(request)  # too large, too deep, a huge number: never parsed
+            if refusal is not None:
+                return _refuse_json(refusal)
         bad = ["path"] if _has_bad_characters(request.path) else []
         fields: list[tuple[Any, Any]] = list(request.args.items(multi=True))
         if request.method in {"POST", "PUT", "PATCH"}:
@@ -204,6 +208,12 @@ def _register_input_guard(app: Flask) -> None:
         if is_api_request():  # the message per field at fault, like any other validation error
             return problem(422, message, errors={name: [message] for name in dict.fromkeys(bad)})
         return render_template("errors/error.html", code=422, message=message), 422
+
+
+def _refuse_json(message: str) -> Any:
+    if is_api_request():
+        return problem(422, message, errors={"body": [message]}, type_=VALIDATION_PROBLEM)
+    return render_template("errors/error.html", code=422, message=message), 422
 
 
 def _register_headers(app: Flask) -> None:

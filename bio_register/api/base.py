@@ -4,13 +4,20 @@ Every area's ``api.py`` makes its blueprint with :func:`bio_register.pipeline.ap
 which requires a personal API token for every route. Errors anywhere under ``/api/`` are
 answered as RFC 9457 problem details: ``type``, ``title``, ``status``, ``detail`` and, for
 validation, ``errors`` per field.
+
+A JSON body is bounded before anything parses it (:func:`json_refusal`): its size, its nesting
+depth, the digits of one number and the number of values, each found by a cheap scan of the raw
+bytes. Parsing hostile JSON would otherwise cost a 500 (Python's recursion limit, its limit on
+the digits of an int) or seconds of a worker.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import http
+import itertools
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,15 +27,33 @@ import orjson
 from apispec import BasePlugin
 from flask import Response, json, render_template, request
 from flask_smorest.utils import prepare_response
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, Unauthorized
 from werkzeug.http import HTTP_STATUS_CODES
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+VALIDATION_PROBLEM = "https://bio-register.nl/problems/validation"
 API_PREFIX = "/api/"
 MAX_PER_PAGE = 100
+
+#: a JSON request body larger than this is refused unread (the largest real one, a datalek with
+#: every text at its longest, is a few hundred KB at most)
+MAX_JSON_BYTES = 1024 * 1024
+#: objects and arrays inside each other (our bodies nest a few levels at most)
+MAX_JSON_DEPTH = 32
+#: digits in one number, its fraction and exponent each (Python refuses ints over 4,300 digits)
+MAX_JSON_DIGITS = 100
+#: values in all arrays and objects together (counted by their commas)
+MAX_JSON_VALUES = 10_000
+
+_JSON_ESCAPE = re.compile(rb"\\.", re.DOTALL)   # \" and \\ inside a string: never a string's end
+_JSON_STRING = re.compile(rb'"[^"]*"')            # once the escapes are gone, a string has no " inside
+_JSON_LONG_NUMBER = re.compile(rb"(?<![0-9])[0-9]{%d}" % (MAX_JSON_DIGITS + 1))
+_JSON_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_JSON_DEPTH_STEP = [1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256)]
+_JSON_CHECKED = "bio_register.json_refusal"
 
 
 def is_api_request() -> bool:
@@ -77,6 +102,50 @@ def problem(status: int, detail: str | None = None, *, title: str | None = None,
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def json_refusal(req: Any) -> str | None:
+    """Why the JSON body of ``req`` is refused before it is parsed (a Dutch message naming the
+    limit), or None when it may be parsed. The body is read (no more than its Content-Length
+    allows) and scanned once per request; both places that parse it, the input guard of
+    ``web.py`` and the API's :class:`Parser`, ask here first."""
+    if _JSON_CHECKED in req.environ:
+        refusal: str | None = req.environ[_JSON_CHECKED]
+        return refusal
+    length = req.content_length
+    if length is not None and length > MAX_JSON_BYTES:  # refused before the body is read
+        refusal = _too_large(length)
+    else:
+        refusal = scan_json(req.get_data(cache=True))
+    req.environ[_JSON_CHECKED] = refusal
+    return refusal
+
+
+def _too_large(size: int) -> str:
+    return f"De JSON-body is {_dutch(-(-size // 1024))} KB; de grens is {_dutch(MAX_JSON_BYTES // 1024)} KB."
+
+
+def _dutch(number: int) -> str:
+    """10000 → 10.000"""
+    return f"{number:,}".replace(",", ".")
+
+
+def scan_json(raw: bytes) -> str | None:
+    """The limits checked on the raw bytes, in linear time: strings are blanked out first (their
+    brackets, commas and digits are text), then digit runs, commas and brackets are counted."""
+    if len(raw) > MAX_JSON_BYTES:
+        return _too_large(len(raw))
+    structure = _JSON_STRING.sub(b'""', _JSON_ESCAPE.sub(b"_", raw))
+    if _JSON_LONG_NUMBER.search(structure):
+        return f"De JSON bevat een getal van meer dan {MAX_JSON_DIGITS} cijfers; de grens is {MAX_JSON_DIGITS} cijfers."
+    if structure.count(b",") >= MAX_JSON_VALUES:
+        return f"De JSON bevat meer dan {_dutch(MAX_JSON_VALUES)} waarden; de grens is {_dutch(MAX_JSON_VALUES)}."
+    brackets = structure.translate(None, delete=_JSON_NOT_BRACKETS)
+    depth = max(itertools.accumulate(map(_JSON_DEPTH_STEP.__getitem__, brackets)), default=0)
+    if depth > MAX_JSON_DEPTH:
+        return (f"De JSON is {_dutch(depth)} lagen diep genest; de grens is {MAX_JSON_DEPTH} lagen "
+                "(objecten en lijsten in elkaar).")
+    return None
 
 
 class ProblemSchema(ma.Schema):
@@ -154,7 +223,7 @@ class Api(flask_smorest.Api):
         if code == 422 and errors and not data.get("message"):
             detail = "De invoer is niet geldig: zie errors per veld."
         return problem(code, detail, errors=errors, headers=headers,
-                       type_="https://bio-register.nl/problems/validation" if code == 422 else "about:blank")
+                       type_=VALIDATION_PROBLEM if code == 422 else "about:blank")
 
 
 class Parser(FlaskParser):
@@ -175,6 +244,14 @@ class Parser(FlaskParser):
             flask_smorest.abort(422, messages={"body": [
                 "Stuur een JSON-object als body (Content-Type: application/json)."]})
         return data
+
+    def _raw_load_json(self, req: Any) -> Any:
+        """Bounded before it is parsed: deep nesting or a huge number is a 422, never a 500."""
+        if is_json_request(req):
+            refusal = json_refusal(req)
+            if refusal is not None:
+                flask_smorest.abort(422, message=refusal, messages={"body": [refusal]})
+        return super()._raw_load_json(req)
 
     def _handle_invalid_json_error(self, error: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
         flask_smorest.abort(422, messages={"body": ["Ongeldige JSON: de body kon niet worden gelezen."]})
@@ -236,4 +313,5 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     })
 
 
-__all__ = ["Api", "Blueprint", "DateTime", "PageArgs", "json_response", "page_schema", "problem", "problem_doc"]
+__all__ = ["Api", "Blueprint", "DateTime", "PageArgs", "json_refusal", "json_response", "page_schema", "problem",
+           "problem_doc", "scan_json"]

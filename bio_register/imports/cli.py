@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
 import click
+
+#: the time ``import-register`` may take to read its file (a web upload gets ``spreadsheet.MAX_SECONDS``)
+CLI_READ_SECONDS = 300.0
 
 
 @click.command("import-register")
@@ -31,7 +35,7 @@ def import_register_command(file: Path, organisation_code: str, mapping_source: 
     from bio_register.imports import services
     from bio_register.organisations.services import find_by_code
     from bio_register.permissions import Permission, has_permission
-    from bio_register.spreadsheet import check_size
+    from bio_register.spreadsheet import DEFAULT_LIMITS, check_size
 
     organisation = find_by_code(organisation_code.strip().upper())
     if organisation is None:
@@ -46,7 +50,9 @@ def import_register_command(file: Path, organisation_code: str, mapping_source: 
     limit = services.max_bytes(current_app.config)
     try:
         check_size(file.stat().st_size, limit)  # before reading a huge file into memory
-        sheet = services.Sheet.read(file.read_bytes(), file.name, max_bytes=limit)
+        # no web worker waits for the command: the same limits, but more time to read
+        sheet = services.Sheet.read(file.read_bytes(), file.name, max_bytes=limit,
+                                    limits=dataclasses.replace(DEFAULT_LIMITS, seconds=CLI_READ_SECONDS))
         if mapping_source == "saved":
             mapping = services.guess_mapping(sheet, services.saved_mapping(organisation))
         else:

@@ -163,8 +163,9 @@ class Sheet:
     headers: list[str] = field(default_factory=list)
 
     @classmethod
-    def read(cls, content: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_MB * MIB) -> Sheet:
-        table = spreadsheet.read_table(content, filename, max_bytes=max_bytes)
+    def read(cls, content: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_MB * MIB,
+             limits: spreadsheet.ReadLimits = spreadsheet.DEFAULT_LIMITS) -> Sheet:
+        table = spreadsheet.read_table(content, filename, max_bytes=max_bytes, limits=limits)
         sheet = cls(filename, table)
         if table.header is not None:
             sheet.headers = [spreadsheet.cell_text(v).strip() for v in table.header[1]]

@@ -9,11 +9,17 @@ objects, so the operations do real work rather than answering 404.
 Every response must pass schemathesis' checks: no 5xx, a documented status code, the documented
 content type (problem+json for errors) and a body that matches its schema. The run is
 derandomised, so CI sees the same requests every time.
+
+Hostile JSON that schemathesis never generates (nested thousands deep, a number of thousands of
+digits, arrays of a million values) goes to every operation that takes a JSON body: a documented
+422 problem+json each time, never a 5xx.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,7 +102,8 @@ def _openapi_document() -> dict[str, Any]:
 
 
 # Loaded at collection, so that each operation is a test of its own; the requests go to the test app.
-schema = schemathesis.openapi.from_dict(_openapi_document())
+_DOCUMENT = _openapi_document()
+schema = schemathesis.openapi.from_dict(copy.deepcopy(_DOCUMENT))
 
 
 def _pick(value: Any, choices: list[Any]) -> Any:
@@ -149,3 +156,36 @@ def test_api_conforms_to_its_openapi_document(case: Any, fuzz_data: FuzzData, ap
     _point_at_real_objects(case, fuzz_data)
     case.call_and_validate(session=app.test_client(), headers={"Authorization": f"Bearer {fuzz_data.token}"},
                            excluded_checks=NOT_APPLICABLE)
+
+
+# --- hostile JSON (issue 18): shapes schemathesis never generates, sent to every operation with a body ---
+
+HOSTILE_BODIES = {
+    "nested 5,000 deep": b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    "an integer of 5,000 digits": b'{"version": ' + b"9" * 5000 + b"}",
+    "an array of 1,000,000 values": b'{"a": [' + b",".join([b"0"] * 1_000_000) + b"]}",
+    "an array of 20,000 values": b'{"a": [' + b",".join([b"0"] * 20_000) + b"]}",
+}
+JSON_OPERATIONS = sorted(
+    (method.upper(), path) for path, item in _DOCUMENT["paths"].items() for method, operation in item.items()
+    if method in {"post", "put", "patch", "delete"}
+    and "application/json" in operation.get("requestBody", {}).get("content", {}))
+
+
+@pytest.mark.parametrize(("method", "path"), JSON_OPERATIONS)
+def test_hostile_json_is_a_documented_422_problem_everywhere(method: str, path: str, fuzz_data: FuzzData,
+                                                            app: Flask) -> None:
+    documented = _DOCUMENT["paths"][path][method.lower()]["responses"]
+    assert "422" in documented, f"{method} {path} does not document 422"
+    url = path
+    for name, values in fuzz_data.ids.items():
+        url = url.replace("{" + name + "}", str(values[0]))
+    url = re.sub(r"\{[a-z_]+\}", "1", url)  # an attachment or user: the body is refused before it is looked up
+    client = app.test_client()
+    for shape, body in HOSTILE_BODIES.items():
+        response = client.open(url, method=method, data=body, content_type="application/json",
+                               headers={"Authorization": f"Bearer {fuzz_data.token}"})
+        assert response.status_code == 422, (shape, response.status_code)
+        assert response.mimetype == "application/problem+json", shape
+        problem = response.get_json()
+        assert problem["status"] == 422 and "grens" in problem["detail"] and problem["errors"]["body"], shape

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -66,3 +67,69 @@ def csv_bytes(rows: Sequence[Sequence[Any]], header: Sequence[Any] | None = HEAD
     for row in ([header] if header is not None else []) + [list(r) for r in rows]:
         lines.append(delimiter.join(str(cell) for cell in row))
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+SHEET_START = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+SHEET_END = b"</sheetData></worksheet>"
+
+
+class _RepeatingDeflate:
+    """zipfile's compressor for a part written as the same chunk over and over: the chunk is
+    deflated once and its bytes repeated. A full flush after each chunk makes deflate forget
+    everything before it, so every later copy packs to exactly the same bytes (the first one,
+    packed from the empty start, may differ)."""
+
+    def __init__(self, level: int) -> None:
+        self._zlib = zlib.compressobj(level, zlib.DEFLATED, -15)  # raw deflate, as in a zip
+        self._packed: dict[bytes, bytes] = {}
+        self._seen: set[bytes] = set()
+
+    def compress(self, data: bytes) -> bytes:
+        if data in self._packed:
+            return self._packed[data]
+        packed = self._zlib.compress(data) + self._zlib.flush(zlib.Z_FULL_FLUSH)
+        if data in self._seen:
+            self._packed[data] = packed
+        self._seen.add(data)
+        return packed
+
+    def flush(self) -> bytes:
+        return self._zlib.flush()
+
+
+def with_sheet(parts: Sequence[bytes], *, repeat: int = 1, start: bytes = SHEET_START, end: bytes = SHEET_END,
+               level: int = 6) -> bytes:
+    """A valid workbook (made by openpyxl) whose first sheet's XML is replaced by ``parts`` written
+    ``repeat`` times (between ``start`` and ``end``), streamed into the zip: a sheet of hundreds of
+    MB costs only its CRC, as each repeated part is deflated once."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx([], ["Nr."])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as target:
+        for item in source.infolist():
+            if item.filename != SHEET:
+                target.writestr(item, source.read(item.filename))
+                continue
+            with target.open(SHEET, "w") as sheet:
+                sheet._compressor = _RepeatingDeflate(level)  # type: ignore[attr-defined]  # zipfile's own
+                sheet.write(start)
+                for _ in range(repeat):
+                    for part in parts:
+                        sheet.write(part)
+                sheet.write(end)
+    return out.getvalue()
+
+
+def bomb(unpacked_mb: int = 600) -> bytes:
+    """An .xlsx zip bomb: a sheet of ``unpacked_mb`` MB of the same row over and over (each
+    followed by a run of spaces, which XML ignores and deflate packs best), well under 1 MB."""
+    row = b'<row><c t="inlineStr"><is><t>zip bomb</t></is></c></row>'
+    chunk = row + b" " * (1024 * 1024 - len(row))  # 1 MB
+    return with_sheet([chunk], repeat=unpacked_mb, level=9)
+
+
+def rows_xml(count: int, first: int = 1, column: str = "A") -> bytes:
+    """``count`` numbered rows with one text cell each, from row ``first`` in ``column``."""
+    return b"".join(b'<row r="%d"><c r="%s%d" t="inlineStr"><is><t>%d</t></is></c></row>'
+                    % (n, column.encode(), n, n) for n in range(first, first + count))
