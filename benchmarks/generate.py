@@ -161,10 +161,14 @@ class AuditSeeds:
         ("incident", "status", '{{"status": {{"after": "ingetrokken", "before": "in_behandeling"}}}}'),
         ("ap_decision", "create", '{{"notify": {{"after": true, "before": null}}}}'),
         ("data_subject_decision", "create", '{{"notify": {{"after": true, "before": null}}}}'),
+        # the installation: creations with their own changes, like the incident's
+        ("organisation", "create", ""),
+        ("user", "create", ""),
+        ("membership", "create", ""),
         ("user", "login", "{{}}"),
     )
     #: the kinds added after the first eleven (their numbers are fixed by their place above)
-    WITHDRAWN, NOTIFY, INFORMED = 11, 12, 13
+    WITHDRAWN, NOTIFY, INFORMED, ORGANISATION, USER, MEMBERSHIP = 11, 12, 13, 14, 15, 16
     LOGIN = len(KINDS) - 1
 
     def __init__(self) -> None:
@@ -172,15 +176,18 @@ class AuditSeeds:
         self.kinds = array.array("B")
         self.entity_ids = array.array("q")
         self.orgs = array.array("i")  # 0: none
-        #: incident id → the JSON changes of its creation event (its reference, title and status)
-        self.created: dict[int, str] = {}
+        #: (kind, id) → the JSON changes of a creation event that names the row's own values
+        self.created: dict[tuple[int, int], str] = {}
+
+    def created_with(self, at: dt.datetime, kind: int, entity_id: int, org_id: int, values: dict[str, object]) -> None:
+        """A creation event with the values the row was created with, as the services log them, so
+        that ``verify-audit`` finds the register and the log in agreement."""
+        self.created[kind, entity_id] = json.dumps({name: {"after": value, "before": None} for name, value in
+                                                   values.items()}, sort_keys=True, ensure_ascii=False)
+        self.add(at, kind, entity_id, org_id)
 
     def incident_created(self, at: dt.datetime, incident_id: int, org_id: int, values: dict[str, object]) -> None:
-        """The creation event of an incident with the values it was created with, as the service logs
-        them, so that ``verify-audit`` finds the register and the log in agreement."""
-        self.created[incident_id] = json.dumps({name: {"after": value, "before": None} for name, value in
-                                                values.items()}, sort_keys=True, ensure_ascii=False)
-        self.add(at, 0, incident_id, org_id)
+        self.created_with(at, 0, incident_id, org_id, values)
 
     def add(self, at: dt.datetime, kind: int, entity_id: int, org_id: int) -> None:
         self.times.append(at.timestamp())
@@ -206,9 +213,10 @@ class AuditSeeds:
             kind, entity_id, org = self.kinds[index], self.entity_ids[index], self.orgs[index]
             at = min(now, dt.datetime.fromtimestamp(self.times[index], UTC))
             entity, action, template = self.KINDS[kind]
-            changes = self.created.pop(entity_id) if kind == 0 else template.format(a=entity_id)
+            changes = self.created.pop((kind, entity_id)) if not template else template.format(a=entity_id)
             organisation_id = org or None
             label = (f"medewerker{entity_id}@bench.invalid" if kind == self.LOGIN
+                     else "generator@bench.invalid" if kind in (self.ORGANISATION, self.USER, self.MEMBERSHIP)
                      else f"vo.g{org - 1:03d}@bench.invalid")
             seq += 1
             digest = event_hash(seq=seq, occurred_at=at, actor_id=None, actor_label=label,
@@ -307,16 +315,25 @@ def main(argv: list[str] | None = None) -> int:
             "SELECT id FROM controls WHERE catalog_id = %s AND kind = 'measure' AND status = 'active'",
             (catalog_id[0] if catalog_id else -1,))] if catalog_id else []
 
-        # organisations and the generator's own user (authors of decisions, assessments, …)
+        # organisations and the generator's own user (authors of decisions, assessments, …), each
+        # with its creation event
+        seeds = AuditSeeds()
         conn.execute("INSERT INTO organisations (id, code, name, reference_prefix, parent_id, created_at) "
                      "VALUES (1, 'SSO', 'Gemeenschappelijke regeling (benchmark)', 'SSO', NULL, %s)", (begin,))
+        seeds.created_with(begin, AuditSeeds.ORGANISATION, 1, 1, {
+            "code": "SSO", "name": "Gemeenschappelijke regeling (benchmark)", "reference_prefix": "SSO",
+            "parent": None})
         with conn.cursor().copy("COPY organisations (id, code, name, reference_prefix, parent_id, created_at) "
                                 "FROM STDIN") as copy:
             for i in range(args.organisations):
                 code = f"G{i + 1:03d}"
                 copy.write_row((i + 2, code, f"Gemeente Benchmark {i + 1}", code, 1, begin))
+                seeds.created_with(begin, AuditSeeds.ORGANISATION, i + 2, i + 2, {
+                    "code": code, "name": f"Gemeente Benchmark {i + 1}", "reference_prefix": code, "parent": "SSO"})
         conn.execute("INSERT INTO users (id, email, name, active, auth_version, created_at) VALUES "
                      "(1, 'generator@bench.invalid', 'Benchmark-generator', false, 1, %s)", (begin,))
+        seeds.created_with(begin, AuditSeeds.USER, 1, 0, {
+            "email": "generator@bench.invalid", "name": "Benchmark-generator", "active": False})
         org_ids = list(range(2, args.organisations + 2))
         # the people of each municipality (the functioneel beheerder's Gebruikers page): a
         # verbindingsofficier, an FG, a CISO and employees who report, skewed by size like the incidents
@@ -328,8 +345,14 @@ def main(argv: list[str] | None = None) -> int:
             staff += [("medewerker", f"Medewerker {n}") for n in range(STAFF_PER_ORGANISATION(index))]
             for n, (role, title) in enumerate(staff):
                 user_id = len(people) + 2
-                people.append((user_id, f"{role}.{n}@{code}.bench.invalid", f"{title} {code.upper()}", True, 1, begin))
+                email = f"{role}.{n}@{code}.bench.invalid"
+                people.append((user_id, email, f"{title} {code.upper()}", True, 1, begin))
                 roles.append((user_id, org_id, role, begin))
+                seeds.created_with(begin, AuditSeeds.USER, user_id, 0,
+                                   {"email": email, "name": f"{title} {code.upper()}", "active": True})
+                # memberships get their ids from their sequence, in this order
+                seeds.created_with(begin, AuditSeeds.MEMBERSHIP, len(roles), org_id,
+                                   {"user": email, "organisation": code.upper(), "role": role})
         with conn.cursor().copy("COPY users (id, email, name, active, auth_version, created_at) FROM STDIN") as copy:
             for person in people:
                 copy.write_row(person)
@@ -339,7 +362,6 @@ def main(argv: list[str] | None = None) -> int:
         sizes = org_sizes(args.organisations, args.incidents, args.big_share)
 
         counters: dict[tuple[int, int], int] = {}
-        seeds = AuditSeeds()
         ids = {"incident": 0, "entry": 0, "assessment": 0, "decision": 0, "notification": 0, "subject": 0,
                "cbw": 0, "measure": 0}
         bar = Bar("incidents + datalekken", args.incidents)
