@@ -24,7 +24,8 @@ def _enum_value(attr: str) -> ma.fields.Function:
 class AssessmentIn(ma.Schema):
     """The whole assessment (PUT replaces it). Unknown fields are refused."""
 
-    version = ma.fields.Integer(allow_none=True, metadata={"description": "The version you read (optional)"})
+    version = ma.fields.Integer(allow_none=True, strict=True,
+                                metadata={"description": "The version you read (optional)"})
     aware_at = DateTime(required=True)
     data_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.DATA_CATEGORIES)), load_default=list)
     special_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.SPECIAL_CATEGORIES)),
@@ -45,7 +46,7 @@ class AssessmentIn(ma.Schema):
     ongoing = Boolean(load_default=False)
     likely_consequences = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
     measures_taken = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
-    enisa_dpc = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1, max=4))
+    enisa_dpc = ma.fields.Integer(allow_none=True, strict=True, validate=ma.validate.Range(min=1, max=4))
     enisa_ei = ma.fields.String(allow_none=True, validate=_one_of(e.value for e in EaseOfIdentification))
     enisa_cb_confidentiality = ma.fields.String(load_default="0", validate=_one_of(e.value for e in Loss))
     enisa_cb_integrity = ma.fields.String(load_default="0", validate=_one_of(e.value for e in Loss))

@@ -63,7 +63,7 @@ class IncidentCreate(_IncidentFields):
 
 
 class IncidentPatch(_IncidentFields):
-    version = ma.fields.Integer(required=True, metadata={"description": "The version you read"})
+    version = ma.fields.Integer(required=True, strict=True, metadata={"description": "The version you read"})
     is_significant_cbw = Boolean()
     cause = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
     lessons_learned = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
@@ -71,7 +71,7 @@ class IncidentPatch(_IncidentFields):
 
 class StatusChange(ma.Schema):
     status = ma.fields.String(required=True, validate=_choice(Status))
-    version = ma.fields.Integer(required=True)
+    version = ma.fields.Integer(required=True, strict=True)
     reason = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT),
                               metadata={"description": "Required to withdraw or reopen"})
 

@@ -70,12 +70,12 @@ class MeasureCreate(_MeasureFields):
 
 
 class MeasurePatch(_MeasureFields):
-    version = ma.fields.Integer(required=True, metadata={"description": "The version you read"})
+    version = ma.fields.Integer(required=True, strict=True, metadata={"description": "The version you read"})
 
 
 class MeasureStatusChange(ma.Schema):
     status = ma.fields.String(required=True, validate=STATUSES)
-    version = ma.fields.Integer(required=True)
+    version = ma.fields.Integer(required=True, strict=True)
     reason = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
 
 

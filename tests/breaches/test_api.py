@@ -62,13 +62,14 @@ def test_the_enisa_score_is_a_json_number_as_documented(client: FlaskClient) -> 
     assert spec["components"]["schemas"]["AssessmentOut"]["properties"]["enisa_score"]["type"] == "number"
 
 
-@pytest.mark.parametrize("value", ["yes", "on", "0", 1])
-def test_assessment_flags_take_only_json_booleans(client: FlaskClient, value: object) -> None:
+@pytest.mark.parametrize(("field", "value"), [("bsn", "yes"), ("bsn", "on"), ("bsn", "0"), ("bsn", 1),
+                                               ("enisa_dpc", "4"), ("version", "1")])
+def test_assessment_fields_take_only_their_json_type(client: FlaskClient, field: str, value: object) -> None:
     fg = factories.user([("fg", "DIE")])
     leak = factories.incident(is_datalek=True)
     problem = assert_problem(client.put(f"/api/v1/incidents/{leak.id}/breach", headers=bearer(factories.token(fg)),
-                                        json={"aware_at": _iso(leak.discovered_at), "bsn": value}), 422)
-    assert list(problem["errors"]) == ["bsn"]
+                                        json={"aware_at": _iso(leak.discovered_at), field: value}), 422)
+    assert list(problem["errors"]) == [field]
     assert breaches.assessment_of(leak) is None
 
 

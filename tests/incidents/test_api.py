@@ -85,6 +85,18 @@ def test_is_datalek_takes_only_a_json_boolean(client: FlaskClient, vo_headers, v
     assert incident.is_datalek is False and incident.version == 1
 
 
+@pytest.mark.parametrize("version", ["1", 1.5, True])
+def test_the_version_takes_only_a_json_integer(client: FlaskClient, vo_headers, version: object) -> None:
+    incident = factories.incident("DIE")
+    url = f"/api/v1/incidents/{incident.id}"
+    patched = client.patch(url, headers=vo_headers, json={"version": version, "title": "Nieuwe titel"})
+    assert list(assert_problem(patched, 422)["errors"]) == ["version"]
+    moved = client.post(f"{url}/status", headers=vo_headers, json={"version": version, "status": "in_behandeling"})
+    assert list(assert_problem(moved, 422)["errors"]) == ["version"]
+    db.session.refresh(incident)
+    assert incident.version == 1 and incident.title != "Nieuwe titel"
+
+
 @pytest.mark.parametrize(("query", "status"), [("datalek=true", 200), ("datalek=false", 200), ("datalek=yes", 422),
                                                ("datalek=1", 422), ("open=on", 422), ("open=True", 422)])
 def test_boolean_query_parameters_take_true_or_false(client: FlaskClient, vo_headers, query: str, status: int) -> None:
