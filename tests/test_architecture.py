@@ -76,9 +76,12 @@ def test_every_route_goes_through_the_pipeline(app: Flask) -> None:
 
 
 def test_api_operations_document_their_refusals(app: Flask) -> None:
-    """An operation that requires a permission can answer 403, one that loads an object 404:
-    the OpenAPI document must say so (clients generate their error handling from it)."""
+    """An operation that requires a permission can answer 403, one that loads an object 404, one
+    that writes 409 (the pipeline's answer to a unique key refusing a simultaneous save), one that
+    takes a body 413 and 422: the OpenAPI document must say so (clients generate their error
+    handling from it), and every error is documented as problem+json, as it is sent."""
     spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    shared = spec["components"]["responses"]
     undocumented = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.endpoint in NOT_PIPELINED:
@@ -98,6 +101,14 @@ def test_api_operations_document_their_refusals(app: Flask) -> None:
                 undocumented.append(f"{method} {path}: 403")
             if guard.loader is not None and "404" not in responses:
                 undocumented.append(f"{method} {path}: 404")
+            expected = {"409"} if method != "GET" else set()
+            if "requestBody" in operation:
+                expected |= {"413", "422"}
+            undocumented += [f"{method} {path}: {status}" for status in sorted(expected - set(responses))]
+            for status, declared in responses.items():
+                response = shared[declared["$ref"].rsplit("/", 1)[-1]] if "$ref" in declared else declared
+                if int(status) >= 400 and "application/problem+json" not in response.get("content", {}):
+                    undocumented.append(f"{method} {path}: {status} as application/problem+json")
     assert not undocumented, f"document these responses (alt_response): {undocumented}"
 
 

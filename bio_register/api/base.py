@@ -161,15 +161,26 @@ class ProblemSchema(ma.Schema):
 
 class ErrorResponses(BasePlugin):
     """Documents the errors every operation can answer, so no catch-all ``default`` is needed:
-    401 without a valid token, and 404 for an object (path parameter) the caller cannot see."""
+    401 without a valid token; 404 for an object (path parameter) the caller cannot see; 409 for
+    a change that a unique key refused because someone else saved the same thing at the same moment
+    (the pipeline answers it for any operation that writes); 413 for a body larger than
+    MAX_CONTENT_LENGTH. An operation's own description of a status (``alt_response``) stays."""
+
+    WRITES = frozenset({"post", "put", "patch", "delete"})
 
     def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
                          **kwargs: Any) -> None:
-        for operation in (operations or {}).values():
+        for method, operation in (operations or {}).items():
             responses = operation.setdefault("responses", {})
-            responses.setdefault("401", "UNAUTHORIZED")
+            implied = {"401": "UNAUTHORIZED"}
             if path and "{" in path:
-                responses.setdefault("404", "NOT_FOUND")
+                implied["404"] = "NOT_FOUND"
+            if method in self.WRITES:
+                implied["409"] = "CONFLICT"
+            if "requestBody" in operation:
+                implied["413"] = "REQUEST_ENTITY_TOO_LARGE"
+            documented = {str(code) for code in responses}  # flask-smorest keys some by int
+            responses.update({status: name for status, name in implied.items() if status not in documented})
 
 
 class Api(flask_smorest.Api):
@@ -303,6 +314,25 @@ class DateTime(ma.fields.AwareDateTime):
         super().__init__(validate=validators, **kwargs)
 
 
+class Boolean(ma.fields.Boolean):
+    """A boolean in a JSON body: ``true`` or ``false`` and nothing else. marshmallow's own also
+    takes "yes", "on", "0", 1 and the like, which the OpenAPI document (type boolean) does not
+    allow and a client must not rely on: those are refused with 422."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):  # a set {True} would still take 1 (1 == True)
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class QueryBoolean(ma.fields.Boolean):
+    """A boolean in the query string, where every value is text: exactly ``true`` or ``false``
+    (as OpenAPI writes a boolean parameter); anything else is refused with 422."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(truthy={"true"}, falsy={"false"}, **kwargs)
+
+
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     """An envelope ``{items, page, per_page, total}`` around a list of ``item_schema``."""
     return type(name, (ma.Schema,), {
@@ -313,5 +343,5 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     })
 
 
-__all__ = ["Api", "Blueprint", "DateTime", "PageArgs", "json_refusal", "json_response", "page_schema", "problem",
-           "problem_doc", "scan_json"]
+__all__ = ["Api", "Blueprint", "Boolean", "DateTime", "PageArgs", "QueryBoolean", "json_refusal", "json_response",
+           "page_schema", "problem", "problem_doc", "scan_json"]

@@ -34,6 +34,8 @@ incident_blp = api_blueprint("incident_attachments_api", __name__, "/incidents",
 control_blp = api_blueprint("control_attachments_api", __name__, "/organisations",
                             "Bewijsstukken bij de beoordeling van een maatregel door een organisatie.")
 
+ALREADY_REMOVED = "The attachment was already removed"
+
 _ONE = "/<int:attachment_id>"
 _CONTROL = "/<string:code>/assessments/<string:catalog>/<string:control>/attachments"
 
@@ -103,7 +105,7 @@ def list_incident_attachments(incident: Incident) -> list[Attachment]:
 @incident_blp.arguments(UploadIn, location="files")
 @incident_blp.response(201, AttachmentOut)
 @incident_blp.alt_response(403, **problem_doc("The caller may read this incident but not add evidence to it"))
-@incident_blp.alt_response(413, description="Larger than BIO_REGISTER_MAX_ATTACHMENT_MB")
+@incident_blp.alt_response(413, **problem_doc("Larger than BIO_REGISTER_MAX_ATTACHMENT_MB"))
 @requires(Permission.TIMELINE_WRITE, load=INCIDENT)
 def upload_incident_attachment(data: dict[str, Any], incident: Incident) -> Attachment:
     """Add evidence (verbindingsofficier, FG or CISO of the organisation)."""
@@ -121,7 +123,7 @@ def get_incident_attachment(attachment: Attachment) -> Attachment:
 @incident_blp.route("/<int:incident_id>/attachments" + _ONE + "/content")
 @incident_blp.response(200, description="The file, as a download with its detected Content-Type",
                        content_type="application/octet-stream")
-@incident_blp.alt_response(410, description="The attachment was removed")
+@incident_blp.alt_response(410, **problem_doc("The attachment was removed: its record stays, its bytes are gone"))
 @requires(Permission.INCIDENT_READ, load=INCIDENT_ATTACHMENT)
 def incident_attachment_content(attachment: Attachment) -> Response:
     return download_response(attachment)
@@ -131,6 +133,7 @@ def incident_attachment_content(attachment: Attachment) -> Response:
 @incident_blp.arguments(RemoveIn)
 @incident_blp.response(200, AttachmentOut)
 @incident_blp.alt_response(403, **problem_doc("The caller may read this incident but not remove its evidence"))
+@incident_blp.alt_response(409, **problem_doc(ALREADY_REMOVED))
 @requires(Permission.TIMELINE_WRITE, load=INCIDENT_ATTACHMENT)
 def remove_incident_attachment(data: dict[str, Any], attachment: Attachment) -> Attachment:
     """Remove with a reason: the bytes are deleted, the record and the audit log stay."""
@@ -151,7 +154,7 @@ def list_control_attachments(scope: OrganisationControl) -> list[Attachment]:
 @control_blp.arguments(UploadIn, location="files")
 @control_blp.response(201, AttachmentOut)
 @control_blp.alt_response(403, **problem_doc("Only the organisation's CISO adds evidence"))
-@control_blp.alt_response(413, description="Larger than BIO_REGISTER_MAX_ATTACHMENT_MB")
+@control_blp.alt_response(413, **problem_doc("Larger than BIO_REGISTER_MAX_ATTACHMENT_MB"))
 @requires(Permission.COMPLIANCE_WRITE, load=API_ORGANISATION_CONTROL)
 def upload_control_attachment(data: dict[str, Any], scope: OrganisationControl) -> Attachment:
     """Add evidence (the CISO of the organisation)."""
@@ -170,7 +173,7 @@ def get_control_attachment(attachment: Attachment) -> Attachment:
 @control_blp.route(_CONTROL + _ONE + "/content")
 @control_blp.response(200, description="The file, as a download with its detected Content-Type",
                       content_type="application/octet-stream")
-@control_blp.alt_response(410, description="The attachment was removed")
+@control_blp.alt_response(410, **problem_doc("The attachment was removed: its record stays, its bytes are gone"))
 @requires(Permission.COMPLIANCE_READ, load=API_CONTROL_ATTACHMENT)
 def control_attachment_content(attachment: Attachment) -> Response:
     return download_response(attachment)
@@ -180,6 +183,7 @@ def control_attachment_content(attachment: Attachment) -> Response:
 @control_blp.arguments(RemoveIn)
 @control_blp.response(200, AttachmentOut)
 @control_blp.alt_response(403, **problem_doc("Only the organisation's CISO removes evidence"))
+@control_blp.alt_response(409, **problem_doc(ALREADY_REMOVED))
 @requires(Permission.COMPLIANCE_WRITE, load=API_CONTROL_ATTACHMENT)
 def remove_control_attachment(data: dict[str, Any], attachment: Attachment) -> Attachment:
     """Remove with a reason (the CISO): the bytes are deleted, the record and the audit log stay."""

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 import marshmallow as ma
 
-from bio_register.api.base import DateTime
+from bio_register.api.base import Boolean, DateTime
 from bio_register.breaches import catalog
 from bio_register.breaches.enisa import EaseOfIdentification, Loss
 from bio_register.breaches.models import CbwPhase, NoNotifyGround, NotificationKind
@@ -24,33 +24,34 @@ def _enum_value(attr: str) -> ma.fields.Function:
 class AssessmentIn(ma.Schema):
     """The whole assessment (PUT replaces it). Unknown fields are refused."""
 
-    version = ma.fields.Integer(allow_none=True, metadata={"description": "The version you read (optional)"})
+    version = ma.fields.Integer(allow_none=True, strict=True,
+                                metadata={"description": "The version you read (optional)"})
     aware_at = DateTime(required=True)
     data_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.DATA_CATEGORIES)), load_default=list)
     special_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.SPECIAL_CATEGORIES)),
                                         load_default=list)
     subject_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.SUBJECT_CATEGORIES)),
                                         load_default=list)
-    bsn = ma.fields.Boolean(load_default=False)
-    criminal_data = ma.fields.Boolean(load_default=False)
+    bsn = Boolean(load_default=False)
+    criminal_data = Boolean(load_default=False)
     subjects_count = ma.fields.Integer(allow_none=True, strict=True, validate=ma.validate.Range(min=0, max=100_000_000))
     records_count = ma.fields.Integer(allow_none=True, strict=True, validate=ma.validate.Range(min=0, max=100_000_000))
-    nature_confidentiality = ma.fields.Boolean(load_default=False)
-    nature_integrity = ma.fields.Boolean(load_default=False)
-    nature_availability = ma.fields.Boolean(load_default=False)
-    unintelligible = ma.fields.Boolean(load_default=False)
-    processor_involved = ma.fields.Boolean(load_default=False)
+    nature_confidentiality = Boolean(load_default=False)
+    nature_integrity = Boolean(load_default=False)
+    nature_availability = Boolean(load_default=False)
+    unintelligible = Boolean(load_default=False)
+    processor_involved = Boolean(load_default=False)
     processor_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
-    cross_border = ma.fields.Boolean(load_default=False)
-    ongoing = ma.fields.Boolean(load_default=False)
+    cross_border = Boolean(load_default=False)
+    ongoing = Boolean(load_default=False)
     likely_consequences = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
     measures_taken = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
-    enisa_dpc = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=1, max=4))
+    enisa_dpc = ma.fields.Integer(allow_none=True, strict=True, validate=ma.validate.Range(min=1, max=4))
     enisa_ei = ma.fields.String(allow_none=True, validate=_one_of(e.value for e in EaseOfIdentification))
     enisa_cb_confidentiality = ma.fields.String(load_default="0", validate=_one_of(e.value for e in Loss))
     enisa_cb_integrity = ma.fields.String(load_default="0", validate=_one_of(e.value for e in Loss))
     enisa_cb_availability = ma.fields.String(load_default="0", validate=_one_of(e.value for e in Loss))
-    enisa_cb_malicious = ma.fields.Boolean(load_default=False)
+    enisa_cb_malicious = Boolean(load_default=False)
 
 
 class AssessmentOut(ma.Schema):
@@ -81,14 +82,15 @@ class AssessmentOut(ma.Schema):
     enisa_cb_integrity = ma.fields.String()
     enisa_cb_availability = ma.fields.String()
     enisa_cb_malicious = ma.fields.Boolean()
-    enisa_score = ma.fields.Decimal(as_string=True, allow_none=True)
+    #: a JSON number (two decimals, e.g. 4.25), as the document says; null without DPC and EI
+    enisa_score = ma.fields.Float(allow_none=True, metadata={"description": "ENISA severity score, two decimals"})
     enisa_band = ma.fields.String(allow_none=True)
     assessed_at = ma.fields.AwareDateTime()
     version = ma.fields.Integer()
 
 
 class DecisionIn(ma.Schema):
-    notify = ma.fields.Boolean(required=True, truthy={True}, falsy={False})
+    notify = Boolean(required=True)
     #: shape only: how much motivation a decision needs is the service's rule (422 with its message)
     motivation = ma.fields.String(required=True, validate=ma.validate.Length(max=MAX_TEXT), metadata={
         "description": "Why (art. 33(5) AVG): a few words, at least 10 characters, also for not notifying"})
@@ -122,7 +124,7 @@ class ApNotificationOut(ma.Schema):
 
 
 class SubjectDecisionIn(ma.Schema):
-    notify = ma.fields.Boolean(required=True, truthy={True}, falsy={False})
+    notify = Boolean(required=True)
     ground = ma.fields.String(allow_none=True, validate=_one_of(g.value for g in NoNotifyGround))
     explanation = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
     notified_at = DateTime(allow_none=True)

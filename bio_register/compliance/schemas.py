@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from bio_register.api.base import Boolean
+
 
 class CatalogOut(ma.Schema):
     key = ma.fields.String()
@@ -52,7 +54,7 @@ class ControlAssessmentArgs(ma.Schema):
 class ControlAssessmentIn(ma.Schema):
     catalog = ma.fields.String(required=True, metadata={"description": "e.g. BIO2-1.3"})
     control = ma.fields.String(required=True, metadata={"description": "e.g. 5.24.03"})
-    applicable = ma.fields.Boolean(required=True, truthy={True}, falsy={False})
+    applicable = Boolean(required=True)
     status = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(["niet", "gedeeltelijk", "volledig"]))
     justification = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20_000))
     evidence = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20_000))

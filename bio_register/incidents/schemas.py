@@ -6,7 +6,7 @@ import enum
 
 import marshmallow as ma
 
-from bio_register.api.base import DateTime
+from bio_register.api.base import Boolean, DateTime, QueryBoolean
 from bio_register.incidents.models import Category, EntryKind, Severity, Status
 from bio_register.incidents.services import MAX_REPORTER, MAX_TEXT, MAX_TITLE
 
@@ -45,13 +45,13 @@ class _IncidentFields(ma.Schema):
     description = ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_TEXT))
     category = ma.fields.String(allow_none=True, validate=_choice(Category))
     severity = ma.fields.String(allow_none=True, validate=_choice(Severity))
-    impact_confidentiality = ma.fields.Boolean()
-    impact_integrity = ma.fields.Boolean()
-    impact_availability = ma.fields.Boolean()
+    impact_confidentiality = Boolean()
+    impact_integrity = Boolean()
+    impact_availability = Boolean()
     occurred_at = DateTime(allow_none=True, metadata={"description": "ISO 8601 with offset"})
     discovered_at = DateTime(metadata={"description": "ISO 8601 with offset"})
     reporter = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_REPORTER))
-    is_datalek = ma.fields.Boolean()
+    is_datalek = Boolean()
 
 
 class IncidentCreate(_IncidentFields):
@@ -59,19 +59,19 @@ class IncidentCreate(_IncidentFields):
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_TITLE))
     description = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_TEXT))
     discovered_at = DateTime(required=True, metadata={"description": "ISO 8601 with offset"})
-    is_datalek = ma.fields.Boolean(required=True)
+    is_datalek = Boolean(required=True)
 
 
 class IncidentPatch(_IncidentFields):
-    version = ma.fields.Integer(required=True, metadata={"description": "The version you read"})
-    is_significant_cbw = ma.fields.Boolean()
+    version = ma.fields.Integer(required=True, strict=True, metadata={"description": "The version you read"})
+    is_significant_cbw = Boolean()
     cause = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
     lessons_learned = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
 
 
 class StatusChange(ma.Schema):
     status = ma.fields.String(required=True, validate=_choice(Status))
-    version = ma.fields.Integer(required=True)
+    version = ma.fields.Integer(required=True, strict=True)
     reason = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT),
                               metadata={"description": "Required to withdraw or reopen"})
 
@@ -80,9 +80,9 @@ class IncidentListArgs(ma.Schema):
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
     per_page = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
     organisation = ma.fields.String(validate=ma.validate.Length(max=10))
-    datalek = ma.fields.Boolean()
+    datalek = QueryBoolean()
     status = ma.fields.List(ma.fields.String(validate=_choice(Status)))
-    open = ma.fields.Boolean(metadata={"description": "Only nieuw and in_behandeling"})
+    open = QueryBoolean(metadata={"description": "Only nieuw and in_behandeling"})
     category = ma.fields.List(ma.fields.String(validate=_choice(Category)))
     severity = ma.fields.List(ma.fields.String(validate=_choice(Severity)))
     discovered_from = DateTime()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import current_app
 
+from bio_register.api.base import QueryBoolean
 from bio_register.measures import services
 from bio_register.measures.models import Measure, MeasureStatus
 from bio_register.measures.services import MAX_ID, MAX_LINKS, MAX_OWNER, MAX_TEXT, MAX_TITLE
@@ -69,12 +70,12 @@ class MeasureCreate(_MeasureFields):
 
 
 class MeasurePatch(_MeasureFields):
-    version = ma.fields.Integer(required=True, metadata={"description": "The version you read"})
+    version = ma.fields.Integer(required=True, strict=True, metadata={"description": "The version you read"})
 
 
 class MeasureStatusChange(ma.Schema):
     status = ma.fields.String(required=True, validate=STATUSES)
-    version = ma.fields.Integer(required=True)
+    version = ma.fields.Integer(required=True, strict=True)
     reason = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
 
 
@@ -83,8 +84,8 @@ class MeasureListArgs(ma.Schema):
     per_page = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
     organisation = ma.fields.String(validate=ma.validate.Length(max=10))
     status = ma.fields.List(ma.fields.String(validate=STATUSES))
-    open = ma.fields.Boolean(metadata={"description": "Only gepland and in_uitvoering"})
-    overdue = ma.fields.Boolean(metadata={"description": "Only open measures due before today (Amsterdam)"})
+    open = QueryBoolean(metadata={"description": "Only gepland and in_uitvoering"})
+    overdue = QueryBoolean(metadata={"description": "Only open measures due before today (Amsterdam)"})
     incident = ma.fields.Integer(validate=ID, metadata={"description": "Linked to this incident"})
     control = ma.fields.Integer(validate=ID, metadata={"description": "Linked to this control"})
     q = ma.fields.String(validate=ma.validate.Length(max=200))

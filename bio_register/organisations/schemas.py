@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from bio_register.api.base import Boolean
+
 #: generous bounds on the raw input; the service says what is wrong with a value within them
 _CODE = ma.validate.Length(max=50)
 _NAME = ma.validate.Length(max=1000)
@@ -33,5 +35,5 @@ class OrganisationCreate(ma.Schema):
 
 class OrganisationPatch(ma.Schema):
     name = ma.fields.String(validate=_NAME, metadata={"description": "At most 200 characters"})
-    two_factor_required = ma.fields.Boolean(
+    two_factor_required = Boolean(
         metadata={"description": "Require a second login factor of every member"})

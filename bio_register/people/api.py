@@ -107,6 +107,7 @@ def add_membership(data: dict[str, Any], user: User) -> Any:
 @blp.route("/<int:user_id>/memberships/<string:organisation>/<string:role>", methods=["DELETE"])
 @blp.response(204)
 @blp.alt_response(404, **problem_doc("Unknown user, role not held, or an organisation the caller does not manage"))
+@blp.alt_response(422, **problem_doc("An unknown role, or the last beheerder of a top-level organisation"))
 @requires(Permission.USER_MANAGE, load=MANAGED_USER)
 def remove_membership(user: User, organisation: str, role: str) -> None:
     """Take a role; it counts from the user's next request. The last beheerder of a top-level
@@ -117,6 +118,7 @@ def remove_membership(user: User, organisation: str, role: str) -> None:
 @blp.route("/<int:user_id>/password-reset", methods=["POST"])
 @blp.response(202)
 @blp.alt_response(404, **problem_doc("Unknown, or not a user the caller manages"))
+@blp.alt_response(422, **problem_doc("Password login is switched off, or the user is deactivated"))
 @requires(Permission.USER_MANAGE, load=MANAGED_USER)
 def reset_password(user: User) -> None:
     """A suspected compromise: the password stops working, sessions and API tokens end, and the user

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from bio_register.accounts.schemas import MembershipOut
-from bio_register.api.base import PageArgs
+from bio_register.api.base import Boolean, PageArgs
 from bio_register.permissions import Role
 
 ROLES = [role.value for role in Role]
@@ -48,7 +48,7 @@ class InvitationIn(ma.Schema):
 
 class UserPatch(ma.Schema):
     name = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
-    active = ma.fields.Boolean(metadata={"description": "false: deactivate (sessions and API tokens end at once)"})
+    active = Boolean(metadata={"description": "false: deactivate (sessions and API tokens end at once)"})
 
     @ma.validates_schema
     def _not_empty(self, data: dict[str, Any], **_kwargs: Any) -> None:

@@ -6,8 +6,12 @@ in an organisation with real data: incidents, a datalek with an assessment and a
 maatregel, a catalog with controls and a report. Path parameters mostly point at those real
 objects, so the operations do real work rather than answering 404.
 
-Every response must pass schemathesis' checks: no 5xx, a documented status code, the documented
-content type (problem+json for errors) and a body that matches its schema. The run is
+Every response must pass schemathesis' default checks: no 5xx, a documented status code
+(``status_code_conformance``), the documented content type (problem+json for errors), documented
+headers and a body that matches its schema (``response_schema_conformance``); invalid input must be
+refused. The data is chosen so that the answers with the most fields are reached: a datalek whose
+assessment has an ENISA score, attachments (one removed: 409 on removing it again, 410 on its
+content), a user the caller manages, a report the caller made at the meldpunt. The run is
 derandomised, so CI sees the same requests every time.
 
 Hostile JSON that schemathesis never generates (nested thousands deep, a number of thousands of
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +33,11 @@ import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import (
+    positive_data_acceptance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from bio_register import create_app
 from bio_register.database import utcnow
@@ -44,8 +53,9 @@ from tests.measures.conftest import CATALOG, add_controls
 # 2100); the API answers those with 422 and the reason per field, which is right.
 NOT_APPLICABLE = [positive_data_acceptance]
 
-# A few operations x examples keeps the whole run well under a minute on SQLite.
-MAX_EXAMPLES = 8
+# Every operation x a few examples keeps the whole run to a minute or two on SQLite; set
+# BIO_REGISTER_FUZZ_EXAMPLES for a deeper run (100 takes about ten minutes).
+MAX_EXAMPLES = int(os.environ.get("BIO_REGISTER_FUZZ_EXAMPLES", "8"))
 
 
 @dataclass
@@ -53,35 +63,64 @@ class FuzzData:
     token: str
     ids: dict[str, list[Any]] = field(default_factory=dict)
     fields: dict[str, list[Any]] = field(default_factory=dict)
+    #: an attachment's id → the path parameters of the object it belongs to
+    owners: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 @pytest.fixture
 def fuzz_data() -> FuzzData:
     """An organisation with some data, and a token of a user who may do nearly everything in it."""
+    from flask import current_app
+
+    from bio_register.attachments import services as attachments
+    from bio_register.extensions import db
+    from bio_register.incident_reports import links
+    from bio_register.incident_reports import services as incident_reports
+
     user = factories.user([("verbindingsofficier", "DIE"), ("fg", "DIE"), ("ciso", "DIE"),
-                           ("concern_control", "DUO")], name="Fuzzer")
+                           ("concern_control", "DUO"), ("beheerder", "DIE")], name="Fuzzer")
     factories.organisation("OA")
     plain = factories.incident("DIE", actor=user)
     datalek = factories.incident("DIE", actor=user, is_datalek=True,
                                  discovered_at=utcnow() - dt.timedelta(days=3))
-    factories.assess(datalek, fg=user)
+    # every field of the assessment filled in, so its answer has an ENISA score (4 × 1 + 0.25)
+    factories.assess(datalek, fg=user, enisa_dpc=4, enisa_ei="1", enisa_cb_confidentiality="0.25",
+                     subjects_count=12, records_count=30, processor_name="Verwerker BV",
+                     likely_consequences="Identiteitsfraude", measures_taken="Wachtwoorden gewijzigd")
     factories.decide_not_to_notify(datalek, fg=user)
     closed = factories.incident("DIE", actor=user, status="afgehandeld")
-    other = factories.incident("OA")  # another organisation's: 404 for this user
+    other = factories.incident("OA")  # another organisation's
     measure = factories.measure("DIE", actor=user)
-    add_controls()
+    controls = add_controls()
     last_quarter = reporting.previous_period("quarterly", utcnow()).label
     last_month = reporting.previous_period("monthly", utcnow()).label
     report = reporting.generate("quarterly", last_quarter, "DIE", actor=user)
-    from bio_register.extensions import db
-
+    evidence = factories.incident_attachment(plain, actor=user)
+    removed = factories.incident_attachment(plain, actor=user, filename="oud.pdf")
+    control_evidence = factories.control_attachment("DIE", controls["5.25"], actor=user)
+    control_removed = factories.control_attachment("DIE", controls["5.25"], actor=user, filename="oud.pdf")
+    for attachment in (removed, control_removed):
+        attachments.remove(user, attachment, "Verkeerd bestand")
+    colleague = factories.user([("verbindingsofficier", "DIE"), ("ciso", "DIE")], name="Collega")
+    own_report = incident_reports.report(user, factories.organisation("DIE"), {
+        "description": "Laptop kwijt in de trein", "personal_data": "weet_niet"}, links=links.for_app(current_app))
     db.session.commit()
+    on_incident = {"incident_id": plain.id}
+    on_control = {"code": "DIE", "catalog": CATALOG, "control": "5.25"}
     return FuzzData(token=factories.token(user), ids={
         "incident_id": [plain.id, datalek.id, closed.id, other.id],
         "measure_id": [measure.id],
-        "report_id": [report.id],
+        "report_id": [report.id, own_report.id],
         "code": ["DIE", "OA", "DUO"],
         "catalog": [CATALOG],
+        "control": ["5.25", "5.24.03"],
+        "attachment_id": [evidence.id, removed.id, control_evidence.id, control_removed.id],
+        "user_id": [colleague.id],
+        "organisation": ["DIE"],
+        "role": ["ciso", "verbindingsofficier"],
+    }, owners={
+        evidence.id: on_incident, removed.id: on_incident,
+        control_evidence.id: on_control, control_removed.id: on_control,
     }, fields={
         "organisation": ["DIE"],
         "scope": ["DIE", "all"],
@@ -121,6 +160,11 @@ def _point_at_real_objects(case: Any, data: FuzzData) -> None:
         for name, value in list((case.path_parameters or {}).items()):
             if name in data.ids:
                 case.path_parameters[name] = _pick(value, data.ids[name])
+        path = case.path_parameters or {}
+        attachment_id = path.get("attachment_id")
+        owner = data.owners.get(attachment_id) if isinstance(attachment_id, int) else None
+        if owner is not None and set(owner) <= set(path):  # the attachment at the address of its own object
+            path.update(owner)
     if isinstance(case.query, dict) and not (meta and meta.is_negative_at(ParameterLocation.QUERY)):
         for name, value in list(case.query.items()):
             if name in data.fields:
@@ -154,8 +198,25 @@ def _current_version(path: dict[str, Any]) -> int | None:
 def test_api_conforms_to_its_openapi_document(case: Any, fuzz_data: FuzzData, app: Flask) -> None:
     case.operation.schema.app = case.operation.app = app  # the test app (the document came from another)
     _point_at_real_objects(case, fuzz_data)
-    case.call_and_validate(session=app.test_client(), headers={"Authorization": f"Bearer {fuzz_data.token}"},
-                           excluded_checks=NOT_APPLICABLE)
+    # A case generated without its Authorization header (the security scheme's, negated) goes
+    # without the token: adding it would make the request valid and its 2xx look like a failure.
+    without_token = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
+    headers = {} if without_token else {"Authorization": f"Bearer {fuzz_data.token}"}
+    case.call_and_validate(session=app.test_client(), headers=headers, excluded_checks=NOT_APPLICABLE)
+
+
+def test_the_run_holds_every_operation_to_its_documented_statuses_and_schemas() -> None:
+    """The run above covers every operation of the document, and the checks that hold an answer to
+    the contract are among those it runs (none of them may be switched off)."""
+    operations = [result.ok() for result in schema.get_all_operations()]
+    documented = {(method.upper(), path) for path, item in _DOCUMENT["paths"].items()
+                  for method in item if method in {"get", "post", "put", "patch", "delete"}}
+    assert {(operation.method.upper(), operation.path) for operation in operations} == documented
+    assert len(documented) >= 59
+    for operation in operations:
+        config = schema.config.checks_config_for(operation=operation, phase=None)
+        for check in (status_code_conformance, response_schema_conformance):
+            assert config.get_by_name(name=check.__name__).enabled and check not in NOT_APPLICABLE
 
 
 # --- hostile JSON (issue 18): shapes schemathesis never generates, sent to every operation with a body ---

@@ -140,3 +140,17 @@ def test_openapi_documents_the_attachment_routes(client: FlaskClient) -> None:
     control = "/api/v1/organisations/{code}/assessments/{catalog}/{control}/attachments"
     assert {"get", "post"} <= set(paths[control])
     assert f"{control}/{{attachment_id}}/content" in paths
+
+
+def test_openapi_documents_every_refusal_of_the_attachment_routes(client: FlaskClient) -> None:
+    """Removing an attachment twice answers 409 and its content afterwards 410 (see the round trip):
+    both are in the document, as problem+json like every error."""
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    control = "/api/v1/organisations/{code}/assessments/{catalog}/{control}/attachments/{attachment_id}"
+    for one in ("/api/v1/incidents/{incident_id}/attachments/{attachment_id}", control):
+        removal = paths[one]["delete"]["responses"]
+        assert {"403", "404", "409", "422"} <= set(removal)
+        assert "application/problem+json" in removal["409"]["content"]
+        content = paths[f"{one}/content"]["get"]["responses"]
+        assert {"404", "410"} <= set(content)
+        assert "application/problem+json" in content["410"]["content"]

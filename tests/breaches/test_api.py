@@ -32,7 +32,7 @@ def test_fg_assesses_decides_and_notifies_through_the_api(client: FlaskClient) -
         "enisa_dpc": 4, "enisa_ei": "0.75", "enisa_cb_confidentiality": "0.5", "enisa_cb_malicious": True})
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert body["enisa_score"] == "4.00" and body["enisa_band"] == "zeer hoog"   # 4 × 0.75 + 0.5 + 0.5
+    assert body["enisa_score"] == 4.0 and body["enisa_band"] == "zeer hoog"   # 4 × 0.75 + 0.5 + 0.5
     assert body["state"] == "te_beoordelen" and 62.9 < body["hours_left"] < 63.1
     assert body["ap_deadline"] == _iso((aware + dt.timedelta(hours=72)).astimezone(dt.UTC))
 
@@ -47,6 +47,30 @@ def test_fg_assesses_decides_and_notifies_through_the_api(client: FlaskClient) -
                            json={"notify": False, "ground": "disproportionate_effort",
                                  "explanation": "Bericht op de gemeentewebsite", "channel": "website"})
     assert subjects.status_code == 201
+
+
+def test_the_enisa_score_is_a_json_number_as_documented(client: FlaskClient) -> None:
+    """It was the string "4.25" (a Decimal written as text) where the OpenAPI document says number."""
+    fg = factories.user([("fg", "DIE")])
+    leak = factories.incident(is_datalek=True)
+    factories.assess(leak, fg=fg, enisa_dpc=4, enisa_ei="1", enisa_cb_confidentiality="0.25")
+    response = client.get(f"/api/v1/incidents/{leak.id}/breach", headers=bearer(factories.token(fg)))
+    assert response.status_code == 200
+    assert response.get_json()["enisa_score"] == 4.25  # a float: "4.25" != 4.25
+    assert b'"enisa_score":4.25' in response.data.replace(b" ", b"")
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["components"]["schemas"]["AssessmentOut"]["properties"]["enisa_score"]["type"] == "number"
+
+
+@pytest.mark.parametrize(("field", "value"), [("bsn", "yes"), ("bsn", "on"), ("bsn", "0"), ("bsn", 1),
+                                               ("enisa_dpc", "4"), ("version", "1")])
+def test_assessment_fields_take_only_their_json_type(client: FlaskClient, field: str, value: object) -> None:
+    fg = factories.user([("fg", "DIE")])
+    leak = factories.incident(is_datalek=True)
+    problem = assert_problem(client.put(f"/api/v1/incidents/{leak.id}/breach", headers=bearer(factories.token(fg)),
+                                        json={"aware_at": _iso(leak.discovered_at), field: value}), 422)
+    assert list(problem["errors"]) == [field]
+    assert breaches.assessment_of(leak) is None
 
 
 def test_bad_input_is_422_with_the_field(client: FlaskClient) -> None:

@@ -70,6 +70,40 @@ def test_bad_input_on_create(client: FlaskClient, vo_headers, change: dict, fiel
     assert db.session.scalar(select(func.count()).select_from(Incident)) == 0
 
 
+@pytest.mark.parametrize("value", ["yes", "on", "0", "true", 1, 0, None])
+def test_is_datalek_takes_only_a_json_boolean(client: FlaskClient, vo_headers, value: object) -> None:
+    """marshmallow's Boolean took "yes", "on" and "0" (and 1): the document says boolean, so 422."""
+    problem = assert_problem(client.post("/api/v1/incidents", json={**NEW, "is_datalek": value}, headers=vo_headers),
+                             422)
+    assert list(problem["errors"]) == ["is_datalek"]
+    assert db.session.scalar(select(func.count()).select_from(Incident)) == 0
+    incident = factories.incident("DIE")
+    problem = assert_problem(client.patch(f"/api/v1/incidents/{incident.id}", headers=vo_headers,
+                                          json={"version": incident.version, "is_datalek": value}), 422)
+    assert list(problem["errors"]) == ["is_datalek"]
+    db.session.refresh(incident)
+    assert incident.is_datalek is False and incident.version == 1
+
+
+@pytest.mark.parametrize("version", ["1", 1.5, True])
+def test_the_version_takes_only_a_json_integer(client: FlaskClient, vo_headers, version: object) -> None:
+    incident = factories.incident("DIE")
+    url = f"/api/v1/incidents/{incident.id}"
+    patched = client.patch(url, headers=vo_headers, json={"version": version, "title": "Nieuwe titel"})
+    assert list(assert_problem(patched, 422)["errors"]) == ["version"]
+    moved = client.post(f"{url}/status", headers=vo_headers, json={"version": version, "status": "in_behandeling"})
+    assert list(assert_problem(moved, 422)["errors"]) == ["version"]
+    db.session.refresh(incident)
+    assert incident.version == 1 and incident.title != "Nieuwe titel"
+
+
+@pytest.mark.parametrize(("query", "status"), [("datalek=true", 200), ("datalek=false", 200), ("datalek=yes", 422),
+                                               ("datalek=1", 422), ("open=on", 422), ("open=True", 422)])
+def test_boolean_query_parameters_take_true_or_false(client: FlaskClient, vo_headers, query: str, status: int) -> None:
+    response = client.get(f"/api/v1/incidents?{query}", headers=vo_headers)
+    assert response.status_code == status, response.get_json()
+
+
 def test_refused_transition_is_422(client: FlaskClient, vo_headers) -> None:
     body = client.post("/api/v1/incidents", json=NEW, headers=vo_headers).get_json()
     response = client.post(f"/api/v1/incidents/{body['id']}/status", json={"status": "afgehandeld", "version": 1},
