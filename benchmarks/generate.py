@@ -165,10 +165,11 @@ class AuditSeeds:
         ("organisation", "create", ""),
         ("user", "create", ""),
         ("membership", "create", ""),
+        ("control_assessment", "assess", ""),
         ("user", "login", "{{}}"),
     )
     #: the kinds added after the first eleven (their numbers are fixed by their place above)
-    WITHDRAWN, NOTIFY, INFORMED, ORGANISATION, USER, MEMBERSHIP = 11, 12, 13, 14, 15, 16
+    WITHDRAWN, NOTIFY, INFORMED, ORGANISATION, USER, MEMBERSHIP, ASSESSMENT = 11, 12, 13, 14, 15, 16, 17
     LOGIN = len(KINDS) - 1
 
     def __init__(self) -> None:
@@ -216,7 +217,8 @@ class AuditSeeds:
             changes = self.created.pop((kind, entity_id)) if not template else template.format(a=entity_id)
             organisation_id = org or None
             label = (f"medewerker{entity_id}@bench.invalid" if kind == self.LOGIN
-                     else "generator@bench.invalid" if kind in (self.ORGANISATION, self.USER, self.MEMBERSHIP)
+                     else "generator@bench.invalid" if kind in (self.ORGANISATION, self.USER, self.MEMBERSHIP,
+                                                                self.ASSESSMENT)
                      else f"vo.g{org - 1:03d}@bench.invalid")
             seq += 1
             digest = event_hash(seq=seq, occurred_at=at, actor_id=None, actor_label=label,
@@ -514,14 +516,10 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.incidents // 2):
             seeds.add(begin + dt.timedelta(seconds=rng.random() * span), AuditSeeds.LOGIN,
                       rng.randint(2, 10 * args.organisations + 2), 0)
-        audit_events = seeds.write(conn, now)
-        del seeds
-
-        with conn.cursor().copy("COPY reference_counters (organisation_id, year, last_number) FROM STDIN") as copy:
-            for (org_id, year), last in counters.items():
-                copy.write_row((org_id, year, last))
-
         assessed = 0
+        labels = {control_id: f"{key} {code}" for control_id, key, code in conn.execute(
+            "SELECT c.id, k.key, c.code FROM controls c JOIN control_catalogs k ON k.id = c.catalog_id")}
+        previous: dict[str, object] = {}
         if controls:
             bar = Bar("control assessments", args.organisations)
             with conn.cursor().copy("COPY control_assessments (id, organisation_id, control_id, applicable, "
@@ -540,11 +538,27 @@ def main(argv: list[str] | None = None) -> int:
                             at = now - dt.timedelta(days=rng.randint(1, 700) if step == 0 else rng.randint(0, 200))
                             if history == 2 and step == 0:
                                 at = now - dt.timedelta(days=rng.randint(201, 900))
-                            copy.write_row((assessed, org_id, control_id, applicable,
-                                            None if applicable else "Niet van toepassing op deze organisatie.",
-                                            status, None, "[]", rng.choice(SURNAMES), False, 1, at))
+                            snapshot = {"applicable": applicable, "justification": None if applicable else
+                                        "Niet van toepassing op deze organisatie.", "status": status,
+                                        "evidence": None, "evidence_links": [], "owner": rng.choice(SURNAMES),
+                                        "proposed": False}
+                            copy.write_row((assessed, org_id, control_id, applicable, snapshot["justification"],
+                                            status, None, "[]", snapshot["owner"], False, 1, at))
+                            # as compliance.services.assess logs it: what differs from the previous one
+                            before = previous if step else {}
+                            seeds.created_with(at, AuditSeeds.ASSESSMENT, assessed, org_id, {
+                                "control": labels[control_id],
+                                **{name: value for name, value in snapshot.items() if value != before.get(name)}})
+                            previous = snapshot
                     bar.update()
             bar.close()
+
+        audit_events = seeds.write(conn, now)
+        del seeds
+
+        with conn.cursor().copy("COPY reference_counters (organisation_id, year, last_number) FROM STDIN") as copy:
+            for (org_id, year), last in counters.items():
+                copy.write_row((org_id, year, last))
 
         conn.commit()
         bar = Bar("indexes", len(definitions))

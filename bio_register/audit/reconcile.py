@@ -9,10 +9,12 @@ of each row, and compares it with the row in the database. It reports
 * every row without a creation event (inserted past the application);
 * every row the log created and never deleted that is missing (deleted past the application).
 
-What is tracked is declared in :data:`TRACKED`: per audit entity its table, the fields whose
+What is tracked is declared in :func:`_tracked`: per audit entity its table, the fields whose
 *every* change the services record (with the value after the change), the actions that create
 and delete a row, and the values a creation implies without naming them. Fields the services
 change without recording the new value (``updated_at``, ``version``, counters) are not tracked.
+Control assessments, a history whose events name only what changed against the previous
+assessment, have their own pass (:func:`_reconcile_assessments`).
 
 It streams: rows and events are read per block of :data:`BLOCK` ids, so memory does not grow
 with the register (the 1,000,000-incident benchmark: see ``benchmarks/README.md``). Knows no Flask;
@@ -36,6 +38,7 @@ from bio_register.audit.models import AuditEvent
 from bio_register.audit.services import _jsonable
 from bio_register.breaches.models import ApDecision, ApNotification, BreachAssessment, CbwReport, DataSubjectDecision
 from bio_register.breaches.services import ASSESSMENT_FIELDS
+from bio_register.compliance.models import ControlAssessment
 from bio_register.incident_reports.models import IncidentReport
 from bio_register.incidents.models import Incident, TimelineEntry
 from bio_register.incidents.services import EDITABLE
@@ -193,6 +196,7 @@ def reconcile(session: Session | scoped_session[Any], *, limit: int = 1000, bloc
     purged = _purged_references(session)
     for spec in _tracked():
         _reconcile_one(session, spec, purged, outcome, block, progress)
+    _reconcile_assessments(session, outcome, block, progress)
     return outcome
 
 
@@ -297,3 +301,69 @@ def _same(database: Any, logged: Any, *, numeric: bool) -> bool:
         except InvalidOperation:
             return False
     return False
+
+
+# --- the statement of applicability: a history of assessments ----------------------------------------
+
+#: the fields of a control assessment its events name (compliance.services._snapshot)
+ASSESSED = ("applicable", "justification", "status", "evidence", "evidence_links", "owner", "proposed")
+_ASSESSMENT_ACTIONS = frozenset({"assess", "propose"})
+
+
+def _reconcile_assessments(session: Session | scoped_session[Any], outcome: Reconciliation, block: int,
+                           progress: Callable[[str, int, int], None] | None) -> None:
+    """``control_assessments`` keeps every assessment as a new row, and its event names only what
+    differs from the previous assessment of the same control in the same organisation (the first:
+    every field that is not empty). So the state is carried along the rows of one (organisation,
+    control) in id order. Read per organisation; the ids the log knows are gathered to find rows
+    deleted past the application."""
+    table = ControlAssessment.__tablename__
+    columns = [getattr(ControlAssessment, name) for name in ASSESSED]
+    organisation_ids = list(session.scalars(select(ControlAssessment.organisation_id).distinct()
+                                            .order_by(ControlAssessment.organisation_id)))
+    present: set[int] = set()
+    for done, organisation_id in enumerate(organisation_ids, start=1):
+        rows = session.execute(select(ControlAssessment.id, ControlAssessment.control_id, *columns)
+                               .where(ControlAssessment.organisation_id == organisation_id)
+                               .order_by(ControlAssessment.control_id, ControlAssessment.id)).all()
+        events: dict[int, list[tuple[int, str, dict[str, Any]]]] = {}
+        ids = [row[0] for row in rows]
+        for start in range(0, len(ids), block):
+            for entity_id, seq, action, changes_json in session.execute(
+                    select(AuditEvent.entity_id, AuditEvent.seq, AuditEvent.action, AuditEvent.changes)
+                    .where(AuditEvent.entity == "control_assessment",
+                           AuditEvent.entity_id.in_([str(i) for i in ids[start:start + block]]))
+                    .order_by(AuditEvent.seq)):
+                events.setdefault(int(entity_id), []).append((seq, action, json.loads(changes_json or "{}")))
+        state: dict[str, Any] = {}
+        control = None
+        for row in rows:
+            row_id, control_id, values = row[0], row[1], row[2:]
+            present.add(row_id)
+            if control_id != control:  # the first assessment of a control: empty fields go unnamed
+                control, state = control_id, dict.fromkeys(ASSESSED)
+            logged = events.get(row_id, [])
+            if not any(action in _ASSESSMENT_ACTIONS for _seq, action, _changes in logged):
+                outcome.add(Finding(table, row_id, "unlogged_insert"))
+                state = {}  # what the next one changed is relative to a row the log does not know
+                continue
+            state = dict(state)
+            for _seq, _action, logged_changes in logged:
+                for name in ASSESSED:
+                    change = logged_changes.get(name)
+                    if isinstance(change, dict) and "after" in change:
+                        state[name] = change["after"]
+            last_seq = logged[-1][0]
+            for name, value in zip(ASSESSED, values, strict=True):
+                if name in state and not _same(_jsonable(value), state[name], numeric=False):
+                    outcome.add(Finding(table, row_id, "changed", name, _jsonable(value), state[name], last_seq))
+        if progress is not None:
+            progress(table, done, len(organisation_ids))
+    outcome.rows[table] = len(present)
+    missing: dict[int, int] = {}
+    for entity_id, seq in session.execute(select(AuditEvent.entity_id, AuditEvent.seq)
+                                          .where(AuditEvent.entity == "control_assessment")):
+        if entity_id.isdigit() and int(entity_id) not in present:
+            missing[int(entity_id)] = max(seq, missing.get(int(entity_id), 0))
+    for row_id in sorted(missing):
+        outcome.add(Finding(table, row_id, "unlogged_delete", last_seq=missing[row_id]))

@@ -126,3 +126,42 @@ def test_blocks_do_not_change_the_outcome(block: int) -> None:
     db.session.expire_all()
     outcome = reconcile(db.session, block=block)
     assert [(f.table, f.row_id, f.field) for f in outcome.findings] == [("incidents", victim.id, "is_datalek")]
+
+
+def test_the_statement_of_applicability_is_reconciled_along_its_history() -> None:
+    """A control assessment's event names only what changed since the previous assessment of that
+    control: the state is carried along, and a change with SQL to any of them is named."""
+    from bio_register.compliance import catalogs as catalog_import
+    from bio_register.compliance import services as compliance
+    from bio_register.compliance.models import ControlAssessment
+
+    catalog_import.import_all(actor_label="test")
+    ciso = factories.user([("ciso", "DIE")])
+    die = factories.organisation("DIE")
+    catalog = next(c for c in compliance.catalogs() if c.key.startswith("BIO2"))
+    first_control, second_control = (compliance.find_control(catalog, code) for code in ("5.24.01", "5.24.02"))
+    assert first_control is not None and second_control is not None
+    first = compliance.assess(ciso, die, first_control, {"applicable": True, "status": "gedeeltelijk",
+                                                         "owner": "Teamleider ICT"})
+    later = compliance.assess(ciso, die, first_control, {"applicable": True, "status": "volledig",
+                                                         "owner": "Teamleider ICT"})
+    other = compliance.assess(ciso, die, second_control, {"applicable": False, "justification": "Geen eigen ICT."})
+    db.session.commit()
+    outcome = _reconcile()
+    assert outcome.ok, _lines(outcome)
+    assert outcome.rows["control_assessments"] >= 3
+
+    # the owner was only named by the first assessment's event: the later one inherits it
+    db.session.execute(update(ControlAssessment).where(ControlAssessment.id == later.id).values(owner="Niemand"))
+    db.session.execute(update(ControlAssessment).where(ControlAssessment.id == other.id).values(applicable=True))
+    db.session.execute(delete(ControlAssessment).where(ControlAssessment.id == first.id))
+    db.session.execute(insert(ControlAssessment).values(organisation_id=die.id, control_id=second_control.id,
+                                                        applicable=True, status="volledig", evidence_links=[],
+                                                        proposed=False, assessed_at=utcnow()))
+    db.session.commit()
+    inserted = db.session.scalar(select(ControlAssessment.id).order_by(ControlAssessment.id.desc()).limit(1))
+    found = {(f.row_id, f.kind, f.field) for f in _reconcile().findings}
+    assert (later.id, "changed", "owner") in found
+    assert (other.id, "changed", "applicable") in found
+    assert (first.id, "unlogged_delete", None) in found
+    assert (inserted, "unlogged_insert", None) in found
