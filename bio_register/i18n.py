@@ -10,7 +10,8 @@ import flask_babel
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
-__all__ = ["format_local", "gettext", "lazy_gettext", "local_time", "ngettext", "select_locale"]
+__all__ = ["format_fixed", "format_hours", "format_local", "format_percentage", "gettext", "lazy_gettext",
+           "local_time", "ngettext", "select_locale"]
 
 
 # Typed wrappers (flask_babel has no type hints): the names are the ones pybabel extracts.
@@ -63,3 +64,35 @@ def format_local(value: dt.datetime | None, with_offset: bool = False) -> str:
         offset = local.strftime("%z")
         text += f" (UTC{offset[:3]}:{offset[3:]})"
     return text
+
+
+# --- numbers and durations in the user's language (Babel) ------------------------------------------
+
+#: from this many hours a duration reads in days and hours ("5 dagen en 3 uur", not "123,0 uur")
+DAYS_FROM_HOURS = 48
+
+
+def format_fixed(value: float, digits: int = 1) -> str:
+    """A number with exactly ``digits`` decimals: ``1.234,5`` in Dutch, ``1,234.5`` in English."""
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return str(flask_babel.format_decimal(value, format=pattern))
+
+
+def format_percentage(value: float, digits: int = 1) -> str:
+    """``70,0 %`` in Dutch (a space before the sign, as the Dutch style guides write it), ``70.0%``
+    in English."""
+    number = format_fixed(value, digits)
+    return f"{number}\u00a0%" if str(flask_babel.get_locale() or "nl").startswith("nl") else f"{number}%"
+
+
+def format_hours(hours: float) -> str:
+    """A length of time given in hours (its sign ignored): ``19,7 uur`` below 48 hours, beyond that
+    in whole days and hours, ``5 dagen en 3 uur``."""
+    hours = abs(hours)
+    if hours < DAYS_FROM_HOURS:
+        return gettext("%(h)s uur", h=format_fixed(hours, 1))
+    days, rest = divmod(round(hours), 24)
+    in_days = ngettext("%(num)d dag", "%(num)d dagen", days)
+    if rest == 0:
+        return in_days
+    return gettext("%(days)s en %(hours)s", days=in_days, hours=ngettext("%(num)d uur", "%(num)d uur", rest))

@@ -27,9 +27,12 @@ def _join(codes: Iterable[str] | None, labels: Mapping[str, Any]) -> str:
 
 
 def enisa_cb(assessment: Any) -> str:
+    """The circumstances of the breach as the sum of its parts, in the user's number format (0,25)."""
+    from flask_babel import format_decimal
+
     parts = [assessment.enisa_cb_confidentiality.value, assessment.enisa_cb_integrity.value,
              assessment.enisa_cb_availability.value, "0.5" if assessment.enisa_cb_malicious else "0"]
-    return " + ".join(parts)
+    return " + ".join(str(format_decimal(float(part))) for part in parts)
 
 
 TEMPLATE_HELPERS = {

@@ -34,7 +34,7 @@ def test_fg_takes_a_datalek_from_report_to_notification_and_closing(client: Flas
                               discovered_at=utcnow() - dt.timedelta(hours=5))
     overview = client.get("/datalekken").get_data(as_text=True)
     assert "Brief met BSN naar verkeerd adres" in overview and "te beoordelen" in overview
-    assert re.search(r'class="hours-left">6[67]\.\d<', overview)
+    assert re.search(r'class="hours-left">6[67],\d<', overview)
 
     page = f"/incidenten/{leak.id}/datalek"
     token = csrf_token(client, page)
@@ -46,7 +46,8 @@ def test_fg_takes_a_datalek_from_report_to_notification_and_closing(client: Flas
         "enisa_cb_integrity": "0", "enisa_cb_availability": "0"})
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     html = client.get(page).get_data(as_text=True)
-    assert "1.25 — laag" in html  # SE = 1 × 1 + 0.25
+    assert "1,25 — laag" in html  # SE = 1 × 1 + 0.25, with the Dutch decimal comma
+    assert "(DPC 1 × EI 1 + CB 0,25 + 0 + 0 + 0)" in html
 
     assert client.post(f"{page}/besluit", data={"csrf_token": token, "notify": "ja",
                                                 "motivation": "BSN bij een onbekende: risico op identiteitsfraude."}

@@ -254,7 +254,7 @@ def test_dashboard_shows_open_datalekken_with_hours_left(client: FlaskClient, vo
     factories.incident(actor=vo, is_datalek=True, title="Lek met BSN", discovered_at=utcnow() - dt.timedelta(hours=10))
     html = client.get("/").get_data(as_text=True)
     assert "Lek met BSN" in html
-    assert re.search(r'class="hours-left">6[12]\.\d<', html)
+    assert re.search(r'class="hours-left">6[12],\d<', html)
 
 
 def test_other_organisations_incident_is_404_everywhere(client: FlaskClient, vo) -> None:

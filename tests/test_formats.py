@@ -1,0 +1,48 @@
+"""Numbers, percentages and durations in the user's language (issue 19, Dutch formats)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from bio_register.database import utcnow
+from bio_register.i18n import format_fixed, format_hours, format_percentage
+from tests import factories
+from tests.conftest import login
+
+
+@pytest.mark.parametrize(("lang", "fixed", "percentage", "hours", "days"), [
+    ("nl", "1.234,5", "70,0\u00a0%", "19,7 uur", "143 dagen en 9 uur"),
+    ("en", "1,234.5", "70.0%", "19.7 hours", "143 days and 9 hours"),
+])
+def test_numbers_and_durations_follow_the_language(app: Flask, lang: str, fixed: str, percentage: str, hours: str,
+                                                   days: str) -> None:
+    with app.test_request_context(f"/?lang={lang}"):
+        assert format_fixed(1234.5) == fixed
+        assert format_percentage(70) == percentage
+        assert format_hours(19.66) == hours
+        assert format_hours(-3441.4) == days        # the sign is the caller's: "te laat"
+        assert format_fixed(4.25, 2) == fixed.replace("1.234,5", "4,25").replace("1,234.5", "4.25")
+
+
+def test_durations_switch_to_days_at_48_hours(app: Flask) -> None:
+    with app.test_request_context("/?lang=nl"):
+        assert format_hours(47.9) == "47,9 uur"
+        assert format_hours(48) == "2 dagen"
+        assert format_hours(49) == "2 dagen en 1 uur"
+        assert format_hours(24 * 1 + 0.2 + 24) == "2 dagen"
+
+
+def test_a_datalek_long_past_its_deadline_reads_in_days(client: FlaskClient) -> None:
+    """Seen: "3441.6 uur te laat" for a datalek 143 days past its AP deadline."""
+    fg = factories.user([("fg", "DIE")])
+    factories.incident("DIE", is_datalek=True, title="Oude brief met BSN",
+                       discovered_at=utcnow() - dt.timedelta(days=10, hours=3))
+    login(client, fg.email, factories.PASSWORD)
+    for page in ("/datalekken", "/"):
+        html = client.get(page).get_data(as_text=True)
+        assert "7 dagen en 3 uur te laat" in html, page
+        assert "uur te laat" not in html.replace("3 uur te laat", ""), page
