@@ -55,15 +55,22 @@ def local_time(value: dt.datetime) -> dt.datetime:
 
 
 def format_local(value: dt.datetime | None, with_offset: bool = False) -> str:
-    """``22-11-2026 14:05`` in Amsterdam time; the UTC offset when asked (for DST clarity)."""
+    """``22-11-2026 14:05`` in Amsterdam time. ``with_offset``: where the time could be misread —
+    in the hour the clocks go back, which comes twice — the UTC offset follows
+    (``25-10-2026 02:30 (UTC+01:00)``); every other time reads without one."""
     if value is None:
         return ""
     local = local_time(value)
     text = local.strftime("%d-%m-%Y %H:%M")
-    if with_offset:
+    if with_offset and is_ambiguous(local):
         offset = local.strftime("%z")
         text += f" (UTC{offset[:3]}:{offset[3:]})"
     return text
+
+
+def is_ambiguous(local: dt.datetime) -> bool:
+    """Whether this wall-clock time occurs twice (the hour the clocks go back)."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
 
 
 # --- numbers and durations in the user's language (Babel) ------------------------------------------

@@ -46,3 +46,17 @@ def test_a_datalek_long_past_its_deadline_reads_in_days(client: FlaskClient) -> 
         html = client.get(page).get_data(as_text=True)
         assert "7 dagen en 3 uur te laat" in html, page
         assert "uur te laat" not in html.replace("3 uur te laat", ""), page
+
+
+def test_times_carry_an_offset_only_in_the_hour_that_comes_twice(app: Flask) -> None:
+    """Seen: "06-12-2026 14:11 (UTC+01:00)" after ordinary times."""
+    from bio_register.i18n import format_local
+
+    utc = dt.UTC
+    with app.test_request_context("/"):
+        assert format_local(dt.datetime(2026, 12, 6, 13, 11, tzinfo=utc), True) == "06-12-2026 14:11"
+        assert format_local(dt.datetime(2027, 3, 28, 1, 30, tzinfo=utc), True) == "28-03-2027 03:30"  # spring
+        # 25 October 2026: 02:30 happens twice, first in summer time, then in winter time
+        assert format_local(dt.datetime(2026, 10, 25, 0, 30, tzinfo=utc), True) == "25-10-2026 02:30 (UTC+02:00)"
+        assert format_local(dt.datetime(2026, 10, 25, 1, 30, tzinfo=utc), True) == "25-10-2026 02:30 (UTC+01:00)"
+        assert format_local(dt.datetime(2026, 10, 25, 1, 30, tzinfo=utc)) == "25-10-2026 02:30"

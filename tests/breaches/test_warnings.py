@@ -36,7 +36,7 @@ H = dt.timedelta(hours=1)
 #: awareness (= discovery) of the datalek in most tests, and its AP deadline
 AWARE = dt.datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 DEADLINE = AWARE + 72 * H            # 13-11-2026 09:00 UTC = 10:00 Amsterdam
-DEADLINE_TEXT = "13-11-2026 10:00 (UTC+01:00)"
+DEADLINE_TEXT = "13-11-2026 10:00"
 TITLE = "USB-stick met jeugdzorgdossiers verloren"
 
 
@@ -191,9 +191,9 @@ def test_a_new_datalek_is_mailed_to_the_fg_after_the_commit(app: Flask, mailbox:
         assert message.message["From"] == app.config["MAIL_FROM"]
         assert f"Referentie: {incident.reference}" in message.body
         assert f"Titel: {TITLE}" in message.body
-        assert "Ontdekt op: 24-10-2026 12:00 (UTC+02:00)" in message.body
+        assert "Ontdekt op: 24-10-2026 12:00" in message.body
         # 72 elapsed hours, shown on the Amsterdam wall clock after the change to winter time
-        assert "27-10-2026 11:00 (UTC+01:00)" in message.body
+        assert "27-10-2026 11:00" in message.body
         assert f"/incidenten/{incident.id}" in message.body
     assert all(m.sent_at is not None and m.attempts == 1 for m in outbox())
 
@@ -378,7 +378,7 @@ def test_the_assessed_awareness_moves_the_warnings(app: Flask, mailbox: Collecto
     assert check(app, DEADLINE - 47 * H) == (1, 1, 0)      # 23 hours before the earlier deadline
     (received,) = mailbox.take()
     assert received.subject == f"Nog 23 uur: AP-melding (AVG art. 33) voor {incident.reference}"
-    assert "De termijn verloopt op 12-11-2026 10:00 (UTC+01:00)." in received.body
+    assert "De termijn verloopt op 12-11-2026 10:00." in received.body
 
 
 def test_each_organisation_warns_its_own_fg(app: Flask, mailbox: Collector) -> None:
@@ -412,7 +412,7 @@ def test_cbw_warnings_go_to_the_ciso_not_the_fg(app: Flask, mailbox: Collector) 
     assert received.to == officer.email != fg.email
     assert received.subject == (f"Nog 23 uur: Cbw: vroegtijdige waarschuwing aan de CSIRT voor "
                                 f"{incident.reference}")
-    assert "De termijn verloopt op 11-11-2026 10:00 (UTC+01:00)." in received.body
+    assert "De termijn verloopt op 11-11-2026 10:00." in received.body
     assert rows(incident) == {("cbw_early_warning", "24h")}
     assert notifications.unread_notices(fg) == []
 
@@ -465,7 +465,7 @@ def test_the_final_report_warns_a_month_after_the_notification(app: Flask, mailb
     (received,) = mailbox.take()
     assert received.to == officer.email
     assert received.subject == f"Nog 23 uur: Cbw: eindverslag aan de CSIRT voor {incident.reference}"
-    assert "De termijn verloopt op 12-12-2026 02:00 (UTC+01:00)." in received.body
+    assert "De termijn verloopt op 12-12-2026 02:00." in received.body
 
 
 def test_a_final_report_deadline_in_the_spring_gap_does_not_stop_the_job(app: Flask, mailbox: Collector) -> None:
@@ -493,7 +493,7 @@ def test_a_final_report_deadline_in_the_spring_gap_does_not_stop_the_job(app: Fl
     (received,) = mailbox.take()
     assert received.to == officer.email
     assert received.subject == f"Nog 23 uur: Cbw: eindverslag aan de CSIRT voor {incident.reference}"
-    assert "De termijn verloopt op 28-03-2027 03:30 (UTC+02:00)." in received.body
+    assert "De termijn verloopt op 28-03-2027 03:30." in received.body
 
 
 # --- a failing mail server ------------------------------------------------------------------------------------------
@@ -605,7 +605,7 @@ def test_the_job_counts_the_cbw_clock_from_the_configured_anchor(app: Flask, mai
         app.config["CBW_NOTIFICATION_ANCHOR"] = saved
     (received,) = mailbox.take()
     assert received.subject == f"Nog 23 uur: Cbw: incidentmelding aan de CSIRT voor {incident.reference}"
-    assert "De termijn verloopt op 14-11-2026 06:00 (UTC+01:00)." in received.body
+    assert "De termijn verloopt op 14-11-2026 06:00." in received.body
 
 
 def test_the_cli_command_runs_the_same_boundary(app: Flask, mailbox: Collector) -> None:
