@@ -10,8 +10,18 @@ import flask_babel
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
-__all__ = ["format_fixed", "format_hours", "format_local", "format_percentage", "gettext", "lazy_gettext",
-           "local_time", "ngettext", "select_locale"]
+__all__ = [
+    "format_fixed",
+    "format_hours",
+    "format_local",
+    "format_percentage",
+    "format_period",
+    "gettext",
+    "lazy_gettext",
+    "local_time",
+    "ngettext",
+    "select_locale",
+]
 
 
 # Typed wrappers (flask_babel has no type hints): the names are the ones pybabel extracts.
@@ -103,3 +113,17 @@ def format_hours(hours: float) -> str:
     if rest == 0:
         return in_days
     return gettext("%(days)s en %(hours)s", days=in_days, hours=ngettext("%(num)d uur", "%(num)d uur", rest))
+
+
+def format_period(period: str) -> str:
+    """A report period as people say it: ``2026-Q4`` → "4e kwartaal 2026" (English "Q4 2026"),
+    ``2026-10`` → "oktober 2026" ("October 2026"). Anything else is shown as it is."""
+    import re
+
+    quarter = re.fullmatch(r"(\d{4})-Q([1-4])", period)
+    if quarter:
+        return gettext("%(q)se kwartaal %(y)s", q=quarter.group(2), y=quarter.group(1))
+    month = re.fullmatch(r"(\d{4})-(\d{2})", period)
+    if month and 1 <= int(month.group(2)) <= 12:
+        return str(flask_babel.format_date(dt.date(int(month.group(1)), int(month.group(2)), 1), "LLLL y"))
+    return period

@@ -19,7 +19,15 @@ from bio_register.database import utcnow
 from bio_register.errors import DomainError, NotFound, NotPermitted
 from bio_register.extensions import api, csrf, db, login_manager
 from bio_register.fields import FOLD_LABELS
-from bio_register.i18n import format_fixed, format_hours, format_local, format_percentage, gettext, lazy_gettext
+from bio_register.i18n import (
+    format_fixed,
+    format_hours,
+    format_local,
+    format_percentage,
+    format_period,
+    gettext,
+    lazy_gettext,
+)
 from bio_register.incident_reports import services as incident_reports
 from bio_register.incidents import labels as incident_labels
 from bio_register.measures import labels as measure_labels
@@ -270,6 +278,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["fixed"] = format_fixed      # 19,7 in Dutch, 19.7 in English
     app.jinja_env.filters["percentage"] = format_percentage  # 70,0 % in Dutch, 70.0% in English
     app.jinja_env.filters["hours"] = format_hours      # 19,7 uur; 5 dagen en 3 uur
+    app.jinja_env.filters["period"] = format_period    # 2026-Q4 → 4e kwartaal 2026
     app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["field_attrs"] = field_attrs
     app.jinja_env.globals["role_label"] = role_label

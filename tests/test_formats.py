@@ -60,3 +60,25 @@ def test_times_carry_an_offset_only_in_the_hour_that_comes_twice(app: Flask) -> 
         assert format_local(dt.datetime(2026, 10, 25, 0, 30, tzinfo=utc), True) == "25-10-2026 02:30 (UTC+02:00)"
         assert format_local(dt.datetime(2026, 10, 25, 1, 30, tzinfo=utc), True) == "25-10-2026 02:30 (UTC+01:00)"
         assert format_local(dt.datetime(2026, 10, 25, 1, 30, tzinfo=utc)) == "25-10-2026 02:30"
+
+
+@pytest.mark.parametrize(("lang", "quarter", "month"), [("nl", "4e kwartaal 2026", "oktober 2026"),
+                                                         ("en", "Q4 2026", "October 2026")])
+def test_report_periods_read_as_people_say_them(app: Flask, lang: str, quarter: str, month: str) -> None:
+    """Seen: "2026-Q4" on screen where the PDF says "4e kwartaal 2026"."""
+    from bio_register.i18n import format_period
+
+    with app.test_request_context(f"/?lang={lang}"):
+        assert (format_period("2026-Q4"), format_period("2026-10"), format_period("2026")) == (quarter, month, "2026")
+
+
+def test_the_report_archive_names_its_periods_in_words(client: FlaskClient) -> None:
+    from bio_register.reporting import services as reporting
+
+    factories.organisation("DIE")
+    reporting.generate("quarterly", "2026-Q3", "DIE", actor_label="test",
+                       now=dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.UTC))
+    control = factories.user([("concern_control", "DUO")])
+    login(client, control.email, factories.PASSWORD)
+    html = client.get("/rapportages").get_data(as_text=True)
+    assert "3e kwartaal 2026" in html and "2026-Q3</td>" not in html
