@@ -62,9 +62,14 @@ def run_side_effects(session: AnySession) -> None:
 
 
 def commit(session: AnySession) -> None:
-    """Commit the unit of work and run its side effects. The one commit of a boundary."""
-    session.commit()
-    run_side_effects(session)
+    """Commit the unit of work and run its side effects. The one commit of a boundary.
+
+    A unit of work that never reached the database (``/health``, a page answered from memory)
+    has no transaction: nothing is committed, and SQLAlchemy is not asked to begin one for it."""
+    actual = session() if isinstance(session, scoped_session) else session
+    if actual.in_transaction() or actual.info.get(_PENDING) or actual.new or actual.dirty or actual.deleted:
+        actual.commit()
+    run_side_effects(actual)
 
 
 def rollback(session: AnySession) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, Response, flash, redirect, render_template, request, session, url_for
+from flask import Flask, Request, Response, flash, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import format_decimal, get_locale
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -40,6 +41,28 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+#: answered without a browser session: the load balancer's and Prometheus's checks
+SESSIONLESS_PATHS = frozenset({"/health", "/health/ready", "/metrics"})
+
+
+def is_sessionless(req: Request) -> bool:
+    """Requests that never use the browser session: the health checks, ``/metrics`` and API calls
+    that carry a token (the API authenticates by token only; a cookie there is ignored)."""
+    if req.path in SESSIONLESS_PATHS:
+        return True
+    return req.path.startswith("/api/") and req.headers.get("Authorization", "")[:7].lower() == "bearer "
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except for :func:`is_sessionless` requests: they get Flask's
+    null session, so no cookie is read or written and Flask-Login never loads a user for them."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if is_sessionless(request):
+            return None  # Flask substitutes its null session (empty, refuses writes)
+        return super().open_session(app, request)
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -105,6 +128,7 @@ def register(app: Flask) -> None:
     api.on_server_error = db.session.rollback
     _register_development_pages(app)
 
+    app.session_interface = SessionInterface()
     _configure_login()
     _register_session_timeouts(app)
     _register_input_guard(app)
@@ -155,7 +179,7 @@ def _register_session_timeouts(app: Flask) -> None:
 
     @app.before_request
     def _expire_session() -> Any:
-        if request.path.startswith("/api/") or request.endpoint == "static":
+        if request.path.startswith("/api/") or request.endpoint == "static" or is_sessionless(request):
             return None
         if not session.get("_user_id"):
             return None
@@ -232,7 +256,7 @@ def _register_headers(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
-        if request.path.startswith("/api/") or (current_user and current_user.is_authenticated):
+        if request.path.startswith("/api/") or (not is_sessionless(request) and current_user.is_authenticated):
             headers.setdefault("Cache-Control", "no-store")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
