@@ -3,10 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import HTTPException
 
 from bio_register.breaches import export as exporter
 from bio_register.breaches import labels, services
@@ -15,57 +17,177 @@ from bio_register.breaches.forms import (
     CbwForm,
     DecisionForm,
     NotificationForm,
+    OverviewFilterForm,
+    RegisterForm,
     SubjectsForm,
     assessment_data,
     yes_no,
 )
 from bio_register.errors import DomainError
-from bio_register.forms import apply_errors, page_arg
+from bio_register.forms import SelectChoice, apply_errors, page_arg
 from bio_register.i18n import gettext as _
+from bio_register.i18n import lazy_gettext as _l
 from bio_register.incident_reports import services as incident_reports
 from bio_register.incidents.models import Incident
 from bio_register.loaders import DATALEK, INCIDENT
 from bio_register.notifications import services as notifications
-from bio_register.permissions import Permission, has_permission
+from bio_register.organisations.models import Organisation
+from bio_register.permissions import Permission, has_permission, scoped_organisations
 from bio_register.pipeline import Rejected, flash_committed, requires, signed_in
+from bio_register.timeutil import to_local, to_utc
 
 bp = Blueprint("breaches", __name__, template_folder="templates")
 
 #: datalekken per page of the overview (ordered over all of them by the database)
-OVERVIEW_PAGE = 100
+OVERVIEW_PAGE = 50
+
+
+def _local_day(value: str | None, *, end: bool = False) -> dt.datetime | None:
+    """The start of a local day (``end``: of the day after) in UTC; None when empty; 400 when no date."""
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        abort(400)
+    if not 1970 <= day.year < 2100:
+        abort(400)
+    if end:
+        day += dt.timedelta(days=1)
+    return to_utc(dt.datetime(day.year, day.month, day.day), current_app.config["TIMEZONE"])
+
+
+def _day_or_error(form: FlaskForm, name: str, *, end: bool = False) -> dt.datetime | None:
+    field = getattr(form, name)
+    if not field.data or field.errors:
+        return None
+    try:
+        return _local_day(field.data, end=end)
+    except HTTPException:
+        field.errors = [*list(field.errors), _("Geen geldige datum.")]
+        return None
+
+
+def _overview_filter(form: OverviewFilterForm) -> services.BreachFilter:
+    def ok(field: Any) -> Any:
+        return None if field.errors else (field.data or None)
+
+    state = request.args.get("stand", "open" if request.args.get("alle") != "1" else "")
+    return services.BreachFilter(
+        organisation=ok(form.organisation), state=state if state in services.FILTER_STATES else None,
+        discovered_from=_day_or_error(form, "period_from"),
+        discovered_until=_day_or_error(form, "period_until", end=True),
+        q=ok(form.q), sort=ok(form.sort) or "termijn", descending=ok(form.order) == "desc")
+
+
+def _organisation_choices() -> list[SelectChoice]:
+    return [SelectChoice(o.code, o.name) for o in scoped_organisations(current_user, Permission.BREACH_READ)]
+
+
+def _year_choices() -> list[SelectChoice]:
+    this_year = to_local(dt.datetime.now(dt.UTC), current_app.config["TIMEZONE"]).year
+    return [SelectChoice("", _l("alle jaren")),
+            *(SelectChoice(str(year), str(year)) for year in range(this_year, this_year - 8, -1))]
 
 
 @bp.route("/datalekken")
 @requires(Permission.BREACH_READ)
 def overview() -> Any:
-    """The FG's overview: every datalek, open ones first by the time left."""
-    show_all = request.args.get("alle") == "1"
-    page = page_arg(request.args.get("page", 1))
-    total = services.count_overview(current_user, include_closed=show_all)
-    pages = max(1, -(-total // OVERVIEW_PAGE))
-    rows = services.overview(current_user, include_closed=show_all, limit=OVERVIEW_PAGE,
-                             offset=(min(page, pages) - 1) * OVERVIEW_PAGE)
-    return render_template("breaches/overview.html", rows=rows, show_all=show_all, total=total,
-                           page=min(page, pages), pages=pages, state_labels=labels.state_labels())
+    """The FG's overview: filtered by organisation, state, period and words; open ones first by the
+    time left unless another order is chosen; with the register per organisation and period."""
+    organisations = _organisation_choices()
+    form = OverviewFilterForm(request.args)
+    form.organisation.choices = [SelectChoice("", _l("alle")), *organisations]
+    if "stand" not in request.args:
+        form.stand.data = "open" if request.args.get("alle") != "1" else ""
+    form.validate()
+    flt = _overview_filter(form)
+    page = services.list_overview(current_user, flt, page_arg(request.args.get("page", 1)), OVERVIEW_PAGE)
+    args = {k: v for k, v in request.args.items() if k not in ("page", "alle")}
+    args.setdefault("stand", flt.state or "")
+
+    def page_url(n: int) -> str:
+        return url_for("breaches.overview") + "?" + urlencode({**args, "page": n})
+
+    def sort_url(key: str) -> str:
+        same = flt.sort == key
+        order = "desc" if same and not flt.descending else "asc"
+        return url_for("breaches.overview") + "?" + urlencode({**args, "sort": key, "order": order})
+
+    register = RegisterForm(formdata=None, prefix="register")
+    register.organisation.choices = organisations
+    register.organisation.data = flt.organisation or (organisations[0].value if organisations else None)
+    register.year.choices = _year_choices()
+    return render_template("breaches/overview.html", form=form, page=page, page_url=page_url, sort_url=sort_url,
+                           flt=flt, register_form=register, state_labels=labels.state_labels())
+
+
+def _arg(name: str) -> str:
+    """A register argument, plain (``?organisation=DIE``) or as the overview's form names it."""
+    return (request.args.get(name) or request.args.get(f"register-{name}") or "").strip()
+
+
+def _register_scope() -> tuple[Organisation, dt.datetime | None, dt.datetime | None, str]:
+    """The register's organisation (one the user may read, else 404; the first when none is named)
+    and period (a year, or from–to dates, or all), with the period as a file name part."""
+    code = _arg("organisation").upper()
+    readable = scoped_organisations(current_user, Permission.BREACH_READ)
+    organisation = next((o for o in readable if o.code == code), None) if code else (readable[0] if readable else None)
+    if organisation is None:
+        abort(404)
+    year = _arg("year")
+    if year:
+        if not (year.isdigit() and 1970 <= int(year) < 2100):
+            abort(400)
+        tz = current_app.config["TIMEZONE"]
+        return (organisation, to_utc(dt.datetime(int(year), 1, 1), tz), to_utc(dt.datetime(int(year) + 1, 1, 1), tz),
+                year)
+    parts = [_arg("period_from"), _arg("period_until")]
+    start = _local_day(parts[0])
+    end = _local_day(parts[1], end=True)
+    label = "-tot-".join(p for p in parts if p) if any(parts) else "alle-jaren"
+    if start is not None and end is None:
+        label = f"vanaf-{parts[0]}"
+    elif end is not None and start is None:
+        label = f"tot-en-met-{parts[1]}"
+    return organisation, start, end, label
+
+
+def _period_words(start: dt.datetime | None, end: dt.datetime | None, label: str) -> str:
+    if label.isdigit():
+        return label
+    if start is None and end is None:
+        return _("alle jaren")
+    tz = current_app.config["TIMEZONE"]
+    first = to_local(start, tz).strftime("%d-%m-%Y") if start else None
+    last = to_local(end - dt.timedelta(days=1), tz).strftime("%d-%m-%Y") if end else None
+    if first and last:
+        return _("%(a)s tot en met %(b)s", a=first, b=last)
+    return _("vanaf %(a)s", a=first) if first else _("tot en met %(b)s", b=last)
 
 
 @bp.route("/datalekken/register.<any(csv, xlsx, pdf):fmt>")
 @requires(Permission.BREACH_READ)
 def register_export(fmt: str) -> Any:
-    """The datalekkenregister (AVG art. 33(5)): every datalek with its facts and reasoning."""
-    rows = exporter.register_rows(services.all_datalekken(current_user))
+    """The datalekkenregister (AVG art. 33(5)) of one controller: the datalekken of one organisation
+    (``organisation``, the first the user may read by default) discovered in a period (``year``, or
+    ``period_from``/``period_until``), with their facts and reasoning."""
+    organisation, start, end, label = _register_scope()
+    rows = exporter.register_rows(services.register_datalekken(current_user, organisation.id, start, end),
+                                  current_app.config["TIMEZONE"])
     stamp = dt.datetime.now(dt.UTC)
     if fmt == "csv":
         body, mimetype = exporter.to_csv(rows), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
         body, mimetype = exporter.to_xlsx(rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        orgs = sorted({row.organisation for row in rows}) or [_("geen organisaties")]
-        body = exporter.to_pdf(rows, organisation_label=", ".join(orgs), generated_at=stamp)
+        body = exporter.to_pdf(rows, organisation_label=f"{organisation.name}, {_period_words(start, end, label)}",
+                               generated_at=stamp, tz=current_app.config["TIMEZONE"])
         mimetype = "application/pdf"
+    local = to_local(stamp, current_app.config["TIMEZONE"])
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="datalekkenregister-{stamp:%Y%m%d-%H%M}.{fmt}"')
+        f'attachment; filename="datalekkenregister-{organisation.code}-{label}-{local:%Y%m%d-%H%M}.{fmt}"')
     return response
 
 

@@ -34,7 +34,7 @@ def test_fg_takes_a_datalek_from_report_to_notification_and_closing(client: Flas
                               discovered_at=utcnow() - dt.timedelta(hours=5))
     overview = client.get("/datalekken").get_data(as_text=True)
     assert "Brief met BSN naar verkeerd adres" in overview and "te beoordelen" in overview
-    assert re.search(r'class="hours-left">6[67],\d<', overview)
+    assert re.search(r'class="hours-left">nog 2 dagen en 1[89] uur<', overview)
 
     page = f"/incidenten/{leak.id}/datalek"
     token = csrf_token(client, page)
@@ -129,7 +129,7 @@ def test_fg_of_another_municipality_gets_404(client: FlaskClient) -> None:
     login(client, other.email, factories.PASSWORD)
     assert client.get(f"/incidenten/{leak.id}/datalek").status_code == 404
     html = client.get("/datalekken").get_data(as_text=True)
-    assert leak.reference not in html and "Geen datalekken." in html
+    assert leak.reference not in html and "Geen datalekken die aan de filters voldoen." in html
 
 
 def test_logging_a_datalek_gives_the_fg_an_in_app_notice(client: FlaskClient, fg) -> None:
