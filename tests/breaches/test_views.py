@@ -80,7 +80,18 @@ def test_closing_a_datalek_without_decision_is_refused_with_a_message(client: Fl
     response = client.post(f"/incidenten/{leak.id}/status",
                            data={"csrf_token": token, "version": str(leak.version), "status": "afgehandeld"})
     assert response.status_code == 422
-    assert "pas worden afgehandeld als de FG heeft besloten" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    summary = html[html.index('class="error-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    assert summary.count("pas worden afgehandeld als de FG heeft besloten") == 1  # once, not twice
+    # the page offers no close that cannot succeed, and says why
+    page = client.get(f"/incidenten/{leak.id}").get_data(as_text=True)
+    assert 'value="afgehandeld"' not in page and 'value="ingetrokken"' in page
+    assert "Afhandelen kan nog niet: Een datalek kan pas worden afgehandeld" in page
+    other_fg = factories.user([("fg", "DIE")])
+    factories.assess(leak, fg=other_fg)
+    breaches.decide(other_fg, leak, False, "Geen risico: versleuteld verzonden.")
+    assert 'value="afgehandeld"' in client.get(f"/incidenten/{leak.id}").get_data(as_text=True)
 
 
 def test_decision_without_motivation_shows_the_error_and_saves_nothing(client: FlaskClient, fg) -> None:
