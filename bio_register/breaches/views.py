@@ -23,6 +23,7 @@ from bio_register.breaches.forms import (
     assessment_data,
     yes_no,
 )
+from bio_register.database import utcnow
 from bio_register.errors import DomainError
 from bio_register.forms import SelectChoice, apply_errors, page_arg
 from bio_register.i18n import gettext as _
@@ -85,7 +86,7 @@ def _organisation_choices() -> list[SelectChoice]:
 
 
 def _year_choices() -> list[SelectChoice]:
-    this_year = to_local(dt.datetime.now(dt.UTC), current_app.config["TIMEZONE"]).year
+    this_year = to_local(utcnow(), current_app.config["TIMEZONE"]).year
     return [SelectChoice("", _l("alle jaren")),
             *(SelectChoice(str(year), str(year)) for year in range(this_year, this_year - 8, -1))]
 
@@ -175,7 +176,7 @@ def register_export(fmt: str) -> Any:
     organisation, start, end, label = _register_scope()
     rows = exporter.register_rows(services.register_datalekken(current_user, organisation.id, start, end),
                                   current_app.config["TIMEZONE"])
-    stamp = dt.datetime.now(dt.UTC)
+    stamp = utcnow()
     if fmt == "csv":
         body, mimetype = exporter.to_csv(rows), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
@@ -305,9 +306,22 @@ def record_cbw(incident: Incident) -> Any:
 @bp.route("/meldingen", methods=["GET", "POST"])
 @signed_in
 def notices() -> Any:
-    """The user's in-app notices; POST marks them read."""
+    """The user's in-app notices, and for the FG (who decides on AP meldingen) the datalekken past the AP deadline.
+
+    Viewing the page marks the notices it shows as read: a deliberate, documented side effect of
+    this GET (committed by the pipeline like any request), so the counter in the menu clears once
+    they have been seen. It is not audited: it changes only the user's own inbox, never the
+    register, and viewing twice changes nothing more. The notices that were unread keep their
+    "nieuw" mark on this one view. POST marks every notice read (the older form, kept for clients
+    that use it)."""
     if request.method == "POST":
         # CSRF is checked by CSRFProtect before we get here
         notifications.mark_read(current_user)
         return redirect(url_for("breaches.notices"))
-    return render_template("breaches/notices.html", notices=notifications.recent_notices(current_user))
+    shown = notifications.recent_notices(current_user)
+    new = {notice.id for notice in shown if notice.read_at is None}
+    if new and request.method == "GET":
+        notifications.mark_read(current_user, new)
+    overdue = services.overdue(current_user) if has_permission(current_user, Permission.BREACH_DECIDE) else None
+    return render_template("breaches/notices.html", notices=shown, new=new, overdue=overdue,
+                           state_labels=labels.state_labels())

@@ -145,10 +145,15 @@ def test_fg_of_another_municipality_gets_404(client: FlaskClient) -> None:
 
 def test_logging_a_datalek_gives_the_fg_an_in_app_notice(client: FlaskClient, fg) -> None:
     factories.incident(is_datalek=True, title="USB-stick kwijt")
-    html = client.get("/meldingen").get_data(as_text=True)
-    assert "USB-stick kwijt" in html
     assert re.search(r'class="count">1<', client.get("/").get_data(as_text=True))
-    client.post("/meldingen", data={"csrf_token": csrf_token(client, "/meldingen")})
+    html = client.get("/meldingen").get_data(as_text=True)
+    assert "USB-stick kwijt" in html and ">nieuw<" in html
+    assert 'class="count"' not in html  # read once shown: the counter clears on this very page
+    assert 'class="count"' not in client.get("/").get_data(as_text=True)
+    again = client.get("/meldingen").get_data(as_text=True)
+    assert "USB-stick kwijt" in again and ">nieuw<" not in again
+    factories.incident(is_datalek=True, title="Map op gedeelde schijf")
+    client.post("/meldingen", data={"csrf_token": csrf_token(client, "/account")})
     assert 'class="count"' not in client.get("/").get_data(as_text=True)
 
 
