@@ -180,6 +180,7 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("POST", "/incidenten/{dlk}/datalek/beoordeling", "breaches.save_assessment",
                                                    (302, 404, 403, 422, 403, 403, 403)),
     ("POST", "/incidenten/{dlk}/datalek/besluit", "breaches.decide", (302, 404, 403, 422, 403, 403, 403)),
+    ("POST", "/incidenten/{dlk}/datalek/vastleggen", "breaches.save_all", (302, 404, 403, 422, 403, 403, 403)),
     ("POST", "/incidenten/{uitdlk}/datalek/besluit", "breaches.decide", (302, 404, 404, 404, 404, 403, 403)),
     ("POST", "/incidenten/{dlk}/datalek/ap-melding", "breaches.record_notification",
                                                    (302, 404, 403, 422, 403, 403, 403)),

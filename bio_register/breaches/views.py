@@ -224,6 +224,8 @@ def _render(incident: Incident, code: int = 200, **forms: Any) -> Any:
         decision_form=forms.get("decision_form") or DecisionForm(formdata=None),
         notification_form=forms.get("notification_form") or NotificationForm(formdata=None),
         subjects_form=forms.get("subjects_form") or SubjectsForm(formdata=None),
+        combined_decision_form=forms.get("combined_decision_form") or _combined_forms()[0],
+        combined_subjects_form=forms.get("combined_subjects_form") or _combined_forms()[1],
         cbw_form=forms.get("cbw_form") or CbwForm(formdata=None, recipient=config["CBW_RECIPIENT"]),
     ), code
 
@@ -259,6 +261,82 @@ def save_assessment(incident: Incident) -> Any:
         services.save_assessment(current_user, incident, assessment_data(form), version)
 
     return _submit(incident, AssessmentForm(), "assessment", action, _("De beoordeling is opgeslagen."))
+
+
+#: the prefixes of the decision (art. 33) and the data subjects (art. 34) in the combined form
+DECISION_PREFIX, SUBJECTS_PREFIX = "besluit", "art34"
+
+
+def _combined_forms(formdata: Any = None) -> tuple[DecisionForm, SubjectsForm]:
+    """The decision and art. 34 parts of the FG's one form (the assessment form's CSRF token covers
+    the whole post)."""
+    kwargs: dict[str, Any] = {"meta": {"csrf": False}, "formdata": formdata}
+    forms = (DecisionForm(prefix=DECISION_PREFIX, **kwargs), SubjectsForm(prefix=SUBJECTS_PREFIX, **kwargs))
+    for form in forms:
+        for item in form:
+            item.flags.required = False  # each part is optional here: left empty, it records nothing
+    return forms
+
+
+def _given(form: FlaskForm, *names: str) -> bool:
+    """Whether the user filled in any of these fields: an empty part records nothing."""
+    return any((getattr(form, name).data or "") not in ("", None) and str(getattr(form, name).data).strip()
+               for name in names)
+
+
+@bp.route("/incidenten/<int:incident_id>/datalek/vastleggen", methods=["POST"])
+@requires(Permission.BREACH_ASSESS, load=DATALEK)
+def save_all(incident: Incident) -> Any:
+    """The FG's one form: the assessment, and when filled in the decision on the AP melding
+    (art. 33) and on informing the data subjects (art. 34). Each part goes through its own service
+    and audit event; all of it is kept, or (any error) none of it, with every error shown at once."""
+    assessment_form = AssessmentForm()
+    decision_form, subjects_form = _combined_forms(request.form)
+    decide_now = _given(decision_form, "notify", "motivation")
+    subjects_now = _given(subjects_form, "notify", "ground", "explanation", "notified_at", "channel")
+    if (decide_now or subjects_now) and not has_permission(current_user, Permission.BREACH_DECIDE,
+                                                           incident.organisation_id):
+        abort(403)
+
+    def page(code: int) -> Any:
+        return _render(incident, code, assessment_form=assessment_form, combined_decision_form=decision_form,
+                       combined_subjects_form=subjects_form)
+
+    valid = assessment_form.validate_on_submit()
+    valid = (decision_form.validate() if decide_now else True) and valid
+    valid = (subjects_form.validate() if subjects_now else True) and valid
+    if not valid:
+        return page(422)
+    failed: DomainError | None = None
+    try:
+        read = assessment_form.version.data or ""
+        services.save_assessment(current_user, incident, assessment_data(assessment_form),
+                                 int(read) if read.isdigit() else None)
+    except DomainError as error:
+        apply_errors(assessment_form, error)
+        failed = error
+    if decide_now and (failed is None or services.assessment_of(incident) is not None):
+        try:
+            services.decide(current_user, incident, yes_no(decision_form.notify.data), decision_form.motivation.data)
+        except DomainError as error:
+            apply_errors(decision_form, error)
+            failed = failed or error
+    if subjects_now:
+        try:
+            services.decide_data_subjects(current_user, incident, yes_no(subjects_form.notify.data),
+                                          subjects_form.ground.data or None, subjects_form.explanation.data,
+                                          subjects_form.notified_at.data, subjects_form.channel.data)
+        except DomainError as error:
+            apply_errors(subjects_form, error)
+            failed = failed or error
+    if failed is not None:
+        return Rejected(lambda: page(200), failed.status_code)
+    flash_committed(_("De beoordeling is opgeslagen."))
+    if decide_now:
+        flash_committed(_("Het besluit over de AP-melding is vastgelegd."))
+    if subjects_now:
+        flash_committed(_("Het besluit over het informeren van betrokkenen is vastgelegd."))
+    return redirect(url_for("breaches.detail", incident_id=incident.id) + "#assessment")
 
 
 @bp.route("/incidenten/<int:incident_id>/datalek/besluit", methods=["POST"])

@@ -245,3 +245,63 @@ def test_file_name_uses_amsterdam_time(client: FlaskClient, world: dict[str, Any
     monkeypatch.setattr(breach_views, "utcnow", lambda: fixed)
     response = client.get("/datalekken/register.csv?organisation=DIE")
     assert "-20261231-2330.csv" in response.headers["Content-Disposition"]
+
+
+# --- one form for the assessment and the decisions --------------------------------------------------------
+
+def _assessment_fields(item: Any) -> dict[str, Any]:
+    from bio_register.timeutil import to_local
+
+    return {"aware_at": to_local(item.discovered_at).strftime("%Y-%m-%dT%H:%M"), "data_categories": ["naw"],
+            "enisa_cb_confidentiality": "0", "enisa_cb_integrity": "0", "enisa_cb_availability": "0"}
+
+
+def test_one_form_records_assessment_and_both_decisions_each_audited(client: FlaskClient) -> None:
+    from sqlalchemy import select
+
+    from bio_register.audit.models import AuditEvent
+
+    fg = factories.user([("fg", "DIE")], name="Fenna de Vries")
+    login(client, fg.email, factories.PASSWORD)
+    item = _leak(title="Lijst met namen op de website", hours_ago=3)
+    page = f"/incidenten/{item.id}/datalek"
+    html = client.get(page).get_data(as_text=True)
+    assert html.count('<button type="submit" class="button">Opslaan</button>') == 1
+    assert "Besluit vastleggen</button>" not in html and ">Vastleggen</button>" not in html
+    response = client.post(f"{page}/vastleggen", data={
+        "csrf_token": csrf_token(client, page), **_assessment_fields(item),
+        "besluit-notify": "ja", "besluit-motivation": "Namen en adressen openbaar: hoog risico.",
+        "art34-notify": "ja", "art34-notified_at": "", "art34-channel": "brief"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert breaches.assessment_of(item) is not None
+    assert [r.decision.notify for r in breaches.ap_rulings(item)] == [True]
+    assert [r.decision.channel for r in breaches.subject_rulings(item)] == ["brief"]
+    entities = set(db.session.scalars(select(AuditEvent.entity).where(AuditEvent.action == "create")))
+    assert {"breach_assessment", "ap_decision", "data_subject_decision"} <= entities
+    # the decision parts left empty: only the assessment is saved (unchanged: no new event)
+    before = db.session.scalar(select(__import__("sqlalchemy").func.count()).select_from(AuditEvent))
+    again = client.post(f"{page}/vastleggen", data={"csrf_token": csrf_token(client, page),
+                                                    "version": "1", **_assessment_fields(item)})
+    assert again.status_code == 302
+    assert len(breaches.ap_rulings(item)) == 1 and len(breaches.subject_rulings(item)) == 1
+    after = db.session.scalar(select(__import__("sqlalchemy").func.count()).select_from(AuditEvent))
+    assert after == before
+
+
+def test_one_form_keeps_nothing_when_a_part_is_refused(client: FlaskClient) -> None:
+    fg = factories.user([("fg", "DIE")], name="Fenna de Vries")
+    login(client, fg.email, factories.PASSWORD)
+    item = _leak(title="Dossier gemaild", hours_ago=3)
+    page = f"/incidenten/{item.id}/datalek"
+    response = client.post(f"{page}/vastleggen", data={
+        "csrf_token": csrf_token(client, page), **_assessment_fields(item),
+        "besluit-notify": "nee", "besluit-motivation": "kort",          # the rule: a few words at least
+        "art34-notify": "nee", "art34-ground": "no_high_risk"})   # and no explanation
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Motiveer het besluit in een paar woorden" in html
+    assert "Licht toe waarom er geen hoog risico is" in html
+    db.session.expire_all()
+    assert breaches.assessment_of(item) is None and breaches.decisions_of(item) == []
+    # what was typed stays in the form
+    assert "Dossier gemaild" in html and "\nkort</textarea>" in html
