@@ -74,8 +74,10 @@ def _overview_filter(form: OverviewFilterForm) -> services.BreachFilter:
         return None if field.errors else (field.data or None)
 
     state = request.args.get("stand", "open" if request.args.get("alle") != "1" else "")
+    if state and state not in services.FILTER_STATES:
+        state = "open"  # an unknown state (an old or mistyped link): the working list
     return services.BreachFilter(
-        organisation=ok(form.organisation), state=state if state in services.FILTER_STATES else None,
+        organisation=ok(form.organisation), state=state or None,
         discovered_from=_day_or_error(form, "period_from"),
         discovered_until=_day_or_error(form, "period_until", end=True),
         q=ok(form.q), sort=ok(form.sort) or "termijn", descending=ok(form.order) == "desc")
@@ -117,7 +119,7 @@ def overview() -> Any:
 
     register = RegisterForm(formdata=None, prefix="register")
     register.organisation.choices = organisations
-    register.organisation.data = flt.organisation or (organisations[0].value if organisations else None)
+    register.organisation.data = (flt.organisation or "").upper() or (organisations[0].value if organisations else None)
     register.year.choices = _year_choices()
     return render_template("breaches/overview.html", form=form, page=page, page_url=page_url, sort_url=sort_url,
                            flt=flt, register_form=register, state_labels=labels.state_labels())
