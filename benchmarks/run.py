@@ -406,6 +406,13 @@ def main(argv: list[str] | None = None) -> int:
                 ("Dashboard, concern control", "cc", "/", 100),
                 ("Dashboard, verbindingsofficier G001", "vo", "/", 100),
                 ("FG overview (datalekken, 5 organisations)", "fg", "/datalekken", 100),
+                ("FG overview, filtered (overdue, by deadline)", "fg", "/datalekken?stand=te_laat", 100),
+                ("FG overview, search and sort by melding (all states)", "fg",
+                 "/datalekken?stand=&q=lek&sort=gemeld&order=desc", 100),
+                ("FG overview, one organisation and a year, by discovery", "fg",
+                 f"/datalekken?stand=&organisation=G001&period_from={dt.date.today().year - 1}-01-01"
+                 f"&period_until={dt.date.today().year - 1}-12-31&sort=ontdekt&order=desc", 100),
+                ("Meldingen of the FG (overdue datalekken)", "fg", "/meldingen", 100),
                 ("Compliance overview, all organisations", "cc", "/compliance", None),
             ]
             print("Timing pages …", file=sys.stderr)

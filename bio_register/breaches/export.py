@@ -29,7 +29,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload
 
@@ -104,6 +104,11 @@ class RegisterRow:
     subjects_explanation: str
     subjects_informed_at: str
     subjects_channel: str
+    #: for the summary (not a column): notified to the AP (initial melding), on time or late
+    #: (None when not notified), data subjects informed (art. 34 decision in force)
+    notified: bool = False
+    late: bool | None = None
+    informed: bool = False
 
 
 #: (field, Dutch header) in column order
@@ -324,7 +329,9 @@ def _row(incident: Incident, assessment: BreachAssessment | None, decisions: lis
     }
     if decision is None:
         fields["decision"] = str(_l("nog geen besluit"))
-    return RegisterRow(**fields)
+    late = None if initial is None else initial.submitted_at > ap_deadline(incident, assessment)
+    return RegisterRow(**fields, notified=initial is not None, late=late,
+                       informed=bool(subject_decisions and subject_decisions[0].notify))
 
 
 def register_rows(incidents: Iterable[Incident], tz: str = DEFAULT_TZ) -> list[RegisterRow]:
@@ -349,6 +356,38 @@ def register_rows(incidents: Iterable[Incident], tz: str = DEFAULT_TZ) -> list[R
                               [lazyload(DataSubjectDecision.decided_by)]))
     return [_row(incident, assessments.get(incident.id), decisions.get(incident.id, []),
                  notifications.get(incident.id, []), subjects.get(incident.id, []), tz) for incident in leaks]
+
+
+#: the row's fields that are no column, only counted in the summary
+SUMMARY_FIELDS = ("notified", "late", "informed")
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One line of the register's summary: a category (or the total) and its counts."""
+
+    label: str
+    count: int
+    notified: int
+    on_time: int
+    late: int
+    informed: int
+
+
+def summary(rows: Sequence[RegisterRow]) -> list[SummaryLine]:
+    """Counts per category (in the order of first appearance, the uncategorised last) and the total:
+    datalekken, notified to the AP, of those on time and late, data subjects informed."""
+    def line(label: str, group: Sequence[RegisterRow]) -> SummaryLine:
+        return SummaryLine(label, len(group), sum(r.notified for r in group),
+                           sum(r.late is False for r in group), sum(r.late is True for r in group),
+                           sum(r.informed for r in group))
+
+    groups: dict[str, list[RegisterRow]] = {}
+    for row in rows:
+        groups.setdefault(row.category or str(_l("geen categorie")), []).append(row)
+    none = str(_l("geen categorie"))
+    ordered = sorted(groups, key=lambda label: (label == none, label))
+    return [*(line(label, groups[label]) for label in ordered), line(str(_l("Totaal")), rows)]
 
 
 def _cells(row: RegisterRow) -> list[str]:
@@ -445,6 +484,26 @@ def _block(row: RegisterRow, width: float) -> Table:
                  splitByRow=1, hAlign="LEFT")
 
 
+SUMMARY_HEADERS = ("Categorie", "Datalekken", "Gemeld aan de AP", "Op tijd gemeld", "Te laat gemeld",
+                   "Betrokkenen geïnformeerd")
+
+
+def _summary_table(lines: Sequence[SummaryLine], width: float) -> Table:
+    """The counts per category and in total, before the datalekken one by one."""
+    data: list[list[Any]] = [[_p(h, _LABEL_STYLE) for h in SUMMARY_HEADERS]]
+    for item in lines:
+        data.append([_p(item.label, _VALUE_STYLE), *(
+            _p(str(n), _VALUE_STYLE) for n in (item.count, item.notified, item.on_time, item.late, item.informed))])
+    first = width * 0.35
+    style = TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9aa5b1")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f4")),
+        ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#eef1f4")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ])
+    return Table(data, colWidths=[first, *([(width - first) / 5] * 5)], style=style, repeatRows=1, hAlign="LEFT")
+
+
 def _numbered_canvas(header: str, generated: str) -> type[Canvas]:
     """A canvas that draws the running header and "pagina X van N" once the page count is known."""
 
@@ -492,6 +551,10 @@ def to_pdf(rows: Sequence[RegisterRow], *, organisation_label: str, generated_at
     ]
     if not rows:
         story.append(Paragraph(markup("Geen datalekken in deze selectie."), _VALUE_STYLE))
+    else:
+        story.append(Paragraph(markup("Samenvatting"), _HEAD_STYLE))
+        story.append(_summary_table(summary(rows), doc.width))
+        story.append(PageBreak())
     for row in rows:
         story.append(Paragraph(f"{markup(row.reference)} — {markup(row.title)}", _HEAD_STYLE))
         story.append(_block(row, doc.width))
@@ -501,6 +564,6 @@ def to_pdf(rows: Sequence[RegisterRow], *, organisation_label: str, generated_at
     return buffer.getvalue()
 
 
-__all__ = ["COLUMNS", "HEADERS", "LAYOUT", "TITLE", "RegisterRow", "markup", "register_rows", "to_csv", "to_pdf",
-           "to_xlsx"]
+__all__ = ["COLUMNS", "HEADERS", "LAYOUT", "TITLE", "RegisterRow", "SummaryLine", "markup", "register_rows", "summary",
+           "to_csv", "to_pdf", "to_xlsx"]
 

@@ -157,3 +157,43 @@ class CbwForm(FlaskForm):
 
 def yes_no(value: Any) -> bool | None:
     return {"ja": True, "nee": False}.get(value)
+
+
+STATE_CHOICES = [
+    ("open", _l("open")), ("", _l("alle")), ("te_beoordelen", _l("te beoordelen (nog geen besluit)")),
+    ("te_laat", _l("te laat (AP-termijn verstreken)")), ("besloten_melden", _l("besloten te melden, nog niet gemeld")),
+    ("gemeld", _l("gemeld aan de AP")), ("niet_gemeld", _l("besloten niet te melden")),
+    ("afgesloten", _l("afgesloten")),
+]
+OVERVIEW_SORT_CHOICES = [("termijn", _l("AP-termijn")), ("ontdekt", _l("Ontdekt op")),
+                         ("gemeld", _l("Gemeld aan de AP op")), ("referentie", _l("Referentie"))]
+
+
+class OverviewFilterForm(FlaskForm):
+    """The FG's filters on ``/datalekken``, read from the query string (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Zoeken"), validators=[Optional(), Length(max=200)],
+                    description=_l("In referentie en titel."))
+    organisation = SelectField(_l("Organisatie"), validators=[Optional()])
+    stand = SelectField(_l("Stand"), choices=choices(STATE_CHOICES), validators=[Optional()])
+    period_from = StringField(_l("Ontdekt vanaf"), validators=[Optional()], render_kw={"type": "date"})
+    period_until = StringField(_l("Ontdekt tot en met"), validators=[Optional()], render_kw={"type": "date"})
+    sort = SelectField(_l("Sorteren op"), choices=choices(OVERVIEW_SORT_CHOICES), validators=[Optional()])
+    order = SelectField(_l("Volgorde"), choices=choices([("asc", _l("oplopend")), ("desc", _l("aflopend"))]),
+                        validators=[Optional()])
+
+
+class RegisterForm(FlaskForm):
+    """Which register to export: one organisation (one controller) and a period."""
+
+    class Meta:
+        csrf = False
+
+    organisation = SelectField(_l("Organisatie"), validators=[Optional()])
+    year = SelectField(_l("Jaar"), validators=[Optional()],
+                       description=_l("Of kies een eigen periode met de datums hiernaast."))
+    period_from = StringField(_l("Ontdekt vanaf"), validators=[Optional()], render_kw={"type": "date"})
+    period_until = StringField(_l("Ontdekt tot en met"), validators=[Optional()], render_kw={"type": "date"})

@@ -40,6 +40,8 @@ from bio_register.i18n import format_local
 from bio_register.i18n import gettext as _
 from bio_register.incidents.models import CLOSED_STATUSES, OPEN_STATUSES, Incident
 from bio_register.notifications import services as notifications
+from bio_register.organisations.models import Organisation
+from bio_register.paging import Page
 from bio_register.permissions import Permission, Role, has_permission, organisation_scope, organisation_tree
 from bio_register.queries import among_ids
 from bio_register.timeutil import DEFAULT_TZ, NonexistentLocalTime, to_local, to_utc
@@ -727,6 +729,123 @@ def count_overview(user: User, *, include_closed: bool = True) -> int:
     """How many datalekken :func:`overview` orders (for its pages)."""
     return db.session.scalar(select(func.count()).select_from(Incident)
                              .where(*_overview_where(user, include_closed))) or 0
+
+
+#: the states the overview filters on ("stand"): what the FG asks of the list
+FILTER_STATES = ("open", "te_beoordelen", "te_laat", "besloten_melden", "gemeld", "niet_gemeld", "afgesloten")
+#: the orders the overview offers; "termijn" is the FG's working order of :func:`overview`
+OVERVIEW_SORTS = ("termijn", "ontdekt", "gemeld", "referentie")
+
+
+@dataclass(frozen=True)
+class BreachFilter:
+    """What the FG asked of ``/datalekken``: organisation (code), state (one of
+    :data:`FILTER_STATES`, None for all), discovered in ``[discovered_from, discovered_until)``,
+    words in the reference or title, and the order."""
+
+    organisation: str | None = None
+    state: str | None = "open"
+    discovered_from: dt.datetime | None = None
+    discovered_until: dt.datetime | None = None
+    q: str | None = None
+    sort: str = "termijn"
+    descending: bool = False
+
+
+def _state_parts() -> tuple[Any, Any, Any, Any]:
+    """Correlated expressions of a datalek's state: has an initial AP melding; the latest decision's
+    notify (NULL without one); the assessment's awareness (NULL without one); the closed test."""
+    has_initial = select(ApNotification.id).where(
+        ApNotification.incident_id == Incident.id, ApNotification.kind == NotificationKind.INITIAL).exists()
+    latest_notify = (select(ApDecision.notify).where(ApDecision.incident_id == Incident.id)
+                     .order_by(ApDecision.decided_at.desc(), ApDecision.id.desc()).limit(1).scalar_subquery())
+    aware_at = select(BreachAssessment.aware_at).where(BreachAssessment.incident_id == Incident.id).scalar_subquery()
+    return has_initial, latest_notify, aware_at, Incident.status.in_(CLOSED_STATUSES)
+
+
+def _filter_where(user: User, flt: BreachFilter, now: dt.datetime) -> list[Any]:
+    """The WHERE of the filtered overview: the user's datalekken that match ``flt``; the states
+    follow the rules of :func:`overview_for` (a melding stops the clock, else the latest decision)."""
+    where = [organisation_scope(user, Permission.BREACH_READ, Incident.organisation_id), Incident.is_datalek.is_(True)]
+    if flt.organisation:
+        where.append(Incident.organisation_id == select(Organisation.id).where(
+            Organisation.code == flt.organisation.upper()).scalar_subquery())
+    has_initial, latest_notify, aware_at, closed = _state_parts()
+    running = and_(~closed, ~has_initial, or_(latest_notify.is_(None), latest_notify.is_(True)))
+    states = {
+        "open": ~closed,
+        "te_beoordelen": and_(~closed, ~has_initial, latest_notify.is_(None)),
+        "te_laat": and_(running, func.coalesce(aware_at, Incident.discovered_at) < now - AP_DEADLINE),
+        "besloten_melden": and_(~closed, ~has_initial, latest_notify.is_(True)),
+        "gemeld": has_initial,
+        "niet_gemeld": and_(~has_initial, latest_notify.is_(False)),
+        "afgesloten": closed,
+    }
+    if flt.state in states:
+        where.append(states[flt.state])
+    if flt.discovered_from is not None:
+        where.append(Incident.discovered_at >= flt.discovered_from)
+    if flt.discovered_until is not None:
+        where.append(Incident.discovered_at < flt.discovered_until)
+    for word in (flt.q or "").lower().split()[:8]:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(or_(Incident.reference.ilike(pattern, escape="\\"), Incident.title.ilike(pattern, escape="\\")))
+    return where
+
+
+def _filter_order(flt: BreachFilter) -> list[Any]:
+    has_initial, latest_notify, aware_at, closed = _state_parts()
+    if flt.sort == "ontdekt":
+        key: Any = Incident.discovered_at
+    elif flt.sort == "referentie":
+        key = Incident.reference
+    elif flt.sort == "gemeld":
+        key = (select(func.min(ApNotification.submitted_at)).where(
+            ApNotification.incident_id == Incident.id, ApNotification.kind == NotificationKind.INITIAL)
+            .scalar_subquery())
+    else:  # "termijn": the working order of :func:`overview` (reversed: closed first, latest deadline first)
+        group = case((closed, 2), (and_(~has_initial, or_(latest_notify.is_(None), latest_notify.is_(True))), 0),
+                     else_=1)
+        deadline = func.coalesce(aware_at, Incident.discovered_at)
+        if flt.descending:
+            return [group.desc(), deadline.desc(), Incident.id.desc()]
+        return [group, deadline, Incident.id]
+    if flt.descending:
+        return [key.desc().nulls_last(), Incident.id.desc()]
+    return [key.asc().nulls_last(), Incident.id.asc()]
+
+
+def list_overview(user: User, flt: BreachFilter, page: int = 1, per_page: int = 50,
+                  now: dt.datetime | None = None) -> Page[OverviewRow]:
+    """One page of the user's datalekken that match ``flt``, in its order, with their state and AP
+    clock, and the total: a fixed number of queries whatever the number of datalekken."""
+    now = now or utcnow()
+    where = _filter_where(user, flt, now)
+    total = db.session.scalar(select(func.count()).select_from(Incident).where(*where)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    stmt = (select(Incident).where(*where).options(load_only(*OVERVIEW_COLUMNS))
+            .order_by(*_filter_order(flt)).limit(per_page).offset((page - 1) * per_page))
+    return Page(overview_for(list(db.session.scalars(stmt)), now, brief=True), page, per_page, total)
+
+
+def overdue(user: User, now: dt.datetime | None = None, limit: int = 20) -> Page[OverviewRow]:
+    """The user's datalekken whose AP clock passed 72 hours without a decision not to notify or the
+    initial melding (the first ``limit``, most overdue first, and how many in all)."""
+    return list_overview(user, BreachFilter(state="te_laat"), 1, limit, now)
+
+
+def register_datalekken(user: User, organisation_id: int, start: dt.datetime | None = None,
+                        end: dt.datetime | None = None) -> list[Incident]:
+    """The datalekken of one organisation (one controller under the AVG) discovered in
+    ``[start, end)``, oldest first, for its register; none when the user may not read them."""
+    scope = organisation_scope(user, Permission.BREACH_READ, Incident.organisation_id)
+    stmt = select(Incident).where(scope, Incident.is_datalek.is_(True), Incident.organisation_id == organisation_id)
+    if start is not None:
+        stmt = stmt.where(Incident.discovered_at >= start)
+    if end is not None:
+        stmt = stmt.where(Incident.discovered_at < end)
+    return list(db.session.scalars(stmt.order_by(Incident.discovered_at, Incident.id)))
 
 
 def urgent(user: User, now: dt.datetime | None = None, limit: int = 10) -> list[OverviewRow]:

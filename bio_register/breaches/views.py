@@ -3,10 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import HTTPException
 
 from bio_register.breaches import export as exporter
 from bio_register.breaches import labels, services
@@ -15,57 +17,180 @@ from bio_register.breaches.forms import (
     CbwForm,
     DecisionForm,
     NotificationForm,
+    OverviewFilterForm,
+    RegisterForm,
     SubjectsForm,
     assessment_data,
     yes_no,
 )
+from bio_register.database import utcnow
 from bio_register.errors import DomainError
-from bio_register.forms import apply_errors, page_arg
+from bio_register.forms import SelectChoice, apply_errors, page_arg
 from bio_register.i18n import gettext as _
+from bio_register.i18n import lazy_gettext as _l
 from bio_register.incident_reports import services as incident_reports
 from bio_register.incidents.models import Incident
 from bio_register.loaders import DATALEK, INCIDENT
 from bio_register.notifications import services as notifications
-from bio_register.permissions import Permission, has_permission
+from bio_register.organisations.models import Organisation
+from bio_register.permissions import Permission, has_permission, scoped_organisations
 from bio_register.pipeline import Rejected, flash_committed, requires, signed_in
+from bio_register.timeutil import to_local, to_utc
 
 bp = Blueprint("breaches", __name__, template_folder="templates")
 
 #: datalekken per page of the overview (ordered over all of them by the database)
-OVERVIEW_PAGE = 100
+OVERVIEW_PAGE = 50
+
+
+def _local_day(value: str | None, *, end: bool = False) -> dt.datetime | None:
+    """The start of a local day (``end``: of the day after) in UTC; None when empty; 400 when no date."""
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        abort(400)
+    if not 1970 <= day.year < 2100:
+        abort(400)
+    if end:
+        day += dt.timedelta(days=1)
+    return to_utc(dt.datetime(day.year, day.month, day.day), current_app.config["TIMEZONE"])
+
+
+def _day_or_error(form: FlaskForm, name: str, *, end: bool = False) -> dt.datetime | None:
+    field = getattr(form, name)
+    if not field.data or field.errors:
+        return None
+    try:
+        return _local_day(field.data, end=end)
+    except HTTPException:
+        field.errors = [*list(field.errors), _("Geen geldige datum.")]
+        return None
+
+
+def _overview_filter(form: OverviewFilterForm) -> services.BreachFilter:
+    def ok(field: Any) -> Any:
+        return None if field.errors else (field.data or None)
+
+    state = request.args.get("stand", "open" if request.args.get("alle") != "1" else "")
+    if state and state not in services.FILTER_STATES:
+        state = "open"  # an unknown state (an old or mistyped link): the working list
+    return services.BreachFilter(
+        organisation=ok(form.organisation), state=state or None,
+        discovered_from=_day_or_error(form, "period_from"),
+        discovered_until=_day_or_error(form, "period_until", end=True),
+        q=ok(form.q), sort=ok(form.sort) or "termijn", descending=ok(form.order) == "desc")
+
+
+def _organisation_choices() -> list[SelectChoice]:
+    return [SelectChoice(o.code, o.name) for o in scoped_organisations(current_user, Permission.BREACH_READ)]
+
+
+def _year_choices() -> list[SelectChoice]:
+    this_year = to_local(utcnow(), current_app.config["TIMEZONE"]).year
+    return [SelectChoice("", _l("alle jaren")),
+            *(SelectChoice(str(year), str(year)) for year in range(this_year, this_year - 8, -1))]
 
 
 @bp.route("/datalekken")
 @requires(Permission.BREACH_READ)
 def overview() -> Any:
-    """The FG's overview: every datalek, open ones first by the time left."""
-    show_all = request.args.get("alle") == "1"
-    page = page_arg(request.args.get("page", 1))
-    total = services.count_overview(current_user, include_closed=show_all)
-    pages = max(1, -(-total // OVERVIEW_PAGE))
-    rows = services.overview(current_user, include_closed=show_all, limit=OVERVIEW_PAGE,
-                             offset=(min(page, pages) - 1) * OVERVIEW_PAGE)
-    return render_template("breaches/overview.html", rows=rows, show_all=show_all, total=total,
-                           page=min(page, pages), pages=pages, state_labels=labels.state_labels())
+    """The FG's overview: filtered by organisation, state, period and words; open ones first by the
+    time left unless another order is chosen; with the register per organisation and period."""
+    organisations = _organisation_choices()
+    form = OverviewFilterForm(request.args)
+    form.organisation.choices = [SelectChoice("", _l("alle")), *organisations]
+    if "stand" not in request.args:
+        form.stand.data = "open" if request.args.get("alle") != "1" else ""
+    form.validate()
+    flt = _overview_filter(form)
+    page = services.list_overview(current_user, flt, page_arg(request.args.get("page", 1)), OVERVIEW_PAGE)
+    args = {k: v for k, v in request.args.items() if k not in ("page", "alle")}
+    args.setdefault("stand", flt.state or "")
+
+    def page_url(n: int) -> str:
+        return url_for("breaches.overview") + "?" + urlencode({**args, "page": n})
+
+    def sort_url(key: str) -> str:
+        same = flt.sort == key
+        order = "desc" if same and not flt.descending else "asc"
+        return url_for("breaches.overview") + "?" + urlencode({**args, "sort": key, "order": order})
+
+    register = RegisterForm(formdata=None, prefix="register")
+    register.organisation.choices = organisations
+    register.organisation.data = (flt.organisation or "").upper() or (organisations[0].value if organisations else None)
+    register.year.choices = _year_choices()
+    return render_template("breaches/overview.html", form=form, page=page, page_url=page_url, sort_url=sort_url,
+                           flt=flt, register_form=register, state_labels=labels.state_labels())
+
+
+def _arg(name: str) -> str:
+    """A register argument, plain (``?organisation=DIE``) or as the overview's form names it."""
+    return (request.args.get(name) or request.args.get(f"register-{name}") or "").strip()
+
+
+def _register_scope() -> tuple[Organisation, dt.datetime | None, dt.datetime | None, str]:
+    """The register's organisation (one the user may read, else 404; the first when none is named)
+    and period (a year, or from–to dates, or all), with the period as a file name part."""
+    code = _arg("organisation").upper()
+    readable = scoped_organisations(current_user, Permission.BREACH_READ)
+    organisation = next((o for o in readable if o.code == code), None) if code else (readable[0] if readable else None)
+    if organisation is None:
+        abort(404)
+    year = _arg("year")
+    if year:
+        if not (year.isdigit() and 1970 <= int(year) < 2100):
+            abort(400)
+        tz = current_app.config["TIMEZONE"]
+        return (organisation, to_utc(dt.datetime(int(year), 1, 1), tz), to_utc(dt.datetime(int(year) + 1, 1, 1), tz),
+                year)
+    parts = [_arg("period_from"), _arg("period_until")]
+    start = _local_day(parts[0])
+    end = _local_day(parts[1], end=True)
+    label = "-tot-".join(p for p in parts if p) if any(parts) else "alle-jaren"
+    if start is not None and end is None:
+        label = f"vanaf-{parts[0]}"
+    elif end is not None and start is None:
+        label = f"tot-en-met-{parts[1]}"
+    return organisation, start, end, label
+
+
+def _period_words(start: dt.datetime | None, end: dt.datetime | None, label: str) -> str:
+    if label.isdigit():
+        return label
+    if start is None and end is None:
+        return _("alle jaren")
+    tz = current_app.config["TIMEZONE"]
+    first = to_local(start, tz).strftime("%d-%m-%Y") if start else None
+    last = to_local(end - dt.timedelta(days=1), tz).strftime("%d-%m-%Y") if end else None
+    if first and last:
+        return _("%(a)s tot en met %(b)s", a=first, b=last)
+    return _("vanaf %(a)s", a=first) if first else _("tot en met %(b)s", b=last)
 
 
 @bp.route("/datalekken/register.<any(csv, xlsx, pdf):fmt>")
 @requires(Permission.BREACH_READ)
 def register_export(fmt: str) -> Any:
-    """The datalekkenregister (AVG art. 33(5)): every datalek with its facts and reasoning."""
-    rows = exporter.register_rows(services.all_datalekken(current_user))
-    stamp = dt.datetime.now(dt.UTC)
+    """The datalekkenregister (AVG art. 33(5)) of one controller: the datalekken of one organisation
+    (``organisation``, the first the user may read by default) discovered in a period (``year``, or
+    ``period_from``/``period_until``), with their facts and reasoning."""
+    organisation, start, end, label = _register_scope()
+    rows = exporter.register_rows(services.register_datalekken(current_user, organisation.id, start, end),
+                                  current_app.config["TIMEZONE"])
+    stamp = utcnow()
     if fmt == "csv":
         body, mimetype = exporter.to_csv(rows), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
         body, mimetype = exporter.to_xlsx(rows), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        orgs = sorted({row.organisation for row in rows}) or [_("geen organisaties")]
-        body = exporter.to_pdf(rows, organisation_label=", ".join(orgs), generated_at=stamp)
+        body = exporter.to_pdf(rows, organisation_label=f"{organisation.name}, {_period_words(start, end, label)}",
+                               generated_at=stamp, tz=current_app.config["TIMEZONE"])
         mimetype = "application/pdf"
+    local = to_local(stamp, current_app.config["TIMEZONE"])
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="datalekkenregister-{stamp:%Y%m%d-%H%M}.{fmt}"')
+        f'attachment; filename="datalekkenregister-{organisation.code}-{label}-{local:%Y%m%d-%H%M}.{fmt}"')
     return response
 
 
@@ -101,6 +226,8 @@ def _render(incident: Incident, code: int = 200, **forms: Any) -> Any:
         decision_form=forms.get("decision_form") or DecisionForm(formdata=None),
         notification_form=forms.get("notification_form") or NotificationForm(formdata=None),
         subjects_form=forms.get("subjects_form") or SubjectsForm(formdata=None),
+        combined_decision_form=forms.get("combined_decision_form") or _combined_forms()[0],
+        combined_subjects_form=forms.get("combined_subjects_form") or _combined_forms()[1],
         cbw_form=forms.get("cbw_form") or CbwForm(formdata=None, recipient=config["CBW_RECIPIENT"]),
     ), code
 
@@ -136,6 +263,82 @@ def save_assessment(incident: Incident) -> Any:
         services.save_assessment(current_user, incident, assessment_data(form), version)
 
     return _submit(incident, AssessmentForm(), "assessment", action, _("De beoordeling is opgeslagen."))
+
+
+#: the prefixes of the decision (art. 33) and the data subjects (art. 34) in the combined form
+DECISION_PREFIX, SUBJECTS_PREFIX = "besluit", "art34"
+
+
+def _combined_forms(formdata: Any = None) -> tuple[DecisionForm, SubjectsForm]:
+    """The decision and art. 34 parts of the FG's one form (the assessment form's CSRF token covers
+    the whole post)."""
+    kwargs: dict[str, Any] = {"meta": {"csrf": False}, "formdata": formdata}
+    forms = (DecisionForm(prefix=DECISION_PREFIX, **kwargs), SubjectsForm(prefix=SUBJECTS_PREFIX, **kwargs))
+    for form in forms:
+        for item in form:
+            item.flags.required = False  # each part is optional here: left empty, it records nothing
+    return forms
+
+
+def _given(form: FlaskForm, *names: str) -> bool:
+    """Whether the user filled in any of these fields: an empty part records nothing."""
+    return any((getattr(form, name).data or "") not in ("", None) and str(getattr(form, name).data).strip()
+               for name in names)
+
+
+@bp.route("/incidenten/<int:incident_id>/datalek/vastleggen", methods=["POST"])
+@requires(Permission.BREACH_ASSESS, load=DATALEK)
+def save_all(incident: Incident) -> Any:
+    """The FG's one form: the assessment, and when filled in the decision on the AP melding
+    (art. 33) and on informing the data subjects (art. 34). Each part goes through its own service
+    and audit event; all of it is kept, or (any error) none of it, with every error shown at once."""
+    assessment_form = AssessmentForm()
+    decision_form, subjects_form = _combined_forms(request.form)
+    decide_now = _given(decision_form, "notify", "motivation")
+    subjects_now = _given(subjects_form, "notify", "ground", "explanation", "notified_at", "channel")
+    if (decide_now or subjects_now) and not has_permission(current_user, Permission.BREACH_DECIDE,
+                                                           incident.organisation_id):
+        abort(403)
+
+    def page(code: int) -> Any:
+        return _render(incident, code, assessment_form=assessment_form, combined_decision_form=decision_form,
+                       combined_subjects_form=subjects_form)
+
+    valid = assessment_form.validate_on_submit()
+    valid = (decision_form.validate() if decide_now else True) and valid
+    valid = (subjects_form.validate() if subjects_now else True) and valid
+    if not valid:
+        return page(422)
+    failed: DomainError | None = None
+    try:
+        read = assessment_form.version.data or ""
+        services.save_assessment(current_user, incident, assessment_data(assessment_form),
+                                 int(read) if read.isdigit() else None)
+    except DomainError as error:
+        apply_errors(assessment_form, error)
+        failed = error
+    if decide_now and (failed is None or services.assessment_of(incident) is not None):
+        try:
+            services.decide(current_user, incident, yes_no(decision_form.notify.data), decision_form.motivation.data)
+        except DomainError as error:
+            apply_errors(decision_form, error)
+            failed = failed or error
+    if subjects_now:
+        try:
+            services.decide_data_subjects(current_user, incident, yes_no(subjects_form.notify.data),
+                                          subjects_form.ground.data or None, subjects_form.explanation.data,
+                                          subjects_form.notified_at.data, subjects_form.channel.data)
+        except DomainError as error:
+            apply_errors(subjects_form, error)
+            failed = failed or error
+    if failed is not None:
+        return Rejected(lambda: page(200), failed.status_code)
+    flash_committed(_("De beoordeling is opgeslagen."))
+    if decide_now:
+        flash_committed(_("Het besluit over de AP-melding is vastgelegd."))
+    if subjects_now:
+        flash_committed(_("Het besluit over het informeren van betrokkenen is vastgelegd."))
+    return redirect(url_for("breaches.detail", incident_id=incident.id) + "#assessment")
 
 
 @bp.route("/incidenten/<int:incident_id>/datalek/besluit", methods=["POST"])
@@ -183,9 +386,22 @@ def record_cbw(incident: Incident) -> Any:
 @bp.route("/meldingen", methods=["GET", "POST"])
 @signed_in
 def notices() -> Any:
-    """The user's in-app notices; POST marks them read."""
+    """The user's in-app notices, and for the FG (who decides on AP meldingen) the datalekken past the AP deadline.
+
+    Viewing the page marks the notices it shows as read: a deliberate, documented side effect of
+    this GET (committed by the pipeline like any request), so the counter in the menu clears once
+    they have been seen. It is not audited: it changes only the user's own inbox, never the
+    register, and viewing twice changes nothing more. The notices that were unread keep their
+    "nieuw" mark on this one view. POST marks every notice read (the older form, kept for clients
+    that use it)."""
     if request.method == "POST":
         # CSRF is checked by CSRFProtect before we get here
         notifications.mark_read(current_user)
         return redirect(url_for("breaches.notices"))
-    return render_template("breaches/notices.html", notices=notifications.recent_notices(current_user))
+    shown = notifications.recent_notices(current_user)
+    new = {notice.id for notice in shown if notice.read_at is None}
+    if new and request.method == "GET":
+        notifications.mark_read(current_user, new)
+    overdue = services.overdue(current_user) if has_permission(current_user, Permission.BREACH_DECIDE) else None
+    return render_template("breaches/notices.html", notices=shown, new=new, overdue=overdue,
+                           state_labels=labels.state_labels())

@@ -361,13 +361,19 @@ def change_status(actor: User | None, incident: Incident, new_status: Status | s
     return incident
 
 
+def close_blocker(incident: Incident) -> str | None:
+    """Why the incident cannot be closed now (``signals.incident_closing``: the AP decision of a
+    datalek), or None."""
+    return next((message for message in signals.answers(signals.incident_closing, incident) if message), None)
+
+
 def check_can_close(incident: Incident, target: Status) -> None:
     """Other areas may block closing (``signals.incident_closing``: the AP decision of a datalek)."""
     if target != Status.AFGEHANDELD:
         return
-    for message in signals.answers(signals.incident_closing, incident):
-        if message:
-            raise ValidationFailed(message, field="status")
+    message = close_blocker(incident)
+    if message:
+        raise ValidationFailed(message, field="status")
 
 
 def add_entry(actor: User, incident: Incident, kind: EntryKind | str, text: str | None,

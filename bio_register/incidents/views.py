@@ -170,10 +170,15 @@ def _render_detail(incident: Incident, *, status_form: StatusForm | None = None,
                    attachment_errors: dict[Any, list[str]] | None = None) -> Any:
     status_form = status_form or StatusForm(formdata=None, version=incident.version)
     entry_form = entry_form or EntryForm(formdata=None)
+    transitions = services.allowed_transitions(incident)
+    # a close that cannot succeed is not offered; the page says why instead
+    close_blocked = services.close_blocker(incident) if Status.AFGEHANDELD in transitions else None
+    if close_blocked:
+        transitions = [t for t in transitions if t != Status.AFGEHANDELD]
     return render_template(
         "incidents/detail.html", incident=incident, history=services.history(incident),
         status_form=status_form, entry_form=entry_form,
-        transitions=services.allowed_transitions(incident),
+        transitions=transitions, close_blocked=close_blocked,
         can_edit=services.can_edit(current_user, incident),
         can_write_timeline=has_permission(current_user, Permission.TIMELINE_WRITE, incident.organisation_id),
         breach=breaches.overview_for([incident])[0] if incident.is_datalek else None,
@@ -226,7 +231,9 @@ def change_status(incident: Incident) -> Any:
             services.change_status(current_user, incident, form.status.data or "", expected, form.reason.data)
         except DomainError as error:
             apply_errors(form, error)
-            form.form_errors.extend(form.errors.get("status", []))
+            # the status is chosen with a button, not a field: its errors head the form, once
+            form.form_errors.extend(form.status.errors)
+            form.status.errors = []
             return Rejected(lambda: _render_detail(incident, status_form=form), error.status_code)
         flash_committed(_("Status van %(ref)s: %(status)s.", ref=incident.reference,
                           status=labels.STATUS[incident.status]))

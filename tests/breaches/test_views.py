@@ -34,7 +34,7 @@ def test_fg_takes_a_datalek_from_report_to_notification_and_closing(client: Flas
                               discovered_at=utcnow() - dt.timedelta(hours=5))
     overview = client.get("/datalekken").get_data(as_text=True)
     assert "Brief met BSN naar verkeerd adres" in overview and "te beoordelen" in overview
-    assert re.search(r'class="hours-left">6[67],\d<', overview)
+    assert re.search(r'class="hours-left">nog 2 dagen en 1[89] uur<', overview)
 
     page = f"/incidenten/{leak.id}/datalek"
     token = csrf_token(client, page)
@@ -80,7 +80,18 @@ def test_closing_a_datalek_without_decision_is_refused_with_a_message(client: Fl
     response = client.post(f"/incidenten/{leak.id}/status",
                            data={"csrf_token": token, "version": str(leak.version), "status": "afgehandeld"})
     assert response.status_code == 422
-    assert "pas worden afgehandeld als de FG heeft besloten" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    summary = html[html.index('class="error-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    assert summary.count("pas worden afgehandeld als de FG heeft besloten") == 1  # once, not twice
+    # the page offers no close that cannot succeed, and says why
+    page = client.get(f"/incidenten/{leak.id}").get_data(as_text=True)
+    assert 'value="afgehandeld"' not in page and 'value="ingetrokken"' in page
+    assert "Afhandelen kan nog niet: Een datalek kan pas worden afgehandeld" in page
+    other_fg = factories.user([("fg", "DIE")])
+    factories.assess(leak, fg=other_fg)
+    breaches.decide(other_fg, leak, False, "Geen risico: versleuteld verzonden.")
+    assert 'value="afgehandeld"' in client.get(f"/incidenten/{leak.id}").get_data(as_text=True)
 
 
 def test_decision_without_motivation_shows_the_error_and_saves_nothing(client: FlaskClient, fg) -> None:
@@ -129,15 +140,20 @@ def test_fg_of_another_municipality_gets_404(client: FlaskClient) -> None:
     login(client, other.email, factories.PASSWORD)
     assert client.get(f"/incidenten/{leak.id}/datalek").status_code == 404
     html = client.get("/datalekken").get_data(as_text=True)
-    assert leak.reference not in html and "Geen datalekken." in html
+    assert leak.reference not in html and "Geen datalekken die aan de filters voldoen." in html
 
 
 def test_logging_a_datalek_gives_the_fg_an_in_app_notice(client: FlaskClient, fg) -> None:
     factories.incident(is_datalek=True, title="USB-stick kwijt")
-    html = client.get("/meldingen").get_data(as_text=True)
-    assert "USB-stick kwijt" in html
     assert re.search(r'class="count">1<', client.get("/").get_data(as_text=True))
-    client.post("/meldingen", data={"csrf_token": csrf_token(client, "/meldingen")})
+    html = client.get("/meldingen").get_data(as_text=True)
+    assert "USB-stick kwijt" in html and ">nieuw<" in html
+    assert 'class="count"' not in html  # read once shown: the counter clears on this very page
+    assert 'class="count"' not in client.get("/").get_data(as_text=True)
+    again = client.get("/meldingen").get_data(as_text=True)
+    assert "USB-stick kwijt" in again and ">nieuw<" not in again
+    factories.incident(is_datalek=True, title="Map op gedeelde schijf")
+    client.post("/meldingen", data={"csrf_token": csrf_token(client, "/account")})
     assert 'class="count"' not in client.get("/").get_data(as_text=True)
 
 

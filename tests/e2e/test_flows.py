@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,13 @@ TITLE = "E2E: brief met BSN naar verkeerd adres"
 
 def _local_input(moment: dt.datetime) -> str:
     return moment.astimezone(AMSTERDAM).strftime("%Y-%m-%dT%H:%M")
+
+
+def _hours(text: str) -> float:
+    """ "nog 0,9 uur" or "nog 2 dagen en 3 uur" in hours."""
+    days = re.search(r"(\d+) dag", text)
+    hours = re.search(r"([\d,]+) uur", text)
+    return (int(days.group(1)) * 24 if days else 0) + (float(hours.group(1).replace(",", ".")) if hours else 0)
 
 
 def log_datalek(page: Any, title: str, discovered: dt.datetime) -> int:
@@ -54,45 +62,56 @@ def test_datalek_from_logging_to_closing(new_page: Any, live_server: Any) -> Non
     login(fg, live_server, FG)
     fg.get_by_role("link", name="Datalekken", exact=True).first.click()
     row = fg.locator("table tbody tr").filter(has_text=TITLE)
-    hours = float(row.locator(".hours-left").inner_text().replace(",", "."))
+    hours = _hours(row.locator(".hours-left").inner_text())
     assert 0 < hours <= 1.1
+    assert row.locator(".badge").first.evaluate("e => getComputedStyle(e.parentElement).whiteSpace") == "nowrap"
     # Open datalekken come first, by their AP deadline: ours, with one hour left, heads the running
     # clocks (above it only what is already late or decided earlier, from the demo data).
-    left = [float(t.replace(",", ".")) for t in fg.locator("table tbody tr .hours-left").all_inner_texts()]
+    left = [_hours(t) for t in fg.locator("table tbody tr .hours-left").all_inner_texts()]
     assert left[0] == hours and left == sorted(left)
     assert TITLE in fg.locator("table tbody tr").filter(has=fg.locator(".hours-left")).first.inner_text()
-    row.get_by_role("link", name=TITLE).click()
+    # Found by searching its title, too.
+    fg.get_by_label("Zoeken").fill("BSN naar verkeerd")
+    fg.get_by_label("Stand").select_option(label="te beoordelen (nog geen besluit)")
+    fg.get_by_role("button", name="Filteren").click()
+    fg.wait_for_load_state()
+    assert fg.locator("table tbody tr").count() == 1
+    fg.locator("table tbody tr").get_by_role("link", name=TITLE).click()
     fg.wait_for_url(f"**/incidenten/{incident_id}/datalek")
 
-    # Assessment: awareness = discovery, some data, ENISA.
-    fg.get_by_label("Bewust geworden op").fill(_local_input(discovered))
-    fg.get_by_label("Burgerservicenummer (BSN)").check()
-    fg.get_by_label("Aantal betrokkenen (ongeveer)").fill("1")
-    fg.get_by_label(re.compile("Inbreuk op de vertrouwelijkheid")).check()
-    fg.get_by_role("button", name="Beoordeling opslaan").click()
-    fg.wait_for_load_state()
-    assert fg.get_by_text("Nog niet beoordeeld.").count() == 0
+    # The facts come first: what happened, as the verbindingsofficier logged it.
+    facts = fg.locator("#facts")
+    assert "Een brief met BSN is naar een verkeerd adres gestuurd." in facts.inner_text()
+    assert facts.bounding_box()["y"] < fg.locator("#assessment").bounding_box()["y"]
 
-    # Decision: notify the AP, then the melding with its meldnummer.
-    decision = fg.locator("#decision")
+    # Assessment and decision in one form: awareness = discovery, some data; notify the AP.
+    combined = fg.locator("#combined")
+    combined.get_by_label("Bewust geworden op").fill(_local_input(discovered))
+    combined.get_by_label("Burgerservicenummer (BSN)").check()
+    combined.get_by_label("Aantal betrokkenen (ongeveer)").fill("1")
+    combined.get_by_label(re.compile("Inbreuk op de vertrouwelijkheid")).check()
+    decision = fg.locator("#combined-decision")
     decision.get_by_label("Ja").check()
     decision.get_by_label("Motivering").fill("BSN verstrekt aan een onbekende: risico voor de betrokkene.")
-    decision.get_by_role("button", name="Besluit vastleggen").click()
+    combined.get_by_role("button", name="Opslaan").click()
     fg.wait_for_load_state()
+    assert fg.get_by_text("Nog niet beoordeeld.").count() == 0
     assert fg.locator("#decision .decisions").inner_text().startswith("Melden")
     notification = fg.locator("#notification")
     notification.get_by_label("Gemeld op").fill(_local_input(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)))
     notification.get_by_label("Meldnummer van de AP").fill("M-E2E-123456")
     notification.get_by_role("button", name="Melding vastleggen").click()
     fg.wait_for_load_state()
-    assert "M-E2E-123456" in fg.locator("#notification table").inner_text()
+    table = fg.locator("#notification table").inner_text()
+    assert "M-E2E-123456" in table and "op tijd" in table
+    assert "op tijd gemeld" in fg.locator(".panel").first.inner_text()
 
-    # Data subjects: informed by letter.
-    subjects = fg.locator("#subjects")
-    subjects.locator("summary").click()
+    # Data subjects: informed by letter, in the same form.
+    fg.locator("#combined summary").click()
+    subjects = fg.locator("#combined-subjects")
     subjects.get_by_label("Ja").check()
     subjects.get_by_label(re.compile("^Hoe")).fill("brief")
-    subjects.get_by_role("button", name="Vastleggen").click()
+    fg.locator("#combined").get_by_role("button", name="Opslaan").click()
     fg.wait_for_load_state()
     assert "Wel informeren" in fg.locator("#subjects .decisions").inner_text()
     assert_accessible(fg)
@@ -164,3 +183,31 @@ def test_wrong_password_and_logging_out(page: Any, live_server: Any) -> None:
     assert page.get_by_text("U bent uitgelogd.").is_visible()
     page.goto("/datalekken")
     assert "/login" in page.url
+
+
+def test_the_fg_downloads_the_register_of_one_controller(page: Any, live_server: Any) -> None:
+    """An FG of several municipalities chooses the organisation and year; the file is that one's."""
+    login(page, live_server, FG)
+    page.goto("/datalekken")
+    register = page.locator("#register")
+    options = register.get_by_label("Organisatie").locator("option").all_inner_texts()
+    assert len(options) > 1 and "Gemeente Uithoorn" in options  # no "alle": one controller at a time
+    register.get_by_label("Organisatie").select_option(label="Gemeente Uithoorn")
+    year = str(dt.datetime.now(AMSTERDAM).year)
+    register.get_by_label("Jaar").select_option(year)
+    with page.expect_download() as info:
+        register.get_by_role("button", name="CSV downloaden").click()
+    download = info.value
+    assert re.fullmatch(rf"datalekkenregister-UIT-{year}-\d{{8}}-\d{{4}}\.csv", download.suggested_filename)
+    body = Path(download.path()).read_text(encoding="utf-8-sig")
+    assert "Gemeente Uithoorn" in body and "Gemeente Diemen" not in body
+    with page.expect_download() as info:
+        register.get_by_role("button", name="PDF downloaden").click()
+    assert info.value.suggested_filename.startswith(f"datalekkenregister-UIT-{year}-")
+    # the overdue ones, filtered
+    page.get_by_label("Stand").select_option(label="te laat (AP-termijn verstreken)")
+    page.get_by_role("button", name="Filteren").click()
+    page.wait_for_load_state()
+    rows = page.locator("table tbody tr")
+    assert all("te laat" in text for text in rows.all_inner_texts())
+    assert_accessible(page)
