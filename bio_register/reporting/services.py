@@ -84,6 +84,24 @@ def previous_period(kind: ReportKind | str, now: dt.datetime, tz: str = DEFAULT_
     return month(local.year - 1, 12) if local.month == 1 else month(local.year, local.month - 1)
 
 
+def recent_periods(kind: ReportKind | str, now: dt.datetime, count: int, tz: str = DEFAULT_TZ) -> list[Period]:
+    """The ``count`` periods that ended last before ``now``, newest first: what the reporting page
+    offers to choose from (a report is about a period that has ended)."""
+    periods = [previous_period(kind, now, tz)]
+    while len(periods) < count:
+        periods.append(previous_period(kind, periods[-1].start, tz))
+    return periods
+
+
+def file_name(report: Report, tz: str = DEFAULT_TZ) -> str:
+    """The download's file name in Dutch: ``kwartaalrapportage-DIE-2026-K3-v1-20261001.pdf``,
+    ``maandrapportage-incidentopvolging-alle-2026-10-v2-20261101.pdf`` (the date in local time)."""
+    kind = "kwartaalrapportage" if report.kind == ReportKind.QUARTERLY else "maandrapportage-incidentopvolging"
+    scope = "alle" if report.scope == ALL else report.scope
+    period = report.period.replace("-Q", "-K")
+    return f"{kind}-{scope}-{period}-v{report.version}-{to_local(report.generated_at, tz):%Y%m%d}.pdf"
+
+
 def period_label(kind: ReportKind, period: Period, tz: str = DEFAULT_TZ) -> str:
     first = to_local(period.start, tz)
     last = to_local(period.end - dt.timedelta(seconds=1), tz)
@@ -511,7 +529,8 @@ def missing_scopes(kind: ReportKind | str, period: Period) -> list[str]:
 def reports_for(user: Principal | None, *, kind: ReportKind | None = None, limit: int = 200) -> list[Report]:
     """The archive as far as the user may read it, newest first."""
     ids = organisation_ids_with(user, Permission.REPORT_READ)
-    stmt = select(Report).order_by(Report.generated_at.desc(), Report.id.desc()).limit(limit)
+    stmt = (select(Report).options(selectinload(Report.generated_by))
+            .order_by(Report.generated_at.desc(), Report.id.desc()).limit(limit))
     if not isinstance(ids, AllOrganisations):
         if not ids:
             return []
