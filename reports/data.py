@@ -100,6 +100,10 @@ class QuarterlyReport:
     attention: list[str]                # open items needing management attention, one sentence each
     organisations: list[str] = field(default_factory=list)   # for Duo+ as a whole: the ones included
     audit_anchor: str | None = None     # "SEQ:HASH", the audit chain's head when it was generated
+    #: the BIO section's reference dates: the assessments as they stood at the end of this quarter
+    #: ("30 september 2026") and of the previous one, compared with it
+    compliance_as_of: str = ""
+    compliance_previous_as_of: str = ""
 
 
 @dataclass(frozen=True)

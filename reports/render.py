@@ -439,14 +439,19 @@ def _trend_table(points: Sequence[TrendPoint], width: float) -> Table:
 def _incident_section(report: QuarterlyReport, width: float) -> list[Flowable]:
     story: list[Flowable] = _heading("1 Incidenten en datalekken", _H1)
     i, d = report.incidents, report.datalekken
-    text = (f"In {report.period_label} zijn {_plural(i.value, 'beveiligingsincident', 'beveiligingsincidenten')} "
-            f"geregistreerd (inclusief datalekken)")
+    text = (f"In {report.period_label} {'is' if i.value == 1 else 'zijn'} "
+            f"{_plural(i.value, 'beveiligingsincident', 'beveiligingsincidenten')} geregistreerd "
+            "(inclusief datalekken)")
     if i.previous is not None:
         text += f"; vorig kwartaal {i.previous} ({change(i.value, i.previous)})"
     text += f". Daarvan {'was' if d.value == 1 else 'waren'} {_plural(d.value, 'datalek', 'datalekken')}"
     if d.previous is not None:
         text += f"; vorig kwartaal {d.previous} ({change(d.value, d.previous)})"
     story.append(_sentence(text + "."))
+    story.append(Paragraph(markup(
+        "Telling: elk beveiligingsincident dat in het kwartaal is ontdekt, datalekken en ingetrokken meldingen "
+        "inbegrepen. De Jaarcijfers voor de jaarrekening tellen anders: beveiligingsincidenten zonder de "
+        "datalekken, datalekken apart, en zonder ingetrokken meldingen."), _NOTE))
 
     story += _heading("Verloop over de laatste acht kwartalen", _H2, 95 * mm)
     points = list(report.trend)[-8:]
@@ -573,8 +578,15 @@ def _compliance_block(c: ComplianceFigures, width: float) -> list[Flowable]:
 
 def _compliance_section(report: QuarterlyReport, width: float) -> list[Flowable]:
     story: list[Flowable] = _heading("4 Compliance met de BIO", _H1, 80 * mm)
+    if report.compliance_as_of:
+        text = (f"De beoordelingen zoals ze er op {report.compliance_as_of} (het einde van het kwartaal) bij lagen; "
+                "een beoordeling die later is vastgelegd telt hier niet mee")
+        if report.compliance_previous_as_of:
+            text += f". Vergeleken met de stand op {report.compliance_previous_as_of}"
+        story.append(_sentence(text + "."))
     if not report.compliance:
-        story.append(_sentence("Er is voor deze reikwijdte geen BIO-beoordeling vastgelegd."))
+        story.append(_sentence("Er is voor deze reikwijdte geen BIO-beoordeling vastgelegd"
+                               + (f" op of vóór {report.compliance_as_of}." if report.compliance_as_of else ".")))
     for figures in report.compliance:
         story += _compliance_block(figures, width)
     return story

@@ -12,6 +12,8 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from bio_register import spreadsheet
@@ -19,20 +21,35 @@ from bio_register.compliance.models import ControlCatalog
 from bio_register.compliance.services import SoaRow
 from bio_register.organisations.models import Organisation
 from bio_register.timeutil import to_local
+from reports.pdf import TwoPassCanvas
 
 COLUMNS = [("code", "Nummer"), ("kind", "Soort"), ("group", "Thema / hoofdstuk"), ("title", "Titel"),
            ("applicable", "Van toepassing"), ("status", "Implementatie"), ("justification", "Toelichting"),
            ("owner", "Eigenaar"), ("assessed_at", "Beoordeeld op"), ("proposed", "Voorstel")]
+#: a cell's left plus right padding in the PDF table (ReportLab's default is 6 pt each side)
+CELL_PADDING = 12.0
+#: the PDF columns that take the width left over, in this proportion (title, justification)
+FLEXIBLE = {3: 1.0, 6: 1.0}
 WIDTHS = {"code": 10, "kind": 14, "group": 28, "title": 50, "justification": 50, "owner": 20, "assessed_at": 17}
+
+
+def status_text(control: Any) -> str:
+    """A control's status in words as the PDF and the spreadsheet show it; empty when active."""
+    if control.status == "moved":
+        return f"verplaatst naar {control.moved_to}" if control.moved_to else "verplaatst"
+    if control.status == "withdrawn":
+        return "vervallen"
+    return "" if control.status == "active" else str(control.status)
 
 
 def _cells(row: SoaRow) -> list[Any]:
     a = row.assessment
+    status = status_text(row.control)
     return [
         row.control.code,
         "overheidsmaatregel" if row.control.kind.value == "measure" else "beheersmaatregel",
         f"{row.control.group_code} {row.control.group_title_nl}",
-        row.control.title_nl,
+        f"{row.control.title_nl} ({status})" if status else row.control.title_nl,
         ("ja" if a.applicable else "nee") if a else "niet beoordeeld",
         a.status.value if a and a.status else "",
         a.justification or "" if a else "",
@@ -47,32 +64,61 @@ def soa_xlsx(organisation: Organisation, catalog: ControlCatalog, rows: Sequence
                                wrap=True)
 
 
+def _fitting_widths(texts: Sequence[Sequence[tuple[str, str]]], total: float, size: float) -> list[float]:
+    """Column widths in which no word is broken: each column is at least as wide as its longest
+    word (in the font of its cell), and the title and justification columns share what is left.
+    ``texts`` holds per row per column (text, font name)."""
+    columns = len(texts[0])
+    least = [0.0] * columns
+    for row in texts:
+        for index, (text, font) in enumerate(row):
+            for word in text.split():
+                least[index] = max(least[index], stringWidth(word, font, size) + CELL_PADDING)
+    spare = total - sum(least)
+    if spare <= 0:          # a very long word (a URL in a justification): it alone gets broken
+        return [total * value / sum(least) for value in least]
+    weight = sum(FLEXIBLE.values())
+    return [value + spare * FLEXIBLE.get(index, 0.0) / weight for index, value in enumerate(least)]
+
+
+def _page_count_canvas(header: str, stamp: str) -> type[Canvas]:
+    """A canvas that draws the header and "pagina X van Y" once the number of pages is known."""
+
+    class PageCountCanvas(TwoPassCanvas):
+        def decorate(self, total: int) -> None:
+            self.saveState()
+            self.setFont("Helvetica", 8)
+            width, height = landscape(A4)
+            self.drawString(15 * mm, height - 10 * mm, header)
+            self.drawRightString(width - 15 * mm, height - 10 * mm, stamp)
+            self.drawRightString(width - 15 * mm, 8 * mm, f"pagina {self._pageNumber} van {total}")
+            self.restoreState()
+
+    return PageCountCanvas
+
+
 def soa_pdf(organisation: Organisation, catalog: ControlCatalog, rows: Sequence[SoaRow],
             generated_at: dt.datetime | None = None) -> bytes:
-    """Every control with applicability, implementation and justification; page numbers on every page."""
+    """Every control with applicability, implementation and justification; "pagina X van Y" on
+    every page; column widths that never break a word (no hyphenation, no split words)."""
     generated_at = generated_at or dt.datetime.now(dt.UTC)
-    small = ParagraphStyle("small", fontName="Helvetica", fontSize=7.5, leading=9)
+    size = 7.5
+    small = ParagraphStyle("small", fontName="Helvetica", fontSize=size, leading=9)
     bold = ParagraphStyle("bold", parent=small, fontName="Helvetica-Bold")
     title = ParagraphStyle("title", fontName="Helvetica-Bold", fontSize=16, leading=20, spaceAfter=6)
     header = f"Verklaring van Toepasselijkheid — {organisation.name} — {catalog.name}"
     stamp = f"Gegenereerd op {to_local(generated_at):%d-%m-%Y %H:%M}"
 
-    def decorate(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 8)
-        width, height = landscape(A4)
-        canvas.drawString(15 * mm, height - 10 * mm, header)
-        canvas.drawRightString(width - 15 * mm, height - 10 * mm, stamp)
-        canvas.drawRightString(width - 15 * mm, 8 * mm, f"pagina {doc.page}")
-        canvas.restoreState()
-
-    data = [[Paragraph(escape(h), bold) for _, h in COLUMNS[:8]]]
+    texts: list[list[tuple[str, str]]] = [[(h, bold.fontName) for _, h in COLUMNS[:8]]]
+    styles = [bold]
     for row in rows:
-        cells = _cells(row)[:8]
         style = bold if row.control.kind.value == "control" else small
-        data.append([Paragraph(escape(str(c))[:3000], style) for c in cells])
-    widths = [16 * mm, 24 * mm, 38 * mm, 62 * mm, 18 * mm, 22 * mm, 62 * mm, 25 * mm]
-    table = Table(data, colWidths=widths, repeatRows=1)
+        texts.append([(str(c)[:3000], style.fontName) for c in _cells(row)[:8]])
+        styles.append(style)
+    data = [[Paragraph(escape(text), style) for text, _font in cells]
+            for cells, style in zip(texts, styles, strict=True)]
+    width = landscape(A4)[0] - 30 * mm
+    table = Table(data, colWidths=_fitting_widths(texts, width, size), repeatRows=1)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b5b5b5")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
@@ -83,5 +129,5 @@ def soa_pdf(organisation: Organisation, catalog: ControlCatalog, rows: Sequence[
                             topMargin=16 * mm, bottomMargin=14 * mm, title=header, author="BIO-register")
     doc.build([Paragraph(escape("Verklaring van Toepasselijkheid"), title),
                Paragraph(escape(f"{organisation.name} · {catalog.name} · {stamp}"), small),
-               Spacer(1, 4 * mm), table], onFirstPage=decorate, onLaterPages=decorate)
+               Spacer(1, 4 * mm), table], canvasmaker=_page_count_canvas(header, stamp))
     return buffer.getvalue()

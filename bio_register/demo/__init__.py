@@ -67,7 +67,7 @@ def create_demo_data(*, now: dt.datetime) -> DemoData:
     municipalities = people.municipalities()
     empty = [org for org in municipalities if not _has_incidents(org)]
     ciso = users.get(people.CISO)
-    assessed = create_demo_assessments(municipalities, ciso) if ciso is not None else None
+    assessed = create_demo_assessments(municipalities, ciso, now=now) if ciso is not None else None
     created = None
     if empty:
         with notifications.suppressed():  # a year of back-dated datalekken must not mail the FG

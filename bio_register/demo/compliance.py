@@ -1,8 +1,15 @@
 """Demo assessments: a statement of applicability partly filled in, as a municipality would have
-it a year into BIO2 (and its BIO 1.04 assessments for Diemen, to try the proposal)."""
+it a year into BIO2 (and its BIO 1.04 assessments for Diemen, to try the proposal).
+
+The assessments have a history: made in rounds over the past year, each measure first assessed in
+one round and improved in later ones, so the demo's quarterly reports (which count the assessments
+as they stood at the end of their quarter) have a BIO section and show progress. Made only "now",
+they would all lie after the end of every finished quarter, and each report would say "geen
+BIO-beoordeling vastgelegd" while the app shows Diemen at 70 %."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Sequence
 from typing import Any
@@ -14,11 +21,20 @@ from bio_register.organisations.models import Organisation
 
 OWNERS = ("Teamleider ICT Duo+", "Informatiebeveiliger", "Privacy officer", "Facilitair beheer", "HR-adviseur")
 NOT_APPLICABLE = "Niet van toepassing: de gemeente heeft geen eigen datacenter of ontwikkelafdeling."
+#: the assessment rounds, in days before now (oldest first): about one a quarter over the past year
+ROUNDS = (350, 260, 170, 80, 20)
+#: how likely a measure is first assessed in each round (most of the work is done early)
+FIRST_ROUND_WEIGHTS = (0.45, 0.25, 0.15, 0.1, 0.05)
+#: Diemen's BIO 1.04 assessments date from before it moved to BIO2
+OLD_CATALOG_DAYS = 420
+STEPS = ("niet", "gedeeltelijk", "volledig")
 
 
-def create_demo_assessments(organisations: Sequence[Organisation], ciso: User, *, seed: int = 2026) -> int:
+def create_demo_assessments(organisations: Sequence[Organisation], ciso: User, *, now: dt.datetime,
+                            seed: int = 2026) -> int:
     """Assess about two thirds of the BIO2 overheidsmaatregelen of each organisation that has no
-    assessments yet; returns how many. Never commits."""
+    assessments yet, in rounds over the year before ``now``; returns how many assessments were
+    recorded. Never commits."""
     catalog = next((c for c in services.catalogs() if c.key.startswith("BIO2")), None)
     old = next((c for c in services.catalogs() if c.key.startswith("BIO-1")), None)
     if catalog is None:
@@ -28,20 +44,43 @@ def create_demo_assessments(organisations: Sequence[Organisation], ciso: User, *
         rng = random.Random(f"{seed}:{organisation.code}")  # noqa: S311  # nosec B311 # demo data, not security
         if services.current_assessments(organisation, catalog):
             continue
-        count += _assess_measures(rng, organisation, catalog, ciso)
+        count += _assess_measures(rng, organisation, catalog, ciso, now)
         if old is not None and organisation.code == "DIE":
-            count += _assess_old_controls(rng, organisation, old, ciso)
+            count += _assess_old_controls(rng, organisation, old, ciso, now)
     return count
 
 
-def _assess_measures(rng: random.Random, organisation: Organisation, catalog: ControlCatalog, ciso: User) -> int:
+def _assess_measures(rng: random.Random, organisation: Organisation, catalog: ControlCatalog, ciso: User,
+                     now: dt.datetime) -> int:
     count = 0
     for measure in services.controls_of(catalog, kind=ControlKind.MEASURE):
         if measure.status != "active" or rng.random() > 0.66:
             continue
-        services.assess(ciso, organisation, measure, _measure_assessment(rng))
-        count += 1
+        for days_before, data in history(rng, _measure_assessment(rng)):
+            services.assess(ciso, organisation, measure, data, now=now - dt.timedelta(days=days_before))
+            count += 1
     return count
+
+
+def history(rng: random.Random, final: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """The assessments that lead to ``final``, each with its round (days before now), oldest first:
+    first assessed in one round, perhaps weaker, one step better in a later round until ``final``."""
+    first = rng.choices(range(len(ROUNDS)), weights=FIRST_ROUND_WEIGHTS)[0]
+    if not final.get("applicable") or final.get("status") not in STEPS:
+        return [(ROUNDS[first], final)]
+    target = STEPS.index(final["status"])
+    step = rng.randint(0, target) if first < len(ROUNDS) - 1 else target
+    out = [(ROUNDS[first], {**final, "status": STEPS[step]})]
+    for index in range(first + 1, len(ROUNDS)):
+        if step == target:
+            break
+        rounds_left = len(ROUNDS) - index
+        if rng.random() < 0.6 or target - step >= rounds_left:
+            step += 1
+            out.append((ROUNDS[index], {**final, "status": STEPS[step]}))
+    if step != target:   # not reached in the rounds: the last round brings it there
+        out.append((ROUNDS[-1], final))
+    return out
 
 
 def _measure_assessment(rng: random.Random) -> dict[str, Any]:
@@ -52,7 +91,8 @@ def _measure_assessment(rng: random.Random) -> dict[str, Any]:
     return {"applicable": True, "status": status, "owner": rng.choice(OWNERS)}
 
 
-def _assess_old_controls(rng: random.Random, organisation: Organisation, old: ControlCatalog, ciso: User) -> int:
+def _assess_old_controls(rng: random.Random, organisation: Organisation, old: ControlCatalog, ciso: User,
+                         now: dt.datetime) -> int:
     """Diemen's BIO 1.04 assessments of the first 40 controls, to try the proposal from them."""
     if services.current_assessments(organisation, old):
         return 0
@@ -60,5 +100,5 @@ def _assess_old_controls(rng: random.Random, organisation: Organisation, old: Co
     for control in controls:
         services.assess(ciso, organisation, control, {
             "applicable": True, "status": rng.choice(["volledig", "volledig", "gedeeltelijk", "niet"]),
-            "owner": rng.choice(OWNERS)})
+            "owner": rng.choice(OWNERS)}, now=now - dt.timedelta(days=OLD_CATALOG_DAYS))
     return len(controls)

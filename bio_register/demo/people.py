@@ -24,24 +24,24 @@ DEMO_ORGANISATIONS = [
     ("UIT", "Gemeente Uithoorn", "DUO"),
 ]
 
-#: (e-mail, name, [(role, organisation code), …])
+#: (e-mail, name, [(role, organisation code), …]): ordinary names; the role shows in the menu, not in the name
 DEMO_USERS = [
-    ("verbindingsofficier@demo.bio-register.nl", "Vera Verbinding (verbindingsofficier Diemen)",
+    ("verbindingsofficier@demo.bio-register.nl", "Vera de Vries",
      [("verbindingsofficier", "DIE")]),
-    ("verbindingsofficier.uithoorn@demo.bio-register.nl", "Umut Uithoorn (verbindingsofficier Uithoorn)",
+    ("verbindingsofficier.uithoorn@demo.bio-register.nl", "Umut Kaya",
      [("verbindingsofficier", "UIT")]),
-    ("fg@demo.bio-register.nl", "Fenna de Groot (FG Duo+)",
+    ("fg@demo.bio-register.nl", "Fenna de Groot",
      [("fg", "DUO"), ("fg", "DIE"), ("fg", "OA"), ("fg", "UIT")]),
-    ("ciso@demo.bio-register.nl", "Chris Isola (CISO Duo+)",
+    ("ciso@demo.bio-register.nl", "Chris Jansen",
      [("ciso", "DUO"), ("ciso", "DIE"), ("ciso", "OA"), ("ciso", "UIT")]),
-    ("concerncontrol@demo.bio-register.nl", "Carla Control (concern control Duo+)",
+    ("concerncontrol@demo.bio-register.nl", "Carla Bakker",
      [("concern_control", "DUO")]),
-    ("beheerder@demo.bio-register.nl", "Bram Beheer (functioneel beheerder)", [("beheerder", "DUO")]),
+    ("beheerder@demo.bio-register.nl", "Bram Visser", [("beheerder", "DUO")]),
     # an employee of each municipality, who only reports at the reporting point
-    ("medewerker.diemen@demo.bio-register.nl", "Mo Meijer (medewerker Diemen)", [("medewerker", "DIE")]),
-    ("medewerker.ouderamstel@demo.bio-register.nl", "Olga Oudshoorn (medewerker Ouder-Amstel)",
+    ("medewerker.diemen@demo.bio-register.nl", "Mo Meijer", [("medewerker", "DIE")]),
+    ("medewerker.ouderamstel@demo.bio-register.nl", "Olga Oudshoorn",
      [("medewerker", "OA")]),
-    ("medewerker.uithoorn@demo.bio-register.nl", "Ufuk Uysal (medewerker Uithoorn)", [("medewerker", "UIT")]),
+    ("medewerker.uithoorn@demo.bio-register.nl", "Ufuk Uysal", [("medewerker", "UIT")]),
 ]
 
 CISO = "ciso@demo.bio-register.nl"

@@ -91,7 +91,7 @@ def get_report(report: Report) -> Report:
 @requires(Permission.REPORT_READ, load=REPORT)
 def get_report_pdf(report: Report) -> Response:
     response = Response(report.pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="report-{report.id}-v{report.version}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{services.file_name(report)}"'
     response.headers["X-Content-SHA256"] = report.sha256
     return response
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms import IntegerField, SelectField
+from wtforms.validators import InputRequired, NumberRange
 
 from bio_register.forms import choices
 from bio_register.i18n import lazy_gettext as _l
@@ -11,8 +11,10 @@ from bio_register.i18n import lazy_gettext as _l
 class GenerateForm(FlaskForm):
     kind = SelectField(_l("Soort"), choices=choices([("quarterly", _l("kwartaalrapportage")),
                                                      ("monthly", _l("maandrapportage incidentopvolging"))]))
-    period = StringField(_l("Periode"), validators=[InputRequired(_l("Vul de periode in.")), Length(max=10)],
-                         description=_l("Een kwartaal als 2026-Q3, een maand als 2026-10."))
+    #: choices (recent quarters and months, grouped) are set by the view
+    period = SelectField(_l("Periode"), validators=[InputRequired(_l("Kies een periode."))],
+                         description=_l("Een afgesloten kwartaal voor een kwartaalrapportage, een afgesloten maand "
+                                        "voor een maandrapportage."))
     scope = SelectField(_l("Voor"))
 
 

@@ -84,6 +84,30 @@ def previous_period(kind: ReportKind | str, now: dt.datetime, tz: str = DEFAULT_
     return month(local.year - 1, 12) if local.month == 1 else month(local.year, local.month - 1)
 
 
+def recent_periods(kind: ReportKind | str, now: dt.datetime, count: int, tz: str = DEFAULT_TZ) -> list[Period]:
+    """The ``count`` periods that ended last before ``now``, newest first: what the reporting page
+    offers to choose from (a report is about a period that has ended)."""
+    periods = [previous_period(kind, now, tz)]
+    while len(periods) < count:
+        periods.append(previous_period(kind, periods[-1].start, tz))
+    return periods
+
+
+def file_name(report: Report, tz: str = DEFAULT_TZ) -> str:
+    """The download's file name in Dutch: ``kwartaalrapportage-DIE-2026-K3-v1-20261001.pdf``,
+    ``maandrapportage-incidentopvolging-alle-2026-10-v2-20261101.pdf`` (the date in local time)."""
+    kind = "kwartaalrapportage" if report.kind == ReportKind.QUARTERLY else "maandrapportage-incidentopvolging"
+    scope = "alle" if report.scope == ALL else report.scope
+    period = report.period.replace("-Q", "-K")
+    return f"{kind}-{scope}-{period}-v{report.version}-{to_local(report.generated_at, tz):%Y%m%d}.pdf"
+
+
+def last_day(period: Period, tz: str = DEFAULT_TZ) -> str:
+    """The period's last day in words: "30 september 2026"."""
+    last = to_local(period.end - dt.timedelta(seconds=1), tz)
+    return f"{last.day} {MONTHS[last.month - 1]} {last.year}"
+
+
 def period_label(kind: ReportKind, period: Period, tz: str = DEFAULT_TZ) -> str:
     first = to_local(period.start, tz)
     last = to_local(period.end - dt.timedelta(seconds=1), tz)
@@ -312,22 +336,31 @@ def attention_items(org_ids: list[int], period: Period, breaches: rd.BreachFigur
     aware = _awareness(open_leaks)
     overdue = [i for i in open_leaks if i.id not in decided and aware[i.id] + AP_DEADLINE < period.end]
     if overdue:
-        items.append(f"{len(overdue)} open datalek(ken) zonder besluit van de FG terwijl de AP-termijn verstreken "
-                     f"is: {', '.join(i.reference for i in overdue[:8])}.")
+        items.append(f"{_count(len(overdue), 'open datalek', 'open datalekken')} zonder besluit van de FG terwijl "
+                     f"de AP-termijn verstreken is: {', '.join(i.reference for i in overdue[:8])}.")
     if breaches.notified_late:
-        items.append(f"{breaches.notified_late} AP-melding(en) zijn na de termijn van 72 uur gedaan.")
+        items.append(f"{_count(breaches.notified_late, 'AP-melding is', 'AP-meldingen zijn')} na de termijn van "
+                     "72 uur gedaan.")
     if cbw.late:
-        items.append(f"{cbw.late} Cbw-melding(en) aan de CSIRT zijn na de termijn gedaan.")
+        items.append(f"{_count(cbw.late, 'Cbw-melding aan de CSIRT is', 'Cbw-meldingen aan de CSIRT zijn')} na de "
+                     "termijn gedaan.")
     if measures.overdue:
-        items.append(f"{measures.overdue} maatregel(en) zijn over de uiterste datum en nog niet gereed.")
+        items.append(f"{_count(measures.overdue, 'maatregel is', 'maatregelen zijn')} over de uiterste datum en "
+                     "nog niet gereed.")
     serious = list(db.session.scalars(select(Incident).where(
         Incident.organisation_id.in_(org_ids), Incident.status.in_(OPEN_STATUSES),
         Incident.severity.in_([Severity.HOOG, Severity.KRITIEK]),
         Incident.discovered_at < period.end - dt.timedelta(days=30))))
     if serious:
-        items.append(f"{len(serious)} incident(en) met ernst hoog of kritiek staan langer dan 30 dagen open: "
-                     f"{', '.join(i.reference for i in serious[:8])}.")
+        what = _count(len(serious), "incident met ernst hoog of kritiek staat",
+                      "incidenten met ernst hoog of kritiek staan")
+        items.append(f"{what} langer dan 30 dagen open: {', '.join(i.reference for i in serious[:8])}.")
     return items
+
+
+def _count(count: int, one: str, many: str) -> str:
+    """"1 open datalek", "3 open datalekken": the report's text is Dutch, whatever the reader's locale."""
+    return f"{count} {one if count == 1 else many}"
 
 
 def quarterly_data(scope: Scope, period: Period, *, version: int, generated_at: dt.datetime) -> rd.QuarterlyReport:
@@ -361,6 +394,7 @@ def quarterly_data(scope: Scope, period: Period, *, version: int, generated_at: 
                                       previous),
         attention=attention_items(org_ids, period, breaches, measures, cbw),
         organisations=[o.name for o in scope.organisations] if scope.organisation is None else [],
+        compliance_as_of=last_day(period), compliance_previous_as_of=last_day(previous),
     )
 
 
@@ -511,7 +545,8 @@ def missing_scopes(kind: ReportKind | str, period: Period) -> list[str]:
 def reports_for(user: Principal | None, *, kind: ReportKind | None = None, limit: int = 200) -> list[Report]:
     """The archive as far as the user may read it, newest first."""
     ids = organisation_ids_with(user, Permission.REPORT_READ)
-    stmt = select(Report).order_by(Report.generated_at.desc(), Report.id.desc()).limit(limit)
+    stmt = (select(Report).options(selectinload(Report.generated_by))
+            .order_by(Report.generated_at.desc(), Report.id.desc()).limit(limit))
     if not isinstance(ids, AllOrganisations):
         if not ids:
             return []

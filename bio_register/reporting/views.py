@@ -5,17 +5,18 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from bio_register.database import utcnow
 from bio_register.errors import DomainError
 from bio_register.extensions import db
 from bio_register.forms import apply_errors, choices
+from bio_register.i18n import format_period
 from bio_register.i18n import gettext as _
 from bio_register.loaders import REPORT
 from bio_register.permissions import Permission, has_permission, scoped_organisations
 from bio_register.pipeline import Rejected, flash_committed, requires
 from bio_register.reporting import services
 from bio_register.reporting.forms import AnnualForm, GenerateForm
-from bio_register.reporting.models import Report
-from bio_register.timeutil import to_local
+from bio_register.reporting.models import Report, ReportKind
 
 bp = Blueprint("reporting", __name__, template_folder="templates")
 
@@ -26,12 +27,26 @@ def _generate_form(formdata: Any = None) -> GenerateForm:
     names = {o.code: o.name for o in scoped_organisations(current_user, Permission.REPORT_GENERATE)}
     form.scope.choices = choices([(code, services.resolve_scope(code).label if code == services.ALL else names[code])
                                   for code in allowed])
+    now = utcnow()
+    form.period.choices = {
+        str(_("Kwartalen")): [(p.label, format_period(p.label))
+                              for p in services.recent_periods(ReportKind.QUARTERLY, now, QUARTERS_OFFERED)],
+        str(_("Maanden")): [(p.label, format_period(p.label))
+                            for p in services.recent_periods(ReportKind.MONTHLY, now, MONTHS_OFFERED)],
+    }
     return form
+
+
+#: how far back the reporting page offers periods (older ones through the API)
+QUARTERS_OFFERED = 8
+MONTHS_OFFERED = 12
 
 
 def _archive(form: GenerateForm) -> str:
     return render_template("reporting/index.html", reports=services.reports_for(current_user), form=form,
-                           can_generate=has_permission(current_user, Permission.REPORT_GENERATE))
+                           can_generate=has_permission(current_user, Permission.REPORT_GENERATE),
+                           # the checksum is for whoever checks the archive against the audit log
+                           show_checksums=has_permission(current_user, Permission.AUDIT_READ))
 
 
 @bp.route("/rapportages")
@@ -48,22 +63,26 @@ def generate() -> Any:
     form = _generate_form()
     if not form.validate_on_submit():
         return _archive(form), 422
+    if (form.kind.data == ReportKind.QUARTERLY.value) != ("-Q" in (form.period.data or "")):
+        form.period.errors = [_("Kies een kwartaal voor een kwartaalrapportage en een maand voor een "
+                                "maandrapportage.")]
+        return _archive(form), 422
     try:
         report = services.generate(form.kind.data, form.period.data or "", form.scope.data or "",
                                    actor=current_user)
     except DomainError as error:
         apply_errors(form, error)
         return Rejected(lambda: _archive(form), 422)
-    flash_committed(_("Rapportage %(p)s voor %(s)s gemaakt (versie %(v)d).", p=report.period, s=report.scope,
-                      v=report.version))
+    scope = report.organisation.name if report.organisation else services.resolve_scope(report.scope).label
+    flash_committed(_("Rapportage over %(p)s voor %(s)s gemaakt (versie %(v)d).", p=format_period(report.period),
+                      s=scope, v=report.version))
     return redirect(url_for("reporting.index"))
 
 
 @bp.route("/rapportages/<int:report_id>.pdf")
 @requires(Permission.REPORT_READ, load=REPORT)
 def download(report: Report) -> Any:
-    stamp = to_local(report.generated_at, current_app.config["TIMEZONE"])
-    name = f"rapportage-{report.kind.value}-{report.period}-{report.scope}-v{report.version}-{stamp:%Y%m%d}.pdf"
+    name = services.file_name(report, current_app.config["TIMEZONE"])
     response = Response(report.pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["X-Content-SHA256"] = report.sha256

@@ -14,11 +14,11 @@ UNKNOWN = "Deze combinatie van e-mailadres en wachtwoord is onbekend."
 
 
 def test_login_with_right_password_opens_the_start_page(client: FlaskClient) -> None:
-    user = factories.user([("verbindingsofficier", "DIE")], name="Vera Verbinding")
+    user = factories.user([("verbindingsofficier", "DIE")], name="Vera de Vries")
     response = login(client, user.email, factories.PASSWORD)
     assert response.status_code == 302
     page = client.get("/").get_data(as_text=True)
-    assert "Welkom, Vera Verbinding" in page
+    assert "Welkom, Vera de Vries" in page
     assert "Gemeente Diemen" in page
 
 

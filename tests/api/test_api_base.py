@@ -195,3 +195,21 @@ def test_a_role_granted_or_taken_away_counts_on_the_next_request(client: FlaskCl
         Membership.organisation_id == factories.organisation("UIT").id)).one())
     db.session.commit()
     assert client.get("/api/v1/incidents", headers=headers).get_json()["total"] == 0
+
+
+def test_docs_page_introduces_the_api_in_dutch_with_code_not_backticks(client: FlaskClient) -> None:
+    html = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "Een script meldt zich aan met een persoonlijk API-token" in html
+    assert "<code>Authorization: Bearer &lt;token&gt;</code>" in html
+    assert "JSON API of BIO-register" not in html   # the OpenAPI document's English description
+    assert "`" not in html
+    assert "send the <code>version</code> you read" in html   # ``version`` in a docstring, as code
+    assert 'lang="en"' in html                                  # the English reference says so
+
+
+def test_code_spans_escape_everything_else() -> None:
+    from bio_register.api.docs import code_spans
+
+    assert str(code_spans("a `<b>` and ``c`` <i>x</i>")) == \
+        "a <code>&lt;b&gt;</code> and <code>c</code> &lt;i&gt;x&lt;/i&gt;"
+    assert str(code_spans(None)) == ""

@@ -28,7 +28,7 @@ def incident():
 
 @pytest.fixture
 def vo(client: FlaskClient):
-    user = factories.user([("verbindingsofficier", "DIE")], name="Vera Verbinding")
+    user = factories.user([("verbindingsofficier", "DIE")], name="Vera de Vries")
     login(client, user.email, factories.PASSWORD)
     return user
 
@@ -59,7 +59,7 @@ def test_upload_and_download_round_trip(client: FlaskClient, vo, incident) -> No
     assert response.status_code == 302 and response.headers["Location"].endswith(f"{page}#bijlagen")
     html = client.get(page).get_data(as_text=True)
     assert "Bijlage brief aan verkeerde ontvanger.pdf is toegevoegd." in html
-    assert "Vera Verbinding" in html and ">PDF<" in html
+    assert "Vera de Vries" in html and ">PDF<" in html
     attachment = db.session.scalars(select(Attachment)).one()
     assert f'href="/incidenten/{incident.id}/bijlagen/{attachment.id}"' in html
     assert "bijlage toegevoegd" in html  # on the timeline too

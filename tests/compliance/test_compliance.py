@@ -171,7 +171,25 @@ def test_soa_exports_contain_every_applicable_control(bio) -> None:
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     assert any(v[7] == "'=cmd()" for v in values)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(export.soa_pdf(die, catalog, rows))).pages)
-    assert "Verklaring van Toepasselijkheid" in text and "5.24.01" in text and "pagina 1" in text
+    assert "Verklaring van Toepasselijkheid" in text and "5.24.01" in text
+    pages = len(PdfReader(io.BytesIO(export.soa_pdf(die, catalog, rows))).pages)
+    assert pages > 1 and f"pagina 1 van {pages}" in text and f"pagina {pages} van {pages}" in text
+    # no word broken over two lines: the column headers and the kinds come out whole
+    for word in ("Implementatie", "beheersmaatregel", "overheidsmaatregel", "Eigenaar"):
+        assert word in text, word
+    # a moved or withdrawn measure says so in Dutch
+    assert "verplaatst naar" in text and "vervallen" in text
+    assert "moved" not in text and "withdrawn" not in text
+
+
+def test_soa_page_shows_status_in_dutch(bio, client: FlaskClient) -> None:
+    factories.user([("ciso", "DIE")], email="ciso@die.example")
+    die = factories.organisation("DIE")
+    db.session.commit()
+    login(client, "ciso@die.example", factories.PASSWORD)
+    page = client.get(f"/compliance/{die.code}/BIO2-1.3/vvt").get_data(as_text=True)
+    assert "verplaatst naar 5." in page and "vervallen" in page
+    assert "moved" not in page and "withdrawn" not in page
 
 
 def test_import_texts_all_or_nothing(bio, tmp_path: Path) -> None:

@@ -152,7 +152,7 @@ def test_concern_control_compliance_and_quarterly_report(page: Any, live_server:
     page.get_by_role("link", name="Rapportages", exact=True).first.click()
     page.locator("summary", has_text="Rapportage maken").click()
     page.get_by_label("Soort").select_option("quarterly")
-    page.get_by_label("Periode").fill(period)
+    page.get_by_label("Periode").select_option(period)  # chosen from the recent quarters
     page.get_by_label("Voor").select_option("DIE")
     page.get_by_role("button", name="Maken").click()
     page.wait_for_load_state()
@@ -161,7 +161,7 @@ def test_concern_control_compliance_and_quarterly_report(page: Any, live_server:
     with page.expect_download() as download_info:
         row.get_by_role("link", name="PDF").click()
     download = download_info.value
-    assert download.suggested_filename.startswith(f"rapportage-quarterly-{period}-DIE")
+    assert download.suggested_filename.startswith(f"kwartaalrapportage-DIE-{period.replace('-Q', '-K')}-v")
     with open(download.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
     screenshot(page, "reports")

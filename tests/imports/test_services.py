@@ -26,7 +26,7 @@ def die(app_ctx):
 
 @pytest.fixture
 def officer(die):
-    return factories.user([("verbindingsofficier", "DIE")], name="Vera Verbinding")
+    return factories.user([("verbindingsofficier", "DIE")], name="Vera de Vries")
 
 
 def sheet_of(rows, header=sheets.HEADER, name="register.xlsx") -> services.Sheet:

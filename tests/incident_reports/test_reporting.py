@@ -43,7 +43,7 @@ def medewerker():
 
 @pytest.fixture
 def vo():
-    return factories.user([("verbindingsofficier", "DIE")], name="Vera Verbinding", email="vera@example.nl")
+    return factories.user([("verbindingsofficier", "DIE")], name="Vera de Vries", email="vera@example.nl")
 
 
 def report(app: Flask, user, org: str = "DIE", *, now: dt.datetime = NOW, **data) -> IncidentReport:
@@ -186,7 +186,7 @@ def test_the_reporter_sees_nothing_of_the_handling(client: FlaskClient, app: Fla
     db.session.commit()
     login(client, medewerker.email, factories.PASSWORD)
     html = client.get(f"/melden/mijn-meldingen/{item.id}").get_data(as_text=True)
-    for handling in ("jeugddossier", "Autocomplete", "Ontvanger gebeld", "Vera Verbinding"):
+    for handling in ("jeugddossier", "Autocomplete", "Ontvanger gebeld", "Vera de Vries"):
         assert handling not in html
     body = client.get(f"/api/v1/incident-reports/{item.id}",
                       headers=bearer(factories.token(medewerker))).get_json()

@@ -167,7 +167,7 @@ def test_concurrent_creation_hands_out_distinct_consecutive_references(tmp_path:
 # --- status workflow ------------------------------------------------------------------------------
 
 def test_workflow_from_new_to_closed_and_reopened() -> None:
-    actor = factories.user([("verbindingsofficier", "DIE")], name="Vera Verbinding")
+    actor = factories.user([("verbindingsofficier", "DIE")], name="Vera de Vries")
     incident = log(actor=actor, is_datalek=False)
     assert incident.status == Status.NIEUW and incident.closed_at is None
 
@@ -189,7 +189,7 @@ def test_workflow_from_new_to_closed_and_reopened() -> None:
 
     history = services.history(incident)
     assert [item.kind for item in history] == ["create", "status", "status", "reopen"]
-    assert all(item.actor == "Vera Verbinding" for item in history)
+    assert all(item.actor == "Vera de Vries" for item in history)
     assert history[1].changes == {"status": {"before": "nieuw", "after": "in_behandeling"}}
     assert history[2].changes == {"status": {"before": "in_behandeling", "after": "afgehandeld"}}
     assert history[3].changes == {"status": {"before": "afgehandeld", "after": "in_behandeling"},

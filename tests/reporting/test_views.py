@@ -10,12 +10,16 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from bio_register.database import utcnow
 from bio_register.extensions import db
 from bio_register.reporting.models import Report
+from bio_register.reporting.services import MONTHS, previous_period
 from tests import factories
 from tests.conftest import csrf_token, login, make_app, totp_code
 
-GENERATE = {"kind": "monthly", "period": "2026-10", "scope": "DIE"}
+#: last month: the page offers the recent months (and quarters) that have ended
+LAST_MONTH = previous_period("monthly", utcnow())
+GENERATE = {"kind": "monthly", "period": LAST_MONTH.label, "scope": "DIE"}
 
 
 @pytest.mark.parametrize(("role", "read", "generate"), [
@@ -42,8 +46,29 @@ def test_a_refused_period_is_shown_on_the_archive_and_nothing_is_stored(client: 
     login(client, factories.user([("concern_control", "DUO")]).email, factories.PASSWORD)
     response = client.post("/rapportages", data={"csrf_token": csrf_token(client, "/rapportages"),
                                                   **GENERATE, "period": "2099-01"})
-    assert response.status_code == 422 and "is nog niet voorbij" in response.get_data(as_text=True)
+    assert response.status_code == 422
     assert db.session.scalar(select(func.count()).select_from(Report)) == 0
+
+
+def test_the_period_is_chosen_from_recent_periods_and_the_result_names_the_organisation(
+        client: FlaskClient) -> None:
+    factories.organisation("DIE")
+    login(client, factories.user([("concern_control", "DUO")]).email, factories.PASSWORD)
+    page = client.get("/rapportages").get_data(as_text=True)
+    assert 'id="period" name="period"' in page and '<optgroup label="Kwartalen">' in page
+    assert "e kwartaal" in page and 'name="period" type="text"' not in page
+    token = csrf_token(client, "/rapportages")
+    mismatch = client.post("/rapportages", data={"csrf_token": token, **GENERATE, "kind": "quarterly"})
+    assert mismatch.status_code == 422 and "Kies een kwartaal voor een kwartaalrapportage" in mismatch.get_data(
+        as_text=True)
+    response = client.post("/rapportages", data={"csrf_token": token, **GENERATE}, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    in_words = f"{MONTHS[int(LAST_MONTH.label[5:]) - 1]} {LAST_MONTH.label[:4]}"
+    assert f"Rapportage over {in_words} voor Gemeente Diemen gemaakt" in text
+    report = db.session.scalar(select(Report))
+    download = client.get(f"/rapportages/{report.id}.pdf")
+    assert download.headers["Content-Disposition"].startswith(
+        f'attachment; filename="maandrapportage-incidentopvolging-DIE-{LAST_MONTH.label}-v1-')
 
 
 @pytest.mark.committed

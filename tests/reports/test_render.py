@@ -295,3 +295,17 @@ def test_reports_imports_no_flask_database_or_app() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,  # noqa: S603
                             check=True)
     assert result.stdout.strip() == ""
+
+
+def test_the_quarterly_report_states_how_it_counts_and_the_bio_reference_date() -> None:
+    """Issue 19: the quarterly report counts incidents including datalekken, Jaarcijfers without;
+    the BIO section says which day's assessments it shows."""
+    report = quarterly(compliance_as_of="30 september 2026", compliance_previous_as_of="30 juni 2026")
+    text = " ".join(pages(render.render_quarterly(report)))
+    assert "Telling: elk beveiligingsincident dat in het kwartaal is ontdekt, datalekken" in text
+    assert "De Jaarcijfers voor de jaarrekening tellen anders" in text
+    assert "op 30 september 2026 (het einde van het kwartaal)" in text
+    assert "Vergeleken met de stand op 30 juni 2026" in text
+    empty = " ".join(pages(render.render_quarterly(dataclasses.replace(report, compliance=[]))))
+    assert "geen BIO-beoordeling vastgelegd op of vóór 30 september 2026" in empty
+    assert "(en)" not in text and "(ken)" not in text
