@@ -100,6 +100,13 @@ class StatusForm(FlaskForm):
                            description=_l("Optioneel, bijvoorbeeld waarom een maatregel vervalt."))
 
 
+class LinkControlForm(FlaskForm):
+    """Link one control found by the search on the measure's page (its id, and the version seen)."""
+
+    control = HiddenField(validators=[DataRequired()])
+    version = HiddenField()
+
+
 class FilterForm(FlaskForm):
     """The list's filters, read from the query string (no CSRF: it changes nothing)."""
 

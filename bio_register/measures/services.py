@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bio_register.accounts.models import User
 from bio_register.audit import services as audit
 from bio_register.audit.models import AuditEvent
+from bio_register.compliance import services as compliance
 from bio_register.compliance.models import Control, ControlCatalog
 from bio_register.database import utcnow
 from bio_register.errors import Conflict, ValidationFailed
@@ -30,7 +31,13 @@ from bio_register.extensions import db
 from bio_register.i18n import gettext as _
 from bio_register.incidents.models import Incident
 from bio_register.measures.labels import status_label
-from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure, MeasureStatus, measure_incidents
+from bio_register.measures.models import (
+    OPEN_MEASURE_STATUSES,
+    Measure,
+    MeasureStatus,
+    measure_controls,
+    measure_incidents,
+)
 from bio_register.measures.rules import is_overdue, local_today
 from bio_register.organisations.models import Organisation
 from bio_register.paging import Page
@@ -495,6 +502,29 @@ def for_incident(user: Principal | None, incident: Incident) -> list[Measure]:
     ))
 
 
+def for_control(user: Principal | None, organisation: Organisation, control: Control) -> list[Measure]:
+    """The organisation's maatregelen linked to ``control`` that the user may read, open ones first
+    by due date, with their incidents (two queries)."""
+    return list(db.session.scalars(
+        select(Measure)
+        .join(measure_controls, measure_controls.c.measure_id == Measure.id)
+        .where(measure_controls.c.control_id == control.id, Measure.organisation_id == organisation.id,
+               organisation_scope(user, Permission.MEASURE_READ, Measure.organisation_id))
+        .options(selectinload(Measure.incidents))
+        .order_by(case((Measure.status.in_(OPEN_MEASURE_STATUSES), 0), else_=1), Measure.due_date.is_(None),
+                  Measure.due_date, Measure.id.desc())
+    ))
+
+
+def controls_to_link(measure: Measure, query: str, limit: int = 20) -> list[Control]:
+    """Beheersmaatregelen and overheidsmaatregelen of the measure's organisation's catalog(s) whose
+    number starts with ``query`` or whose title holds its words, not linked yet (two queries)."""
+    catalog_ids = [c.id for c in compliance.catalogs_of(measure.organisation)]
+    linked = {c.id for c in measure.controls}
+    found = compliance.search_controls(catalog_ids, query, limit=limit + len(linked))
+    return [c for c in found if c.id not in linked][:limit]
+
+
 def catalogs() -> list[ControlCatalog]:
     """The imported catalogs, for choosing where a control code comes from."""
     return list(db.session.scalars(select(ControlCatalog).order_by(ControlCatalog.key)))
@@ -522,7 +552,8 @@ def history(measure: Measure) -> list[HistoryItem]:
 
 __all__ = [
     "TRANSITIONS", "ControlRef", "HistoryItem", "MeasureFilter", "Page", "allowed_transitions",
-    "can_edit", "catalogs", "change_status", "create_measure", "filtered", "for_incident", "get_measure",
+    "can_edit", "catalogs", "change_status", "controls_to_link", "create_measure", "filtered", "for_control",
+    "for_incident", "get_measure",
     "history", "is_overdue", "link_control", "link_incident", "list_measures", "local_today",
     "overdue_measures", "unlink_control", "unlink_incident", "update_measure",
 ]
