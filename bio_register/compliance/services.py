@@ -109,7 +109,7 @@ def _implementation_status(errors: Errors, raw: Any, applicable: Any) -> Impleme
         except ValueError:
             errors.add("status", _("Kies niet, gedeeltelijk of volledig."))
     if applicable is True and status is None and "status" not in errors.errors:
-        errors.add("status", _("Geef aan hoe ver de maatregel is geïmplementeerd."))
+        errors.add("status", _("Geef aan hoe ver dit is geïmplementeerd: niet, gedeeltelijk of volledig."))
     return None if applicable is False else status
 
 
@@ -141,10 +141,10 @@ def _clean_assessment(data: Mapping[str, Any]) -> dict[str, Any]:
         errors.add(name, _("Onbekend veld."))
     applicable = data.get("applicable")
     if not isinstance(applicable, bool):
-        errors.add("applicable", _("Kies of de maatregel van toepassing is."))
+        errors.add("applicable", _("Kies of dit van toepassing is: ja of nee."))
     justification = errors.text("justification", data.get("justification"), max_length=MAX_TEXT)
     if applicable is False and not justification:
-        errors.add("justification", _("Motiveer waarom deze maatregel niet van toepassing is."))
+        errors.add("justification", _("Motiveer waarom dit niet van toepassing is."))
     values = {
         "applicable": applicable,
         "justification": justification,

@@ -206,6 +206,6 @@ def propose(scope: OrganisationCatalog) -> Any:
             return redirect(url_for("compliance.overview", code=organisation.code, key=catalog.key))
 
         return Rejected(back, 302)
-    flash_committed(_("%(n)d voorstellen gemaakt uit %(s)s; bevestig ze per maatregel.", n=len(created),
+    flash_committed(_("%(n)d voorstellen gemaakt uit %(s)s; bevestig ze één voor één.", n=len(created),
                       s=source.name))
     return redirect(url_for("compliance.soa", code=organisation.code, key=catalog.key, voorstel=1))

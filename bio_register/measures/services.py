@@ -216,7 +216,7 @@ class _ControlIndex:
         if ref.catalog.upper() not in self._catalogs:
             reason = _("Onbekende catalogus „%(catalog)s”.", catalog=ref.catalog)
         else:
-            reason = _("Control „%(code)s” komt niet voor in catalogus %(catalog)s.", code=ref.code,
+            reason = _("Nummer „%(code)s” komt niet voor in catalogus %(catalog)s.", code=ref.code,
                        catalog=ref.catalog)
         return reason
 
@@ -226,14 +226,14 @@ def _lookup_control(errors: Errors, index: _ControlIndex, value: Any) -> Control
     if _is_id(value):
         control = index.by_id.get(value)
         if control is None:
-            errors.add("controls", _("Control %(id)s bestaat niet.", id=value))
+            errors.add("controls", _("Beheersmaatregel of overheidsmaatregel %(id)s bestaat niet.", id=value))
         return control
     ref = _control_ref(value)
     if ref is None:
-        errors.add("controls", _("Geef een control met catalogus en code."))
+        errors.add("controls", _("Geef een beheersmaatregel met catalogus en nummer."))
         return None
     if not (ref.catalog and ref.code):
-        errors.add("controls", _("Geef bij een control zowel de catalogus als de code."))
+        errors.add("controls", _("Geef bij een beheersmaatregel zowel de catalogus als het nummer."))
         return None
     control = index.by_ref.get((ref.catalog.upper(), ref.code))
     if control is None:

@@ -153,7 +153,7 @@ def test_an_unknown_control_is_refused_with_a_clear_message(client: FlaskClient,
     response = client.post(url, data={**_form(html), "title": "Gewijzigde titel", "control_catalog": CATALOG,
                                       "control_codes": "5.99.01"})
     assert response.status_code == 422
-    assert f"Control „5.99.01” komt niet voor in catalogus {CATALOG}." in response.get_data(as_text=True)
+    assert f"Nummer „5.99.01” komt niet voor in catalogus {CATALOG}." in response.get_data(as_text=True)
     response = client.post(url, data={**_form(html), "title": "Gewijzigde titel", "control_catalog": "BIO-0.1",
                                       "control_codes": "5.24"})
     assert response.status_code == 422
