@@ -4,6 +4,7 @@ with history), the compliance overview, and proposals from BIO 1.04 to BIO2. Nev
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -261,15 +262,25 @@ class SoaFilter:
             return False
         if self.q:
             title = f"{control.title_nl} {control.title_en or ''}".casefold()
-            if not all(_number_matches(control.code, word) or word in title for word in self.q.casefold().split()):
+            if not all(_number_matches(control.sort_key, word) or word in title for word in self.q.casefold().split()):
                 return False
         return True
 
 
-def _number_matches(code: str, word: str) -> bool:
-    """A number typed names the control and what hangs below it: "5.24" finds 5.24 and 5.24.01, not 5.2."""
+_NUMBER = re.compile(r"\d{1,3}(\.\d{1,3})*")
+
+
+def number_key(word: str) -> str | None:
+    """A number as typed ("8.1", "5.24.", "8.01.01") as a sort key, or None when it is no number."""
     word = word.rstrip(".")
-    return bool(word) and word[0].isdigit() and (code == word or code.startswith(word + "."))
+    return sort_key(word) if _NUMBER.fullmatch(word) else None
+
+
+def _number_matches(control_sort_key: str, word: str) -> bool:
+    """A number typed names the control and what hangs below it, with or without leading zeros:
+    "5.24" finds 5.24 and 5.24.01, not 5.2 or 5.25; "8.1" finds 8.1 and 8.01.01."""
+    key = number_key(word)
+    return key is not None and (control_sort_key == key or control_sort_key.startswith(key + "."))
 
 
 @dataclass
@@ -348,11 +359,10 @@ def search_controls(catalog_ids: Sequence[int], q: str | None, limit: int = 20) 
     if not words or not catalog_ids:
         return []
     stmt = select(Control).where(Control.catalog_id.in_(list(catalog_ids)))
-    number = words[0].rstrip(".") if len(words) == 1 and words[0][:1].isdigit() else None
+    number = number_key(words[0]) if len(words) == 1 else None
     title_match = [func.lower(Control.title_nl).like("%" + _escape(word) + "%", escape="\\") for word in words]
     if number is not None:
-        stmt = stmt.where(or_(Control.code == number, Control.code.like(_escape(number) + ".%", escape="\\"),
-                              and_(*title_match)))
+        stmt = stmt.where(or_(Control.sort_key == number, Control.sort_key.like(number + ".%"), and_(*title_match)))
     else:
         stmt = stmt.where(and_(*title_match))
     return list(db.session.scalars(stmt.order_by(Control.catalog_id.desc(), Control.sort_key).limit(limit)))

@@ -89,6 +89,10 @@ def test_search_by_number_or_words_of_the_title(catalog: ControlCatalog, assesse
     assert family[:3] == ["5.24", "5.24.01", "5.24.02"] and len(family) >= 8
     assert all(code in family or "5.24" in _control(catalog, code).title_nl for code in by_number)
     assert "5.2" not in by_number and "5.25" not in by_number
+    # with or without leading zeros: 8.1 is the control above 8.01.01
+    assert _codes(catalog, die, q="8.1")[:2] == ["8.1", "8.01.01"]
+    assert "8.10" not in _codes(catalog, die, q="8.1")
+    assert [c.code for c in services.search_controls([catalog.id], "8.1")][:2] == ["8.1", "8.01.01"]
     title = _control(catalog, "5.24.01").title_nl
     words = " ".join(word.upper() for word in title.split()[:2])
     assert "5.24.01" in _codes(catalog, die, q=words)
