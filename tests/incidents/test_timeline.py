@@ -152,3 +152,23 @@ def test_the_incident_page_shows_the_one_timeline(app: Flask, client: FlaskClien
     assert "AP-melding gedaan (op tijd)" in titles
     assert "Besluit: betrokkenen informeren (art. 34)" in titles
     assert "Fatima de Graaf" in section and "Carel Smit" in section
+
+
+def test_cbw_reports_attachments_and_warnings_are_on_the_timeline(app_ctx: None) -> None:
+    from bio_register.audit import services as audit
+
+    ciso = factories.user([("ciso", "DIE")], name="Carel Smit")
+    item = factories.incident("DIE", is_significant_cbw=True)
+    breaches.record_cbw_report(ciso, item, "early_warning", utcnow() - dt.timedelta(minutes=5), reference="CSIRT-9")
+    factories.incident_attachment(item, filename="logboek.pdf",
+                                  actor=factories.user([("verbindingsofficier", "DIE")], name="Vera Jansen"))
+    audit.record(None, "incident", item.id, "deadline_warning", {"warning": {"before": None, "after": "cbw_final:24h"}},
+                 organisation_id=item.organisation_id, actor_label="scheduler")
+    db.session.commit()
+    items = {i.title: i for i in timeline.timeline(ciso, item)}
+    cbw = items["Cbw-melding: vroegtijdige waarschuwing (24 uur)"]
+    assert cbw.actor == "Carel Smit" and ("Kenmerk", "CSIRT-9") in [(c.label, c.after) for c in cbw.changes]
+    upload = items["Bijlage toegevoegd"]
+    assert upload.actor == "Vera Jansen" and upload.text is not None and "logboek.pdf" in upload.text
+    warning = items["Waarschuwing verstuurd: Cbw: eindverslag, nog 24 uur"]
+    assert warning.actor == "planner (automatisch)"
