@@ -135,6 +135,14 @@ def _number(value: Any) -> str:
     return format_fixed(float(number), digits)
 
 
+def _is_number(value: Any) -> bool:
+    try:
+        Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return False
+    return True
+
+
 def _moment(value: Any) -> dt.datetime | None:
     if isinstance(value, str):
         try:
@@ -148,8 +156,8 @@ def _moment(value: Any) -> dt.datetime | None:
 def _value(name: str, value: Any) -> str:
     if value is None or value == "" or value == []:
         return "—"
-    if name == "enisa_score":
-        return _number(value)
+    if name.startswith("enisa_") and not isinstance(value, bool) and _is_number(value):
+        return _number(value)  # scores and the parts of the ENISA sum, in the user's format ("0,25")
     if isinstance(value, list):
         return ", ".join(str(_CATEGORY_LABELS.get(v, v)) for v in value)
     return labels.display(value)

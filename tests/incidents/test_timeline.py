@@ -76,6 +76,9 @@ def test_the_timeline_holds_every_event_in_order_with_its_actor(app_ctx: None) -
     assert len(lines) == len(expected)
     notification = next(i for i in items if i.title.startswith("AP-melding"))
     assert ("Meldnummer", "M-2026-123") in [(c.label, c.after) for c in notification.changes]
+    reassessed = next(i for i in items if i.title.startswith("FG heeft de beoordeling gewijzigd"))
+    assert ("ENISA: verlies vertrouwelijkheid", "0,25", "0,5") in [(c.label, c.before, c.after)
+                                                                   for c in reassessed.changes]
     decision = next(i for i in items if i.title.startswith("Besluit: melden"))
     assert decision.text == "Gevoelige gegevens van kwetsbare burgers."
 
