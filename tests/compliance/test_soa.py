@@ -176,3 +176,26 @@ def test_the_filtered_page_takes_a_fixed_number_of_queries(client: FlaskClient, 
         html = client.get(path).get_data(as_text=True)
     assert many.count == few.count, many.statements
     assert html.count('<td class="nowrap">') > 10
+
+
+def test_the_control_page_takes_a_fixed_number_of_queries(client: FlaskClient, catalog: ControlCatalog,
+                                                          assessed: dict[str, Any], count_queries: Any) -> None:
+    control = _control(catalog, "5.24.01")
+    login(client, assessed["ciso"].email, factories.PASSWORD)
+    path = f"/compliance/DIE/{KEY}/5.24.01?eigenaar=Teamleider+ICT"
+    first = factories.measure("DIE", title="Eerste")
+    measures.link_control(None, first, control)
+    measures.link_incident(None, first, factories.incident("DIE"))
+    db.session.commit()
+    client.get(path)
+    with count_queries() as few:
+        assert client.get(path).status_code == 200
+    for n in range(6):
+        more = factories.measure("DIE", title=f"Maatregel {n}")
+        measures.link_control(None, more, control)
+        measures.link_incident(None, more, factories.incident("DIE"))
+    db.session.commit()
+    with count_queries() as many:
+        html = client.get(path).get_data(as_text=True)
+    assert many.count == few.count, many.statements
+    assert html.count("badge-measure-") == 7
