@@ -45,6 +45,8 @@ ACTION: dict[str, Any] = {
     "assess": _l("beoordeeld"),
     "propose": _l("voorgesteld"),
     "purge": _l("opgeschoond"),
+    "measure_link": _l("maatregel gekoppeld"),
+    "measure_unlink": _l("maatregel ontkoppeld"),
 }
 
 

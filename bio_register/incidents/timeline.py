@@ -6,8 +6,9 @@ meldingen, the art. 34 decision), its Cbw reports and the maatregelen linked to 
 other areas add through ``signals.incident_history`` (attachments, the report at the meldpunt).
 
 A bounded number of queries whatever the incident's size: the entries, one query for every audit
-event concerned (the breach rows and linked measures are found by subqueries), the titles of the
-measures named, and the signal's receivers. What a reader may not read elsewhere is left out: the
+event concerned (the breach rows and linked measures are found by subqueries; a maatregel linked
+or unlinked is an event of the incident itself, ``measure_link`` / ``measure_unlink``), the titles
+of the measures named, and the signal's receivers. What a reader may not read elsewhere is left out: the
 datalek's and the Cbw events need ``breach:read``, the measures ``measure:read``.
 
 Knows no Flask; never writes.
@@ -204,17 +205,12 @@ def _audit_events(user: Principal | None, incident: Incident) -> list[_Event]:
             for entity, model in BREACH_ENTITIES.items()
         ]
     if has_permission(user, Permission.MEASURE_READ, org):
-        # the measures linked now (all their events: status changes too), and those linked once and
-        # unlinked since, whose link and unlink events name the incident's reference
+        # the measures linked now: their status changes, and (for links made before the incident had
+        # its own measure_link events) the event that linked them; links and unlinks themselves are
+        # the incident's own events (measure_link, measure_unlink), found with the incident above
         linked = select(cast(measure_incidents.c.measure_id, String)).where(
             measure_incidents.c.incident_id == incident.id)
-        pattern = '%"' + incident.reference.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%'
-        conditions.append(and_(AuditEvent.entity == "measure", or_(
-            AuditEvent.entity_id.in_(linked),
-            and_(AuditEvent.organisation_id == org, AuditEvent.occurred_at >= incident.created_at,
-                 AuditEvent.action.in_(("create", "update", "link", "unlink")),
-                 AuditEvent.changes.like(pattern, escape="\\")),
-        )))
+        conditions.append(and_(AuditEvent.entity == "measure", AuditEvent.entity_id.in_(linked)))
     rows = db.session.execute(
         select(AuditEvent.occurred_at, AuditEvent.entity, AuditEvent.entity_id, AuditEvent.action,
                AuditEvent.changes, AuditEvent.actor_label, User.name)
@@ -325,10 +321,25 @@ def _breach_item(event: _Event, aware_at: dt.datetime | None) -> TimelineItem | 
     return None
 
 
-def _measure_item(event: _Event, reference: str, title: str) -> TimelineItem | None:
+def _link_item(event: _Event, titles: Mapping[int, str]) -> TimelineItem:
+    """The incident's own ``measure_link`` / ``measure_unlink`` event."""
+    measure_id = _after(event.changes, "measure") or _before(event.changes, "measure")
+    name = (titles.get(measure_id) if isinstance(measure_id, int) else None) \
+        or _after(event.changes, "measure_title") or _before(event.changes, "measure_title") or "—"
+    if event.action == "measure_link" and _after(event.changes, "measure_created"):
+        return TimelineItem(event.at, "measure", _("Maatregel „%(t)s” aangemaakt bij dit incident", t=name),
+                            event.actor)
+    if event.action == "measure_link":
+        return TimelineItem(event.at, "measure", _("Maatregel „%(t)s” gekoppeld", t=name), event.actor)
+    return TimelineItem(event.at, "measure", _("Maatregel „%(t)s” ontkoppeld", t=name), event.actor)
+
+
+def _measure_item(event: _Event, reference: str, title: str, *, links_logged: bool) -> TimelineItem | None:
+    """An event of a measure linked now: a status change, or (when the incident has no link events of
+    its own for it, as before they were recorded) the event that linked it."""
     changes = event.changes
     name = title or _("maatregel %(id)s", id=event.entity_id)
-    if "incidents" in changes:
+    if "incidents" in changes and not links_logged:
         had = reference in (_before(changes, "incidents") or [])
         has = reference in (_after(changes, "incidents") or [])
         if event.action == "create" and has:
@@ -364,7 +375,12 @@ def timeline(user: Principal | None, incident: Incident) -> list[TimelineItem]:
     for event in events:
         if event.entity == "breach_assessment" and "aware_at" in event.changes:
             aware_at = _moment(_after(event.changes, "aware_at")) or aware_at
+    may_read_measures = has_permission(user, Permission.MEASURE_READ, incident.organisation_id)
+    link_events = [e for e in events if e.entity == "incident" and e.action in ("measure_link", "measure_unlink")]
+    linked_logged = {m for e in link_events if isinstance(m := _after(e.changes, "measure")
+                                                          or _before(e.changes, "measure"), int)}
     measure_ids = {int(e.entity_id) for e in events if e.entity == "measure" and e.entity_id.isdigit()}
+    measure_ids |= linked_logged
     titles: dict[int, str] = {
         measure_id: title for measure_id, title in db.session.execute(
             select(Measure.id, Measure.title).where(Measure.id.in_(sorted(measure_ids))))
@@ -373,10 +389,14 @@ def timeline(user: Principal | None, incident: Incident) -> list[TimelineItem]:
     items = _entry_items(incident)
     for event in events:
         item: TimelineItem | None
-        if event.entity == "incident":
+        if event.entity == "incident" and event.action in ("measure_link", "measure_unlink"):
+            item = _link_item(event, titles) if may_read_measures else None
+        elif event.entity == "incident":
             item = _incident_item(event)
         elif event.entity == "measure":
-            item = _measure_item(event, incident.reference, titles.get(int(event.entity_id), ""))
+            measure_id = int(event.entity_id)
+            item = _measure_item(event, incident.reference, titles.get(measure_id, ""),
+                                 links_logged=measure_id in linked_logged)
         else:
             item = _breach_item(event, aware_at)
         if item is not None:

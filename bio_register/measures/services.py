@@ -279,7 +279,29 @@ def create_measure(actor: User | None, organisation: Organisation, data: Mapping
     audit.record(actor, "measure", measure.id, "create",
                  audit.created({**snapshot(measure), "status": measure.status, "organisation": organisation.code}),
                  organisation_id=organisation.id, actor_label=actor_label)
+    _record_incident_links(actor, measure, [], incidents, actor_label=actor_label, created=True)
     return measure
+
+
+def _record_incident_links(actor: User | None, measure: Measure, before: Iterable[Incident],
+                           after: Iterable[Incident], *, actor_label: str | None = None,
+                           created: bool = False) -> None:
+    """A link is a fact about the incident too: each incident linked or unlinked gets its own audit
+    event, so the incident's timeline finds it by the incident alone (``measure_link``,
+    ``measure_unlink``; the fields are not the incident's own, and the state reconciliation skips them)."""
+    old = {i.id: i for i in before}
+    new = {i.id: i for i in after}
+    for incident_id in sorted(set(new) - set(old)):
+        audit.record(actor, "incident", incident_id, "measure_link",
+                     {"measure": {"before": None, "after": measure.id},
+                      "measure_title": {"before": None, "after": measure.title},
+                      **({"measure_created": {"before": None, "after": True}} if created else {})},
+                     organisation_id=new[incident_id].organisation_id, actor_label=actor_label)
+    for incident_id in sorted(set(old) - set(new)):
+        audit.record(actor, "incident", incident_id, "measure_unlink",
+                     {"measure": {"before": measure.id, "after": None},
+                      "measure_title": {"before": measure.title, "after": None}},
+                     organisation_id=old[incident_id].organisation_id, actor_label=actor_label)
 
 
 def _check_version(measure: Measure, expected_version: int | None) -> None:
@@ -303,6 +325,7 @@ def _apply(actor: User | None, measure: Measure, values: Mapping[str, Any], acti
            now: dt.datetime) -> Measure:
     """Set ``values``; when anything changed, bump the version and audit before/after."""
     before = snapshot(measure)
+    incidents_before = list(measure.incidents)
     for name, value in values.items():
         setattr(measure, name, value)
     changes = audit.diff(before, snapshot(measure))
@@ -312,6 +335,8 @@ def _apply(actor: User | None, measure: Measure, values: Mapping[str, Any], acti
     flag_modified(measure, "updated_at")  # an UPDATE, so the version moves even when only links changed
     _flush_or_conflict()
     audit.record(actor, "measure", measure.id, action, changes, organisation_id=measure.organisation_id)
+    if "incidents" in changes:
+        _record_incident_links(actor, measure, incidents_before, measure.incidents)
     return measure
 
 

@@ -175,3 +175,23 @@ def test_cbw_reports_attachments_and_warnings_are_on_the_timeline(app_ctx: None)
     assert upload.actor == "Vera Jansen" and upload.text is not None and "logboek.pdf" in upload.text
     warning = items["Waarschuwing verstuurd: Cbw: eindverslag, nog 24 uur"]
     assert warning.actor == "planner (automatisch)"
+
+
+def test_a_link_recorded_only_on_the_measure_still_shows_once(app_ctx: None) -> None:
+    """Links made before the incident had its own link events: the measure's event is used."""
+    from bio_register.audit import services as audit
+
+    ciso = factories.user([("ciso", "DIE")], name="Carel Smit")
+    item = factories.incident("DIE")
+    measure = factories.measure("DIE", title="Oude koppeling")
+    measure.incidents.append(item)
+    db.session.flush()
+    audit.record(ciso, "measure", measure.id, "link",
+                 {"incidents": {"before": [], "after": [item.reference]}}, organisation_id=item.organisation_id)
+    measures.link_incident(ciso, factories.measure("DIE", title="Nieuwe koppeling"), item)
+    db.session.commit()
+    titles = _titles(timeline.timeline(ciso, item))
+    assert titles.count("Maatregel „Oude koppeling” gekoppeld") == 1
+    assert titles.count("Maatregel „Nieuwe koppeling” gekoppeld") == 1
+    # the API's timeline keeps its shape: entries, status changes and edits only
+    assert {h.kind for h in incidents.history(item)} == {"create"}
