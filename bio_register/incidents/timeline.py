@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, false, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, literal, or_, select, union_all
 
 from bio_register import signals
 from bio_register.accounts.models import User
@@ -192,30 +192,42 @@ class _Event:
     actor: str
 
 
-def _audit_events(user: Principal | None, incident: Incident) -> list[_Event]:
-    """Every audit event about the incident the user may see, oldest first (one query)."""
+def _related_ids(user: Principal | None, incident: Incident) -> dict[str, list[str]]:
+    """The ids of the rows whose audit events concern the incident, per audit entity, as far as the
+    user may read them (one query). The audit query then names them, so it reads only their events
+    through the (entity, entity_id) index — a subquery there makes PostgreSQL scan every event of
+    the entity."""
     org = incident.organisation_id
-    conditions: list[ColumnElement[bool]] = [
-        and_(AuditEvent.entity == "incident", AuditEvent.entity_id == str(incident.id)),
-    ]
+    parts: list[Any] = []
     if has_permission(user, Permission.BREACH_READ, org):
-        conditions += [
-            and_(AuditEvent.entity == entity,
-                 AuditEvent.entity_id.in_(select(cast(model.id, String)).where(model.incident_id == incident.id)))
-            for entity, model in BREACH_ENTITIES.items()
-        ]
+        parts += [select(literal(entity).label("entity"), cast(model.id, String).label("id"))
+                  .where(model.incident_id == incident.id) for entity, model in BREACH_ENTITIES.items()]
     if has_permission(user, Permission.MEASURE_READ, org):
         # the measures linked now: their status changes, and (for links made before the incident had
         # its own measure_link events) the event that linked them; links and unlinks themselves are
-        # the incident's own events (measure_link, measure_unlink), found with the incident above
-        linked = select(cast(measure_incidents.c.measure_id, String)).where(
-            measure_incidents.c.incident_id == incident.id)
-        conditions.append(and_(AuditEvent.entity == "measure", AuditEvent.entity_id.in_(linked)))
+        # the incident's own events (measure_link, measure_unlink)
+        parts.append(select(literal("measure").label("entity"),
+                            cast(measure_incidents.c.measure_id, String).label("id"))
+                     .where(measure_incidents.c.incident_id == incident.id))
+    found: dict[str, list[str]] = {}
+    if parts:
+        for entity, row_id in db.session.execute(union_all(*parts)):
+            found.setdefault(entity, []).append(row_id)
+    return found
+
+
+def _audit_events(user: Principal | None, incident: Incident) -> list[_Event]:
+    """Every audit event about the incident the user may see, oldest first (two queries)."""
+    conditions: list[ColumnElement[bool]] = [
+        and_(AuditEvent.entity == "incident", AuditEvent.entity_id == str(incident.id)),
+        *(and_(AuditEvent.entity == entity, AuditEvent.entity_id.in_(ids))
+          for entity, ids in _related_ids(user, incident).items()),
+    ]
     rows = db.session.execute(
         select(AuditEvent.occurred_at, AuditEvent.entity, AuditEvent.entity_id, AuditEvent.action,
                AuditEvent.changes, AuditEvent.actor_label, User.name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(or_(*conditions) if conditions else false())
+        .where(or_(*conditions))
         .order_by(AuditEvent.seq)
     )
     return [_Event(at, entity, entity_id, action, json.loads(changes or "{}"), _actor(name, label))
