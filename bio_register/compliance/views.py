@@ -15,6 +15,7 @@ from bio_register.forms import apply_errors
 from bio_register.i18n import gettext as _
 from bio_register.loaders import ORGANISATION_CATALOG, ORGANISATION_CONTROL, OrganisationCatalog, OrganisationControl
 from bio_register.measures import services as measures
+from bio_register.measures.forms import LinkControlForm
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, get_organisation, has_permission, scoped_organisations
 from bio_register.pipeline import Rejected, flash_committed, requires
@@ -165,13 +166,18 @@ def render_control(organisation: Organisation, catalog: ControlCatalog, item: Co
         form = AssessmentForm(formdata=None)
         _fill(form, current)
     flt = soa_filter()
+    can_link = has_permission(current_user, Permission.MEASURE_WRITE, organisation.id)
+    link_query = " ".join(request.args.get("maatregel", "").split())[:100]
     return render_template("compliance/control.html", organisation=organisation, catalog=catalog, control=item,
                            history=history, current=current, form=form, flt=flt,
                            neighbours=services.neighbours(organisation, catalog, item, flt),
                            measures=(measures.for_control(current_user, organisation, item)
                                      if has_permission(current_user, Permission.MEASURE_READ, organisation.id)
                                      else None),
-                           status_labels=STATUS_LABELS,
+                           status_labels=STATUS_LABELS, can_link=can_link, link_query=link_query,
+                           to_link=(measures.to_link_to_control(current_user, organisation, item, link_query)
+                                    if can_link and link_query else []),
+                           link_form=LinkControlForm(formdata=None),
                            can_write=has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id),
                            attachments=attachments.for_control(organisation, item),
                            attachment_errors=attachment_errors or {}), code

@@ -106,6 +106,8 @@ class LinkControlForm(FlaskForm):
 
     control = HiddenField(validators=[DataRequired()])
     version = HiddenField()
+    #: where to go back to: the control page the search was made on (only such a path is followed)
+    back = HiddenField()
 
 
 class FilterForm(FlaskForm):

@@ -550,6 +550,26 @@ def controls_to_link(measure: Measure, query: str, limit: int = 20) -> list[Cont
     return [c for c in found if c.id not in linked][:limit]
 
 
+def to_link_to_control(user: Principal | None, organisation: Organisation, control: Control, query: str,
+                       limit: int = 20) -> list[Measure]:
+    """The organisation's maatregelen the user may change whose title, description or owner holds
+    each word of ``query``, not linked to ``control`` yet: open ones first (one query)."""
+    words = " ".join(query.split())[:100].lower().split()[:8]
+    if not words:
+        return []
+    stmt = select(Measure).where(
+        Measure.organisation_id == organisation.id,
+        organisation_scope(user, Permission.MEASURE_WRITE, Measure.organisation_id),
+        ~Measure.controls.any(Control.id == control.id))
+    for word in words:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(func.lower(Measure.title).like(pattern, escape="\\"),
+                              func.lower(Measure.description).like(pattern, escape="\\"),
+                              func.lower(Measure.owner).like(pattern, escape="\\")))
+    open_first = case((Measure.status.in_(OPEN_MEASURE_STATUSES), 0), else_=1)
+    return list(db.session.scalars(stmt.order_by(open_first, Measure.id.desc()).limit(limit)))
+
+
 def catalogs() -> list[ControlCatalog]:
     """The imported catalogs, for choosing where a control code comes from."""
     return list(db.session.scalars(select(ControlCatalog).order_by(ControlCatalog.key)))
@@ -576,9 +596,30 @@ def history(measure: Measure) -> list[HistoryItem]:
 
 
 __all__ = [
-    "TRANSITIONS", "ControlRef", "HistoryItem", "MeasureFilter", "Page", "allowed_transitions",
-    "can_edit", "catalogs", "change_status", "controls_to_link", "create_measure", "filtered", "for_control",
-    "for_incident", "get_measure",
-    "history", "is_overdue", "link_control", "link_incident", "list_measures", "local_today",
-    "overdue_measures", "unlink_control", "unlink_incident", "update_measure",
+    "TRANSITIONS",
+    "ControlRef",
+    "HistoryItem",
+    "MeasureFilter",
+    "Page",
+    "allowed_transitions",
+    "can_edit",
+    "catalogs",
+    "change_status",
+    "controls_to_link",
+    "create_measure",
+    "filtered",
+    "for_control",
+    "for_incident",
+    "get_measure",
+    "history",
+    "is_overdue",
+    "link_control",
+    "link_incident",
+    "list_measures",
+    "local_today",
+    "overdue_measures",
+    "to_link_to_control",
+    "unlink_control",
+    "unlink_incident",
+    "update_measure",
 ]

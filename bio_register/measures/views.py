@@ -190,8 +190,17 @@ def link_control(measure: Measure) -> Any:
         linked = next((c for c in measure.controls if c.id == control), None)
         flash_committed(_("%(code)s is gekoppeld aan „%(title)s”.",
                           code=services.control_label(linked) if linked else "", title=measure.title))
+        back = form.back.data or ""
+        if _is_control_page(back):
+            return redirect(back + "#maatregelen")
         return redirect(url_for("measures.detail", measure_id=measure.id) + "#koppelingen")
     return _render_detail(measure, code=422, link_error=_("Kies een beheersmaatregel of overheidsmaatregel."))
+
+
+def _is_control_page(path: str) -> bool:
+    """A path of this application's compliance pages, nothing else (no open redirect)."""
+    return (path.startswith("/compliance/") and "//" not in path and "\\" not in path
+            and "#" not in path and all(ch.isprintable() and not ch.isspace() for ch in path))
 
 
 # --- edit --------------------------------------------------------------------------------------------

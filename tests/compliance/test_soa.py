@@ -199,3 +199,46 @@ def test_the_control_page_takes_a_fixed_number_of_queries(client: FlaskClient, c
         html = client.get(path).get_data(as_text=True)
     assert many.count == few.count, many.statements
     assert html.count("badge-measure-") == 7
+
+
+def test_link_an_existing_maatregel_from_the_control_page(client: FlaskClient, catalog: ControlCatalog,
+                                                         assessed: dict[str, Any]) -> None:
+    from tests.conftest import csrf_token
+
+    control = _control(catalog, "5.24.01")
+    wanted = factories.measure("DIE", title="Meldprocedure herzien", owner="Teamleider ICT")
+    factories.measure("DIE", title="Back-ups testen")
+    factories.measure("UIT", title="Meldprocedure Uithoorn")
+    login(client, assessed["ciso"].email, factories.PASSWORD)
+    page = f"/compliance/DIE/{KEY}/5.24.01?thema=5"
+    html = client.get(f"{page}&maatregel=meldprocedure").get_data(as_text=True)
+    found = re.findall(r'action="/maatregelen/(\d+)/koppelen"', html)
+    assert found == [str(wanted.id)]
+    back = re.search(r'name="back" value="([^"]+)"', html)
+    assert back is not None
+    response = client.post(f"/maatregelen/{wanted.id}/koppelen", data={
+        "csrf_token": csrf_token(client, page), "control": str(control.id), "version": str(wanted.version),
+        "back": back.group(1).replace("&amp;", "&")})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{page}#maatregelen"
+    db.session.expire_all()
+    assert [c.code for c in db.session.get(type(wanted), wanted.id).controls] == ["5.24.01"]
+    section = client.get(page).get_data(as_text=True)
+    assert "Meldprocedure herzien" in section[section.index('id="maatregelen"'):]
+    # linked now, so no longer offered; and a foreign "back" is not followed
+    again = client.get(f"{page}&maatregel=meldprocedure").get_data(as_text=True)
+    assert "Geen maatregel gevonden" in again
+    other = factories.measure("DIE", title="Nog een")
+    elsewhere = client.post(f"/maatregelen/{other.id}/koppelen", data={
+        "csrf_token": csrf_token(client, page), "control": str(control.id), "version": str(other.version),
+        "back": "//evil.example/compliance/"})
+    assert elsewhere.headers["Location"].endswith(f"/maatregelen/{other.id}#koppelingen")
+
+
+def test_concern_control_reads_the_maatregelen_but_gets_no_link_search(client: FlaskClient, catalog: ControlCatalog,
+                                                                        assessed: dict[str, Any]) -> None:
+    cc = factories.user([("concern_control", "DUO")])
+    factories.organisation("DIE", parent="DUO")
+    login(client, cc.email, factories.PASSWORD)
+    html = client.get(f"/compliance/DIE/{KEY}/5.24.01?maatregel=x").get_data(as_text=True)
+    assert 'id="maatregelen"' in html and 'name="maatregel"' not in html and "/koppelen" not in html

@@ -62,3 +62,13 @@ def test_link_a_maatregel_to_a_control_found_by_its_number(page: Any, live_serve
     key, code = reference.split(" ")
     page.goto(f"/compliance/DIE/{key}/{code}")
     assert "E2E: meldprocedure herzien" in page.locator("#maatregelen").inner_text()
+
+    # and the other way round: from the control page, an existing maatregel found by a word of its title
+    page.goto(f"/compliance/DIE/{key}/5.25.01")
+    page.get_by_label(re.compile("Zoek een maatregel van")).fill("meldprocedure")
+    page.locator("#maatregelen").get_by_role("button", name="Zoeken").click()
+    page.locator(".link-results li").filter(has_text="E2E: meldprocedure herzien").get_by_role(
+        "button", name="Koppelen").click()
+    page.wait_for_url(re.compile(r"/compliance/DIE/.+/5\.25\.01"))
+    assert "E2E: meldprocedure herzien" in page.locator("#maatregelen ul").first.inner_text()
+    assert_accessible(page)
