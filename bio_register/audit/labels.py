@@ -15,7 +15,7 @@ ENTITY: dict[str, Any] = {
     "data_subject_decision": _l("Besluit informeren betrokkenen"),
     "cbw_report": _l("Cbw-melding"),
     "measure": _l("Maatregel"),
-    "control_assessment": _l("Control-beoordeling"),
+    "control_assessment": _l("Beoordeling beheersmaatregel"),
     "control_catalog": _l("Catalogus"),
     "control_mapping": _l("Catalogusmapping"),
     "attachment": _l("Bijlage"),
