@@ -16,6 +16,7 @@ Knows no Flask; never writes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -403,6 +404,10 @@ def timeline(user: Principal | None, incident: Incident) -> list[TimelineItem]:
         item: TimelineItem | None
         if event.entity == "incident" and event.action in ("measure_link", "measure_unlink"):
             item = _link_item(event, titles) if may_read_measures else None
+        elif event.entity == "incident" and event.action == "create":
+            # the register's own time of logging, as the facts beside the timeline say (the demo and
+            # a migration may write it apart from the audit event's)
+            item = _incident_item(dataclasses.replace(event, at=incident.created_at))
         elif event.entity == "incident":
             item = _incident_item(event)
         elif event.entity == "measure":
