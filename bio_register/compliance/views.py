@@ -116,7 +116,8 @@ def soa_export(scope: OrganisationCatalog, fmt: str) -> Any:
     from bio_register.compliance import export
 
     organisation, catalog = scope
-    rows = services.statement_of_applicability(organisation, catalog)
+    # the rows on screen: the page's filter, when one is given, narrows the export too
+    rows = services.filtered_statement(organisation, catalog, soa_filter()).rows
     if fmt == "xlsx":
         body = export.soa_xlsx(organisation, catalog, rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

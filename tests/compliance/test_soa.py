@@ -3,11 +3,13 @@ and owner, with search; a control page with its maatregelen and previous/next wi
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 
 from bio_register.compliance import catalogs as catalog_import
 from bio_register.compliance import services
@@ -242,3 +244,14 @@ def test_concern_control_reads_the_maatregelen_but_gets_no_link_search(client: F
     login(client, cc.email, factories.PASSWORD)
     html = client.get(f"/compliance/DIE/{KEY}/5.24.01?maatregel=x").get_data(as_text=True)
     assert 'id="maatregelen"' in html and 'name="maatregel"' not in html and "/koppelen" not in html
+
+
+def test_the_exports_follow_the_filter(client: FlaskClient, catalog: ControlCatalog, assessed: dict[str, Any]) -> None:
+    login(client, assessed["ciso"].email, factories.PASSWORD)
+    html = client.get(f"/compliance/DIE/{KEY}/vvt?eigenaar=Teamleider+ICT").get_data(as_text=True)
+    link = re.search(r'href="([^"]+vvt\.xlsx[^"]*)"', html)
+    assert link is not None and "eigenaar=Teamleider+ICT" in link.group(1)
+    sheet = load_workbook(io.BytesIO(client.get(link.group(1).replace("&amp;", "&")).data)).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["5.24.01", "5.26"]
+    everything = load_workbook(io.BytesIO(client.get(f"/compliance/DIE/{KEY}/vvt.xlsx").data)).active
+    assert everything.max_row - 1 > 200
