@@ -414,6 +414,11 @@ def main(argv: list[str] | None = None) -> int:
                  f"&period_until={dt.date.today().year - 1}-12-31&sort=ontdekt&order=desc", 100),
                 ("Meldingen of the FG (overdue datalekken)", "fg", "/meldingen", 100),
                 ("Compliance overview, all organisations", "cc", "/compliance", None),
+                ("Statement of applicability G001, filtered (theme 5, not implemented, search)", "cc",
+                 "/compliance/G001/BIO2-1.3/vvt?thema=5&implementatie=niet&q=5", 100),
+                ("Control page G001 5.24.03 (maatregelen, previous/next in the filter)", "cc",
+                 "/compliance/G001/BIO2-1.3/5.24.03?thema=5", 100),
+                ("Incident page with its one timeline (G001)", "cc", f"/incidenten/{facts['audit_incident']}", 100),
             ]
             print("Timing pages …", file=sys.stderr)
             for what, who, path, target in pages:

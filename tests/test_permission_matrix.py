@@ -331,6 +331,7 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("POST", "/maatregelen/nieuw", "measures.create", (302, 403, 422, 403, 422, 403, 403)),
     ("POST", "/maatregelen/{msr}/bewerken", "measures.edit", (302, 404, 422, 403, 422, 403, 403)),
     ("POST", "/maatregelen/{msr}/status", "measures.change_status", (302, 404, 302, 403, 302, 403, 403)),
+    ("POST", "/maatregelen/{msr}/koppelen", "measures.link_control", (302, 404, 422, 403, 422, 403, 403)),
     ("POST", "/compliance/DIE/BIO2-1.3/5.24.01", "compliance.assess", (302, 404, 403, 403, 422, 403, 403)),
     ("POST", "/compliance/DIE/BIO2-1.3/voorstel", "compliance.propose", (302, 404, 403, 403, 302, 403, 403)),
     # the reporting point: every employee of DIE (the medewerker's own column: MEDEWERKER below).

@@ -15,7 +15,7 @@ ENTITY: dict[str, Any] = {
     "data_subject_decision": _l("Besluit informeren betrokkenen"),
     "cbw_report": _l("Cbw-melding"),
     "measure": _l("Maatregel"),
-    "control_assessment": _l("Control-beoordeling"),
+    "control_assessment": _l("Beoordeling beheersmaatregel"),
     "control_catalog": _l("Catalogus"),
     "control_mapping": _l("Catalogusmapping"),
     "attachment": _l("Bijlage"),
@@ -45,6 +45,8 @@ ACTION: dict[str, Any] = {
     "assess": _l("beoordeeld"),
     "propose": _l("voorgesteld"),
     "purge": _l("opgeschoond"),
+    "measure_link": _l("maatregel gekoppeld"),
+    "measure_unlink": _l("maatregel ontkoppeld"),
 }
 
 

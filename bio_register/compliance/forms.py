@@ -17,7 +17,8 @@ class AssessmentForm(FlaskForm):
     status = SelectField(_l("Implementatie"), choices=choices([("", _l("— kies —")), *STATUS_LABELS.items()]),
                          validators=[Optional()])
     justification = TextAreaField(_l("Toelichting"), validators=[Optional(), Length(max=20_000)],
-                                  description=_l("Verplicht als de maatregel niet van toepassing is."))
+                                  description=_l("Verplicht als deze beheersmaatregel of overheidsmaatregel niet "
+                                                 "van toepassing is."))
     evidence = TextAreaField(_l("Bewijs"), validators=[Optional(), Length(max=20_000)],
                              description=_l("Waar blijkt de implementatie uit?"))
     evidence_links = TextAreaField(_l("Links naar bewijs"), validators=[Optional(), Length(max=10_000)],

@@ -4,12 +4,13 @@ with history), the compliance overview, and proposals from BIO 1.04 to BIO2. Nev
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from bio_register.accounts.models import User
@@ -109,7 +110,7 @@ def _implementation_status(errors: Errors, raw: Any, applicable: Any) -> Impleme
         except ValueError:
             errors.add("status", _("Kies niet, gedeeltelijk of volledig."))
     if applicable is True and status is None and "status" not in errors.errors:
-        errors.add("status", _("Geef aan hoe ver de maatregel is geïmplementeerd."))
+        errors.add("status", _("Geef aan hoe ver dit is geïmplementeerd: niet, gedeeltelijk of volledig."))
     return None if applicable is False else status
 
 
@@ -141,10 +142,10 @@ def _clean_assessment(data: Mapping[str, Any]) -> dict[str, Any]:
         errors.add(name, _("Onbekend veld."))
     applicable = data.get("applicable")
     if not isinstance(applicable, bool):
-        errors.add("applicable", _("Kies of de maatregel van toepassing is."))
+        errors.add("applicable", _("Kies of dit van toepassing is: ja of nee."))
     justification = errors.text("justification", data.get("justification"), max_length=MAX_TEXT)
     if applicable is False and not justification:
-        errors.add("justification", _("Motiveer waarom deze maatregel niet van toepassing is."))
+        errors.add("justification", _("Motiveer waarom dit niet van toepassing is."))
     values = {
         "applicable": applicable,
         "justification": justification,
@@ -200,6 +201,184 @@ def statement_of_applicability(organisation: Organisation, catalog: ControlCatal
     """Every control and overheidsmaatregel of the catalog with the organisation's assessment in force."""
     current = current_assessments(organisation, catalog)
     return [SoaRow(control, current.get(control.id)) for control in controls_of(catalog)]
+
+
+#: the applicability filter's values: applicable, not applicable, not yet assessed, a proposal to confirm
+APPLICABILITY = ("ja", "nee", "onbeoordeeld", "voorstel")
+MAX_QUERY = 100
+
+
+@dataclass(frozen=True)
+class SoaFilter:
+    """What the statement of applicability is narrowed to (every field optional). ``q``: words that
+    must each occur in the number or the title (case-insensitive)."""
+
+    theme: str | None = None
+    applicability: str | None = None
+    status: str | None = None
+    owner: str | None = None
+    q: str | None = None
+
+    @classmethod
+    def build(cls, *, theme: str | None = None, applicability: str | None = None, status: str | None = None,
+              owner: str | None = None, q: str | None = None) -> SoaFilter:
+        """From what a person sent: unknown values are ignored (the filter is then not applied)."""
+        def clean(value: str | None, limit: int = MAX_QUERY) -> str | None:
+            text = " ".join((value or "").split())[:limit]
+            return text or None
+
+        return cls(
+            theme=clean(theme, 10),
+            applicability=applicability if applicability in APPLICABILITY else None,
+            status=status if status in {s.value for s in ImplementationStatus} else None,
+            owner=clean(owner, 200),
+            q=clean(q),
+        )
+
+    @property
+    def active(self) -> bool:
+        return any((self.theme, self.applicability, self.status, self.owner, self.q))
+
+    def args(self) -> dict[str, str]:
+        """The filter as the page's query string (Dutch parameter names), empty fields left out."""
+        pairs = {"thema": self.theme, "toepassing": self.applicability, "implementatie": self.status,
+                 "eigenaar": self.owner, "q": self.q}
+        return {key: value for key, value in pairs.items() if value}
+
+    def matches(self, row: SoaRow) -> bool:
+        control, assessment = row.control, row.assessment
+        if self.theme and control.group_code != self.theme:
+            return False
+        if self.applicability:
+            state = ("onbeoordeeld" if assessment is None else "voorstel" if assessment.proposed
+                     else "ja" if assessment.applicable else "nee")
+            if state != self.applicability:
+                return False
+        if self.status and (assessment is None or assessment.status is None
+                            or assessment.status.value != self.status):
+            return False
+        if self.owner and (assessment is None or (assessment.owner or "").strip().casefold()
+                           != self.owner.casefold()):
+            return False
+        if self.q:
+            title = f"{control.title_nl} {control.title_en or ''}".casefold()
+            if not all(_number_matches(control.sort_key, word) or word in title for word in self.q.casefold().split()):
+                return False
+        return True
+
+
+_NUMBER = re.compile(r"\d{1,3}(\.\d{1,3})*")
+
+
+def number_key(word: str) -> str | None:
+    """A number as typed ("8.1", "5.24.", "8.01.01") as a sort key, or None when it is no number."""
+    word = word.rstrip(".")
+    return sort_key(word) if _NUMBER.fullmatch(word) else None
+
+
+def _number_matches(control_sort_key: str, word: str) -> bool:
+    """A number typed names the control and what hangs below it, with or without leading zeros:
+    "5.24" finds 5.24 and 5.24.01, not 5.2 or 5.25; "8.1" finds 8.1 and 8.01.01."""
+    key = number_key(word)
+    return key is not None and (control_sort_key == key or control_sort_key.startswith(key + "."))
+
+
+@dataclass
+class SoaGroup:
+    """One theme (chapter) of the statement: the rows shown, of how many in the theme."""
+
+    code: str
+    title: str
+    total: int
+    rows: list[SoaRow] = field(default_factory=list)
+
+
+@dataclass
+class Soa:
+    """The statement of applicability narrowed by a filter, grouped per theme."""
+
+    rows: list[SoaRow]
+    groups: list[SoaGroup]
+    #: every theme of the catalog (code, title, number of rows), for the filter's choices
+    themes: list[tuple[str, str, int]]
+    #: every owner named in the organisation's assessments, for the filter's choices
+    owners: list[str]
+    total: int
+
+
+def filtered_statement(organisation: Organisation, catalog: ControlCatalog, flt: SoaFilter) -> Soa:
+    """The statement of applicability narrowed by ``flt``, grouped per theme (two queries, whatever
+    the filter: the catalog is a few hundred rows and is filtered here)."""
+    everything = statement_of_applicability(organisation, catalog)
+    themes: dict[str, SoaGroup] = {}
+    owners: dict[str, str] = {}
+    rows = []
+    for row in everything:
+        group = themes.setdefault(row.control.group_code, SoaGroup(row.control.group_code,
+                                                                   row.control.group_title_nl, 0))
+        group.total += 1
+        if row.assessment is not None and row.assessment.owner and row.assessment.owner.strip():
+            owners.setdefault(row.assessment.owner.strip().casefold(), row.assessment.owner.strip())
+        if flt.matches(row):
+            group.rows.append(row)
+            rows.append(row)
+    return Soa(rows=rows, groups=[g for g in themes.values() if g.rows],
+               themes=[(g.code, g.title, g.total) for g in themes.values()],
+               owners=sorted(owners.values(), key=str.casefold), total=len(everything))
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Where a control stands in the filtered statement: the one before and after it, its place."""
+
+    previous: Control | None
+    next: Control | None
+    position: int | None
+    count: int
+
+
+def neighbours(organisation: Organisation, catalog: ControlCatalog, control: Control, flt: SoaFilter) -> Neighbours:
+    """The controls before and after ``control`` in the statement narrowed by ``flt`` (in catalog
+    order). A control the filter leaves out has no place; its neighbours are then the nearest
+    rows of the filtered statement around it in catalog order."""
+    rows = [r.control for r in filtered_statement(organisation, catalog, flt).rows]
+    codes = [c.id for c in rows]
+    if control.id in codes:
+        index = codes.index(control.id)
+        return Neighbours(rows[index - 1] if index > 0 else None, rows[index + 1] if index + 1 < len(rows) else None,
+                          index + 1, len(rows))
+    before = [c for c in rows if c.sort_key < control.sort_key]
+    after = [c for c in rows if c.sort_key > control.sort_key]
+    return Neighbours(before[-1] if before else None, after[0] if after else None, None, len(rows))
+
+
+def search_controls(catalog_ids: Sequence[int], q: str | None, limit: int = 20) -> list[Control]:
+    """Controls and overheidsmaatregelen of the given catalogs whose number starts with ``q`` or whose
+    title holds each of its words (case-insensitive), in catalog order; at most ``limit``."""
+    words = " ".join((q or "").split())[:MAX_QUERY].casefold().split()
+    if not words or not catalog_ids:
+        return []
+    stmt = select(Control).where(Control.catalog_id.in_(list(catalog_ids)))
+    number = number_key(words[0]) if len(words) == 1 else None
+    title_match = [func.lower(Control.title_nl).like("%" + _escape(word) + "%", escape="\\") for word in words]
+    if number is not None:
+        stmt = stmt.where(or_(Control.sort_key == number, Control.sort_key.like(number + ".%"), and_(*title_match)))
+    else:
+        stmt = stmt.where(and_(*title_match))
+    return list(db.session.scalars(stmt.order_by(Control.catalog_id.desc(), Control.sort_key).limit(limit)))
+
+
+def _escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def catalogs_of(organisation: Organisation) -> list[ControlCatalog]:
+    """The catalogs the organisation has assessments in, else every catalog (newest key first)."""
+    used = select(Control.catalog_id).join(ControlAssessment, ControlAssessment.control_id == Control.id).where(
+        ControlAssessment.organisation_id == organisation.id).distinct()
+    found = list(db.session.scalars(select(ControlCatalog).where(ControlCatalog.id.in_(used))
+                                    .order_by(ControlCatalog.key.desc())))
+    return found or sorted(catalogs(), key=lambda c: c.key, reverse=True)
 
 
 @dataclass

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from bio_register.attachments import services as attachments
 from bio_register.compliance import services
-from bio_register.compliance.forms import AssessmentForm
+from bio_register.compliance.forms import STATUS_LABELS, AssessmentForm
 from bio_register.compliance.models import Control, ControlCatalog
 from bio_register.errors import DomainError, NotFound
 from bio_register.forms import apply_errors
 from bio_register.i18n import gettext as _
 from bio_register.loaders import ORGANISATION_CATALOG, ORGANISATION_CONTROL, OrganisationCatalog, OrganisationControl
+from bio_register.measures import services as measures
+from bio_register.measures.forms import LinkControlForm
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, get_organisation, has_permission, scoped_organisations
 from bio_register.pipeline import Rejected, flash_committed, requires
@@ -94,8 +97,17 @@ def chart(scope: OrganisationCatalog) -> Any:
 def soa(scope: OrganisationCatalog) -> Any:
     """The statement of applicability (Verklaring van Toepasselijkheid)."""
     organisation, catalog = scope
-    rows = services.statement_of_applicability(organisation, catalog)
-    return render_template("compliance/soa.html", organisation=organisation, catalog=catalog, rows=rows)
+    flt = soa_filter()
+    return render_template("compliance/soa.html", organisation=organisation, catalog=catalog, flt=flt,
+                           soa=services.filtered_statement(organisation, catalog, flt),
+                           status_labels=STATUS_LABELS)
+
+
+def soa_filter() -> services.SoaFilter:
+    """The statement's filter from the query string (the vvt page and a control page reached from it)."""
+    args = request.args
+    return services.SoaFilter.build(theme=args.get("thema"), applicability=args.get("toepassing"),
+                                    status=args.get("implementatie"), owner=args.get("eigenaar"), q=args.get("q"))
 
 
 @bp.route("/compliance/<code>/<key>/vvt.<any(xlsx, pdf):fmt>")
@@ -104,7 +116,8 @@ def soa_export(scope: OrganisationCatalog, fmt: str) -> Any:
     from bio_register.compliance import export
 
     organisation, catalog = scope
-    rows = services.statement_of_applicability(organisation, catalog)
+    # the rows on screen: the page's filter, when one is given, narrows the export too
+    rows = services.filtered_statement(organisation, catalog, soa_filter()).rows
     if fmt == "xlsx":
         body = export.soa_xlsx(organisation, catalog, rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -139,7 +152,9 @@ def assess(scope: OrganisationControl) -> Any:
         apply_errors(form, error)
         return Rejected(lambda: render_control(organisation, catalog, item, form=form), error.status_code)
     flash_committed(_("De beoordeling van %(c)s is opgeslagen.", c=item.code))
-    return redirect(url_for("compliance.control", code=organisation.code, key=catalog.key, control_code=item.code))
+    carried = urlencode(soa_filter().args())
+    return redirect(url_for("compliance.control", code=organisation.code, key=catalog.key, control_code=item.code)
+                    + (f"?{carried}" if carried else ""))
 
 
 def render_control(organisation: Organisation, catalog: ControlCatalog, item: Control, *,
@@ -151,8 +166,19 @@ def render_control(organisation: Organisation, catalog: ControlCatalog, item: Co
     if form is None:
         form = AssessmentForm(formdata=None)
         _fill(form, current)
+    flt = soa_filter()
+    can_link = has_permission(current_user, Permission.MEASURE_WRITE, organisation.id)
+    link_query = " ".join(request.args.get("maatregel", "").split())[:100]
     return render_template("compliance/control.html", organisation=organisation, catalog=catalog, control=item,
-                           history=history, current=current, form=form,
+                           history=history, current=current, form=form, flt=flt,
+                           neighbours=services.neighbours(organisation, catalog, item, flt),
+                           measures=(measures.for_control(current_user, organisation, item)
+                                     if has_permission(current_user, Permission.MEASURE_READ, organisation.id)
+                                     else None),
+                           status_labels=STATUS_LABELS, can_link=can_link, link_query=link_query,
+                           to_link=(measures.to_link_to_control(current_user, organisation, item, link_query)
+                                    if can_link and link_query else []),
+                           link_form=LinkControlForm(formdata=None),
                            can_write=has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id),
                            attachments=attachments.for_control(organisation, item),
                            attachment_errors=attachment_errors or {}), code
@@ -187,6 +213,6 @@ def propose(scope: OrganisationCatalog) -> Any:
             return redirect(url_for("compliance.overview", code=organisation.code, key=catalog.key))
 
         return Rejected(back, 302)
-    flash_committed(_("%(n)d voorstellen gemaakt uit %(s)s; bevestig ze per maatregel.", n=len(created),
+    flash_committed(_("%(n)d voorstellen gemaakt uit %(s)s; bevestig ze één voor één.", n=len(created),
                       s=source.name))
     return redirect(url_for("compliance.soa", code=organisation.code, key=catalog.key, voorstel=1))

@@ -428,7 +428,9 @@ def history(incident: Incident) -> list[HistoryItem]:
         select(AuditEvent.occurred_at, AuditEvent.action, AuditEvent.changes, AuditEvent.actor_label,
                User.name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.entity == "incident", AuditEvent.entity_id == str(incident.id))
+        .where(AuditEvent.entity == "incident", AuditEvent.entity_id == str(incident.id),
+               # the maatregelen linked are the measures area's (timeline.py shows them to who may read them)
+               AuditEvent.action.not_in(("measure_link", "measure_unlink")))
         .order_by(AuditEvent.seq)
     )
     for at, action, changes, label, name in events:

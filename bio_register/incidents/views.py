@@ -15,7 +15,7 @@ from bio_register.forms import SelectChoice, apply_errors, choices, differences,
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import export as exporter
-from bio_register.incidents import labels, services
+from bio_register.incidents import labels, services, timeline
 from bio_register.incidents.forms import (
     EntryForm,
     FilterForm,
@@ -176,7 +176,7 @@ def _render_detail(incident: Incident, *, status_form: StatusForm | None = None,
     if close_blocked:
         transitions = [t for t in transitions if t != Status.AFGEHANDELD]
     return render_template(
-        "incidents/detail.html", incident=incident, history=services.history(incident),
+        "incidents/detail.html", incident=incident, timeline=timeline.timeline(current_user, incident),
         status_form=status_form, entry_form=entry_form,
         transitions=transitions, close_blocked=close_blocked,
         can_edit=services.can_edit(current_user, incident),

@@ -72,10 +72,11 @@ class MeasureFieldsMixin:
     due_date = DateField(_l("Uiterlijk gereed op"), validators=[Optional()],
                          description=_l("Niet eerder dan de dag waarop de maatregel is aangemaakt."))
     control_catalog = SelectField(_l("Catalogus"), validate_choice=False, validators=[Optional()])
-    control_codes = StringField(_l("Code"),
+    control_codes = StringField(_l("Nummer"),
                                 validators=[Optional(), Length(max=500)],
-                                description=_l("De code in de gekozen catalogus, bijvoorbeeld 5.24.03. "
-                                               "Meer codes: scheid ze met komma's."))
+                                description=_l("Het nummer van de beheersmaatregel of overheidsmaatregel in de "
+                                               "gekozen catalogus, bijvoorbeeld 5.24.03. Meer nummers: scheid ze "
+                                               "met komma's."))
 
 
 class MeasureCreateForm(MeasureFieldsMixin, FlaskForm):
@@ -89,7 +90,7 @@ class MeasureEditForm(MeasureFieldsMixin, FlaskForm):
     add_incidents = StringField(_l("Incident koppelen"), validators=[Optional(), Length(max=500)],
                                 description=_l("De referentie, bijvoorbeeld DIE-2026-0007. "
                                                "Meer incidenten: scheid ze met komma's."))
-    keep_controls = CheckboxesField(_l("Gekoppelde controls"),
+    keep_controls = CheckboxesField(_l("Gekoppelde beheersmaatregelen en overheidsmaatregelen"),
                                     description=_l("Vink uit om een koppeling op te heffen."))
 
 
@@ -98,6 +99,15 @@ class StatusForm(FlaskForm):
     status = HiddenField()
     reason = TextAreaField(_l("Toelichting"), validators=[Optional(), Length(max=MAX_TEXT)],
                            description=_l("Optioneel, bijvoorbeeld waarom een maatregel vervalt."))
+
+
+class LinkControlForm(FlaskForm):
+    """Link one control found by the search on the measure's page (its id, and the version seen)."""
+
+    control = HiddenField(validators=[DataRequired()])
+    version = HiddenField()
+    #: where to go back to: the control page the search was made on (only such a path is followed)
+    back = HiddenField()
 
 
 class FilterForm(FlaskForm):

@@ -42,7 +42,7 @@ FIELD = {
     "due_date": _l("Uiterlijk gereed op"),
     "status": _l("Status"),
     "incidents": _l("Incidenten"),
-    "controls": _l("Controls en overheidsmaatregelen"),
+    "controls": _l("Beheersmaatregelen en overheidsmaatregelen"),
     "completed_at": _l("Gereed gemeld op"),
     "organisation": _l("Organisatie"),
     "reason": _l("Toelichting"),

@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bio_register.accounts.models import User
 from bio_register.audit import services as audit
 from bio_register.audit.models import AuditEvent
+from bio_register.compliance import services as compliance
 from bio_register.compliance.models import Control, ControlCatalog
 from bio_register.database import utcnow
 from bio_register.errors import Conflict, ValidationFailed
@@ -30,7 +31,13 @@ from bio_register.extensions import db
 from bio_register.i18n import gettext as _
 from bio_register.incidents.models import Incident
 from bio_register.measures.labels import status_label
-from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure, MeasureStatus, measure_incidents
+from bio_register.measures.models import (
+    OPEN_MEASURE_STATUSES,
+    Measure,
+    MeasureStatus,
+    measure_controls,
+    measure_incidents,
+)
 from bio_register.measures.rules import is_overdue, local_today
 from bio_register.organisations.models import Organisation
 from bio_register.paging import Page
@@ -209,7 +216,7 @@ class _ControlIndex:
         if ref.catalog.upper() not in self._catalogs:
             reason = _("Onbekende catalogus „%(catalog)s”.", catalog=ref.catalog)
         else:
-            reason = _("Control „%(code)s” komt niet voor in catalogus %(catalog)s.", code=ref.code,
+            reason = _("Nummer „%(code)s” komt niet voor in catalogus %(catalog)s.", code=ref.code,
                        catalog=ref.catalog)
         return reason
 
@@ -219,14 +226,14 @@ def _lookup_control(errors: Errors, index: _ControlIndex, value: Any) -> Control
     if _is_id(value):
         control = index.by_id.get(value)
         if control is None:
-            errors.add("controls", _("Control %(id)s bestaat niet.", id=value))
+            errors.add("controls", _("Beheersmaatregel of overheidsmaatregel %(id)s bestaat niet.", id=value))
         return control
     ref = _control_ref(value)
     if ref is None:
-        errors.add("controls", _("Geef een control met catalogus en code."))
+        errors.add("controls", _("Geef een beheersmaatregel met catalogus en nummer."))
         return None
     if not (ref.catalog and ref.code):
-        errors.add("controls", _("Geef bij een control zowel de catalogus als de code."))
+        errors.add("controls", _("Geef bij een beheersmaatregel zowel de catalogus als het nummer."))
         return None
     control = index.by_ref.get((ref.catalog.upper(), ref.code))
     if control is None:
@@ -272,7 +279,29 @@ def create_measure(actor: User | None, organisation: Organisation, data: Mapping
     audit.record(actor, "measure", measure.id, "create",
                  audit.created({**snapshot(measure), "status": measure.status, "organisation": organisation.code}),
                  organisation_id=organisation.id, actor_label=actor_label)
+    _record_incident_links(actor, measure, [], incidents, actor_label=actor_label, created=True)
     return measure
+
+
+def _record_incident_links(actor: User | None, measure: Measure, before: Iterable[Incident],
+                           after: Iterable[Incident], *, actor_label: str | None = None,
+                           created: bool = False) -> None:
+    """A link is a fact about the incident too: each incident linked or unlinked gets its own audit
+    event, so the incident's timeline finds it by the incident alone (``measure_link``,
+    ``measure_unlink``; the fields are not the incident's own, and the state reconciliation skips them)."""
+    old = {i.id: i for i in before}
+    new = {i.id: i for i in after}
+    for incident_id in sorted(set(new) - set(old)):
+        audit.record(actor, "incident", incident_id, "measure_link",
+                     {"measure": {"before": None, "after": measure.id},
+                      "measure_title": {"before": None, "after": measure.title},
+                      **({"measure_created": {"before": None, "after": True}} if created else {})},
+                     organisation_id=new[incident_id].organisation_id, actor_label=actor_label)
+    for incident_id in sorted(set(old) - set(new)):
+        audit.record(actor, "incident", incident_id, "measure_unlink",
+                     {"measure": {"before": measure.id, "after": None},
+                      "measure_title": {"before": measure.title, "after": None}},
+                     organisation_id=old[incident_id].organisation_id, actor_label=actor_label)
 
 
 def _check_version(measure: Measure, expected_version: int | None) -> None:
@@ -296,6 +325,7 @@ def _apply(actor: User | None, measure: Measure, values: Mapping[str, Any], acti
            now: dt.datetime) -> Measure:
     """Set ``values``; when anything changed, bump the version and audit before/after."""
     before = snapshot(measure)
+    incidents_before = list(measure.incidents)
     for name, value in values.items():
         setattr(measure, name, value)
     changes = audit.diff(before, snapshot(measure))
@@ -305,6 +335,8 @@ def _apply(actor: User | None, measure: Measure, values: Mapping[str, Any], acti
     flag_modified(measure, "updated_at")  # an UPDATE, so the version moves even when only links changed
     _flush_or_conflict()
     audit.record(actor, "measure", measure.id, action, changes, organisation_id=measure.organisation_id)
+    if "incidents" in changes:
+        _record_incident_links(actor, measure, incidents_before, measure.incidents)
     return measure
 
 
@@ -495,6 +527,49 @@ def for_incident(user: Principal | None, incident: Incident) -> list[Measure]:
     ))
 
 
+def for_control(user: Principal | None, organisation: Organisation, control: Control) -> list[Measure]:
+    """The organisation's maatregelen linked to ``control`` that the user may read, open ones first
+    by due date, with their incidents (two queries)."""
+    return list(db.session.scalars(
+        select(Measure)
+        .join(measure_controls, measure_controls.c.measure_id == Measure.id)
+        .where(measure_controls.c.control_id == control.id, Measure.organisation_id == organisation.id,
+               organisation_scope(user, Permission.MEASURE_READ, Measure.organisation_id))
+        .options(selectinload(Measure.incidents))
+        .order_by(case((Measure.status.in_(OPEN_MEASURE_STATUSES), 0), else_=1), Measure.due_date.is_(None),
+                  Measure.due_date, Measure.id.desc())
+    ))
+
+
+def controls_to_link(measure: Measure, query: str, limit: int = 20) -> list[Control]:
+    """Beheersmaatregelen and overheidsmaatregelen of the measure's organisation's catalog(s) whose
+    number starts with ``query`` or whose title holds its words, not linked yet (two queries)."""
+    catalog_ids = [c.id for c in compliance.catalogs_of(measure.organisation)]
+    linked = {c.id for c in measure.controls}
+    found = compliance.search_controls(catalog_ids, query, limit=limit + len(linked))
+    return [c for c in found if c.id not in linked][:limit]
+
+
+def to_link_to_control(user: Principal | None, organisation: Organisation, control: Control, query: str,
+                       limit: int = 20) -> list[Measure]:
+    """The organisation's maatregelen the user may change whose title, description or owner holds
+    each word of ``query``, not linked to ``control`` yet: open ones first (one query)."""
+    words = " ".join(query.split())[:100].lower().split()[:8]
+    if not words:
+        return []
+    stmt = select(Measure).where(
+        Measure.organisation_id == organisation.id,
+        organisation_scope(user, Permission.MEASURE_WRITE, Measure.organisation_id),
+        ~Measure.controls.any(Control.id == control.id))
+    for word in words:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(func.lower(Measure.title).like(pattern, escape="\\"),
+                              func.lower(Measure.description).like(pattern, escape="\\"),
+                              func.lower(Measure.owner).like(pattern, escape="\\")))
+    open_first = case((Measure.status.in_(OPEN_MEASURE_STATUSES), 0), else_=1)
+    return list(db.session.scalars(stmt.order_by(open_first, Measure.id.desc()).limit(limit)))
+
+
 def catalogs() -> list[ControlCatalog]:
     """The imported catalogs, for choosing where a control code comes from."""
     return list(db.session.scalars(select(ControlCatalog).order_by(ControlCatalog.key)))
@@ -521,8 +596,30 @@ def history(measure: Measure) -> list[HistoryItem]:
 
 
 __all__ = [
-    "TRANSITIONS", "ControlRef", "HistoryItem", "MeasureFilter", "Page", "allowed_transitions",
-    "can_edit", "catalogs", "change_status", "create_measure", "filtered", "for_incident", "get_measure",
-    "history", "is_overdue", "link_control", "link_incident", "list_measures", "local_today",
-    "overdue_measures", "unlink_control", "unlink_incident", "update_measure",
+    "TRANSITIONS",
+    "ControlRef",
+    "HistoryItem",
+    "MeasureFilter",
+    "Page",
+    "allowed_transitions",
+    "can_edit",
+    "catalogs",
+    "change_status",
+    "controls_to_link",
+    "create_measure",
+    "filtered",
+    "for_control",
+    "for_incident",
+    "get_measure",
+    "history",
+    "is_overdue",
+    "link_control",
+    "link_incident",
+    "list_measures",
+    "local_today",
+    "overdue_measures",
+    "to_link_to_control",
+    "unlink_control",
+    "unlink_incident",
+    "update_measure",
 ]

@@ -17,6 +17,7 @@ from bio_register.loaders import MEASURE
 from bio_register.measures import labels, services
 from bio_register.measures.forms import (
     FilterForm,
+    LinkControlForm,
     MeasureCreateForm,
     MeasureEditForm,
     StatusForm,
@@ -155,13 +156,51 @@ def detail(measure: Measure) -> Any:
     return _render_detail(measure)
 
 
-def _render_detail(measure: Measure, *, status_form: StatusForm | None = None, code: int = 200) -> Any:
+def _render_detail(measure: Measure, *, status_form: StatusForm | None = None, code: int = 200,
+                   link_error: str | None = None) -> Any:
     status_form = status_form or StatusForm(formdata=None, version=measure.version)
+    can_edit = services.can_edit(current_user, measure)
+    query = " ".join(request.args.get("zoek", "").split())[:100]
+    found = (services.controls_to_link(measure, query) if can_edit and query else [])
     return render_template(
         "measures/detail.html", measure=measure, history=services.history(measure), status_form=status_form,
-        transitions=services.allowed_transitions(measure), can_edit=services.can_edit(current_user, measure),
-        overdue=services.is_overdue(measure, _today()),
+        transitions=services.allowed_transitions(measure), can_edit=can_edit,
+        overdue=services.is_overdue(measure, _today()), link_query=query, found_controls=found,
+        link_error=link_error, link_form=LinkControlForm(formdata=None),
     ), code
+
+
+@bp.route("/maatregelen/<int:measure_id>/koppelen", methods=["POST"])
+@requires(Permission.MEASURE_WRITE, load=MEASURE)
+def link_control(measure: Measure) -> Any:
+    """Link the beheersmaatregel or overheidsmaatregel chosen from the search on the measure's page."""
+    form = LinkControlForm()
+    if form.validate_on_submit():
+        try:
+            control = int(form.control.data or "")
+        except ValueError:
+            control = 0
+        try:
+            expected = expected_version(form.version)
+            services.link_control(current_user, measure, control, expected_version=expected)
+        except DomainError as error:
+            message = error.errors.get("controls", [error.message])[0] if error.errors else error.message
+            status = error.status_code
+            return Rejected(lambda: _render_detail(measure, code=status, link_error=message), status)
+        linked = next((c for c in measure.controls if c.id == control), None)
+        flash_committed(_("%(code)s is gekoppeld aan „%(title)s”.",
+                          code=services.control_label(linked) if linked else "", title=measure.title))
+        back = form.back.data or ""
+        if _is_control_page(back):
+            return redirect(back + "#maatregelen")
+        return redirect(url_for("measures.detail", measure_id=measure.id) + "#koppelingen")
+    return _render_detail(measure, code=422, link_error=_("Kies een beheersmaatregel of overheidsmaatregel."))
+
+
+def _is_control_page(path: str) -> bool:
+    """A path of this application's compliance pages, nothing else (no open redirect)."""
+    return (path.startswith("/compliance/") and "//" not in path and "\\" not in path
+            and "#" not in path and all(ch.isprintable() and not ch.isspace() for ch in path))
 
 
 # --- edit --------------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def test_upload_and_download_round_trip(client: FlaskClient, vo, incident) -> No
     assert "Vera de Vries" in html and ">PDF<" in html
     attachment = db.session.scalars(select(Attachment)).one()
     assert f'href="/incidenten/{incident.id}/bijlagen/{attachment.id}"' in html
-    assert "bijlage toegevoegd" in html  # on the timeline too
+    assert "Bijlage toegevoegd" in html  # on the timeline too
     download = client.get(f"{page}/bijlagen/{attachment.id}")
     assert download.status_code == 200 and download.data == samples.PDF
     assert download.headers["Content-Type"] == "application/pdf"
@@ -194,7 +194,7 @@ def test_removal_keeps_the_record_and_the_audit_entry(client: FlaskClient, vo, i
     assert db.session.get(AttachmentContent, attachment.id) is None
     html = client.get(page).get_data(as_text=True)
     assert "<del>verkeerde scan.pdf</del>" in html and "Scan van een ander dossier" in html
-    assert "bijlage verwijderd" in html  # the timeline
+    assert "Bijlage verwijderd" in html  # the timeline
     assert client.get(f"{page}/bijlagen/{attachment.id}").status_code == 410
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "attachment",
                                                          AuditEvent.entity_id == str(attachment.id))

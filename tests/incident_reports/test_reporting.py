@@ -310,7 +310,7 @@ def test_a_verbindingsofficier_sees_where_the_report_came_from(client: FlaskClie
     item = report(app, medewerker, personal_data="ja", contact="toestel 1234")
     login(client, vo.email, factories.PASSWORD)
     html = client.get(f"/incidenten/{item.incident.id}").get_data(as_text=True)
-    assert "gemeld via het meldpunt" in html and "Bereikbaar via: toestel 1234." in html
+    assert "Gemeld via het meldpunt" in html and "Bereikbaar via: toestel 1234." in html
     assert "Mia Medewerker" in html
 
 

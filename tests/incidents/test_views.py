@@ -167,7 +167,8 @@ def test_timeline_shows_entries_and_status_changes_in_order(client: FlaskClient,
                 data={"csrf_token": token, "version": "1", "status": "in_behandeling"})
     html = client.get(f"/incidenten/{incident.id}").get_data(as_text=True)
     # newest first
-    assert html.index("status gewijzigd") < html.index("Ontvanger gevraagd") < html.index("gemeld")
+    assert (html.index("Status gewijzigd: nieuw → in behandeling") < html.index("Ontvanger gevraagd")
+            < html.index("Incident vastgelegd"))
 
 
 def test_fg_may_add_timeline_entries_but_not_edit(client: FlaskClient) -> None:

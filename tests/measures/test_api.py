@@ -95,7 +95,7 @@ def test_an_unknown_control_names_it(client: FlaskClient, vo_headers, controls) 
     response = client.post("/api/v1/measures", json={**NEW, "controls": [{"catalog": CATALOG, "code": "5.99"}]},
                            headers=vo_headers)
     problem = assert_problem(response, 422)
-    assert problem["errors"] == {"controls": [f"Control „5.99” komt niet voor in catalogus {CATALOG}."]}
+    assert problem["errors"] == {"controls": [f"Nummer „5.99” komt niet voor in catalogus {CATALOG}."]}
 
 
 def test_another_organisations_incident_cannot_be_linked(client: FlaskClient, vo_headers) -> None:

@@ -130,11 +130,11 @@ def test_incidents_by_reference_are_linked_once() -> None:
 
 
 @pytest.mark.parametrize(("ref", "message"), [
-    ((CATALOG, "9.99.99"), f"Control „9.99.99” komt niet voor in catalogus {CATALOG}."),
+    ((CATALOG, "9.99.99"), f"Nummer „9.99.99” komt niet voor in catalogus {CATALOG}."),
     (("BIO-9.9", "5.24"), "Onbekende catalogus „BIO-9.9”."),
-    (("", "5.24"), "Geef bij een control zowel de catalogus als de code."),
-    (123_456, "Control 123456 bestaat niet."),
-    ({"catalogus": CATALOG}, "Geef een control met catalogus en code."),
+    (("", "5.24"), "Geef bij een beheersmaatregel zowel de catalogus als het nummer."),
+    (123_456, "Beheersmaatregel of overheidsmaatregel 123456 bestaat niet."),
+    ({"catalogus": CATALOG}, "Geef een beheersmaatregel met catalogus en nummer."),
 ])
 def test_an_unknown_control_is_refused_with_a_clear_message(controls, ref: Any, message: str) -> None:
     with pytest.raises(ValidationFailed) as error:

@@ -153,7 +153,7 @@ def test_an_unknown_control_is_refused_with_a_clear_message(client: FlaskClient,
     response = client.post(url, data={**_form(html), "title": "Gewijzigde titel", "control_catalog": CATALOG,
                                       "control_codes": "5.99.01"})
     assert response.status_code == 422
-    assert f"Control „5.99.01” komt niet voor in catalogus {CATALOG}." in response.get_data(as_text=True)
+    assert f"Nummer „5.99.01” komt niet voor in catalogus {CATALOG}." in response.get_data(as_text=True)
     response = client.post(url, data={**_form(html), "title": "Gewijzigde titel", "control_catalog": "BIO-0.1",
                                       "control_codes": "5.24"})
     assert response.status_code == 422
@@ -312,3 +312,59 @@ def test_huge_numbers_in_the_url_are_404_or_empty_not_a_500(client: FlaskClient,
     assert client.get("/maatregelen/nieuw?incident=100000000000").status_code == 404
     html = client.get("/maatregelen?incident=100000000000&control=99999999999999999999").get_data(as_text=True)
     assert "Zichtbaar" not in html and "0 maatregelen gevonden" in html
+
+
+# --- linking a beheersmaatregel by searching its number or title ---------------------------------------------
+
+def test_link_a_control_found_by_its_number_or_title(client: FlaskClient, vo) -> None:
+    from tests.measures.conftest import add_controls
+
+    controls = add_controls(codes=("5.24", "5.24.03", "5.25", "5.2"))
+    controls["5.25"].title_nl = "Beoordeling van en besluitvorming over informatiebeveiligingsgebeurtenissen"
+    db.session.commit()
+    measure = factories.measure("DIE", actor=vo)
+    page = f"/maatregelen/{measure.id}"
+    html = client.get(f"{page}?zoek=5.24").get_data(as_text=True)
+    found = re.findall(r'name="control" value="(\d+)"', html)
+    # the number and what hangs below it; not 5.25, nor 5.2
+    assert found == [str(controls["5.24"].id), str(controls["5.24.03"].id)]
+    by_title = client.get(f"{page}?zoek=BESLUITVORMING+gebeurtenissen").get_data(as_text=True)
+    assert re.findall(r'name="control" value="(\d+)"', by_title) == [str(controls["5.25"].id)]
+    assert "Niets gevonden voor „onzin”." in client.get(f"{page}?zoek=onzin").get_data(as_text=True)
+
+    token = csrf_token(client, page)
+    response = client.post(f"{page}/koppelen", data={"csrf_token": token, "control": str(controls["5.24.03"].id),
+                                                    "version": str(measure.version)})
+    assert response.status_code == 302 and response.headers["Location"].endswith("#koppelingen")
+    db.session.expire_all()
+    assert [c.code for c in db.session.get(Measure, measure.id).controls] == ["5.24.03"]
+    after = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "BIO2-T 5.24.03 is gekoppeld aan" in after
+    # once linked, it is no longer offered
+    again = client.get(f"{page}?zoek=5.24").get_data(as_text=True)
+    assert re.findall(r'name="control" value="(\d+)"', again) == [str(controls["5.24"].id)]
+
+
+def test_linking_an_unknown_control_or_a_stale_version_is_refused(client: FlaskClient, vo) -> None:
+    from tests.measures.conftest import add_controls
+
+    controls = add_controls()
+    measure = factories.measure("DIE", actor=vo)
+    page = f"/maatregelen/{measure.id}"
+    token = csrf_token(client, page)
+    unknown = client.post(f"{page}/koppelen", data={"csrf_token": token, "control": "999999",
+                                                   "version": str(measure.version)})
+    assert unknown.status_code == 422 and "bestaat niet" in unknown.get_data(as_text=True)
+    stale = client.post(f"{page}/koppelen", data={"csrf_token": token, "control": str(controls["5.25"].id),
+                                                 "version": str(measure.version + 5)})
+    assert stale.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Measure, measure.id).controls == []
+
+
+def test_only_who_may_edit_the_measure_gets_the_search(client: FlaskClient) -> None:
+    measure = factories.measure("DIE")
+    fg = factories.user([("fg", "DIE")])
+    login(client, fg.email, factories.PASSWORD)
+    html = client.get(f"/maatregelen/{measure.id}?zoek=5.24").get_data(as_text=True)
+    assert 'name="zoek"' not in html and "/koppelen" not in html
