@@ -195,6 +195,8 @@ def test_printing_an_incident_or_a_datalek(page: Any, live_server: Any, target: 
         for element in page.locator(hidden).all():
             assert not element.is_visible(), f"{hidden} printed"
     assert page.locator("main h1").is_visible()
+    assert page.locator("header .brand").evaluate("el => getComputedStyle(el).color") == "rgb(0, 0, 0)", \
+        "the header prints black on white"
     # what is recorded (outside the forms) is printed: every heading, list of facts and table
     recorded = [element for element in page.locator("main h2, main dl, main table, main .panel").all()
                 if element.evaluate("el => !el.closest('form')")]
