@@ -201,6 +201,8 @@ def test_the_form_refuses_bad_input_in_dutch(client: FlaskClient, medewerker) ->
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Beschrijf kort wat er is gebeurd." in html and "Kies ja, nee of weet ik niet." in html
+    # the error summary puts the label before the message, without a colon after its question mark
+    assert "Wat is er gebeurd? Beschrijf kort" in html and "?: " not in html
     long = client.post("/melden", data={"description": "x" * (services.MAX_DESCRIPTION + 1), "organisation": "DIE",
                                          "personal_data": "nee", "csrf_token": csrf_token(client, "/melden")})
     assert long.status_code == 422 and "Hoogstens 5000 tekens." in long.get_data(as_text=True)
