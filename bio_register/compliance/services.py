@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from bio_register.accounts.models import User
@@ -430,3 +430,100 @@ def propose_from_mapping(actor: User | None, organisation: Organisation, source:
                                        c=source.name, b=basis)}
         created.append(assess(actor, organisation, controls[to_id], data, proposed=True, now=now))
     return created
+
+
+# --- figures in aggregate: the overview of hundreds of organisations, and the history ----------------
+
+@dataclass(frozen=True)
+class OrganisationSummary:
+    """One organisation's implementation in a catalog, counted in SQL (no assessment is loaded): the
+    same figures as :func:`compliance`'s ``total``, its unassessed and gaps counted."""
+
+    organisation_id: int
+    total: GroupSummary
+    proposed: int = 0
+
+    @property
+    def unassessed(self) -> int:
+        return self.total.total - self.total.assessed
+
+    @property
+    def gaps(self) -> int:
+        """Applicable and not fully implemented (as :attr:`Compliance.gaps`)."""
+        return self.total.gedeeltelijk + self.total.niet
+
+
+def overview_kind(catalog: ControlCatalog) -> ControlKind:
+    """What the overview counts: the overheidsmaatregelen where the catalog has them (BIO2), else
+    the controls."""
+    return ControlKind.MEASURE if _has_measures(catalog) else ControlKind.CONTROL
+
+
+def summaries(org_ids: Sequence[int], catalog: ControlCatalog, *, kind: ControlKind | None = None,
+              as_of: dt.datetime | None = None) -> dict[int, OrganisationSummary]:
+    """:func:`compliance`'s totals for each organisation in two aggregate queries (GROUP BY), with
+    memory bounded by the number of organisations, not of assessments: the assessment in force per
+    (organisation, control) is chosen inside the database (the newest, before ``as_of`` if given)."""
+    kind = kind or overview_kind(catalog)
+    active = select(Control.id).where(Control.catalog_id == catalog.id, Control.kind == kind,
+                                      Control.status == "active")
+    controls = db.session.execute(select(func.count()).select_from(active.subquery())).scalar_one()
+    if not org_ids:
+        return {}
+    newest = (select(func.max(ControlAssessment.id).label("id"))
+              .where(ControlAssessment.organisation_id.in_(list(org_ids)),
+                     ControlAssessment.control_id.in_(active))
+              .group_by(ControlAssessment.organisation_id, ControlAssessment.control_id))
+    if as_of is not None:
+        newest = newest.where(ControlAssessment.assessed_at < as_of)
+    newest_ids = newest.subquery()
+    applicable = ControlAssessment.applicable.is_(True)
+
+    def counted(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    rows = db.session.execute(
+        select(ControlAssessment.organisation_id, func.count(), counted(applicable),
+               counted(and_(applicable, ControlAssessment.status == ImplementationStatus.VOLLEDIG)),
+               counted(and_(applicable, ControlAssessment.status == ImplementationStatus.GEDEELTELIJK)),
+               counted(and_(applicable, ControlAssessment.status == ImplementationStatus.NIET)),
+               counted(ControlAssessment.proposed.is_(True)))
+        .join(newest_ids, newest_ids.c.id == ControlAssessment.id)
+        .group_by(ControlAssessment.organisation_id))
+    out = {org_id: OrganisationSummary(org_id, GroupSummary("", _("Totaal"), controls)) for org_id in org_ids}
+    for org_id, assessed, n_applicable, volledig, gedeeltelijk, niet, proposed in rows:
+        out[org_id] = OrganisationSummary(org_id, GroupSummary(
+            "", _("Totaal"), controls, int(assessed), int(n_applicable), int(volledig), int(gedeeltelijk),
+            int(niet)), int(proposed))
+    return out
+
+
+def implementation_history(organisation: Organisation, catalog: ControlCatalog,
+                           moments: Sequence[dt.datetime | None], *,
+                           kind: ControlKind | None = None) -> list[GroupSummary]:
+    """The organisation's total implementation as it stood at each of ``moments`` (``None``: now),
+    from the assessments' history (append-only: the newest row before the moment was in force).
+    One query for the rows of one organisation (a few per control), counted in Python."""
+    kind = kind or overview_kind(catalog)
+    active = select(Control.id).where(Control.catalog_id == catalog.id, Control.kind == kind,
+                                      Control.status == "active")
+    controls = db.session.execute(select(func.count()).select_from(active.subquery())).scalar_one()
+    rows = db.session.execute(
+        select(ControlAssessment.control_id, ControlAssessment.assessed_at, ControlAssessment.applicable,
+               ControlAssessment.status)
+        .where(ControlAssessment.organisation_id == organisation.id, ControlAssessment.control_id.in_(active))
+        .order_by(ControlAssessment.id)).all()
+    out = []
+    for moment in moments:
+        in_force: dict[int, tuple[bool, ImplementationStatus | None]] = {}
+        for control_id, assessed_at, is_applicable, status in rows:
+            if moment is None or assessed_at < moment:
+                in_force[control_id] = (is_applicable, status)
+        summary = GroupSummary("", _("Totaal"), controls, len(in_force))
+        for is_applicable, status in in_force.values():
+            if is_applicable:
+                summary.applicable += 1
+                if status is not None:
+                    setattr(summary, status.value, getattr(summary, status.value) + 1)
+        out.append(summary)
+    return out
