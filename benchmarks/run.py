@@ -127,6 +127,10 @@ def setup_users(url: str) -> dict:
             Incident.discovered_at < period.end))
         out["incidents"] = db.session.scalar(select(func.count()).select_from(Incident))
         out["organisations"] = len(orgs)
+        from bio_register.compliance.views import default_catalog
+
+        catalog = default_catalog()
+        out["catalog"] = catalog.key if catalog else "BIO2-1.3"
         out["middle"] = middle
         out["middle_incidents"] = db.session.scalar(select(func.count()).select_from(Incident).join(
             Organisation).where(Organisation.code == middle))
@@ -403,10 +407,12 @@ def main(argv: list[str] | None = None) -> int:
                  f"/incidenten?organisation=G001&page={args.deep_page}", 200),
                 (f"Search '{SEARCH_WORD}' (all organisations)", "cc", f"/incidenten?q={SEARCH_WORD}", 200),
                 ("Search a reference (G001-…)", "cc", f"/incidenten?q=G001-{dt.date.today().year - 1}-0042", 200),
-                ("Dashboard, concern control", "cc", "/", 100),
-                ("Dashboard, verbindingsofficier G001", "vo", "/", 100),
+                ("Dashboard with the 8-quarter chart, concern control", "cc", "/", 100),
+                ("Dashboard with the 8-quarter chart, verbindingsofficier G001", "vo", "/", 100),
                 ("FG overview (datalekken, 5 organisations)", "fg", "/datalekken", 100),
-                ("Compliance overview, all organisations", "cc", "/compliance", None),
+                ("Compliance overview with its chart, all organisations", "cc", "/compliance", 100),
+                ("Compliance of G001 with its charts (per theme, 8 quarters)", "cc",
+                 f"/compliance/G001/{facts['catalog']}", 100),
             ]
             print("Timing pages …", file=sys.stderr)
             for what, who, path, target in pages:
