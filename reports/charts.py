@@ -105,12 +105,14 @@ SVG_NS = "http://www.w3.org/2000/svg"
 _numbers = itertools.count(1)
 
 
-def to_inline_svg(drawing: Drawing, label: str, *, css_class: str = "chart-svg") -> str:
+def to_inline_svg(drawing: Drawing, label: str, *, css_class: str = "chart chart-svg") -> str:
     """The drawing as an ``<svg>`` element to put inside a web page under a strict Content Security
     Policy (``style-src 'self'``, which refuses ``style`` attributes): reportlab's styles become
     presentation attributes (``fill=``, ``font-size=`` …), the clip path and fixed ids go, and the
     element is an image named ``label`` for assistive technology (``role="img"`` with a ``<title>``).
-    The numbers it shows belong in a table or text beside it as well."""
+    It keeps its drawn width and height, with the viewBox to scale it: the stylesheet's ``.chart``
+    (``max-width: 100%; height: auto``) shrinks it on a narrow screen. The numbers it shows belong in
+    a table or text beside it as well."""
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
     root = ET.fromstring(to_svg(drawing).encode("utf-8"))  # noqa: S314 - our own drawing, not outside input
@@ -135,8 +137,6 @@ def to_inline_svg(drawing: Drawing, label: str, *, css_class: str = "chart-svg")
         elif tag == "title":
             child.text = label
             child.set("id", title_id)
-    for size in ("width", "height"):  # the viewBox keeps the proportions; the page sets the width
-        root.attrib.pop(size, None)
     root.set("role", "img")
     root.set("aria-labelledby", title_id)
     root.set("class", css_class)

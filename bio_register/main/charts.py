@@ -17,9 +17,9 @@ from bio_register.main.trends import Trend
 from reports import charts
 from reports.data import Count
 
-#: text on screen: 1.45 × the PDF's 8 points, about 12 px at the chart's natural width
-TEXT_SCALE = 1.45
-WIDTH = 720
+#: text on screen: 1.6 × the PDF's 7.5–8.5 points, 12–13.6 px at the chart's drawn width
+TEXT_SCALE = 1.6
+WIDTH = 760
 
 
 def period_lines(label: str) -> str:
