@@ -117,3 +117,14 @@ def test_a_reporter_gets_no_chart(client: FlaskClient) -> None:
     reporter = factories.user([("medewerker", "DIE")])
     login(client, reporter.email, factories.PASSWORD)
     assert "<svg" not in client.get("/").get_data(as_text=True)
+
+
+def test_english_labels_in_english(client: FlaskClient) -> None:
+    periods = _data()
+    vo = factories.user([("verbindingsofficier", "DIE")])
+    login(client, vo.email, factories.PASSWORD)
+    html = client.get("/?lang=en").get_data(as_text=True)
+    (svg,) = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+    label = periods[-1].label
+    texts = re.findall(r">([^<>]*)</text>", svg)
+    assert f"Q{label[-1]}" in texts and not any("kwartaal" in t for t in texts)
