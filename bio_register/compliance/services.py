@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import BigInteger, case, cast, func, select
 from sqlalchemy.orm import aliased
 
 from bio_register.accounts.models import User
@@ -470,26 +470,31 @@ def summaries(org_ids: Sequence[int], catalog: ControlCatalog, *, kind: ControlK
     controls = db.session.execute(select(func.count()).select_from(active.subquery())).scalar_one()
     if not org_ids:
         return {}
-    newest = (select(func.max(ControlAssessment.id).label("id"))
+    # One pass, no join back: the newest row per (organisation, control) is the one with the
+    # highest id, so max(id × 16 + code) is that row's code: its status (0 not applicable,
+    # 1 volledig, 2 gedeeltelijk, 3 niet, 4 applicable without one) plus 8 when proposed.
+    code = (case((ControlAssessment.applicable.is_(False), 0),
+                 (ControlAssessment.status == ImplementationStatus.VOLLEDIG, 1),
+                 (ControlAssessment.status == ImplementationStatus.GEDEELTELIJK, 2),
+                 (ControlAssessment.status == ImplementationStatus.NIET, 3), else_=4)
+            + case((ControlAssessment.proposed.is_(True), 8), else_=0))
+    newest = (select(ControlAssessment.organisation_id,
+                     func.max(cast(ControlAssessment.id, BigInteger) * 16 + code).label("packed"))
               .where(ControlAssessment.organisation_id.in_(list(org_ids)),
                      ControlAssessment.control_id.in_(active))
               .group_by(ControlAssessment.organisation_id, ControlAssessment.control_id))
     if as_of is not None:
         newest = newest.where(ControlAssessment.assessed_at < as_of)
-    newest_ids = newest.subquery()
-    applicable = ControlAssessment.applicable.is_(True)
+    in_force = newest.subquery()
+    status = in_force.c.packed % 8
 
     def counted(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     rows = db.session.execute(
-        select(ControlAssessment.organisation_id, func.count(), counted(applicable),
-               counted(and_(applicable, ControlAssessment.status == ImplementationStatus.VOLLEDIG)),
-               counted(and_(applicable, ControlAssessment.status == ImplementationStatus.GEDEELTELIJK)),
-               counted(and_(applicable, ControlAssessment.status == ImplementationStatus.NIET)),
-               counted(ControlAssessment.proposed.is_(True)))
-        .join(newest_ids, newest_ids.c.id == ControlAssessment.id)
-        .group_by(ControlAssessment.organisation_id))
+        select(in_force.c.organisation_id, func.count(), counted(status != 0), counted(status == 1),
+               counted(status == 2), counted(status == 3), counted(in_force.c.packed % 16 >= 8))
+        .group_by(in_force.c.organisation_id))
     out = {org_id: OrganisationSummary(org_id, GroupSummary("", _("Totaal"), controls)) for org_id in org_ids}
     for org_id, assessed, n_applicable, volledig, gedeeltelijk, niet, proposed in rows:
         out[org_id] = OrganisationSummary(org_id, GroupSummary(
