@@ -22,7 +22,7 @@ from bio_register.main import charts, trends
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, get_organisation, has_permission, scoped_organisations
 from bio_register.pipeline import Rejected, flash_committed, requires
-from reports.charts import ImplementationBar, implementation_chart, to_svg
+from reports.charts import ImplementationBar
 from reports.data import Count
 
 bp = Blueprint("compliance", __name__, template_folder="templates")
@@ -124,10 +124,9 @@ def bars(result: services.Compliance) -> list[ImplementationBar]:
 @bp.route("/compliance/<code>/<key>/chart.svg")
 @requires(Permission.COMPLIANCE_READ, load=ORGANISATION_CATALOG)
 def chart(scope: OrganisationCatalog) -> Any:
+    """The per-theme chart on its own (the page has it inline): the same SVG."""
     result = services.compliance(*scope)
-    legend = [_("volledig"), _("gedeeltelijk"), _("niet"), _("niet van toepassing / niet beoordeeld")]
-    drawing = implementation_chart(bars(result), legend=legend)
-    return Response(to_svg(drawing), mimetype="image/svg+xml")
+    return Response(str(charts.implementation_chart(bars(result))), mimetype="image/svg+xml")
 
 
 @bp.route("/compliance/<code>/<key>/vvt")
