@@ -127,6 +127,10 @@ def setup_users(url: str) -> dict:
             Incident.discovered_at < period.end))
         out["incidents"] = db.session.scalar(select(func.count()).select_from(Incident))
         out["organisations"] = len(orgs)
+        from bio_register.compliance.views import default_catalog
+
+        catalog = default_catalog()
+        out["catalog"] = catalog.key if catalog else "BIO2-1.3"
         out["middle"] = middle
         out["middle_incidents"] = db.session.scalar(select(func.count()).select_from(Incident).join(
             Organisation).where(Organisation.code == middle))
@@ -403,8 +407,8 @@ def main(argv: list[str] | None = None) -> int:
                  f"/incidenten?organisation=G001&page={args.deep_page}", 200),
                 (f"Search '{SEARCH_WORD}' (all organisations)", "cc", f"/incidenten?q={SEARCH_WORD}", 200),
                 ("Search a reference (G001-…)", "cc", f"/incidenten?q=G001-{dt.date.today().year - 1}-0042", 200),
-                ("Dashboard, concern control", "cc", "/", 100),
-                ("Dashboard, verbindingsofficier G001", "vo", "/", 100),
+                ("Dashboard with the 8-quarter chart, concern control", "cc", "/", 100),
+                ("Dashboard with the 8-quarter chart, verbindingsofficier G001", "vo", "/", 100),
                 ("FG overview (datalekken, 5 organisations)", "fg", "/datalekken", 100),
                 ("FG overview, filtered (overdue, by deadline)", "fg", "/datalekken?stand=te_laat", 100),
                 ("FG overview, search and sort by melding (all states)", "fg",
@@ -413,7 +417,9 @@ def main(argv: list[str] | None = None) -> int:
                  f"/datalekken?stand=&organisation=G001&period_from={dt.date.today().year - 1}-01-01"
                  f"&period_until={dt.date.today().year - 1}-12-31&sort=ontdekt&order=desc", 100),
                 ("Meldingen of the FG (overdue datalekken)", "fg", "/meldingen", 100),
-                ("Compliance overview, all organisations", "cc", "/compliance", None),
+                ("Compliance overview with its chart, all organisations", "cc", "/compliance", 100),
+                ("Compliance of G001 with its charts (per theme, 8 quarters)", "cc",
+                 f"/compliance/G001/{facts['catalog']}", 100),
                 ("Statement of applicability G001, filtered (theme 5, not implemented, search)", "cc",
                  "/compliance/G001/BIO2-1.3/vvt?thema=5&implementatie=niet&q=5", 100),
                 ("Control page G001 5.24.03 (maatregelen, previous/next in the filter)", "cc",

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from bio_register.accounts.models import User
@@ -609,3 +609,105 @@ def propose_from_mapping(actor: User | None, organisation: Organisation, source:
                                        c=source.name, b=basis)}
         created.append(assess(actor, organisation, controls[to_id], data, proposed=True, now=now))
     return created
+
+
+# --- figures in aggregate: the overview of hundreds of organisations, and the history ----------------
+
+@dataclass(frozen=True)
+class OrganisationSummary:
+    """One organisation's implementation in a catalog, counted in SQL (no assessment is loaded): the
+    same figures as :func:`compliance`'s ``total``, its unassessed and gaps counted."""
+
+    organisation_id: int
+    total: GroupSummary
+    proposed: int = 0
+
+    @property
+    def unassessed(self) -> int:
+        return self.total.total - self.total.assessed
+
+    @property
+    def gaps(self) -> int:
+        """Applicable and not fully implemented (as :attr:`Compliance.gaps`)."""
+        return self.total.gedeeltelijk + self.total.niet
+
+
+def overview_kind(catalog: ControlCatalog) -> ControlKind:
+    """What the overview counts: the overheidsmaatregelen where the catalog has them (BIO2), else
+    the controls."""
+    return ControlKind.MEASURE if _has_measures(catalog) else ControlKind.CONTROL
+
+
+def summaries(org_ids: Sequence[int], catalog: ControlCatalog, *, kind: ControlKind | None = None,
+              as_of: dt.datetime | None = None) -> dict[int, OrganisationSummary]:
+    """:func:`compliance`'s totals for each organisation in two aggregate queries (GROUP BY), with
+    memory bounded by the number of organisations, not of assessments: the assessment in force per
+    (organisation, control) is chosen inside the database (the newest, before ``as_of`` if given)."""
+    kind = kind or overview_kind(catalog)
+    active = select(Control.id).where(Control.catalog_id == catalog.id, Control.kind == kind,
+                                      Control.status == "active")
+    controls = db.session.execute(select(func.count()).select_from(active.subquery())).scalar_one()
+    if not org_ids:
+        return {}
+    # One pass, no join back: the newest row per (organisation, control) is the one with the
+    # highest id, so max(id × 16 + code) is that row's code: its status (0 not applicable,
+    # 1 volledig, 2 gedeeltelijk, 3 niet, 4 applicable without one) plus 8 when proposed.
+    code = (case((ControlAssessment.applicable.is_(False), 0),
+                 (ControlAssessment.status == ImplementationStatus.VOLLEDIG, 1),
+                 (ControlAssessment.status == ImplementationStatus.GEDEELTELIJK, 2),
+                 (ControlAssessment.status == ImplementationStatus.NIET, 3), else_=4)
+            + case((ControlAssessment.proposed.is_(True), 8), else_=0))
+    newest = (select(ControlAssessment.organisation_id,
+                     func.max(cast(ControlAssessment.id, BigInteger) * 16 + code).label("packed"))
+              .where(ControlAssessment.organisation_id.in_(list(org_ids)),
+                     ControlAssessment.control_id.in_(active))
+              .group_by(ControlAssessment.organisation_id, ControlAssessment.control_id))
+    if as_of is not None:
+        newest = newest.where(ControlAssessment.assessed_at < as_of)
+    in_force = newest.subquery()
+    status = in_force.c.packed % 8
+
+    def counted(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    rows = db.session.execute(
+        select(in_force.c.organisation_id, func.count(), counted(status != 0), counted(status == 1),
+               counted(status == 2), counted(status == 3), counted(in_force.c.packed % 16 >= 8))
+        .group_by(in_force.c.organisation_id))
+    out = {org_id: OrganisationSummary(org_id, GroupSummary("", _("Totaal"), controls)) for org_id in org_ids}
+    for org_id, assessed, n_applicable, volledig, gedeeltelijk, niet, proposed in rows:
+        out[org_id] = OrganisationSummary(org_id, GroupSummary(
+            "", _("Totaal"), controls, int(assessed), int(n_applicable), int(volledig), int(gedeeltelijk),
+            int(niet)), int(proposed))
+    return out
+
+
+def implementation_history(organisation: Organisation, catalog: ControlCatalog,
+                           moments: Sequence[dt.datetime | None], *,
+                           kind: ControlKind | None = None) -> list[GroupSummary]:
+    """The organisation's total implementation as it stood at each of ``moments`` (``None``: now),
+    from the assessments' history (append-only: the newest row before the moment was in force).
+    One query for the rows of one organisation (a few per control), counted in Python."""
+    kind = kind or overview_kind(catalog)
+    active = select(Control.id).where(Control.catalog_id == catalog.id, Control.kind == kind,
+                                      Control.status == "active")
+    controls = db.session.execute(select(func.count()).select_from(active.subquery())).scalar_one()
+    rows = db.session.execute(
+        select(ControlAssessment.control_id, ControlAssessment.assessed_at, ControlAssessment.applicable,
+               ControlAssessment.status)
+        .where(ControlAssessment.organisation_id == organisation.id, ControlAssessment.control_id.in_(active))
+        .order_by(ControlAssessment.id)).all()
+    out = []
+    for moment in moments:
+        in_force: dict[int, tuple[bool, ImplementationStatus | None]] = {}
+        for control_id, assessed_at, is_applicable, status in rows:
+            if moment is None or assessed_at < moment:
+                in_force[control_id] = (is_applicable, status)
+        summary = GroupSummary("", _("Totaal"), controls, len(in_force))
+        for is_applicable, status in in_force.values():
+            if is_applicable:
+                summary.applicable += 1
+                if status is not None:
+                    setattr(summary, status.value, getattr(summary, status.value) + 1)
+        out.append(summary)
+    return out

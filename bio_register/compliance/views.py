@@ -1,25 +1,32 @@
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_login import current_user
 
 from bio_register.attachments import services as attachments
 from bio_register.compliance import services
 from bio_register.compliance.forms import STATUS_LABELS, AssessmentForm
 from bio_register.compliance.models import Control, ControlCatalog
+from bio_register.database import utcnow
 from bio_register.errors import DomainError, NotFound
 from bio_register.forms import apply_errors
+from bio_register.i18n import format_percentage
 from bio_register.i18n import gettext as _
 from bio_register.loaders import ORGANISATION_CATALOG, ORGANISATION_CONTROL, OrganisationCatalog, OrganisationControl
+from bio_register.main import charts, trends
 from bio_register.measures import services as measures
 from bio_register.measures.forms import LinkControlForm
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, get_organisation, has_permission, scoped_organisations
 from bio_register.pipeline import Rejected, flash_committed, requires
-from reports.charts import ImplementationBar, implementation_chart, to_svg
+from reports.charts import ImplementationBar
+from reports.data import Count
 
 bp = Blueprint("compliance", __name__, template_folder="templates")
 
@@ -62,8 +69,33 @@ def index() -> Any:
     catalogs = services.catalogs()
     key = request.args.get("catalogus")
     catalog = next((c for c in catalogs if c.key == key), None) or default_catalog()
-    rows = list(zip(organisations, services.compliance_of_many(organisations, catalog), strict=True)) if catalog else []
-    return render_template("compliance/index.html", rows=rows, catalog=catalog, catalogs=catalogs)
+    rows: list[tuple[Organisation, services.OrganisationSummary]] = []
+    if catalog:
+        # counted in SQL (GROUP BY): hundreds of organisations without loading their assessments
+        by_org = services.summaries([o.id for o in organisations], catalog)
+        rows = [(organisation, by_org[organisation.id]) for organisation in organisations]
+    bands = distribution([summary for _org, summary in rows])
+    return render_template("compliance/index.html", rows=rows, catalog=catalog, catalogs=catalogs, bands=bands,
+                           chart=charts.distribution_chart(bands) if len(rows) > 1 else None)
+
+
+def distribution(rows: list[services.OrganisationSummary]) -> list[Count]:
+    """How many organisations fall in each fifth of implementation, and how many have nothing
+    applicable assessed yet."""
+    edges = (0, 20, 40, 60, 80, 100)
+    counts = [0] * (len(edges) - 1)
+    unassessed = 0
+    for summary in rows:
+        value = summary.total.percentage
+        if value is None:
+            unassessed += 1
+        else:
+            counts[min(int(value // 20), len(counts) - 1)] += 1
+    labels = [_("%(low)s tot %(high)s", low=format_decimal(low), high=format_percentage(high, 0))
+              for low, high in itertools.pairwise(edges[:-1])]
+    labels.append(_("%(low)s tot en met %(high)s", low=format_decimal(edges[-2]), high=format_percentage(100, 0)))
+    return [*(Count(label, n) for label, n in zip(labels, counts, strict=True)),
+            Count(_("nog niets beoordeeld"), unassessed)]
 
 
 @bp.route("/compliance/<code>/<key>")
@@ -74,8 +106,17 @@ def overview(scope: OrganisationCatalog) -> Any:
     source = _source_catalog()
     can_propose = (source is not None and catalog.key.startswith("BIO2")
                    and has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id))
-    return render_template("compliance/overview.html", organisation=organisation, catalog=catalog, result=result,
-                           can_propose=can_propose, source=source)
+    # the implementation at the end of each of the last eight quarters; the current one: now
+    periods = trends.last_quarters(utcnow(), trends.QUARTERS, current_app.config["TIMEZONE"])
+    moments: list[dt.datetime | None] = [p.end for p in periods[:-1]] + [None]
+    history = list(zip([p.label for p in periods],
+                       services.implementation_history(organisation, catalog, moments), strict=True))
+    name = _("implementatie")
+    return render_template(
+        "compliance/overview.html", organisation=organisation, catalog=catalog, result=result,
+        can_propose=can_propose, source=source, history=history,
+        chart=charts.implementation_chart(bars(result)),
+        history_chart=charts.percentage_trend_chart([(label, s.percentage) for label, s in history], name))
 
 
 def bars(result: services.Compliance) -> list[ImplementationBar]:
@@ -86,10 +127,9 @@ def bars(result: services.Compliance) -> list[ImplementationBar]:
 @bp.route("/compliance/<code>/<key>/chart.svg")
 @requires(Permission.COMPLIANCE_READ, load=ORGANISATION_CATALOG)
 def chart(scope: OrganisationCatalog) -> Any:
+    """The per-theme chart on its own (the page has it inline): the same SVG."""
     result = services.compliance(*scope)
-    legend = [_("volledig"), _("gedeeltelijk"), _("niet"), _("niet van toepassing / niet beoordeeld")]
-    drawing = implementation_chart(bars(result), legend=legend)
-    return Response(to_svg(drawing), mimetype="image/svg+xml")
+    return Response(str(charts.implementation_chart(bars(result))), mimetype="image/svg+xml")
 
 
 @bp.route("/compliance/<code>/<key>/vvt")
