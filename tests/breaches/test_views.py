@@ -81,7 +81,7 @@ def test_closing_a_datalek_without_decision_is_refused_with_a_message(client: Fl
                            data={"csrf_token": token, "version": str(leak.version), "status": "afgehandeld"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    summary = html[html.index('class="error-summary"'):]
+    summary = html[html.index('error-summary" role="alert"'):]
     summary = summary[:summary.index("</div>")]
     assert summary.count("pas worden afgehandeld als de FG heeft besloten") == 1  # once, not twice
     # the page offers no close that cannot succeed, and says why
