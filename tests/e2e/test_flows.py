@@ -72,7 +72,7 @@ def test_datalek_from_logging_to_closing(new_page: Any, live_server: Any) -> Non
     assert TITLE in fg.locator("table tbody tr").filter(has=fg.locator(".hours-left")).first.inner_text()
     # Found by searching its title, too.
     fg.get_by_label("Zoeken").fill("BSN naar verkeerd")
-    fg.get_by_label("Stand").select_option(label="te beoordelen (nog geen besluit)")
+    fg.get_by_label("Stand", exact=True).select_option(label="te beoordelen (nog geen besluit)")
     fg.get_by_role("button", name="Filteren").click()
     fg.wait_for_load_state()
     assert fg.locator("table tbody tr").count() == 1
@@ -205,7 +205,7 @@ def test_the_fg_downloads_the_register_of_one_controller(page: Any, live_server:
         register.get_by_role("button", name="PDF downloaden").click()
     assert info.value.suggested_filename.startswith(f"datalekkenregister-UIT-{year}-")
     # the overdue ones, filtered
-    page.get_by_label("Stand").select_option(label="te laat (AP-termijn verstreken)")
+    page.get_by_label("Stand", exact=True).select_option(label="te laat (AP-termijn verstreken)")
     page.get_by_role("button", name="Filteren").click()
     page.wait_for_load_state()
     rows = page.locator("table tbody tr")
