@@ -121,6 +121,39 @@ def test_sorts_and_pages(world: dict[str, Any]) -> None:
     assert breaches.list_overview(fg, breaches.BreachFilter(state=None), 99, 3).page == 3  # past the end: the last
 
 
+def test_all_states_in_working_order_read_open_then_closed_across_pages(world: dict[str, Any]) -> None:
+    """Open and closed datalekken are read apart (the closed part as an index range); the pages join
+    them as one list: the open ones in the working order, then the closed ones newest first."""
+    fg = world["fg"]
+    older_closed = _leak(title="Nog oudere zaak", hours_ago=24 * 90, status="ingetrokken")
+    whole = breaches.list_overview(fg, breaches.BreachFilter(state=None), 1, 50, now=NOW)
+    opened = breaches.list_overview(fg, breaches.BreachFilter(state="open"), 1, 50, now=NOW)
+    titles = [r.incident.title for r in whole.items]
+    assert titles == [r.incident.title for r in opened.items] + [world["closed"].title, older_closed.title]
+    assert whole.total == 9 and not whole.more
+    paged = [r.incident.title for n in (1, 2, 3) for r in
+             breaches.list_overview(fg, breaches.BreachFilter(state=None), n, 3, now=NOW).items]
+    assert paged == titles  # the page that holds the last open and the first closed one included
+
+
+def test_a_large_count_stops_at_the_bound_and_says_more(world: dict[str, Any], monkeypatch: Any) -> None:
+    monkeypatch.setattr(breaches, "COUNT_BOUND", 4)
+    fg = world["fg"]
+    _leak(title="Nog oudere zaak", hours_ago=24 * 90, status="ingetrokken")  # 7 open, 2 closed
+    whole = breaches.list_overview(fg, breaches.BreachFilter(state=None), 1, 3, now=NOW)
+    # the open ones counted exactly, the closed ones only as far as needed to know there are more
+    assert whole.more and whole.total == 8 and whole.has_next
+    assert breaches.list_overview(fg, breaches.BreachFilter(state="afgesloten"), 1, 3).total == 2
+    by_reference = breaches.list_overview(fg, breaches.BreachFilter(state=None, sort="referentie"), 1, 3)
+    assert by_reference.more and by_reference.total == 4
+    # the open states are few: always counted exactly
+    opened = breaches.list_overview(fg, breaches.BreachFilter(state="open"), 1, 3, now=NOW)
+    assert not opened.more and opened.total == 7
+    everything = [r.incident.title for n in (1, 2, 3, 4) for r in
+                  breaches.list_overview(fg, breaches.BreachFilter(state=None), n, 3, now=NOW).items]
+    assert len(everything) == len(set(everything)) == 9  # paging still reaches every datalek
+
+
 def test_register_per_organisation_and_period(world: dict[str, Any]) -> None:
     fg = world["fg"]
     die, uit, oud = (factories.organisation(code) for code in ("DIE", "UIT", "OUD"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.e2e.helpers import CISO, assert_accessible, login
+from tests.e2e.helpers import CISO, assert_accessible, login, screenshot
 
 
 def test_filter_the_statement_and_walk_through_it(page: Any, live_server: Any) -> None:
@@ -25,6 +25,7 @@ def test_filter_the_statement_and_walk_through_it(page: Any, live_server: Any) -
     assert codes[:2] == ["8.1", "8.01.01"] and "8.10" not in codes and "8.2" not in codes
     assert page.get_by_role("status").inner_text().startswith(f"{len(codes)} van de ")
     assert_accessible(page)
+    screenshot(page, "vvt-filter")
 
     page.locator("table tbody tr td.nowrap a").first.click()
     page.wait_for_url(re.compile(r"thema=8"))

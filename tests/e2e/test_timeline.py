@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.e2e.helpers import VO, assert_accessible, login
+from tests.e2e.helpers import VO, assert_accessible, login, screenshot
 from tests.e2e.test_flows import log_datalek
 
 TITLE = "E2E: tijdlijn van een datalek"
@@ -74,6 +74,8 @@ def test_the_incident_page_holds_one_timeline(new_page: Any, live_server: Any) -
         "FG heeft het datalek beoordeeld: ENISA-score 1,25 (laag)",
         "Incident vastgelegd als datalek",
     ]
+    vo.locator("#tijdlijn").scroll_into_view_if_needed()
+    screenshot(vo, "timeline")
     metas = timeline.locator(".timeline-meta").all_inner_texts()
     assert all(fg_name in meta for meta in metas[1:6])
     assert fg_name not in metas[0] and fg_name not in metas[6]
