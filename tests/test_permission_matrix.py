@@ -328,6 +328,9 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("POST", "/api/v1/users/{uid}/password-reset", "users_api.reset_password", (401, 404, 404, 404, 404, 404, 202)),
     ("POST", "/organisaties/DIE/tweestapsverificatie", "organisations.two_factor_setting",
                                                    (302, 404, 403, 403, 403, 403, 302)),
+    # target handling times (issue 22): the beheerder only (an empty form: 422)
+    ("POST", "/organisaties/DIE/streeftijden", "organisations.handling_targets",
+                                                   (302, 404, 403, 403, 403, 403, 422)),
     ("POST", "/maatregelen/nieuw", "measures.create", (302, 403, 422, 403, 422, 403, 403)),
     ("POST", "/maatregelen/{msr}/bewerken", "measures.edit", (302, 404, 422, 403, 422, 403, 403)),
     ("POST", "/maatregelen/{msr}/status", "measures.change_status", (302, 404, 302, 403, 302, 403, 403)),
