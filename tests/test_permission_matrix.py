@@ -290,6 +290,8 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("POST", "/login/totp/instellen", "accounts.login_enrol", (302, 302, 302, 302, 302, 302, 302)),
     ("POST", "/logout", "accounts.logout", (302, 302, 302, 302, 302, 302, 302)),
     ("POST", "/account", "accounts.account", (302, 422, 422, 422, 422, 422, 422)),
+    # one's own weekly digest (issue 22): everyone signed in (an empty form switches it off)
+    ("POST", "/account/weekoverzicht", "accounts.weekly_digest", (302, 302, 302, 302, 302, 302, 302)),
     ("POST", "/account/password", "accounts.change_password", (302, 422, 422, 422, 422, 422, 422)),
     ("POST", "/account/tokens", "accounts.tokens", (302, 422, 422, 422, 422, 422, 422)),
     # someone else's token does not exist for the caller
