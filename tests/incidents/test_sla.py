@@ -168,3 +168,18 @@ def test_others_cannot_change_the_targets(client: FlaskClient, role: str, code: 
         "csrf_token": token, "kritiek": "1", "hoog": "4", "midden": "15", "laag": "45"})
     assert response.status_code == status
     assert sla.targets_for(factories.organisation("DIE")).source == sla.DEFAULT
+
+
+def test_the_start_page_query_count_does_not_grow_with_overdue_incidents(client: FlaskClient,
+                                                                        count_queries: Any) -> None:
+    vo = factories.user([("verbindingsofficier", "DIE")])
+    login(client, vo.email, factories.PASSWORD)
+    factories.incident(severity="kritiek", discovered_at=utcnow() - dt.timedelta(days=3))
+    with count_queries() as few:
+        assert client.get("/").status_code == 200
+    for _ in range(12):
+        factories.incident(severity="kritiek", discovered_at=utcnow() - dt.timedelta(days=3))
+    with count_queries() as many:
+        html = client.get("/").get_data(as_text=True)
+    assert many.count == few.count, many.statements
+    assert "13 open incidenten staan langer open dan de streeftijd" in html
