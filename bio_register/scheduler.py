@@ -211,6 +211,40 @@ def audit_anchor() -> None:
         log.log(logging.INFO if queued else logging.DEBUG, "job audit-anchor: sent to %d address(es)", queued)
 
 
+def send_weekly_digests(app: Flask, now: dt.datetime | None = None) -> tuple[int, int]:
+    """The weekly digest for each active person who did not switch it off, each in a transaction of
+    its own (one that fails, or that a concurrent run sent first, is rolled back on its own), then
+    the e-mail outbox. Returns (digests e-mailed, failed). Safe to run again: once per ISO week."""
+    from bio_register.breaches import links
+    from bio_register.measures.services import local_today
+    from bio_register.notifications import delivery, digest
+
+    now = now or utcnow()
+    today = local_today(now, tz=app.config["TIMEZONE"])
+    incident_links = links.for_app(app)
+    with unit_of_work.boundary(db.session):
+        clocks = digest.pending_clocks(now, app.config["CBW_NOTIFICATION_ANCHOR"])
+        users = digest.recipients()
+    mailed = 0
+
+    def send(user: Any) -> None:
+        nonlocal mailed
+        mailed += digest.send_digest(user, now, today, url=incident_links.url,
+                                     base_url=app.config["BASE_URL"], clocks=clocks)
+
+    _done, failed = unit_of_work.each_in_own_transaction(db.session, users, send)
+    delivery.deliver(app.config)
+    return mailed, failed
+
+
+def weekly_digest() -> None:
+    """``weekly-digest``: each person's weekly digest (once per ISO week), then the e-mail outbox."""
+    with _job("weekly-digest") as (app, now):
+        mailed, failed = send_weekly_digests(app, now)
+        log.log(logging.ERROR if failed else logging.INFO, "job weekly-digest: %d digest(s) e-mailed, %d failed",
+                mailed, failed)
+
+
 @dataclass(frozen=True)
 class JobSpec:
     id: str
@@ -240,6 +274,10 @@ JOBS: tuple[JobSpec, ...] = (
             functools.partial(CronTrigger, hour=7, minute=0, timezone=TIMEZONE),
             lazy_gettext("De stand van de auditketen per e-mail naar de adressen in AUDIT_ANCHOR_MAIL, om buiten "
                          "de applicatie te bewaren (elke dag om 07:00; niets als er geen adressen zijn ingesteld)")),
+    JobSpec("weekly-digest", weekly_digest,
+            functools.partial(CronTrigger, day_of_week="mon", hour=7, minute=0, timezone=TIMEZONE),
+            lazy_gettext("Het weekoverzicht per persoon: incidenten over de streeftijd, eigen maatregelen over "
+                         "de datum en lopende AP- en Cbw-termijnen (elke maandag om 07:00; één keer per week)")),
 )
 
 

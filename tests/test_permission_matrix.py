@@ -290,6 +290,8 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("POST", "/login/totp/instellen", "accounts.login_enrol", (302, 302, 302, 302, 302, 302, 302)),
     ("POST", "/logout", "accounts.logout", (302, 302, 302, 302, 302, 302, 302)),
     ("POST", "/account", "accounts.account", (302, 422, 422, 422, 422, 422, 422)),
+    # one's own weekly digest (issue 22): everyone signed in (an empty form switches it off)
+    ("POST", "/account/weekoverzicht", "accounts.weekly_digest", (302, 302, 302, 302, 302, 302, 302)),
     ("POST", "/account/password", "accounts.change_password", (302, 422, 422, 422, 422, 422, 422)),
     ("POST", "/account/tokens", "accounts.tokens", (302, 422, 422, 422, 422, 422, 422)),
     # someone else's token does not exist for the caller
@@ -328,6 +330,9 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("POST", "/api/v1/users/{uid}/password-reset", "users_api.reset_password", (401, 404, 404, 404, 404, 404, 202)),
     ("POST", "/organisaties/DIE/tweestapsverificatie", "organisations.two_factor_setting",
                                                    (302, 404, 403, 403, 403, 403, 302)),
+    # target handling times (issue 22): the beheerder only (an empty form: 422)
+    ("POST", "/organisaties/DIE/streeftijden", "organisations.handling_targets",
+                                                   (302, 404, 403, 403, 403, 403, 422)),
     ("POST", "/maatregelen/nieuw", "measures.create", (302, 403, 422, 403, 422, 403, 403)),
     ("POST", "/maatregelen/{msr}/bewerken", "measures.edit", (302, 404, 422, 403, 422, 403, 403)),
     ("POST", "/maatregelen/{msr}/status", "measures.change_status", (302, 404, 302, 403, 302, 403, 403)),

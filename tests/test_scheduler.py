@@ -25,12 +25,12 @@ from tests.conftest import make_app
 UTC = dt.UTC
 AMSTERDAM = scheduler.TIMEZONE
 POLL = 0.05
-JOB_IDS = ["quarterly-reports", "monthly-reports", "deadline-warnings", "audit-anchor"]
+JOB_IDS = ["quarterly-reports", "monthly-reports", "deadline-warnings", "audit-anchor", "weekly-digest"]
 
 
 # --- the job table -----------------------------------------------------------------------------
 
-def test_the_job_table_has_four_fixed_jobs() -> None:
+def test_the_job_table_has_five_fixed_jobs() -> None:
     assert [spec.id for spec in scheduler.JOBS] == JOB_IDS
     for spec in scheduler.JOBS:
         # the job store pickles a reference: module-level functions only
@@ -62,6 +62,16 @@ def test_deadline_warnings_run_every_five_minutes() -> None:
     assert trigger.interval == dt.timedelta(minutes=5)
     first = trigger.get_next_fire_time(None, dt.datetime.now(UTC))
     assert trigger.get_next_fire_time(first, first) - first == dt.timedelta(minutes=5)
+
+
+def test_the_weekly_digest_runs_on_monday_at_seven_amsterdam() -> None:
+    trigger = scheduler.job_spec("weekly-digest").trigger()
+    # Sunday 25 October 2026, the clocks went back that night: Monday 07:00 is 06:00 UTC
+    first = trigger.get_next_fire_time(None, dt.datetime(2026, 10, 25, 10, 0, tzinfo=UTC))
+    assert first == dt.datetime(2026, 10, 26, 6, 0, tzinfo=UTC)
+    assert first.astimezone(AMSTERDAM).hour == 7 and first.astimezone(AMSTERDAM).weekday() == 0
+    summer = trigger.get_next_fire_time(None, dt.datetime(2026, 6, 2, 10, 0, tzinfo=UTC))
+    assert summer == dt.datetime(2026, 6, 8, 5, 0, tzinfo=UTC)
 
 
 def test_schedules_come_from_the_triggers_before_a_scheduler_ran(app: Flask) -> None:

@@ -27,6 +27,10 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Taal"), choices=choices([("nl", "Nederlands"), ("en", "English")]))
 
 
+class DigestForm(FlaskForm):
+    wanted = BooleanField(_l("Stuur mij elke maandag een weekoverzicht (e-mail en melding in de applicatie)"))
+
+
 class TokenForm(FlaskForm):
     name = StringField(_l("Naam van het token"),
                        validators=[DataRequired(_l("Geef het token een naam.")), Length(max=100)],

@@ -39,6 +39,8 @@ class User(Model):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     #: The password was made by someone else (``create-user``): the user chooses a new one first.
     password_must_change: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: No weekly digest (e-mail and notice); the legal deadline warnings are sent regardless.
+    digest_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin",

@@ -207,6 +207,17 @@ def update_profile(user: User, *, name: str | None = None, locale: str | None = 
     return user
 
 
+def set_weekly_digest(user: User, wanted: bool) -> User:
+    """Switch one's own weekly digest on or off (audited). The legal deadline warnings are not
+    affected: they cannot be switched off."""
+    before = {"digest_opt_out": user.digest_opt_out}
+    user.digest_opt_out = not wanted
+    changes = audit.diff(before, {"digest_opt_out": user.digest_opt_out})
+    if changes:
+        audit.record(user, "user", user.id, "update", changes)
+    return user
+
+
 def grant_role(actor: User | None, user: User, organisation: Organisation, role: Role | str,
                *, actor_label: str | None = None) -> Membership:
     try:

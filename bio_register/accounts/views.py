@@ -23,6 +23,7 @@ from sqlalchemy import select
 from bio_register.accounts import links, services, two_factor
 from bio_register.accounts.forms import (
     ConfirmForm,
+    DigestForm,
     ForgotPasswordForm,
     LoginForm,
     PasswordChangeForm,
@@ -323,12 +324,30 @@ def account() -> Any:
             services.update_profile(user, name=form.name.data, locale=form.locale.data)
         except DomainError as error:
             apply_errors(form, error)
-            return Rejected(lambda: render_template("accounts/account.html", form=form), error.status_code)
+            return Rejected(lambda: render_template("accounts/account.html", form=form,
+                                                    digest_form=_digest_form(user)), error.status_code)
         session.pop("lang", None)
         flash_committed(_("Uw gegevens zijn opgeslagen."))
         return redirect(url_for("accounts.account"))
     status = 422 if form.is_submitted() else 200
-    return render_template("accounts/account.html", form=form), status
+    return render_template("accounts/account.html", form=form, digest_form=_digest_form(user)), status
+
+
+def _digest_form(user: Any) -> DigestForm:
+    return DigestForm(formdata=None, wanted=not user.digest_opt_out)
+
+
+@bp.route("/account/weekoverzicht", methods=["POST"])
+@signed_in
+def weekly_digest() -> Any:
+    """Switch one's own weekly digest on or off (the legal deadline warnings always come)."""
+    form = DigestForm()
+    if form.validate_on_submit():
+        services.set_weekly_digest(actor(), bool(form.wanted.data))
+        flash_committed(_("U ontvangt het weekoverzicht.") if form.wanted.data
+                        else _("U ontvangt het weekoverzicht niet meer. Waarschuwingen voor de wettelijke "
+                               "termijnen blijft u ontvangen."))
+    return redirect(url_for("accounts.account"))
 
 
 def _render_password(form: PasswordChangeForm, status: int = 200) -> Any:

@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from bio_register.accounts.models import User
 from bio_register.database import UTCDateTime, utcnow, value_enum
@@ -137,6 +137,9 @@ class Incident(Model):
         back_populates="incident", cascade="all, delete-orphan", order_by="TimelineEntry.occurred_at",
     )
 
+    #: past its target handling time (``incidents.sla``): set only where a list query asks for it
+    sla_overdue: Mapped[bool | None] = query_expression()
+
     __mapper_args__ = {"version_id_col": version}
 
     @property
@@ -160,3 +163,16 @@ class TimelineEntry(Model):
 
     incident: Mapped[Incident] = relationship(back_populates="entries")
     author: Mapped[User | None] = relationship(lazy="joined")
+
+
+class HandlingTarget(Model):
+    """An organisation's target handling time for one severity, in whole days (24 elapsed hours
+    each). An organisation has a row for every severity or none: then it inherits (``incidents.sla``)."""
+
+    __tablename__ = "handling_targets"
+    __table_args__ = (CheckConstraint("days BETWEEN 1 AND 365", name="days_range"),)
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    severity: Mapped[Severity] = mapped_column(value_enum(Severity, "severity", 10), primary_key=True)
+    days: Mapped[int]

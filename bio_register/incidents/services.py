@@ -24,7 +24,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, with_expression
 from sqlalchemy.orm.exc import StaleDataError
 
 from bio_register import signals
@@ -35,6 +35,7 @@ from bio_register.database import utcnow
 from bio_register.errors import Conflict, ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import gettext as _
+from bio_register.incidents import sla
 from bio_register.incidents.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -606,7 +607,9 @@ def list_incidents(user: User | None, flt: IncidentFilter, page: int = 1, per_pa
         if total == bound:
             total, more = bound - 1, True
     items = list(db.session.scalars(
-        stmt.options(selectinload(Incident.created_by)).limit(per_page).offset((page - 1) * per_page)
+        stmt.options(selectinload(Incident.created_by),
+                     with_expression(Incident.sla_overdue, sla.overdue_flag(utcnow())))
+        .limit(per_page).offset((page - 1) * per_page)
     ).unique())
     return Page(items, page, per_page, total, more)
 
@@ -678,6 +681,8 @@ class Dashboard:
     my_open: list[Incident]
     quarter: Period
     counts: dict[str, int]
+    #: open incidents past their target handling time (``incidents.sla``), longest known first
+    overdue: list[Incident] = field(default_factory=list)
 
 
 def dashboard(user: User, now: dt.datetime | None = None, limit: int = 10) -> Dashboard:
@@ -698,10 +703,15 @@ def dashboard(user: User, now: dt.datetime | None = None, limit: int = 10) -> Da
         func.coalesce(func.sum(case((Incident.is_datalek.is_(True), 1), else_=0)), 0),
         func.coalesce(func.sum(case((Incident.status.in_(OPEN_STATUSES), 1), else_=0)), 0),
     ).where(in_quarter)).one()
-    open_total = db.session.scalar(select(func.count()).where(scope, Incident.status.in_(OPEN_STATUSES))) or 0
+    open_total, overdue_total = db.session.execute(select(
+        func.count(), func.coalesce(func.sum(case((sla.overdue_clause(now), 1), else_=0)), 0),
+    ).where(scope, Incident.status.in_(OPEN_STATUSES))).one()
     counts = {"incidents": int(row[0]), "datalekken": int(row[1]), "open_in_quarter": int(row[2]),
-              "open_total": int(open_total)}
-    return Dashboard(my_open, period, counts)
+              "open_total": int(open_total or 0), "overdue": int(overdue_total or 0)}
+    overdue = list(db.session.scalars(
+        select(Incident).where(scope, sla.overdue_clause(now)).order_by(Incident.discovered_at, Incident.id)
+        .limit(limit))) if overdue_total else []
+    return Dashboard(my_open, period, counts, overdue)
 
 
 # --- retention ---------------------------------------------------------------------------------------

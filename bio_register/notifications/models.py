@@ -39,3 +39,14 @@ class Notice(Model):
     link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class DigestSent(Model):
+    """One weekly digest sent to a user for an ISO week (``2026-W49``): the key makes it once only,
+    however often and from however many schedulers the job runs."""
+
+    __tablename__ = "digests_sent"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

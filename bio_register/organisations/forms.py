@@ -28,3 +28,12 @@ class OrganisationCreateForm(FlaskForm):
 
 class OrganisationEditForm(FlaskForm):
     name = StringField(_l("Naam"), validators=[DataRequired(_l("Vul een naam in.")), Length(max=1000)])
+
+
+class HandlingTargetsForm(FlaskForm):
+    """Target handling times in days per severity (checked by ``incidents.sla``: whole days, 1–365)."""
+
+    kritiek = StringField(_l("Kritiek (dagen)"), validators=[Length(max=10)], render_kw={"inputmode": "numeric"})
+    hoog = StringField(_l("Hoog (dagen)"), validators=[Length(max=10)], render_kw={"inputmode": "numeric"})
+    midden = StringField(_l("Midden (dagen)"), validators=[Length(max=10)], render_kw={"inputmode": "numeric"})
+    laag = StringField(_l("Laag (dagen)"), validators=[Length(max=10)], render_kw={"inputmode": "numeric"})

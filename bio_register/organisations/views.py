@@ -9,9 +9,10 @@ from bio_register.accounts.forms import ConfirmForm, TwoFactorSettingForm
 from bio_register.errors import DomainError
 from bio_register.forms import apply_errors, choices
 from bio_register.i18n import gettext as _
+from bio_register.incidents import sla
 from bio_register.loaders import organisation as organisation_loader
 from bio_register.organisations import services
-from bio_register.organisations.forms import OrganisationCreateForm, OrganisationEditForm
+from bio_register.organisations.forms import HandlingTargetsForm, OrganisationCreateForm, OrganisationEditForm
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, has_permission, roles_in, scoped_organisations
 from bio_register.pipeline import Rejected, actor, flash_committed, requires
@@ -86,9 +87,38 @@ def detail(organisation: Organisation) -> Any:
     can_manage = has_permission(current_user, Permission.ORGANISATION_MANAGE, organisation.id)
     if can_manage:
         setting_form = TwoFactorSettingForm(formdata=None, required=organisation.two_factor_required)
+    targets = sla.targets_for(organisation)
+    targets_form = _targets_form(targets, formdata=None) if can_manage else None
     return render_template("organisations/detail.html", organisation=organisation,
                            my_roles=list(roles_in(current_user, organisation.id)), members=members,
-                           setting_form=setting_form, confirm=ConfirmForm(), can_manage=can_manage)
+                           setting_form=setting_form, confirm=ConfirmForm(), can_manage=can_manage,
+                           targets=targets, targets_form=targets_form)
+
+
+def _targets_form(targets: sla.Targets, **kwargs: Any) -> HandlingTargetsForm:
+    return HandlingTargetsForm(data={s.value: str(d) for s, d in targets.days.items()}, **kwargs)
+
+
+@bp.route("/organisaties/<code>/streeftijden", methods=["POST"])
+@requires(Permission.ORGANISATION_MANAGE, load=ORGANISATION)
+def handling_targets(organisation: Organisation) -> Any:
+    """The beheerder sets the target handling times per severity, or (``overnemen``) drops them to inherit."""
+    form = HandlingTargetsForm()
+    if form.validate_on_submit():
+        try:
+            if request.form.get("overnemen"):
+                sla.inherit_targets(actor(), organisation)
+                flash_committed(_("%(name)s neemt de streeftijden weer over.", name=organisation.name))
+            else:
+                sla.set_targets(actor(), organisation, {name: getattr(form, name).data for name in
+                                                        ("kritiek", "hoog", "midden", "laag")})
+                flash_committed(_("De streeftijden van %(name)s zijn opgeslagen.", name=organisation.name))
+        except DomainError as error:
+            apply_errors(form, error)
+            return Rejected(lambda: render_template("organisations/targets.html", form=form,
+                                                    organisation=organisation), error.status_code)
+        return redirect(url_for("organisations.detail", code=organisation.code))
+    return render_template("organisations/targets.html", form=form, organisation=organisation), 422
 
 
 @bp.route("/organisaties/<code>/tweestapsverificatie", methods=["POST"])

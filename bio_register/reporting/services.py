@@ -31,6 +31,7 @@ from bio_register.database import utcnow
 from bio_register.errors import NotPermitted, ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import gettext as _
+from bio_register.incidents import sla
 from bio_register.incidents.labels import CATEGORY, SEVERITY, STATUS
 from bio_register.incidents.models import OPEN_STATUSES, Category, Incident, Severity, Status, TimelineEntry
 from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure
@@ -355,6 +356,12 @@ def attention_items(org_ids: list[int], period: Period, breaches: rd.BreachFigur
         what = _count(len(serious), "incident met ernst hoog of kritiek staat",
                       "incidenten met ernst hoog of kritiek staan")
         items.append(f"{what} langer dan 30 dagen open: {', '.join(i.reference for i in serious[:8])}.")
+    past_target = list(db.session.scalars(select(Incident.reference).where(
+        Incident.organisation_id.in_(org_ids), Incident.discovered_at < period.end, sla.overdue_clause(period.end))
+        .order_by(Incident.discovered_at, Incident.id)))
+    if past_target:
+        what = _count(len(past_target), "open incident staat", "open incidenten staan")
+        items.append(f"{what} langer open dan de streeftijd voor hun ernst: {', '.join(past_target[:8])}.")
     return items
 
 
