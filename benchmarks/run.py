@@ -271,14 +271,14 @@ def time_page(client: Client, path: str, repeat: int, warmup: int,
     for _ in range(warmup):
         status, _body = client.request("GET", path, headers=headers)
         if status != 200:
-            raise SystemExit(f"GET {path}: HTTP {status}")
+            raise SystemExit(f"GET {path}: HTTP {status} {_body[:300]!r}")
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
         status, _body = client.request("GET", path, headers=headers)
         times.append((time.perf_counter() - started) * 1000)
         if status != 200:
-            raise SystemExit(f"GET {path}: HTTP {status}")
+            raise SystemExit(f"GET {path}: HTTP {status} {_body[:300]!r}")
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return {"median_ms": statistics.median(times), "p95_ms": p95, "load": loadavg()}
