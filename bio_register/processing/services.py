@@ -37,6 +37,7 @@ from bio_register.processing.labels import (
     SUBJECT_CATEGORIES,
 )
 from bio_register.processing.models import ProcessingActivity, ProcessingStatus, Processor
+from bio_register.timeutil import DEFAULT_TZ, to_local
 from bio_register.validation import Errors
 
 MAX_NAME = 200
@@ -62,6 +63,11 @@ PROCESSOR_TEXT = {"name": (MAX_NAME, True), "contact": (MAX_SHORT, True), "count
 PROCESSOR_FLAGS = ("inside_eea", "agreement_signed")
 PROCESSOR_DATES = ("agreement_signed_on", "agreement_expires_on", "agreement_review_on")
 PROCESSOR_FIELDS = ("name", "contact", "country", *PROCESSOR_FLAGS, *PROCESSOR_DATES)
+
+
+def local_today(now: dt.datetime | None = None, tz: str = DEFAULT_TZ) -> dt.date:
+    """Today's date on the wall in ``tz``: agreements expire on local days."""
+    return to_local(now or utcnow(), tz).date()
 
 
 # --- snapshots (what the audit log records) ---------------------------------------------------------
@@ -442,7 +448,7 @@ def list_processors(user: Principal | None, organisation: str | None = None, q: 
         for word in q.lower().split()[:8]:
             stmt = stmt.where(func.lower(Processor.name).like(_like(word), escape="\\"))
     if attention_only:
-        stmt = stmt.where(_needs_attention(today or dt.date.today()))
+        stmt = stmt.where(_needs_attention(today or local_today()))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     items = list(db.session.scalars(stmt.options(selectinload(Processor.activities))
                                     .order_by(Processor.name, Processor.id)
