@@ -15,7 +15,7 @@ from bio_register.processing.services import MAX_NAME, MAX_SHORT, MAX_TEXT
 
 
 class ActivityForm(FlaskForm):
-    organisation = SelectField(_l("Organisatie"), validators=[Optional()])
+    organisation = SelectField(_l("Organisatie"), validators=[Optional()], validate_choice=False)
     version = HiddenField()
     name = StringField(_l("Naam van de verwerking"), validators=[DataRequired(_l("Geef de verwerking een naam.")),
                                                                   Length(max=MAX_NAME)],
@@ -26,10 +26,10 @@ class ActivityForm(FlaskForm):
                               choices=choices([("", _l("— kies een grondslag —")), *labels.LEGAL_BASES.items()]),
                               validators=[DataRequired(_l("Kies de grondslag."))])
     subject_categories = CheckboxesField(_l("Categorieën betrokkenen"),
-                                         choices=list(labels.SUBJECT_CATEGORIES.items()))
-    data_categories = CheckboxesField(_l("Categorieën persoonsgegevens"), choices=list(labels.DATA_CATEGORIES.items()))
+                                         choices=choices(labels.SUBJECT_CATEGORIES.items()))
+    data_categories = CheckboxesField(_l("Categorieën persoonsgegevens"), choices=choices(labels.DATA_CATEGORIES.items()))
     special_categories = CheckboxesField(_l("Bijzondere persoonsgegevens (art. 9 AVG)"),
-                                         choices=list(labels.SPECIAL_CATEGORIES.items()),
+                                         choices=choices(labels.SPECIAL_CATEGORIES.items()),
                                          description=_l("Kies hierbij ook de uitzonderingsgrond uit art. 9 lid 2."))
     art9_ground = SelectField(_l("Uitzonderingsgrond (art. 9 lid 2 AVG)"),
                               choices=choices([("", _l("— geen bijzondere persoonsgegevens —")),
@@ -71,7 +71,7 @@ def activity_data(form: ActivityForm, processor_ids: set[int]) -> dict[str, Any]
 
 
 class ProcessorForm(FlaskForm):
-    organisation = SelectField(_l("Organisatie"), validators=[Optional()])
+    organisation = SelectField(_l("Organisatie"), validators=[Optional()], validate_choice=False)
     version = HiddenField()
     name = StringField(_l("Naam van de verwerker"), validators=[DataRequired(_l("Geef de naam van de verwerker.")),
                                                                  Length(max=MAX_NAME)])

@@ -91,8 +91,8 @@ def export_register(fmt: str) -> Any:
 
 def _processor_choices(form: ActivityForm, organisation_ids: list[int], *, with_code: bool) -> set[int]:
     processors = [p for org_id in organisation_ids for p in services.processors_of(org_id)]
-    form.processors.choices = [(str(p.id), f"{p.name} ({p.organisation.code})" if with_code else p.name)
-                               for p in processors]
+    form.processors.choices = forms.choices([(str(p.id), f"{p.name} ({p.organisation.code})" if with_code
+                                              else p.name) for p in processors])
     return {p.id for p in processors}
 
 
