@@ -37,7 +37,7 @@ ProcessorPage = page_schema(ProcessorOut, "ProcessorPage")
 @blp.response(200, ActivityPage)
 @requires(Permission.PROCESSING_READ, load=ORGANISATION)
 def list_activities(args: dict[str, Any], organisation: Organisation) -> dict[str, Any]:
-    """The organisation's verwerkingen (and those of organisations below it), by name; filtered and paged."""
+    """The verwerkingen of the organisation in the path, by name; filtered and paged."""
     flt = services.ActivityFilter(organisation=organisation.code,
                                   status=[ProcessingStatus(s) for s in args.get("status", [])],
                                   legal_basis=args.get("legal_basis"), q=args.get("q"))

@@ -27,7 +27,8 @@ class ActivityForm(FlaskForm):
                               validators=[DataRequired(_l("Kies de grondslag."))])
     subject_categories = CheckboxesField(_l("Categorieën betrokkenen"),
                                          choices=choices(labels.SUBJECT_CATEGORIES.items()))
-    data_categories = CheckboxesField(_l("Categorieën persoonsgegevens"), choices=choices(labels.DATA_CATEGORIES.items()))
+    data_categories = CheckboxesField(_l("Categorieën persoonsgegevens"),
+                                      choices=choices(labels.DATA_CATEGORIES.items()))
     special_categories = CheckboxesField(_l("Bijzondere persoonsgegevens (art. 9 AVG)"),
                                          choices=choices(labels.SPECIAL_CATEGORIES.items()),
                                          description=_l("Kies hierbij ook de uitzonderingsgrond uit art. 9 lid 2."))
