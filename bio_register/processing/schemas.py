@@ -66,9 +66,9 @@ class ActivityOut(ma.Schema):
 
 
 class _ActivityFields(ma.Schema):
-    name = ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_NAME))
-    purpose = ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_TEXT))
-    legal_basis = ma.fields.String(validate=_one_of(LEGAL_BASES))
+    name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_NAME))
+    purpose = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    legal_basis = ma.fields.String(allow_none=True, validate=_one_of(LEGAL_BASES))
     art9_ground = ma.fields.String(allow_none=True, validate=_one_of(ART9_GROUNDS),
                                    metadata={"description": "Required when special_categories is not empty"})
     subject_categories = ma.fields.List(ma.fields.String(validate=_one_of(SUBJECT_CATEGORIES)))
@@ -91,9 +91,7 @@ class _ActivityFields(ma.Schema):
 
 
 class ActivityCreate(_ActivityFields):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_NAME))
-    purpose = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=MAX_TEXT))
-    legal_basis = ma.fields.String(required=True, validate=_one_of(LEGAL_BASES))
+    """``name``, ``purpose`` and ``legal_basis`` are required: the service says so in Dutch, naming the field."""
 
 
 class ActivityPatch(_ActivityFields):

@@ -45,9 +45,13 @@ def test_stale_version_answers_409(client: FlaskClient, ciso_headers) -> None:
 
 
 def test_missing_purpose_and_art9_ground_answer_422_in_dutch(client: FlaskClient, ciso_headers) -> None:
-    body = assert_problem(client.post(BASE, json={"name": "X", "legal_basis": "toestemming"},
-                                      headers=ciso_headers), 422)
-    assert "purpose" in str(body)
+    body = assert_problem(client.post(BASE, json={"name": "X"}, headers=ciso_headers), 422)
+    assert body["errors"]["purpose"] == ["Dit veld is verplicht."]
+    assert body["errors"]["legal_basis"] == ["Kies de grondslag (art. 6 lid 1 AVG)."]
+    activity = factories.processing_activity()
+    body = assert_problem(client.patch(f"{BASE}/{activity.id}", json={"version": 1, "purpose": ""},
+                                       headers=ciso_headers), 422)
+    assert body["errors"]["purpose"] == ["Dit veld is verplicht."]
     body = assert_problem(client.post(BASE, json={**NEW, "special_categories": ["gezondheid"]},
                                       headers=ciso_headers), 422)
     assert "uitzonderingsgrond uit art. 9 lid 2" in str(body)
