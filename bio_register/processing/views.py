@@ -24,6 +24,8 @@ from bio_register.timeutil import to_local
 bp = Blueprint("processing", __name__, template_folder="templates")
 
 PER_PAGE = 25
+#: agreements needing attention shown above the list; more: the list filtered on them
+ATTENTION_SHOWN = 20
 
 
 def _today() -> Any:
@@ -168,16 +170,19 @@ def _edit_again(form: ActivityForm, activity: ProcessingActivity) -> Any:
 def processors() -> Any:
     """The verwerkers, and first those whose verwerkersovereenkomst asks for attention."""
     q = " ".join(request.args.get("q", "").split())[:200] or None
+    attention_only = request.args.get("aandacht") == "ja"
     today = _today()
     page = services.list_processors(current_user, q=q, page=page_arg(request.args.get("page", 1)),
-                                    per_page=PER_PAGE, today=today)
-    attention = services.needing_attention(current_user, today)
+                                    per_page=PER_PAGE, attention_only=attention_only, today=today)
+    attention = services.needing_attention(current_user, today, limit=ATTENTION_SHOWN + 1)
+    args = {**({"q": q} if q else {}), **({"aandacht": "ja"} if attention_only else {})}
 
     def page_url(n: int) -> str:
-        return url_for("processing.processors") + "?" + urlencode({**({"q": q} if q else {}), "page": n})
+        return url_for("processing.processors") + "?" + urlencode({**args, "page": n})
 
     return _render("processing/processors.html", page=page, page_url=page_url, q=q or "", today=today,
-                   attention=[(p, services.attention(p, today)) for p in attention],
+                   attention=[(p, services.attention(p, today)) for p in attention[:ATTENTION_SHOWN]],
+                   more_attention=len(attention) > ATTENTION_SHOWN, attention_only=attention_only,
                    can_create=has_permission(current_user, Permission.PROCESSING_WRITE))
 
 

@@ -139,3 +139,13 @@ def test_list_pages_issue_a_fixed_number_of_queries(client: FlaskClient, fg, cou
         assert client.get("/verwerkers").status_code == 200
     assert many.count == few.count, many.statements
     assert many_processors.count == few_processors.count, many_processors.statements
+
+
+def test_more_agreements_needing_attention_than_shown_link_to_the_filtered_list(client: FlaskClient, fg) -> None:
+    for i in range(22):
+        factories.processor(name=f"Zonder {i:02d}", agreement_signed=False)
+    factories.processor(name="Getekend bv")
+    html = client.get("/verwerkers").get_data(as_text=True)
+    assert "Alle verwerkers die aandacht vragen" in html
+    filtered = client.get("/verwerkers?aandacht=ja").get_data(as_text=True)
+    assert "22 verwerkers gevonden" in filtered and "Getekend bv" not in filtered
