@@ -166,10 +166,13 @@ class AuditSeeds:
         ("user", "create", ""),
         ("membership", "create", ""),
         ("control_assessment", "assess", ""),
+        ("processor", "create", ""),
+        ("processing_activity", "create", ""),
         ("user", "login", "{{}}"),
     )
     #: the kinds added after the first eleven (their numbers are fixed by their place above)
     WITHDRAWN, NOTIFY, INFORMED, ORGANISATION, USER, MEMBERSHIP, ASSESSMENT = 11, 12, 13, 14, 15, 16, 17
+    PROCESSOR, PROCESSING_ACTIVITY = 18, 19
     LOGIN = len(KINDS) - 1
 
     def __init__(self) -> None:
@@ -279,6 +282,71 @@ def drop_indexes(conn: psycopg.Connection) -> list[str]:
     for name, _definition in rows:
         conn.execute(f'DROP INDEX "{name}"')
     return [definition for _name, definition in rows]
+
+
+#: the verwerkingsregister: per municipality VERWERKINGEN_PER_ORGANISATION verwerkingen, 3 verwerkers
+VERWERKINGEN_PER_ORGANISATION = 20
+VERWERKINGEN = ["Basisregistratie Personen", "Jeugdhulp", "Parkeervergunningen", "Wmo-maatwerkvoorzieningen",
+                "Participatiewet (bijstand)", "Belastingen (WOZ)", "Omgevingsvergunningen", "Klachtenbehandeling",
+                "Personeelsadministratie", "Cameratoezicht", "Schuldhulpverlening", "Leerplicht",
+                "Burgerzaken: reisdocumenten", "Afvalinzameling", "Subsidies", "Raadsinformatie",
+                "Inburgering", "Evenementenvergunningen", "Bezwaar en beroep", "Meldingen openbare ruimte"]
+VERWERKERS = ["Centric", "PinkRoccade Local Government", "Dimpact", "Microsoft Ireland", "Visma Raet"]
+
+
+def write_verwerkingen(conn: psycopg.Connection, rng: random.Random, org_ids: list[int], seeds: AuditSeeds,
+                       now: dt.datetime) -> tuple[int, int]:
+    """Verwerkers and verwerkingen for every municipality, each with its creation event as
+    ``processing.services`` logs it (the values given; ``None`` left out)."""
+    processor_id = activity_id = 0
+    at = now - dt.timedelta(days=400)
+    with conn.cursor().copy("COPY processors (id, organisation_id, name, contact, country, inside_eea, "
+                            "agreement_signed, agreement_signed_on, agreement_expires_on, agreement_review_on, "
+                            "created_at, updated_at, version) FROM STDIN") as copy:
+        per_org: dict[int, list[tuple[int, str]]] = {}
+        for org_id in org_ids:
+            for name in rng.sample(VERWERKERS, 3):
+                processor_id += 1
+                signed = rng.random() < 0.85
+                expires = (now.date() + dt.timedelta(days=rng.randint(-60, 900))) if signed else None
+                values = {"name": name, "contact": None, "country": "Nederland", "inside_eea": True,
+                          "agreement_signed": signed,
+                          "agreement_signed_on": (now.date() - dt.timedelta(days=700)) if signed else None,
+                          "agreement_expires_on": expires, "agreement_review_on": None}
+                copy.write_row((processor_id, org_id, name, None, "Nederland", True, signed,
+                                values["agreement_signed_on"], expires, None, at, at, 1))
+                seeds.created_with(at, AuditSeeds.PROCESSOR, processor_id, org_id, {
+                    **{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()
+                       if v is not None}, "organisation": f"G{org_id - 1:03d}"})
+                per_org.setdefault(org_id, []).append((processor_id, name))
+    links = []
+    with conn.cursor().copy("COPY processing_activities (id, organisation_id, name, purpose, legal_basis, "
+                            "subject_categories, data_categories, special_categories, bsn, outside_eea, "
+                            "dpia_required, dpia_done, owner, status, created_at, updated_at, version) "
+                            "FROM STDIN") as copy:
+        for org_id in org_ids:
+            for name in VERWERKINGEN[:VERWERKINGEN_PER_ORGANISATION]:
+                activity_id += 1
+                chosen = rng.sample(per_org[org_id], rng.randint(0, 2))
+                links += [(activity_id, pid) for pid, _name in chosen]
+                basis = rng.choice(["wettelijke_verplichting", "algemeen_belang", "overeenkomst"])
+                owner = rng.choice(SURNAMES)
+                status = "actief" if rng.random() < 0.9 else "concept"
+                copy.write_row((activity_id, org_id, name, f"Uitvoering van de taak: {name}", basis, '["inwoners"]',
+                                '["naw"]', "[]", True, False, False, False, owner, status, at, at, 1))
+                seeds.created_with(at, AuditSeeds.PROCESSING_ACTIVITY, activity_id, org_id, {
+                    "name": name, "purpose": f"Uitvoering van de taak: {name}", "legal_basis": basis,
+                    "subject_categories": ["inwoners"], "data_categories": ["naw"], "special_categories": [],
+                    "bsn": True, "outside_eea": False, "dpia_required": False, "dpia_done": False, "owner": owner,
+                    "status": status, "processors": sorted(n for _pid, n in chosen),
+                    "organisation": f"G{org_id - 1:03d}"})
+    with conn.cursor().copy("COPY processing_activity_processors (activity_id, processor_id) FROM STDIN") as copy:
+        for row in links:
+            copy.write_row(row)
+    for table in ("processors", "processing_activities"):
+        conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                     f"GREATEST((SELECT max(id) FROM {table}), 1))")
+    return processor_id, activity_id
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -553,6 +621,8 @@ def main(argv: list[str] | None = None) -> int:
                     bar.update()
             bar.close()
 
+        processors, activities = write_verwerkingen(conn, rng, org_ids, seeds, now)
+
         audit_events = seeds.write(conn, now)
         del seeds
 
@@ -580,6 +650,7 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = {"organisations": args.organisations, "incidents": args.incidents, "big_org": "G001",
                "big_org_incidents": sizes[0], "control_assessments": assessed, "audit_events": audit_events,
+               "processors": processors, "processing_activities": activities,
                "seconds": round(time.monotonic() - started),
                **{f"{k}_rows": v for k, v in ids.items()}}
     print(json.dumps(summary, indent=1))

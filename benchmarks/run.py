@@ -354,17 +354,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all-reports-limit", type=int, default=None,
                         help="generate only this many of the municipalities' reports (default: all)")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["pages", "pdf", "reports", "throughput", "audit", "people"],
+                        choices=["pages", "pdf", "reports", "throughput", "audit", "people", "processing"],
                         help="leave out a part (repeatable)")
     parser.add_argument("--only", action="append", default=[],
-                        choices=["pages", "pdf", "reports", "throughput", "audit", "people"],
+                        choices=["pages", "pdf", "reports", "throughput", "audit", "people", "processing"],
                         help="run only this part (repeatable): the others are skipped")
     parser.add_argument("--label", default="", help="a note for the table's rows (e.g. 'after keyset')")
     parser.add_argument("--output", type=Path, help="also append the Markdown table to this file")
     parser.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.only:
-        args.skip = sorted({"pages", "pdf", "reports", "throughput", "audit", "people"} - set(args.only))
+        args.skip = sorted({"pages", "pdf", "reports", "throughput", "audit", "people", "processing"}
+                           - set(args.only))
 
     if args.internal:
         kind, *rest = args.internal
@@ -474,6 +475,24 @@ def main(argv: list[str] | None = None) -> int:
                 ok = " ✓" if r["p95_ms"] <= 100 else " ✗"
                 add(f"{what} ({facts['users']:,} users)",
                     f"median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms{ok}", "p95 ≤ 100 ms", r["load"])
+        if "processing" not in args.skip:
+            fg = Client(port)
+            fg.login(*facts["passwords"]["fg"])
+            auth = {"Authorization": f"Bearer {facts['beh_token']}"}
+            processing_pages = [
+                ("Verwerkingsregister, FG of G001-G005", "/verwerkingen", None),
+                ("Verwerkingsregister, filtered (actief, wettelijke verplichting, search)",
+                 "/verwerkingen?status=actief&legal_basis=wettelijke_verplichting&q=jeugd", None),
+                ("Verwerkers, FG of G001-G005 (agreements needing attention first)", "/verwerkers", None),
+                ("GET /api/v1/organisations/G001/processing-activities?per_page=50",
+                 "/api/v1/organisations/G001/processing-activities?per_page=50", auth),
+                ("GET /api/v1/organisations/G001/processors", "/api/v1/organisations/G001/processors", auth),
+            ]
+            print("Timing the verwerkingsregister …", file=sys.stderr)
+            for what, path, headers in processing_pages:
+                r = time_page(fg, path, args.repeat, args.warmup, headers=headers)
+                ok = " ✓" if r["p95_ms"] <= 100 else " ✗"
+                add(what, f"median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms{ok}", "p95 ≤ 100 ms", r["load"])
         if "pdf" not in args.skip:
             print(f"One quarterly PDF (G001, {facts['quarter']}, {facts['big_in_quarter']} incidents) …",
                   file=sys.stderr)

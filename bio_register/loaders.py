@@ -23,6 +23,7 @@ from bio_register.measures.models import Measure
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, find_organisation
 from bio_register.pipeline import Loader, actor, principal
+from bio_register.processing.models import ProcessingActivity, Processor
 from bio_register.reporting.models import Report
 
 
@@ -49,6 +50,33 @@ INCIDENT = Loader("incident", Permission.INCIDENT_READ, _incident)
 DATALEK = Loader("incident", Permission.BREACH_READ, _datalek)
 #: a maatregel
 MEASURE = Loader("measure", Permission.MEASURE_READ, _measure)
+
+
+def _activity(activity_id: int) -> ProcessingActivity | None:
+    return db.session.get(ProcessingActivity, activity_id)
+
+
+def _processor(processor_id: int) -> Processor | None:
+    return db.session.get(Processor, processor_id)
+
+
+def _api_activity(code: str, activity_id: int) -> ProcessingActivity | None:
+    found = db.session.get(ProcessingActivity, activity_id)
+    return found if found is not None and found.organisation.code == code.upper() else None
+
+
+def _api_processor(code: str, processor_id: int) -> Processor | None:
+    found = db.session.get(Processor, processor_id)
+    return found if found is not None and found.organisation.code == code.upper() else None
+
+
+#: a verwerking of the verwerkingsregister
+PROCESSING_ACTIVITY = Loader("activity", Permission.PROCESSING_READ, _activity)
+#: a verwerker
+PROCESSOR = Loader("processor", Permission.PROCESSING_READ, _processor)
+#: the same under the API's path (``/organisations/<code>/…/<id>``; another organisation's: 404)
+API_PROCESSING_ACTIVITY = Loader("activity", Permission.PROCESSING_READ, _api_activity)
+API_PROCESSOR = Loader("processor", Permission.PROCESSING_READ, _api_processor)
 
 
 def organisation(read: Permission) -> Loader:

@@ -65,13 +65,16 @@ class Permission(enum.StrEnum):
     REPORT_READ = "report:read"
     REPORT_GENERATE = "report:generate"
     SCHEDULE_MANAGE = "schedule:manage"
+    #: the verwerkingsregister and the verwerkers (AVG art. 30, 28)
+    PROCESSING_READ = "processing:read"
+    PROCESSING_WRITE = "processing:write"
 
 
 P = Permission
 
 _READ_ALL = frozenset({
     P.ORGANISATION_READ, P.INCIDENT_READ, P.BREACH_READ, P.MEASURE_READ, P.COMPLIANCE_READ,
-    P.REPORT_READ,
+    P.REPORT_READ, P.PROCESSING_READ,
 })
 
 #: What a role may do in the organisations in which it is held.
@@ -84,15 +87,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VERBINDINGSOFFICIER: frozenset({
         P.ORGANISATION_READ, P.INCIDENT_READ, P.INCIDENT_WRITE, P.TIMELINE_WRITE,
         P.BREACH_READ, P.MEASURE_READ, P.MEASURE_WRITE, P.COMPLIANCE_READ, P.INCIDENT_REPORT,
+        P.PROCESSING_READ,
     }),
     Role.FG: frozenset({
         P.ORGANISATION_READ, P.INCIDENT_READ, P.TIMELINE_WRITE, P.BREACH_READ,
         P.BREACH_ASSESS, P.BREACH_DECIDE, P.MEASURE_READ, P.COMPLIANCE_READ, P.INCIDENT_REPORT,
+        P.PROCESSING_READ, P.PROCESSING_WRITE,
     }),
     Role.CISO: frozenset({
         P.ORGANISATION_READ, P.INCIDENT_READ, P.TIMELINE_WRITE, P.BREACH_READ, P.CBW_REPORT,
         P.MEASURE_READ, P.MEASURE_WRITE, P.COMPLIANCE_READ, P.COMPLIANCE_WRITE, P.REPORT_READ,
-        P.INCIDENT_REPORT,
+        P.INCIDENT_REPORT, P.PROCESSING_READ, P.PROCESSING_WRITE,
     }),
     Role.CONCERN_CONTROL: _READ_ALL | {P.REPORT_GENERATE},
     Role.BEHEERDER: _READ_ALL | {

@@ -122,6 +122,13 @@ def register(app: Flask) -> None:
     from bio_register.audit import views as audit_views
 
     app.register_blueprint(audit_views.bp)
+    # the verwerkingsregister and the verwerkers
+    from bio_register.processing import api as processing_api
+    from bio_register.processing import views as processing_views
+
+    app.register_blueprint(processing_views.bp)
+    csrf.exempt(processing_api.blp)
+    api.register_blueprint(processing_api.blp)
     csrf.exempt(audit_api.blp)
     api.register_blueprint(audit_api.blp)
     app.cli.add_command(bio)

@@ -187,3 +187,27 @@ def control_attachment(org_code: str, control, *, filename: str = "beleid.pdf", 
                                             max_bytes=20 * attachments.MIB)
     db.session.commit()
     return attachment
+
+
+def processor(org_code: str = "DIE", *, actor: User | None = None, **overrides):
+    """A verwerker with a signed verwerkersovereenkomst, committed."""
+    from bio_register.processing import services as processing
+
+    data = {"name": "Centric", "contact": "privacy@centric.example", "country": "Nederland",
+            "agreement_signed": True, **overrides}
+    item = processing.create_processor(actor, organisation(org_code), data, actor_label="test")
+    db.session.commit()
+    return item
+
+
+def processing_activity(org_code: str = "DIE", *, actor: User | None = None, **overrides):
+    """A verwerking (Basisregistratie Personen), committed."""
+    from bio_register.processing import services as processing
+
+    data = {"name": "Basisregistratie Personen", "purpose": "Bijhouden van de persoonsgegevens van inwoners.",
+            "legal_basis": "wettelijke_verplichting", "subject_categories": ["inwoners"],
+            "data_categories": ["naw", "geslacht_geboorte"], "bsn": True, "owner": "Teamleider Burgerzaken",
+            **overrides}
+    item = processing.create_activity(actor, organisation(org_code), data, actor_label="test")
+    db.session.commit()
+    return item

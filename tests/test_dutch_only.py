@@ -35,7 +35,8 @@ PAGES = ("/", "/incidenten", "/incidenten/nieuw", "/incidenten/{incident}", "/in
          "/rapportages", "/jaarcijfers", f"/jaarcijfers?organisatie=DIE&jaar={utcnow().year}",
          "/beheer/planning", "/gebruikers", "/organisaties", "/organisaties/DIE",
          "/account", "/account/tokens", "/account/tweestapsverificatie", "/melden", "/melden/mijn-meldingen",
-         "/melden/wat-en-waarom", "/api/v1/docs")
+         "/melden/wat-en-waarom", "/api/v1/docs", "/verwerkingen", "/verwerkingen/{activity}", "/verwerkers",
+         "/verwerkers/{processor}")
 ROLES = (("verbindingsofficier", "DIE"), ("fg", "DUO"), ("ciso", "DUO"), ("concern_control", "DUO"),
          ("beheerder", "DUO"), ("medewerker", "DIE"))
 SKIPPED = {"script", "style", "code", "pre", "textarea"}
@@ -88,12 +89,16 @@ def world() -> dict[str, int]:
     datalek = factories.incident("DIE", is_datalek=True, title="Brief met BSN naar verkeerd adres")
     factories.assess(datalek)
     measure = factories.measure("DIE")
+    processor = factories.processor("DIE")
+    activity = factories.processing_activity("DIE", processors=[processor.id], special_categories=["gezondheid"],
+                                             art9_ground="zorg")
     reporting.generate("quarterly", reporting.previous_period("quarterly", utcnow()).label, "DIE",
                        actor_label="test", now=utcnow())
     reporting.generate("monthly", reporting.previous_period("monthly", utcnow()).label, "DIE",
                        actor_label="test", now=utcnow())
     db.session.commit()
-    return {"incident": incident.id, "datalek": datalek.id, "measure": measure.id}
+    return {"incident": incident.id, "datalek": datalek.id, "measure": measure.id, "activity": activity.id,
+            "processor": processor.id}
 
 
 @pytest.mark.parametrize(("role", "code"), ROLES)

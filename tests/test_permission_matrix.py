@@ -63,6 +63,11 @@ BODIES = {
     ("POST", "/api/v1/users/{uid}/memberships"): {"organisation": "DIE", "role": "ciso"},
     ("POST", "/api/v1/incident-reports"): {"organisation": "DIE", "description": "Verdachte mail geopend",
                                           "personal_data": "nee"},
+    ("POST", "/api/v1/organisations/DIE/processing-activities"): {"name": "Jeugdhulp", "purpose": "Toegang",
+                                                                 "legal_basis": "wettelijke_verplichting"},
+    ("PATCH", "/api/v1/organisations/DIE/processing-activities/{pa}"): {"version": 1, "name": "Nieuwe naam"},
+    ("POST", "/api/v1/organisations/DIE/processors"): {"name": "Centric"},
+    ("PATCH", "/api/v1/organisations/DIE/processors/{vw}"): {"version": 1, "name": "Nieuwe naam"},
 }
 
 #: multipart uploads: (method, path) → the file sent as the part "file"
@@ -355,6 +360,47 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
                                                    (401, 403, 200, 200, 200, 403, 403)),
     ("GET", "/api/v1/incident-reports/{rpt}", "incident_reports_api.get_report",
                                                    (401, 404, 404, 404, 404, 404, 404)),
+    # the verwerkingsregister and the verwerkers: the FG and CISO keep them, the rest reads
+    ("GET", "/verwerkingen", "processing.index",   (302, 403, 200, 200, 200, 200, 200)),
+    ("GET", "/verwerkingen/export.csv", "processing.export_register", (302, 403, 200, 200, 200, 200, 200)),
+    ("GET", "/verwerkingen/export.xlsx", "processing.export_register", (302, 403, 200, 200, 200, 200, 200)),
+    ("GET", "/verwerkingen/nieuw", "processing.create", (302, 403, 403, 200, 200, 403, 403)),
+    ("POST", "/verwerkingen/nieuw", "processing.create", (302, 403, 403, 422, 422, 403, 403)),
+    ("GET", "/verwerkingen/{pa}", "processing.detail", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/verwerkingen/{uitpa}", "processing.detail", (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/verwerkingen/{pa}/bewerken", "processing.edit", (302, 404, 403, 200, 200, 403, 403)),
+    ("POST", "/verwerkingen/{pa}/bewerken", "processing.edit", (302, 404, 403, 422, 422, 403, 403)),
+    ("GET", "/verwerkers", "processing.processors", (302, 403, 200, 200, 200, 200, 200)),
+    ("GET", "/verwerkers/nieuw", "processing.create_processor", (302, 403, 403, 200, 200, 403, 403)),
+    ("POST", "/verwerkers/nieuw", "processing.create_processor", (302, 403, 403, 422, 422, 403, 403)),
+    ("GET", "/verwerkers/{vw}", "processing.processor_detail", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/verwerkers/{uitvw}", "processing.processor_detail", (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/verwerkers/{vw}/bewerken", "processing.edit_processor", (302, 404, 403, 200, 200, 403, 403)),
+    ("POST", "/verwerkers/{vw}/bewerken", "processing.edit_processor", (302, 404, 403, 422, 422, 403, 403)),
+    ("GET", "/api/v1/organisations/DIE/processing-activities", "processing_api.list_activities",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/UIT/processing-activities", "processing_api.list_activities",
+                                                   (401, 404, 404, 404, 404, 200, 200)),
+    ("POST", "/api/v1/organisations/DIE/processing-activities", "processing_api.create_activity",
+                                                   (401, 404, 403, 201, 201, 403, 403)),
+    ("GET", "/api/v1/organisations/DIE/processing-activities/{pa}", "processing_api.get_activity",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/UIT/processing-activities/{uitpa}", "processing_api.get_activity",
+                                                   (401, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/api/v1/organisations/DIE/processing-activities/{uitpa}", "processing_api.get_activity",
+                                                   (401, 404, 404, 404, 404, 404, 404)),
+    ("PATCH", "/api/v1/organisations/DIE/processing-activities/{pa}", "processing_api.patch_activity",
+                                                   (401, 404, 403, 200, 200, 403, 403)),
+    ("GET", "/api/v1/organisations/DIE/processors", "processing_api.list_processors",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("POST", "/api/v1/organisations/DIE/processors", "processing_api.create_processor",
+                                                   (401, 404, 403, 201, 201, 403, 403)),
+    ("GET", "/api/v1/organisations/DIE/processors/{vw}", "processing_api.get_processor",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/UIT/processors/{uitvw}", "processing_api.get_processor",
+                                                   (401, 404, 404, 404, 404, 200, 200)),
+    ("PATCH", "/api/v1/organisations/DIE/processors/{vw}", "processing_api.patch_processor",
+                                                   (401, 404, 403, 200, 200, 403, 403)),
 ]
 
 #: The medewerker (an employee of DIE holding nothing but ``incident:report``) gets what a user
@@ -459,6 +505,9 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
     if "{att}" in path or "{uitatt}" in path:
         ids["att"] = factories.incident_attachment(db.session.get(Incident, ids["die"])).id
         ids["uitatt"] = factories.incident_attachment(db.session.get(Incident, ids["uit"])).id
+    if any(key in path for key in ("{pa}", "{uitpa}", "{vw}", "{uitvw}")):
+        ids.update(pa=factories.processing_activity("DIE").id, uitpa=factories.processing_activity("UIT").id,
+                   vw=factories.processor("DIE").id, uitvw=factories.processor("UIT").id)
     if "{rpt}" in path:
         ids["rpt"] = employee_report(factories.user([("medewerker", "DIE")], email="collega@example.nl"))
     path = path.format(**ids, catt="{catt}", pnd="{pnd}", ownrpt="{ownrpt}")

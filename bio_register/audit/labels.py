@@ -15,6 +15,8 @@ ENTITY: dict[str, Any] = {
     "data_subject_decision": _l("Besluit informeren betrokkenen"),
     "cbw_report": _l("Cbw-melding"),
     "measure": _l("Maatregel"),
+    "processing_activity": _l("Verwerking"),
+    "processor": _l("Verwerker"),
     "control_assessment": _l("Beoordeling beheersmaatregel"),
     "control_catalog": _l("Catalogus"),
     "control_mapping": _l("Catalogusmapping"),

@@ -44,6 +44,8 @@ from bio_register.incidents.models import Incident, TimelineEntry
 from bio_register.incidents.services import EDITABLE
 from bio_register.measures.models import Measure
 from bio_register.organisations.models import Organisation
+from bio_register.processing.models import ProcessingActivity, Processor
+from bio_register.processing.services import ACTIVITY_FIELDS, PROCESSOR_FIELDS
 from bio_register.reporting.models import Report
 
 #: ids per block: one SELECT of rows and one of events per block
@@ -109,6 +111,9 @@ def _tracked() -> tuple[Tracked, ...]:
         Tracked("measure", Measure,
                 {"title": Measure.title, "description": Measure.description, "owner": Measure.owner,
                  "due_date": Measure.due_date, "status": Measure.status}),
+        Tracked("processing_activity", ProcessingActivity,
+                {name: getattr(ProcessingActivity, name) for name in ACTIVITY_FIELDS}),
+        Tracked("processor", Processor, {name: getattr(Processor, name) for name in PROCESSOR_FIELDS}),
         Tracked("organisation", Organisation,
                 {"code": Organisation.code, "name": Organisation.name,
                  "reference_prefix": Organisation.reference_prefix, "parent": parent.code,

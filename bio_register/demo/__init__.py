@@ -10,7 +10,8 @@ any other caller, and no area depends on it. Nothing here commits: the caller is
 - :mod:`~bio_register.demo.scenarios`: the kinds of incident, as data;
 - :mod:`~bio_register.demo.plan`: which incidents a year holds and when each step happens (pure);
 - :mod:`~bio_register.demo.incidents`: records the plan through the incident and breach services;
-- :mod:`~bio_register.demo.compliance`: the BIO assessments.
+- :mod:`~bio_register.demo.compliance`: the BIO assessments;
+- :mod:`~bio_register.demo.processing`: Diemen's verwerkingen and verwerkers.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bio_register.demo import people
 from bio_register.demo.compliance import create_demo_assessments
 from bio_register.demo.incidents import create_demo_incidents
 from bio_register.demo.people import DEMO_ORGANISATIONS, DEMO_USERS
+from bio_register.demo.processing import create_demo_processing
 from bio_register.extensions import db
 from bio_register.incidents.models import Incident
 from bio_register.notifications import services as notifications
@@ -72,6 +74,7 @@ def create_demo_data(*, now: dt.datetime) -> DemoData:
     if empty:
         with notifications.suppressed():  # a year of back-dated datalekken must not mail the FG
             created = create_demo_incidents(empty, users, now=now)
+    create_demo_processing(municipalities, users.get(people.FG), now=now)
     return DemoData(credentials, assessed, created)
 
 

@@ -45,6 +45,7 @@ DEMO_USERS = [
 ]
 
 CISO = "ciso@demo.bio-register.nl"
+FG = "fg@demo.bio-register.nl"
 
 
 def ensure_organisations(label: str) -> None:

@@ -2,7 +2,7 @@
 ``handling_targets``, ``digests_sent`` (one digest per user per ISO week) and the opt-out on users.
 
 Revision ID: 0020_sla
-Revises: 0018_dutch_titles
+Revises: 0019_verwerkingen
 Create Date: 2026-12-04
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_sla"
-down_revision = "0018_dutch_titles"
+down_revision = "0019_verwerkingen"
 branch_labels = None
 depends_on = None
 
