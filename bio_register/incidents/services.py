@@ -703,13 +703,18 @@ def dashboard(user: User, now: dt.datetime | None = None, limit: int = 10) -> Da
         func.coalesce(func.sum(case((Incident.is_datalek.is_(True), 1), else_=0)), 0),
         func.coalesce(func.sum(case((Incident.status.in_(OPEN_STATUSES), 1), else_=0)), 0),
     ).where(in_quarter)).one()
+    # Past the target handling time: for those who handle incidents, in the organisations where they
+    # do (the verbindingsofficier's work). Readers of every organisation (concern control, the
+    # beheerder) find it in the quarterly report: the condition costs three lookups an open incident,
+    # 370 ms on every start page over the 19,000 open incidents of 350 municipalities.
+    handles = organisation_scope(user, Permission.INCIDENT_WRITE, Incident.organisation_id)
     open_total, overdue_total = db.session.execute(select(
-        func.count(), func.coalesce(func.sum(case((sla.overdue_clause(now), 1), else_=0)), 0),
+        func.count(), func.coalesce(func.sum(case((and_(handles, sla.overdue_clause(now)), 1), else_=0)), 0),
     ).where(scope, Incident.status.in_(OPEN_STATUSES))).one()
     counts = {"incidents": int(row[0]), "datalekken": int(row[1]), "open_in_quarter": int(row[2]),
               "open_total": int(open_total or 0), "overdue": int(overdue_total or 0)}
     overdue = list(db.session.scalars(
-        select(Incident).where(scope, sla.overdue_clause(now)).order_by(Incident.discovered_at, Incident.id)
+        select(Incident).where(scope, handles, sla.overdue_clause(now)).order_by(Incident.discovered_at, Incident.id)
         .limit(limit))) if overdue_total else []
     return Dashboard(my_open, period, counts, overdue)
 

@@ -122,6 +122,16 @@ def test_the_start_page_counts_and_lists_overdue_incidents(client: FlaskClient) 
     assert "1 open incident staat langer open dan de streeftijd" in html
 
 
+def test_the_start_page_shows_the_overdue_block_to_those_who_handle_incidents(client: FlaskClient) -> None:
+    """Concern control reads every organisation but handles no incident: the quarterly report, not
+    the start page, tells them (the condition is too costly to run over every open incident)."""
+    factories.incident("DIE", severity="midden", title="Blijft liggen", discovered_at=utcnow() - dt.timedelta(days=21))
+    reader = factories.user([("concern_control", "DIE")])
+    login(client, reader.email, factories.PASSWORD)
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="sla-heading"' not in html and "langer open dan de streeftijd" not in html
+
+
 def test_the_beheerder_edits_the_targets_on_the_organisation_page(client: FlaskClient) -> None:
     beheerder = _beheerder()
     factories.organisation("DIE"), factories.organisation("OA")
