@@ -557,7 +557,7 @@ def test_dashboard_counts_the_quarter_in_amsterdam_time() -> None:
 
     q2 = services.dashboard(officer, created)
     assert q2.quarter.label == "2026-Q2"
-    assert q2.counts == {"incidents": 2, "datalekken": 1, "open_in_quarter": 1, "open_total": 2}
+    assert q2.counts == {"incidents": 2, "datalekken": 1, "open_in_quarter": 1, "open_total": 2, "overdue": 0}
 
     q1 = services.dashboard(officer, dt.datetime(2026, 3, 31, 21, 45, tzinfo=UTC))
     assert q1.quarter.label == "2026-Q1"
