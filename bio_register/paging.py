@@ -87,6 +87,12 @@ class Explain(Executable, ClauseElement):
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
 
+    @property
+    def _all_selected_columns(self) -> Any:
+        # what a result read from the compiled cache maps its columns to, when another EXPLAIN of an
+        # equal statement was compiled first
+        return self.statement._all_selected_columns
+
 
 @compiles(Explain, "postgresql")
 def _compile_explain(element: Explain, compiler: Any, **kw: Any) -> str:

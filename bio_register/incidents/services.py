@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Enum,
     Insert,
     Integer,
@@ -730,6 +732,32 @@ def _page_statements(terms: list[_Term], flt: IncidentFilter,
     return statements
 
 
+#: the planner's estimates of recent requests, by statement and parameters: (when taken, estimate).
+#: A client paging through a large list sees the same total on every page; an estimate a minute old
+#: is as good as a new one (the statistics behind it change with ANALYZE, not per row).
+_ESTIMATES: dict[tuple[Any, ...], tuple[float, int]] = {}
+_ESTIMATES_MAX = 256
+ESTIMATE_SECONDS = 60.0
+
+
+def _estimate(connection: Connection, explain: Explain, terms: list[_Term], params: dict[str, Any]) -> int:
+    """How many incidents match, roughly: PostgreSQL's estimate (kept for ESTIMATE_SECONDS); on
+    other databases (SQLite: no statistics to ask, and small) the exact count."""
+    if connection.dialect.name != "postgresql":
+        return int(connection.scalar(select(func.count()).select_from(explain.statement.subquery()), params) or 0)
+    key = (tuple(term.name for term in terms),
+           *sorted((name, tuple(v) if isinstance(v, list) else v) for name, v in params.items()))
+    now = time.monotonic()
+    known = _ESTIMATES.get(key)
+    if known is not None and now - known[0] < ESTIMATE_SECONDS:
+        return known[1]
+    estimate = estimate_rows(connection, explain, params)
+    if len(_ESTIMATES) >= _ESTIMATES_MAX:
+        _ESTIMATES.pop(next(iter(_ESTIMATES)))
+    _ESTIMATES[key] = (now, estimate)
+    return estimate
+
+
 def list_rows(user: Principal | None, flt: IncidentFilter, page: int = 1, per_page: int = 25,
               *, cursor: str | None = None) -> RowPage:
     """A page of incidents as plain rows (the column values plus ``organisation``, the code), the
@@ -769,10 +797,7 @@ def list_rows(user: Principal | None, flt: IncidentFilter, page: int = 1, per_pa
     counted = int(rows[0][-1]) if rows else int(connection.scalar(bounded, {**params, "count_limit": limit}) or 0)
     if counted < limit:
         return RowPage(items, counted, False, next_cursor)
-    if connection.dialect.name == "postgresql":
-        estimate = estimate_rows(connection, explain, params)
-    else:  # SQLite and the like: no statistics to ask, and the exact count is cheap at their scale
-        estimate = int(connection.scalar(select(func.count()).select_from(explain.statement.subquery()), params) or 0)
+    estimate = _estimate(connection, explain, terms, params)
     # consistent with what is known: more than the bound, more than the rows up to here while
     # there is a next page, no more than the offset of a page beyond the end
     total = max(estimate, limit, before + len(items) + (1 if has_next else 0))
