@@ -137,6 +137,7 @@ def test_the_list_issues_a_fixed_number_of_queries_past_the_bound(client: FlaskC
 
 def test_the_openapi_document_describes_the_new_contract(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["info"]["version"] == "v1.1"  # the contract's version: total_is_estimate, next, next_cursor
     page = spec["components"]["schemas"]["IncidentPage"]["properties"]
     assert {"total", "total_is_estimate", "next", "next_cursor", "items"} <= set(page)
     assert "estimate" in page["total"]["description"]
