@@ -684,7 +684,8 @@ def _after(flt: IncidentFilter, cursor: str) -> tuple[Any, int]:
     if len(values) != 4 or values[:2] != [sort, "desc" if flt.descending else "asc"]:
         raise invalid_cursor()
     key, incident_id = values[2], values[3]
-    if not isinstance(incident_id, int) or isinstance(incident_id, bool) or not 0 < incident_id < 2**63:
+    # ids are an INTEGER column: a larger number would make PostgreSQL fail the statement
+    if not isinstance(incident_id, int) or isinstance(incident_id, bool) or not 0 < incident_id < 2**31:
         raise invalid_cursor()
     if sort == "discovered":
         try:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
@@ -106,12 +107,25 @@ def test_a_cursor_is_checked(client: FlaskClient) -> None:
     body = client.get("/api/v1/incidents?per_page=2", headers=headers).get_json()
     cursor = body["next_cursor"]
     assert body["next"].endswith(f"per_page=2&cursor={cursor}")
+    from bio_register.paging import encode_cursor
+
+    now = utcnow().isoformat()
+    crafted = [encode_cursor(values) for values in (
+        ["discovered", "desc", now, 2**31], ["discovered", "desc", now, 0], ["discovered", "desc", now, True],
+        ["discovered", "desc", "gisteren", 1], ["discovered", "desc", now[:19], 1], ["discovered", "desc", 5, 1],
+        ["discovered", "desc", now, 1, 2])]
+    crafted.append(base64.urlsafe_b64encode(b'{"sort":"discovered"}').decode().rstrip("="))  # not a list
     for query in (f"cursor={cursor}&page=2", f"cursor={cursor}&sort=title", f"cursor={cursor}&order=asc",
-                  "cursor=nonsense", "cursor=W10", "cursor=" + "A" * 401):
+                  "cursor=nonsense", "cursor=W10", "cursor=" + "A" * 401, *(f"cursor={c}" for c in crafted),
+                  f"sort=severity&cursor={encode_cursor(['severity', 'desc', 'hoog', 1])}",
+                  f"sort=title&cursor={encode_cursor(['title', 'desc', 7, 1])}"):
         response = client.get(f"/api/v1/incidents?{query}", headers=headers)
         assert response.status_code == 422, query
         assert set(response.get_json()["errors"]) & {"cursor", "page"}, query
     assert client.get(f"/api/v1/incidents?per_page=2&cursor={cursor}", headers=headers).status_code == 200
+    # the largest id there can be: an empty page, not an error (PostgreSQL's INTEGER)
+    top = encode_cursor(["discovered", "desc", now, 2**31 - 1])
+    assert client.get(f"/api/v1/incidents?cursor={top}", headers=headers).status_code == 200
 
 
 def test_the_list_issues_a_fixed_number_of_queries_past_the_bound(client: FlaskClient, count_queries: Any,
