@@ -18,6 +18,8 @@ The requests (``--requests``; every response must be 200):
 - ``health``: ``GET /health`` (minimal JSON, no database);
 - ``api``: ``GET /api/v1/incidents?per_page=50`` with the API token of the benchmark API user
   (a verbindingsofficier of the middle-sized municipality, see ``run.py``);
+- ``api-wide``: the same with the token of the wide API user (concern control of SSO: every
+  organisation, so the total is past the exact count's bound: the bounded count and the estimate);
 - ``api-one``: ``GET /api/v1/incidents/<id>``, one incident of that municipality;
 - ``list``: ``GET /incidenten`` as the verbindingsofficier of G001 (HTML, session cookie);
 - ``page``: ``GET /incidenten/<id>``, one incident of G001, as the same user.
@@ -55,6 +57,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS = {
     "health": ("`GET /health`", "/health", "", ""),
     "api": ("`GET /api/v1/incidents?per_page=50` (API token)", "/api/v1/incidents", "per_page=50", "token"),
+    "api-wide": ("`GET /api/v1/incidents?per_page=50` (API token, every organisation)", "/api/v1/incidents",
+                 "per_page=50", "wide-token"),
     "api-one": ("`GET /api/v1/incidents/<id>` (API token)", "/api/v1/incidents/{api_incident}", "", "token"),
     "list": ("`GET /incidenten` (verbindingsofficier of G001)", "/incidenten", "", "session"),
     "page": ("`GET /incidenten/<id>` (verbindingsofficier of G001)", "/incidenten/{vo_incident}", "", "session"),
@@ -141,6 +145,8 @@ def serve_in_process(app_dir: Path, url: str, endpoint: str, requests: int, path
     client = InProcessClient(app)
     if auth == "token":
         client.headers["HTTP_AUTHORIZATION"] = f"Bearer {os.environ['BIO_INSTR_TOKEN']}"
+    elif auth == "wide-token":
+        client.headers["HTTP_AUTHORIZATION"] = f"Bearer {os.environ['BIO_INSTR_WIDE_TOKEN']}"
     elif auth == "session":
         client.login(os.environ["BIO_INSTR_EMAIL"], os.environ["BIO_INSTR_PASSWORD"])
     bad = []
@@ -184,7 +190,8 @@ def facts(url: str) -> dict[str, str]:
         vo_incident = conn.scalar(text(INCIDENT_SQL), {"code": "G001"})
     engine.dispose()
     email, password, _secret = users["passwords"]["vo"]
-    return {"BIO_INSTR_TOKEN": users["token"], "BIO_INSTR_EMAIL": email, "BIO_INSTR_PASSWORD": password,
+    return {"BIO_INSTR_TOKEN": users["token"], "BIO_INSTR_WIDE_TOKEN": users["wide_token"],
+            "BIO_INSTR_EMAIL": email, "BIO_INSTR_PASSWORD": password,
             "api_incident": str(api_incident), "vo_incident": str(vo_incident), "middle": users["middle"]}
 
 

@@ -461,7 +461,9 @@ def load_settings(
         "LANGUAGES": ["nl", "en"],
         # flask-smorest / OpenAPI
         "API_TITLE": "BIO-register API",
-        "API_VERSION": "v1",
+        # the contract's version (paths stay /api/v1: every change so far is compatible); v1.1: the
+        # incident list's total_is_estimate, next and next_cursor (see CHANGELOG)
+        "API_VERSION": "v1.1",
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",

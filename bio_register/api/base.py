@@ -333,13 +333,15 @@ class QueryBoolean(ma.fields.Boolean):
         super().__init__(truthy={"true"}, falsy={"false"}, **kwargs)
 
 
-def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
-    """An envelope ``{items, page, per_page, total}`` around a list of ``item_schema``."""
+def page_schema(item_schema: type[ma.Schema], name: str, **extra: ma.fields.Field[Any]) -> type[ma.Schema]:
+    """An envelope ``{items, page, per_page, total}`` around a list of ``item_schema`` (plus ``extra``
+    fields, and then ``total`` described by the extra's ``total``)."""
     return type(name, (ma.Schema,), {
         "items": ma.fields.List(ma.fields.Nested(item_schema)),
         "page": ma.fields.Integer(),
         "per_page": ma.fields.Integer(),
         "total": ma.fields.Integer(),
+        **extra,
     })
 
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Response
+import marshmallow as ma
+from flask import Response, request, url_for
 
 from bio_register.api.base import json_response, page_schema, problem_doc
 from bio_register.incidents import services
@@ -23,7 +25,17 @@ from bio_register.pipeline import api_blueprint, api_caller, api_user, requires
 blp = api_blueprint("incidents_api", __name__, "/incidents",
                     "Het incidentregister: beveiligingsincidenten en datalekken.")
 
-IncidentPage = page_schema(IncidentOut, "IncidentPage")
+IncidentPage = page_schema(
+    IncidentOut, "IncidentPage",
+    total=ma.fields.Integer(metadata={"description": (
+        "Matching incidents: exact up to 10,000 and on the last page; beyond, the database's "
+        "estimate (total_is_estimate), always more than the items up to this page while there is a next page")}),
+    total_is_estimate=ma.fields.Boolean(metadata={"description": (
+        "total is an estimate (more than 10,000 matches): page with next until it is null, or until a page is empty")}),
+    next_cursor=ma.fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page; "
+                                                                           "null on the last"}),
+    next=ma.fields.String(allow_none=True, metadata={"description": "The URL of the next page; null on the last"}),
+)
 
 
 @blp.route("")
@@ -32,16 +44,25 @@ IncidentPage = page_schema(IncidentOut, "IncidentPage")
 @blp.alt_response(403, **problem_doc("The caller reads incidents in no organisation"))
 @requires(Permission.INCIDENT_READ)
 def list_incidents(args: dict[str, Any]) -> Response:
-    """Incidents of the caller's organisations, filtered, sorted and paginated."""
+    """Incidents of the caller's organisations, filtered, sorted and paginated. Page with ``page``,
+    or follow ``next`` (``cursor=next_cursor``: keyset, as quick at any depth) until it is null.
+    ``total`` is exact up to 10,000 matches and on the last page; beyond, an estimate with
+    ``total_is_estimate: true`` (since 0.2.0; before, always exact)."""
     flt = services.IncidentFilter.build(
         organisation=args.get("organisation"), datalek=args.get("datalek"), status=args.get("status", ()),
         open_only=bool(args.get("open")), category=args.get("category", ()), severity=args.get("severity", ()),
         discovered_from=args.get("discovered_from"), discovered_until=args.get("discovered_until"),
         q=args.get("q"), sort=args["sort"], order=args["order"])
-    rows, total = services.list_rows(api_caller(), flt, args["page"], args["per_page"])
+    page = services.list_rows(api_caller(), flt, args["page"], args["per_page"], cursor=args.get("cursor"))
+    next_url = None
+    if page.next_cursor is not None:
+        query = [(k, v) for k, v in request.args.items(multi=True) if k not in {"cursor", "page"}]
+        next_url = url_for("incidents_api.list_incidents") + "?" + urlencode([*query, ("cursor", page.next_cursor)])
     # Plain rows, encoded as they are (the same output as IncidentOut, which documents it; a test
     # keeps the two equal): ORM objects and marshmallow took most of the request's time.
-    return json_response({"items": rows, "page": args["page"], "per_page": args["per_page"], "total": total})
+    return json_response({"items": page.items, "page": args["page"], "per_page": args["per_page"],
+                          "total": page.total, "total_is_estimate": page.total_is_estimate,
+                          "next_cursor": page.next_cursor, "next": next_url})
 
 
 @blp.route("", methods=["POST"])

@@ -77,7 +77,11 @@ class StatusChange(ma.Schema):
 
 
 class IncidentListArgs(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000),
+                             metadata={"description": "OFFSET paging; at any depth the cursor (next) is as quick"})
+    cursor = ma.fields.String(validate=ma.validate.Length(min=1, max=400),
+                              metadata={"description": "From the previous page's next_cursor: the page after it "
+                                                       "(same sort and order; not with page)"})
     per_page = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
     organisation = ma.fields.String(validate=ma.validate.Length(max=10))
     datalek = QueryBoolean()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Enum,
     Insert,
     Integer,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    tuple_,
     type_coerce,
 )
 from sqlalchemy.orm import selectinload, with_expression
@@ -49,7 +52,15 @@ from bio_register.incidents.models import (
     TimelineEntry,
 )
 from bio_register.organisations.models import Organisation
-from bio_register.paging import Page
+from bio_register.paging import (
+    EXACT_COUNT_LIMIT,
+    Explain,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    estimate_rows,
+    invalid_cursor,
+)
 from bio_register.permissions import (
     AllOrganisations,
     Permission,
@@ -630,41 +641,173 @@ _ROW_COLUMNS = tuple(
 _ROW_NAMES = (*ROW_COLUMNS, "organisation")
 
 
-#: the API list's statements, one per shape of filter (the names of its terms, the sort), built once
-#: per worker process: building one and computing its cache key took a tenth of the request
-_PAGE_STATEMENTS: dict[tuple[Any, ...], Select[*tuple[Any, ...]]] = {}
+#: the API list's statements, one per shape of filter (the names of its terms, the sort, a cursor
+#: or not), built once per worker process: building one and computing its cache key took a tenth of
+#: the request. Each: the page with its bounded count, the count on its own, the estimate.
+_PAGE_STATEMENTS: dict[tuple[Any, ...], tuple[Select[Any], Select[Any], Explain]] = {}
 _PAGE_STATEMENTS_MAX = 256
 
 
-def list_rows(user: Principal | None, flt: IncidentFilter, page: int = 1,
-              per_page: int = 25) -> tuple[list[dict[str, Any]], int]:
-    """A page of incidents as plain rows (the column values plus ``organisation``, the code) and the
-    total, for the API. Same rows and total as :func:`list_incidents`, cheaper: a Core query (no
-    ORM objects, no ORM result processing) in one round trip, the total riding along as an
-    uncorrelated scalar subquery (computed once); the statement is reused for every request of the
-    same shape (``_PAGE_STATEMENTS``), only its parameters change."""
+@dataclass(frozen=True)
+class RowPage:
+    """A page of the API's list: plain rows, the total, and where the next page starts."""
+
+    items: list[dict[str, Any]]
+    #: exact up to EXACT_COUNT_LIMIT matches and on the last page; otherwise an estimate (see below)
+    total: int
+    #: the total is the database's estimate (more than EXACT_COUNT_LIMIT matches, not the last page)
+    total_is_estimate: bool
+    #: pass as ``cursor`` for the page after this one; None on the last page
+    next_cursor: str | None
+
+
+def _sort_key(flt: IncidentFilter) -> ColumnElement[Any]:
+    return SORTS.get(flt.sort, SORTS["discovered"])
+
+
+def _cursor_values(flt: IncidentFilter, row: dict[str, Any]) -> list[str | int]:
+    """The cursor after ``row``: the sort, its direction, the row's sort key and id."""
+    sort = flt.sort if flt.sort in SORTS else "discovered"
+    if sort == "discovered":
+        key: str | int = row["discovered_at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
+    elif sort == "severity":
+        key = SEVERITY_ORDER.get(Severity(row["severity"]), -1) if row["severity"] else -1
+    elif sort == "status":
+        key = list(Status).index(Status(row["status"]))
+    else:
+        key = row[sort]
+    return [sort, "desc" if flt.descending else "asc", key, row["id"]]
+
+
+def _after(flt: IncidentFilter, cursor: str) -> tuple[Any, int]:
+    """The (sort key, id) a cursor from :func:`_cursor_values` continues after; 422 when it is not one,
+    or one of another sort or direction."""
+    values = decode_cursor(cursor)
+    sort = flt.sort if flt.sort in SORTS else "discovered"
+    if len(values) != 4 or values[:2] != [sort, "desc" if flt.descending else "asc"]:
+        raise invalid_cursor()
+    key, incident_id = values[2], values[3]
+    # ids are an INTEGER column: a larger number would make PostgreSQL fail the statement
+    if not isinstance(incident_id, int) or isinstance(incident_id, bool) or not 0 < incident_id < 2**31:
+        raise invalid_cursor()
+    if sort == "discovered":
+        try:
+            key = dt.datetime.fromisoformat(key) if isinstance(key, str) else None
+        except ValueError:
+            key = None
+        if key is None or key.tzinfo is None or not 1970 <= key.year < 2100:
+            raise invalid_cursor()
+    elif sort in ("severity", "status"):
+        if not isinstance(key, int) or isinstance(key, bool) or not -1 <= key < 100:
+            raise invalid_cursor()
+    elif not isinstance(key, str) or len(key) > MAX_TITLE:
+        raise invalid_cursor()
+    return key, incident_id
+
+
+def _page_statements(terms: list[_Term], flt: IncidentFilter,
+                     keyset: bool) -> tuple[Select[Any], Select[Any], Explain]:
+    shape = (tuple(term.name for term in terms), flt.sort, flt.descending, keyset)
+    cached = _PAGE_STATEMENTS.get(shape)
+    if cached is not None:
+        return cached
+    where = [_clause(term, bound=False) for term in terms]
+    one = literal_column("1", Integer).label("one")
+    matches = select(one).select_from(_INCIDENTS).where(*where)
+    # the total counted no further than EXACT_COUNT_LIMIT + 1 (an index range, not the table)
+    bounded = select(func.count()).select_from(matches.limit(bindparam("count_limit", required=True)).subquery())
+    page_where = list(where)
+    if keyset:
+        key = _sort_key(flt)
+        after = tuple_(key, _INCIDENTS.c.id)
+        mark = tuple_(bindparam("after_key", type_=key.type, required=True),
+                      bindparam("after_id", type_=Integer(), required=True))
+        page_where.append(after < mark if flt.descending else after > mark)
+    page_statement = (
+        select(*_ROW_COLUMNS, _ORGANISATIONS.c.code, bounded.scalar_subquery())
+        .select_from(_INCIDENTS.join(_ORGANISATIONS, _ORGANISATIONS.c.id == _INCIDENTS.c.organisation_id))
+        .where(*page_where).order_by(*ordering(flt))
+        .limit(bindparam("limit", required=True)).offset(bindparam("offset", required=True))
+    )
+    if len(_PAGE_STATEMENTS) >= _PAGE_STATEMENTS_MAX:  # a bound on memory, whatever callers send
+        _PAGE_STATEMENTS.pop(next(iter(_PAGE_STATEMENTS)))
+    statements = (page_statement, bounded, Explain(matches))
+    _PAGE_STATEMENTS[shape] = statements
+    return statements
+
+
+#: the planner's estimates of recent requests, by statement and parameters: (when taken, estimate).
+#: A client paging through a large list sees the same total on every page; an estimate a minute old
+#: is as good as a new one (the statistics behind it change with ANALYZE, not per row).
+_ESTIMATES: dict[tuple[Any, ...], tuple[float, int]] = {}
+_ESTIMATES_MAX = 256
+ESTIMATE_SECONDS = 60.0
+
+
+def _estimate(connection: Connection, explain: Explain, terms: list[_Term], params: dict[str, Any]) -> int:
+    """How many incidents match, roughly: PostgreSQL's estimate (kept for ESTIMATE_SECONDS); on
+    other databases (SQLite: no statistics to ask, and small) the exact count."""
+    if connection.dialect.name != "postgresql":
+        return int(connection.scalar(select(func.count()).select_from(explain.statement.subquery()), params) or 0)
+    key = (tuple(term.name for term in terms),
+           *sorted((name, tuple(v) if isinstance(v, list) else v) for name, v in params.items()))
+    now = time.monotonic()
+    known = _ESTIMATES.get(key)
+    if known is not None and now - known[0] < ESTIMATE_SECONDS:
+        return known[1]
+    estimate = estimate_rows(connection, explain, params)
+    if len(_ESTIMATES) >= _ESTIMATES_MAX:
+        _ESTIMATES.pop(next(iter(_ESTIMATES)))
+    _ESTIMATES[key] = (now, estimate)
+    return estimate
+
+
+def list_rows(user: Principal | None, flt: IncidentFilter, page: int = 1, per_page: int = 25,
+              *, cursor: str | None = None) -> RowPage:
+    """A page of incidents as plain rows (the column values plus ``organisation``, the code), the
+    total and the cursor of the next page, for the API: the page ``page``, or the page after
+    ``cursor`` (keyset: as quick at any depth).
+
+    The total is exact up to :data:`EXACT_COUNT_LIMIT` matches (counted no further: an index range
+    of at most that many entries) and on the last page (where it is simply the rows before it plus
+    this page). Beyond, it is PostgreSQL's estimate (other databases: the exact count, they hold
+    no such numbers) with ``total_is_estimate``, kept consistent with what this page shows: more
+    than the rows up to here while there is a next page. A client that pages until it holds
+    ``total`` items therefore still gets every item; ``next_cursor`` absent says the same.
+
+    Cheaper than :func:`list_incidents`: a Core query (no ORM objects) in one round trip with the
+    bounded count riding along as an uncorrelated scalar subquery, one more for the estimate when
+    there are more matches than the bound; the statements are built once per shape of request
+    (``_PAGE_STATEMENTS``), only their parameters change."""
+    if cursor is not None and page != 1:
+        raise ValidationFailed(_("Geef een cursor of een paginanummer, niet beide."), field="page")
+    after = _after(flt, cursor) if cursor is not None else None
     terms = _terms(user, flt)
-    shape = (tuple(term.name for term in terms), flt.sort, flt.descending)
-    statement = _PAGE_STATEMENTS.get(shape)
-    if statement is None:
-        where = [_clause(term, bound=False) for term in terms]
-        total = select(func.count()).select_from(_INCIDENTS).where(*where).scalar_subquery()
-        statement = (
-            select(*_ROW_COLUMNS, _ORGANISATIONS.c.code, total)
-            .select_from(_INCIDENTS.join(_ORGANISATIONS, _ORGANISATIONS.c.id == _INCIDENTS.c.organisation_id))
-            .where(*where).order_by(*ordering(flt))
-            .limit(bindparam("limit", required=True)).offset(bindparam("offset", required=True))
-        )
-        if len(_PAGE_STATEMENTS) >= _PAGE_STATEMENTS_MAX:  # a bound on memory, whatever callers send
-            _PAGE_STATEMENTS.pop(next(iter(_PAGE_STATEMENTS)))
-        _PAGE_STATEMENTS[shape] = statement
+    page_statement, bounded, explain = _page_statements(terms, flt, after is not None)
     params = {term.name: term.value for term in terms if term.value is not None}
+    limit = EXACT_COUNT_LIMIT + 1
+    offset = (page - 1) * per_page
     connection = db.session.connection()  # the request's transaction, without the ORM's execution layer
-    rows = connection.execute(statement, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
-    if not rows:  # beyond the last page: the total on its own
-        where = [_clause(term, bound=True) for term in terms]
-        return [], connection.scalar(select(func.count()).select_from(_INCIDENTS).where(*where)) or 0
-    return [dict(zip(_ROW_NAMES, row[:-1], strict=True)) for row in rows], int(rows[0][-1])
+    page_params = {**params, "limit": per_page + 1, "offset": offset, "count_limit": limit}
+    if after is not None:
+        page_params.update(after_key=after[0], after_id=after[1])
+    rows = connection.execute(page_statement, page_params).all()
+    items = [dict(zip(_ROW_NAMES, row[:-1], strict=True)) for row in rows[:per_page]]
+    has_next = len(rows) > per_page
+    next_cursor = encode_cursor(_cursor_values(flt, items[-1])) if has_next else None
+    before = offset if after is None else 0  # rows before this page (at least)
+    if after is None and not has_next and (items or offset == 0):
+        return RowPage(items, offset + len(items), False, None)  # the last page: the total is known
+    counted = int(rows[0][-1]) if rows else int(connection.scalar(bounded, {**params, "count_limit": limit}) or 0)
+    if counted < limit:
+        return RowPage(items, counted, False, next_cursor)
+    estimate = _estimate(connection, explain, terms, params)
+    # consistent with what is known: more than the bound, more than the rows up to here while
+    # there is a next page, no more than the offset of a page beyond the end
+    total = max(estimate, limit, before + len(items) + (1 if has_next else 0))
+    if after is None and not items:
+        total = max(limit, min(total, offset))
+    return RowPage(items, total, True, next_cursor)
 
 
 def get_incident(user: Principal | None, incident_id: int,
