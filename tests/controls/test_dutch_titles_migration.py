@@ -46,6 +46,7 @@ def test_english_fallback_titles_become_dutch_and_others_stay(tmp_path: Path) ->
             downgrade(directory=str(MIGRATIONS_DIR), revision="0017_refuse_rewriting")
             with db.engine.connect() as conn:
                 assert _titles(conn)["6.1.4"] == "Contact with special interest groups"
+            db.engine.dispose()  # no pooled connection left for the garbage collector to find open
 
 
 def test_the_shipped_catalog_has_a_dutch_title_for_every_control() -> None:

@@ -185,6 +185,7 @@ def test_the_start_page_query_count_does_not_grow_with_overdue_incidents(client:
     vo = factories.user([("verbindingsofficier", "DIE")])
     login(client, vo.email, factories.PASSWORD)
     factories.incident(severity="kritiek", discovered_at=utcnow() - dt.timedelta(days=3))
+    client.get("/")  # the start page's chart keeps its past quarters for a while: the same for both counts
     with count_queries() as few:
         assert client.get("/").status_code == 200
     for _ in range(12):
