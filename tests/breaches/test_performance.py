@@ -49,6 +49,16 @@ def test_urgent_is_the_start_of_the_overview() -> None:
         assert [r.incident.id for r in breaches.urgent(fg, limit=limit)] == expected[:limit], limit
 
 
+def test_urgent_reads_candidates_in_batches_by_discovery_and_still_matches_the_overview() -> None:
+    """More datalekken than one batch: the running clocks settle over several batches read in the
+    order of discovery (awareness half an hour later for some), and still begin the overview."""
+    fg = factories.fg_of("DIE")
+    _leaks(fg, 70)
+    expected = [r.incident.id for r in breaches.overview(fg, include_closed=False)]
+    for limit in (1, 2, 3, 4):
+        assert [r.incident.id for r in breaches.urgent(fg, limit=limit)] == expected[:limit], limit
+
+
 def test_urgent_with_few_running_clocks_falls_back_to_the_overview() -> None:
     fg = factories.fg_of("DIE")
     _leaks(fg, 4)
