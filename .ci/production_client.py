@@ -101,7 +101,7 @@ class Browser:
     def menu(self) -> list[tuple[str, str]]:
         """(label, path) of every link in the main menu and the user menu of the start page."""
         page = self.get("/").text
-        nav = re.search(r'<nav aria-label="Hoofdmenu">(.*?)</nav>', page, re.S)
+        nav = re.search(r'<nav[^>]*aria-label="Hoofdmenu"[^>]*>(.*?)</nav>', page, re.S)
         user = re.search(r'<div class="user-menu">(.*?)</div>', page, re.S)
         check(nav and user, "no main menu or user menu on the start page")
         assert nav is not None and user is not None
