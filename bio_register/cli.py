@@ -804,6 +804,7 @@ def scheduler_command(list_only: bool, poll: float) -> None:
     """Run the scheduler: reports and deadline warnings. A second one waits as a standby. Ctrl+C stops."""
     import logging
     import signal
+    import threading
 
     from bio_register import scheduler
 
@@ -820,14 +821,20 @@ def scheduler_command(list_only: bool, poll: float) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # our jobs log their own result
 
+    stop = threading.Event()
+
     def terminate(*_: Any) -> None:
+        # The event first: an interrupt that lands where Python ignores exceptions (a garbage
+        # collector callback, seen in CI right after a standby took over) would otherwise be lost,
+        # and the scheduler would run on; its loops end within --poll seconds once the event is set.
+        stop.set()
         raise KeyboardInterrupt
 
     # Ctrl+C, and systemd's SIGTERM, stop it cleanly: running jobs finish, the lock is released.
     previous = {signum: signal.signal(signum, terminate) for signum in (signal.SIGINT, signal.SIGTERM)}
     click.echo("Planner gestart (Ctrl+C stopt).", err=True)
     try:
-        scheduler.run_scheduler(_current_app(), poll=poll)
+        scheduler.run_scheduler(_current_app(), poll=poll, stop_event=stop)
     except KeyboardInterrupt:
         pass
     except scheduler.SchedulerError as error:
