@@ -19,7 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory. ``config`` overrides settings from the environment."""
     from bio_register import web, wiring
     from bio_register.config import load_settings
-    from bio_register.database import check_liveness
+    from bio_register.database import check_liveness, read_without_transaction
     from bio_register.extensions import api, babel, csrf, db, limiter, login_manager, migrate
     from bio_register.i18n import select_locale
 
@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         for engine in db.engines.values():
             check_liveness(engine)
+            read_without_transaction(engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)

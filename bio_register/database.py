@@ -170,3 +170,66 @@ def check_liveness(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
             raise exc.DisconnectionError(f"the pooled connection is gone: {error}") from error
+
+
+#: statements that may run outside a transaction: a plain SELECT that takes no lock and changes nothing
+_NEEDS_TRANSACTION = ("FOR UPDATE", "FOR SHARE", "FOR NO KEY UPDATE", "FOR KEY SHARE", "PG_ADVISORY",
+                      "PG_TRY_ADVISORY", "NEXTVAL", "SETVAL", "SET_CONFIG", "PG_NOTIFY", "TXID_CURRENT",
+                      "PG_CURRENT_XACT_ID", "LASTVAL", "CURRVAL")
+_READING = "reads_without_transaction"
+
+
+def _only_reads(statement: str) -> bool:
+    head = statement.lstrip()[:6].upper()
+    if head != "SELECT":
+        return False  # INSERT, UPDATE, DELETE, WITH (may write), SAVEPOINT, SET, DDL, ...
+    upper = statement.upper()
+    return not any(marker in upper for marker in _NEEDS_TRANSACTION)
+
+
+def read_without_transaction(engine: Engine) -> None:
+    """PostgreSQL: a unit of work that only reads runs its SELECTs without a transaction, so a
+    read-only request neither begins nor commits one (two round trips of a small API request);
+    the first statement that writes, locks (``FOR UPDATE``, an advisory lock), uses a sequence, a
+    savepoint or a server-side cursor opens the transaction first, and from there the unit of work
+    is one transaction as before, committed or rolled back by its boundary.
+
+    The same results: PostgreSQL's default isolation (READ COMMITTED) takes a new snapshot for each
+    statement inside a transaction too, so SELECTs outside one see exactly what they would see
+    inside it. A connection given another isolation level (the backup's REPEATABLE READ, the
+    scheduler's AUTOCOMMIT) is left as it was given.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        if connection.get_execution_options().get("isolation_level"):
+            return  # chosen on purpose for this connection
+        dbapi_connection = connection.connection.dbapi_connection
+        info = connection.info
+        if dbapi_connection.autocommit and not info.get(_READING):
+            return  # autocommit chosen elsewhere (the engine's isolation_level)
+        if dbapi_connection.info.transaction_status == 0:  # IDLE: no transaction open on the server
+            dbapi_connection.autocommit = True
+            info[_READING] = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _open_transaction_before_writing(connection: Any, cursor: Any, statement: str, parameters: Any,
+                                         context: Any, executemany: bool) -> None:
+        info = connection.info
+        if not info.get(_READING):
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.autocommit:
+            return  # already in its transaction
+        if _only_reads(statement) and not getattr(cursor, "name", None):  # a named cursor: server-side
+            return
+        dbapi_connection.autocommit = False  # psycopg sends BEGIN with this statement
+
+    @event.listens_for(engine, "checkin")
+    def _restore(dbapi_connection: Any, record: Any) -> None:
+        # Back in the pool as it came: the next user of the connection decides again.
+        if record.info.pop(_READING, None) and dbapi_connection is not None \
+                and not dbapi_connection.closed and dbapi_connection.info.transaction_status == 0:
+            dbapi_connection.autocommit = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -93,3 +94,90 @@ def test_utc_datetime_converts_a_timestamp_from_another_session_time_zone(zone: 
     converted = process(local)
     assert converted == local and converted.tzinfo is dt.UTC
     assert process(None) is None
+
+
+# --- read-only units of work run without a transaction (issue 23, item 2) ----------------------------
+
+IDLE, INTRANS = psycopg.pq.TransactionStatus.IDLE, psycopg.pq.TransactionStatus.INTRANS
+
+
+@pytest.fixture
+def reading_engine(engine: Engine) -> Iterator[Engine]:
+    from bio_register.database import read_without_transaction
+
+    read_without_transaction(engine)
+    with engine.connect() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS rwt_probe"))
+        connection.execute(text("CREATE TABLE rwt_probe (id integer PRIMARY KEY)"))
+        connection.commit()
+    yield engine
+    with engine.connect() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS rwt_probe"))
+        connection.commit()
+
+
+def _status(connection: Any) -> psycopg.pq.TransactionStatus:
+    return connection.connection.dbapi_connection.info.transaction_status
+
+
+@pytest.mark.postgresql
+@on_postgresql
+def test_a_unit_of_work_that_only_reads_opens_no_transaction(reading_engine: Engine) -> None:
+    from sqlalchemy.orm import Session
+
+    with Session(reading_engine) as session:
+        assert session.scalar(text("SELECT count(*) FROM rwt_probe")) == 0
+        assert _status(session.connection()) == IDLE  # no BEGIN was sent: nothing to COMMIT
+        session.commit()
+
+
+@pytest.mark.postgresql
+@on_postgresql
+def test_the_first_write_opens_the_transaction_and_a_rollback_undoes_all_of_it(reading_engine: Engine) -> None:
+    from sqlalchemy.orm import Session
+
+    with Session(reading_engine) as session:
+        session.scalar(text("SELECT count(*) FROM rwt_probe"))
+        session.execute(text("INSERT INTO rwt_probe VALUES (1)"))
+        assert _status(session.connection()) == INTRANS
+        session.execute(text("INSERT INTO rwt_probe VALUES (2)"))
+        session.rollback()
+        assert session.scalar(text("SELECT count(*) FROM rwt_probe")) == 0  # neither insert stayed
+        session.execute(text("INSERT INTO rwt_probe VALUES (3)"))
+        session.commit()
+    with reading_engine.connect() as connection:
+        assert connection.scalar(text("SELECT array_agg(id) FROM rwt_probe")) == [3]
+        # back in the pool the connection is as it was: not in autocommit
+    with reading_engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        connection.execute(text("INSERT INTO rwt_probe VALUES (4)"))
+        assert not raw.autocommit
+        connection.rollback()
+
+
+@pytest.mark.postgresql
+@on_postgresql
+@pytest.mark.parametrize("statement", [
+    "SELECT id FROM rwt_probe FOR UPDATE",
+    "SELECT pg_advisory_xact_lock(42)",
+    "WITH gone AS (DELETE FROM rwt_probe RETURNING id) SELECT count(*) FROM gone",
+])
+def test_a_select_that_locks_or_writes_runs_in_the_transaction(reading_engine: Engine, statement: str) -> None:
+    with reading_engine.connect() as connection:
+        connection.execute(text(statement))
+        assert _status(connection) == INTRANS
+        connection.rollback()
+
+
+@pytest.mark.postgresql
+@on_postgresql
+def test_a_chosen_isolation_level_and_server_side_cursors_keep_their_transaction(reading_engine: Engine) -> None:
+    with reading_engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        assert connection.scalar(text("SHOW transaction_isolation")) == "repeatable read"
+        assert _status(connection) == INTRANS
+        connection.rollback()
+    with reading_engine.connect() as connection:  # DECLARE CURSOR needs a transaction block
+        rows = connection.execution_options(stream_results=True, max_row_buffer=2).execute(
+            text("SELECT generate_series(1, 5)")).scalars().all()
+        assert rows == [1, 2, 3, 4, 5]
