@@ -37,6 +37,8 @@ class PendingImport(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: which import it waits for: ``incidents`` (the register import) or ``verwerkingen``
+    kind: Mapped[str] = mapped_column(String(20), default="incidents", server_default="incidents")
     filename: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int]

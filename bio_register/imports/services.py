@@ -1,8 +1,10 @@
 """Import of an organisation's existing register (XLSX or CSV) as incidents. Never commits.
 
-The steps: read the file (:func:`bio_register.spreadsheet.read_table`), map its columns to our
-fields (:class:`Mapping`, saved per organisation), build a :func:`preview` that names every
-problem by row and column, and :func:`run_import` all rows or none.
+The steps: read the file, map its columns to our fields (:class:`ColumnMapping`, saved per
+organisation), build a :func:`preview` that names every problem by row and column, and
+:func:`run_import` all rows or none. What every register import does alike (reading, guessing the
+mapping, naming problems, all or nothing, the upload kept between the steps) is the shared engine,
+:mod:`bio_register.imports.engine`; this module says what an incident register's rows mean.
 
 Datalekken (a choice, see the README): ``is_datalek`` is always imported. When the sheet says
 whether the AP was notified, that historical decision is copied as a decision *taken before
@@ -16,15 +18,13 @@ assessment (ENISA score) is invented.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bio_register import spreadsheet
 from bio_register.accounts.models import User
 from bio_register.audit import services as audit
 from bio_register.breaches import services as breaches
@@ -33,32 +33,42 @@ from bio_register.errors import ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
+from bio_register.imports import engine
+from bio_register.imports.engine import (
+    DEFAULT_MAX_MB,
+    EMPTY,
+    MAX_CATEGORY_VALUES,
+    MAX_ROWS,
+    MIB,
+    PENDING_TTL,
+    CellProblem,
+    ImportField,
+    ImportRefused,
+    Sheet,
+    discard_expired,
+    finish,
+    normalise,
+    parse_datetime,
+    parse_yes_no,
+)
+from bio_register.imports.engine import RowReader as _Reader
 from bio_register.imports.models import ImportMapping, PendingImport
 from bio_register.incidents import labels
 from bio_register.incidents import services as incidents
 from bio_register.incidents.models import CLOSED_STATUSES, Category, Incident, Severity, Status
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, has_permission
-from bio_register.spreadsheet import Table, column_letter
-from bio_register.timeutil import DEFAULT_TZ, AmbiguousLocalTime, LocalTimeError, to_utc
 
-DEFAULT_MAX_MB = 10
-MIB = 1024 * 1024
-PENDING_TTL = dt.timedelta(hours=4)
+max_bytes = engine.max_bytes
+
+#: the engine's names this module has always offered (the views, the CLI and the tests use them from here)
+__all__ = ["DEFAULT_MAX_MB", "MAX_CATEGORY_VALUES", "MAX_ROWS", "MIB", "PENDING_TTL", "CellProblem", "ColumnMapping",
+           "ImportField", "ImportRefused", "Preview", "PreviewRow", "Sheet", "discard_expired", "finish",
+           "max_bytes", "normalise", "parse_datetime", "parse_yes_no", "preview", "run_import", "store_upload"]
+
+#: the kind of a pending upload of this import (the verwerkingen import has its own)
+KIND = "incidents"
 MAX_ORIGINAL_REFERENCE = 60
-MAX_ROWS = 20_000
-MAX_CATEGORY_VALUES = 200
-
-
-@dataclass(frozen=True)
-class ImportField:
-    key: str
-    label: Any
-    required: bool = False
-    #: header names (normalised) that probably mean this field
-    guesses: tuple[str, ...] = ()
-    hint: Any = None
-
 
 FIELDS: tuple[ImportField, ...] = (
     ImportField("original_reference", _l("Nummer in het oude register"), True,
@@ -104,9 +114,6 @@ FIELD_KEYS = tuple(f.key for f in FIELDS)
 FIELD_BY_KEY = {f.key: f for f in FIELDS}
 AP_FIELDS = ("ap_notify", "ap_meldnummer", "ap_submitted_at", "ap_motivation")
 
-YES = {"ja", "j", "yes", "y", "true", "waar", "1", "x"}
-NO = {"nee", "n", "no", "false", "onwaar", "0", "-"}
-
 STATUS_WORDS: dict[str, Status] = {
     "nieuw": Status.NIEUW, "open": Status.NIEUW, "gemeld": Status.NIEUW,
     "in behandeling": Status.IN_BEHANDELING, "in_behandeling": Status.IN_BEHANDELING, "lopend": Status.IN_BEHANDELING,
@@ -138,102 +145,16 @@ CATEGORY_WORDS: dict[str, Category] = {
     "overig": Category.OTHER, "anders": Category.OTHER,
 }
 
-_DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[ T]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-
-
-def normalise(text: Any) -> str:
-    """A header or cell value as compared: lower case, single spaces, no trailing colon."""
-    return " ".join(spreadsheet.cell_text(text).lower().split()).rstrip(" :.?").strip()
-
-
-def max_bytes(config: Mapping[str, Any]) -> int:
-    """The largest file an import reads, in bytes, from the settings (``IMPORT_MAX_MB``)."""
-    return int(config.get("IMPORT_MAX_MB", DEFAULT_MAX_MB)) * MIB
-
-
-# --- the sheet ---------------------------------------------------------------------------------------
-
-@dataclass
-class Sheet:
-    """A read file: its header (column index → header text) and its data rows."""
-
-    filename: str
-    table: Table
-    headers: list[str] = field(default_factory=list)
-
-    @classmethod
-    def read(cls, content: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_MB * MIB,
-             limits: spreadsheet.ReadLimits = spreadsheet.DEFAULT_LIMITS) -> Sheet:
-        table = spreadsheet.read_table(content, filename, max_bytes=max_bytes, limits=limits)
-        sheet = cls(filename, table)
-        if table.header is not None:
-            sheet.headers = [spreadsheet.cell_text(v).strip() for v in table.header[1]]
-        return sheet
-
-    def column_name(self, index: int) -> str:
-        header = self.headers[index] if index < len(self.headers) else ""
-        return f"{column_letter(index)} ({header})" if header else column_letter(index)
-
-    def header_options(self) -> list[tuple[str, str]]:
-        """(header, "B: header") for every named column, for the mapping form."""
-        return [(h, f"{column_letter(i)}: {h}") for i, h in enumerate(self.headers) if h]
-
-    def index_of(self, header: str | None) -> int | None:
-        if not header:
-            return None
-        for index, name in enumerate(self.headers):
-            if name == header:
-                return index
-        return None
-
-    def distinct_values(self, header: str | None) -> list[str]:
-        """The different texts in a column (as written, first spelling kept), for the category table."""
-        index = self.index_of(header)
-        if index is None:
-            return []
-        seen: dict[str, str] = {}
-        for _number, cells in self.table.body:
-            value = spreadsheet.cell_text(cells[index] if index < len(cells) else None).strip()
-            if value and normalise(value) not in seen:
-                seen[normalise(value)] = value
-        return sorted(seen.values(), key=str.lower)[:MAX_CATEGORY_VALUES]
-
-
 # --- the mapping ---------------------------------------------------------------------------------------
 
-@dataclass
-class ColumnMapping:
+class ColumnMapping(engine.ColumnMapping):
     """Our field → the sheet's header; the sheet's category text (normalised) → a category or ""."""
-
-    columns: dict[str, str] = field(default_factory=dict)
-    categories: dict[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"columns": dict(self.columns), "categories": dict(self.categories)}
 
     @classmethod
     def from_json(cls, data: Any) -> ColumnMapping:
         """From a JSON object ``{"columns": {field: header}, "categories": {text: category}}``."""
-        if not isinstance(data, dict):
-            raise ValidationFailed(_("De koppeling moet een JSON-object zijn met columns en categories."),
-                                   field="mapping")
-        columns, categories = data.get("columns", {}), data.get("categories", {})
-        if not isinstance(columns, dict) or not isinstance(categories, dict):
-            raise ValidationFailed(_("De koppeling moet een JSON-object zijn met columns en categories."),
-                                   field="mapping")
-        unknown = sorted(set(columns) - set(FIELD_KEYS))
-        if unknown:
-            raise ValidationFailed(_("Onbekende velden in de koppeling: %(names)s.", names=", ".join(unknown)),
-                                   field="mapping")
-        bad = sorted(str(v) for v in categories.values() if v not in ("", *(c.value for c in Category)))
-        if bad:
-            raise ValidationFailed(_("Onbekende categorieën in de koppeling: %(names)s.", names=", ".join(bad)),
-                                   field="mapping")
-        return cls({k: str(v) for k, v in columns.items() if v},
-                   {normalise(k): str(v) for k, v in categories.items()})
-
-
+        mapping = engine.mapping_from_json(data, FIELDS, (c.value for c in Category))
+        return cls(mapping.columns, mapping.categories)
 
 
 def saved_mapping(organisation: Organisation) -> ColumnMapping | None:
@@ -246,21 +167,7 @@ def saved_mapping(organisation: Organisation) -> ColumnMapping | None:
 def guess_mapping(sheet: Sheet, saved: ColumnMapping | None = None) -> ColumnMapping:
     """Columns from the saved mapping where this file has that header, else from the header names;
     categories from the saved table, else from our names and common words."""
-    columns: dict[str, str] = {}
-    headers = set(sheet.headers)
-    if saved is not None:
-        columns.update({k: v for k, v in saved.columns.items() if v in headers and k in FIELD_BY_KEY})
-    used = set(columns.values())
-    by_name = {normalise(h): h for h in sheet.headers if h}
-    for fld in FIELDS:
-        if fld.key in columns:
-            continue
-        for guess in fld.guesses:
-            header = by_name.get(guess)
-            if header and header not in used:
-                columns[fld.key] = header
-                used.add(header)
-                break
+    columns = engine.guess_columns(sheet, FIELDS, saved.columns if saved is not None else None)
     mapping = ColumnMapping(columns, dict(saved.categories) if saved else {})
     for value in sheet.distinct_values(columns.get("category")):
         guessed = guess_category(value)
@@ -300,73 +207,10 @@ def save_mapping(actor: User | None, organisation: Organisation, mapping: Column
     return row
 
 
-# --- reading cells -------------------------------------------------------------------------------------
-
-class CellProblem(Exception):
-    """A cell that cannot be used; the message says why (without the row and column)."""
-
-
-def parse_datetime(value: Any, tz: str = DEFAULT_TZ) -> dt.datetime | None:
-    """A cell as a UTC time: an Excel date, or ``31-12-2021``, ``31-12-2021 14:30`` (Dutch time),
-    or ISO ``2021-12-31 14:30``. An hour that occurs twice (autumn) is read as the first."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, dt.datetime):
-        local = value.replace(tzinfo=None) if value.tzinfo is None else value
-    elif isinstance(value, dt.date):
-        local = dt.datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        text = value.strip()
-        match = _DUTCH_DATE.match(text)
-        if match:
-            day, month, year, hour, minute, second = match.groups()
-        else:
-            match = _ISO_DATE.match(text)
-            if not match:
-                raise CellProblem(_("„%(text)s” is geen datum; schrijf bijvoorbeeld 31-12-2021 of "
-                                    "31-12-2021 14:30.", text=text[:40]))
-            year, month, day, hour, minute, second = match.groups()
-        try:
-            local = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                                int(second or 0))
-        except ValueError:
-            raise CellProblem(_("„%(text)s” is geen bestaande datum of tijd.", text=text[:40])) from None
-    else:
-        raise CellProblem(_("„%(text)s” is geen datum; schrijf bijvoorbeeld 31-12-2021.",
-                            text=spreadsheet.cell_text(value)[:40]))
-    if not 1970 <= local.year < 2100:
-        raise CellProblem(_("Het jaar %(year)d ligt niet tussen 1970 en 2100.", year=local.year))
-    try:
-        return to_utc(local, tz)
-    except AmbiguousLocalTime:
-        return to_utc(local, tz, fold=0)
-    except LocalTimeError:
-        raise CellProblem(_("%(text)s bestaat niet in Nederlandse tijd (de klok ging toen een uur vooruit).",
-                            text=local.strftime("%d-%m-%Y %H:%M"))) from None
-
-
-def parse_yes_no(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return None
-    key = normalise(value)
-    if not key:
-        return None
-    if key in YES:
-        return True
-    if key in NO:
-        return False
-    raise CellProblem(_("„%(text)s”: vul ja of nee in.", text=spreadsheet.cell_text(value)[:40]))
-
-
 # --- the preview ---------------------------------------------------------------------------------------
 
 @dataclass
-class PreviewRow:
-    number: int
-    values: dict[str, Any] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+class PreviewRow(engine.Row):
     #: the historical AP decision, when the sheet has one: (notify, decided_at, motivation, meldnummer, submitted_at)
     decision: tuple[bool, dt.datetime, str, str | None, dt.datetime | None] | None = None
     status: Status = Status.AFGEHANDELD
@@ -374,101 +218,35 @@ class PreviewRow:
     original_reference: str = ""
 
 
-@dataclass
-class Preview:
-    sheet: Sheet
-    mapping: ColumnMapping
-    rows: list[PreviewRow] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def notes(self) -> list[str]:
-        return self.sheet.table.notes
-
-    @property
-    def all_problems(self) -> list[str]:
-        return [*self.problems, *(p for row in self.rows for p in row.problems)]
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.rows) and not self.all_problems
-
-    @property
-    def rows_with_problems(self) -> int:
-        return sum(1 for row in self.rows if row.problems)
-
-
-class ImportRefused(ValidationFailed):
-    """The file has problems: nothing is imported. ``preview`` names every one."""
-
-    def __init__(self, preview: Preview) -> None:
-        problems = preview.all_problems or [_("Het bestand bevat geen rijen om te importeren.")]
-        super().__init__(_("Niets geïmporteerd. %(problems)s.", problems=spreadsheet.summarise(problems)),
-                         field="file")
-        self.preview = preview
-
-
-def _cell(sheet: Sheet, cells: list[Any], mapping: ColumnMapping, key: str) -> tuple[Any, str | None]:
-    """The raw cell for our field and its column's name (None when the field is not mapped)."""
-    index = sheet.index_of(mapping.columns.get(key))
-    if index is None:
-        return None, None
-    return (cells[index] if index < len(cells) else None), sheet.column_name(index)
-
-
-def _problem(number: int, column: str | None, message: str) -> str:
-    if column:
-        return str(_("Rij %(row)d, kolom %(col)s: %(message)s", row=number, col=column, message=message))
-    return str(_("Rij %(row)d: %(message)s", row=number, message=message))
+Preview = engine.Preview[PreviewRow]
+_RowReader = _Reader[PreviewRow]
+_EMPTY = EMPTY
 
 
 def preview(organisation: Organisation, sheet: Sheet, mapping: ColumnMapping, *,
             now: dt.datetime | None = None) -> Preview:
     """Every row as it would be imported, with each problem named by row and column."""
     now = now or utcnow()
-    result = Preview(sheet, mapping, problems=list(sheet.table.problems))
-    if sheet.table.header is None:
-        result.problems.append(_("Het bestand is leeg."))
-        return result
-    if sheet.table.merged_header:
-        return result
-    result.problems.extend(_sheet_problems(sheet, mapping))
-    if result.problems:
-        return result
-    existing = dict(db.session.execute(
-        select(Incident.original_reference, Incident.reference)
-        .where(Incident.organisation_id == organisation.id, Incident.original_reference.is_not(None))).all())
+    existing: dict[str | None, str] = {}
     seen: dict[str, int] = {}
-    for number, cells in sheet.table.body:
+
+    def load_existing() -> None:
+        existing.update(db.session.execute(
+            select(Incident.original_reference, Incident.reference)
+            .where(Incident.organisation_id == organisation.id, Incident.original_reference.is_not(None))).all())
+
+    def title_problems() -> list[str]:
+        if not mapping.columns.get("title") and not mapping.columns.get("description"):
+            return [_("Kies een kolom voor de titel of de omschrijving.")]
+        return []
+
+    def read_row(number: int, cells: list[Any]) -> PreviewRow:
         row = _preview_row(sheet, mapping, number, cells, now)
-        _check_reference_unique(row, _cell(sheet, cells, mapping, "original_reference")[1], existing, seen)
-        result.rows.append(row)
-    return result
+        _check_reference_unique(row, engine.cell_of(sheet, cells, mapping, "original_reference")[1], existing, seen)
+        return row
 
-
-def _sheet_problems(sheet: Sheet, mapping: ColumnMapping) -> list[str]:
-    """What is wrong with the file as a whole or with the mapping (before any row is read)."""
-    assert sheet.table.header is not None
-    problems = []
-    header_row = sheet.table.header[0]
-    named = [h for h in sheet.headers if h]
-    for header in sorted({h for h in named if named.count(h) > 1}):
-        problems.append(_("Rij %(row)d: de kop „%(header)s” staat boven meer dan één kolom; geef elke "
-                          "kolom een eigen kop.", row=header_row, header=header))
-    for key, header in mapping.columns.items():
-        if key not in FIELD_BY_KEY:
-            problems.append(_("Onbekend veld in de koppeling: %(name)s.", name=key))
-        elif header and sheet.index_of(header) is None:
-            problems.append(_("De kolom „%(header)s” (voor %(field)s) staat niet in het bestand.",
-                              header=header, field=FIELD_BY_KEY[key].label))
-    problems.extend(_("Kies de kolom voor „%(field)s”: die is nodig.", field=fld.label)
-                    for fld in FIELDS if fld.required and not mapping.columns.get(fld.key))
-    if not mapping.columns.get("title") and not mapping.columns.get("description"):
-        problems.append(_("Kies een kolom voor de titel of de omschrijving."))
-    if len(sheet.table.body) > MAX_ROWS:
-        problems.append(_("Het bestand heeft %(n)d rijen; importeer hoogstens %(max)d rijen tegelijk.",
-                          n=len(sheet.table.body), max=MAX_ROWS))
-    return problems
+    return engine.build_preview(sheet, mapping, FIELDS, read_row, extra_problems=title_problems,
+                                before_rows=load_existing)
 
 
 def _check_reference_unique(row: PreviewRow, column: str | None, existing: Mapping[str | None, str],
@@ -478,75 +256,13 @@ def _check_reference_unique(row: PreviewRow, column: str | None, existing: Mappi
     if not ref:
         return
     if ref in existing:
-        row.problems.append(_problem(row.number, column, _("„%(ref)s” is al geïmporteerd als %(ours)s.", ref=ref,
-                                                           ours=existing[ref])))
+        row.problems.append(engine.problem_text(row.number, column, _("„%(ref)s” is al geïmporteerd als %(ours)s.",
+                                                                      ref=ref, ours=existing[ref])))
     elif ref in seen:
-        row.problems.append(_problem(row.number, column, _("„%(ref)s” staat ook al in rij %(other)d.", ref=ref,
-                                                           other=seen[ref])))
+        row.problems.append(engine.problem_text(row.number, column, _("„%(ref)s” staat ook al in rij %(other)d.",
+                                                                      ref=ref, other=seen[ref])))
     else:
         seen[ref] = row.number
-
-
-def _text(row: PreviewRow, column: str | None, value: Any, *, limit: int | None = None) -> str | None:
-    text = spreadsheet.cell_text(value).strip()
-    if isinstance(value, dt.datetime):
-        text = value.strftime("%d-%m-%Y %H:%M")
-    if limit is not None and len(text) > limit:
-        row.problems.append(_problem(row.number, column, _("langer dan %(n)d tekens.", n=limit)))
-        return None
-    return text or None
-
-
-@dataclass
-class _RowReader:
-    """One data row being read: its cells by our field, and the problems found, named by row and column."""
-
-    sheet: Sheet
-    mapping: ColumnMapping
-    cells: list[Any]
-    row: PreviewRow
-    now: dt.datetime
-
-    def cell(self, key: str) -> tuple[Any, str | None]:
-        return _cell(self.sheet, self.cells, self.mapping, key)
-
-    def column(self, key: str) -> str | None:
-        return self.cell(key)[1]
-
-    def problem(self, column: str | None, message: str) -> None:
-        self.row.problems.append(_problem(self.row.number, column, message))
-
-    def named(self, column: str | None) -> bool:
-        """Whether a problem already names this cell."""
-        return bool(column) and any(p.startswith(_problem(self.row.number, column, "")) for p in self.row.problems)
-
-    def parse(self, key: str, parser: Callable[[Any], Any]) -> Any:
-        value, column = self.cell(key)
-        try:
-            return parser(value)
-        except CellProblem as problem:
-            self.problem(column, str(problem))
-            return None
-
-    def text(self, key: str, *, limit: int | None = None) -> str | None:
-        value, column = self.cell(key)
-        return _text(self.row, column, value, limit=limit)
-
-    def word(self, key: str, lookup: Callable[[str], Any], message: Callable[[str], str]) -> Any:
-        """A cell that is one of a list of words: what ``lookup`` finds for it (a problem when
-        nothing), or :data:`_EMPTY` for an empty cell."""
-        value, column = self.cell(key)
-        word = normalise(value)
-        if not word:
-            return _EMPTY
-        found = lookup(word)
-        if found is None:
-            self.problem(column, message(spreadsheet.cell_text(value)[:40]))
-        return found
-
-
-#: what a conversion returns for a cell that gives the field no value (the field is left out)
-_EMPTY: Any = object()
 
 
 def _datetime(reader: _RowReader, key: str) -> Any:
@@ -790,25 +506,26 @@ def run_import(actor: User | None, organisation: Organisation, sheet: Sheet, map
     if recorded_by is None and any(row.decision for row in result_preview.rows):
         raise ValidationFailed(_("Het bestand bevat besluiten over de AP-melding: geef aan door wie ze "
                                  "worden vastgelegd (--user)."), field="user")
-    imported: list[Incident] = []
     decisions = 0
-    ordered = sorted(result_preview.rows, key=lambda r: (r.values["discovered_at"], r.number))
+
+    def write(row: PreviewRow) -> Incident:
+        nonlocal decisions
+        source = _("%(file)s, rij %(row)d", file=sheet.filename, row=row.number)
+        incident = incidents.import_incident(
+            actor, organisation, row.values, original_reference=row.original_reference, status=row.status,
+            closed_at=row.closed_at, source=source, now=now, actor_label=actor_label)
+        if row.decision is not None:
+            notify, decided_at, motivation, meldnummer, submitted_at = row.decision
+            assert recorded_by is not None
+            breaches.record_imported_decision(actor, incident, notify, decided_at, motivation, meldnummer,
+                                              submitted_at, recorded_by=recorded_by, source=source,
+                                              actor_label=actor_label)
+            decisions += 1
+        return incident
+
     try:
-        for row in ordered:
-            source = _("%(file)s, rij %(row)d", file=sheet.filename, row=row.number)
-            incident = incidents.import_incident(
-                actor, organisation, row.values, original_reference=row.original_reference, status=row.status,
-                closed_at=row.closed_at, source=source, now=now, actor_label=actor_label)
-            if row.decision is not None:
-                notify, decided_at, motivation, meldnummer, submitted_at = row.decision
-                assert recorded_by is not None
-                breaches.record_imported_decision(actor, incident, notify, decided_at, motivation, meldnummer,
-                                                  submitted_at, recorded_by=recorded_by, source=source,
-                                                  actor_label=actor_label)
-                decisions += 1
-            imported.append(incident)
-            if progress is not None:
-                progress(1)
+        imported: list[Incident] = engine.apply_rows(
+            result_preview, write, order=lambda r: (r.values["discovered_at"], r.number), progress=progress)
     except IntegrityError:
         raise ValidationFailed(_("Niets geïmporteerd: tegelijk is een incident met een van deze nummers "
                                  "vastgelegd. Probeer het opnieuw om te zien welk."), field="file") from None
@@ -826,37 +543,15 @@ def run_import(actor: User | None, organisation: Organisation, sheet: Sheet, map
 def store_upload(actor: User, organisation: Organisation, filename: str, content: bytes, *,
                  max_bytes: int = DEFAULT_MAX_MB * MIB, now: dt.datetime | None = None) -> PendingImport:
     """Keep an uploaded file for the next steps (after checking it can be read at all)."""
-    now = now or utcnow()
     if not has_permission(actor, Permission.INCIDENT_WRITE, organisation.id):
         raise ValidationFailed(_("U kunt voor deze organisatie geen incidenten vastleggen."), field="organisation")
-    filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255] or "bestand"
-    Sheet.read(content, filename, max_bytes=max_bytes)  # refuses what is too large or unreadable, before it is stored
-    discard_expired(now)
-    pending = PendingImport(organisation_id=organisation.id, user_id=actor.id, filename=filename,
-                            content=content, size=len(content), created_at=now, expires_at=now + PENDING_TTL)
-    db.session.add(pending)
-    db.session.flush()
-    audit.record(actor, "pending_import", pending.id, "upload",
-                 audit.created({"file": filename, "size": len(content)}), organisation_id=organisation.id)
-    return pending
-
-
-def discard_expired(now: dt.datetime | None = None) -> None:
-    db.session.execute(delete(PendingImport).where(PendingImport.expires_at < (now or utcnow())))
+    return engine.store_pending(actor, organisation, filename, content, kind=KIND, max_bytes=max_bytes, now=now)
 
 
 def find_pending(user_id: int | None, pending_id: int, *, now: dt.datetime | None = None) -> PendingImport | None:
-    """The user's own pending upload while it lasts; None for anyone else's, or an expired one.
-    (Whether they may still write incidents in its organisation is the route's check.)"""
-    pending = db.session.get(PendingImport, pending_id)
-    if pending is None or user_id is None or pending.user_id != user_id or pending.expires_at < (now or utcnow()):
-        return None
-    return pending
-
-
-def finish(pending: PendingImport) -> None:
-    db.session.delete(pending)
-    db.session.flush()
+    """The user's own pending upload of an incident import while it lasts; None for anyone else's,
+    or an expired one. (Whether they may still write incidents in its organisation is the route's check.)"""
+    return engine.find_pending(user_id, pending_id, kind=KIND, now=now)
 
 
 def mapping_of(pending: PendingImport, sheet: Sheet) -> ColumnMapping:
@@ -867,8 +562,7 @@ def mapping_of(pending: PendingImport, sheet: Sheet) -> ColumnMapping:
 
 def choose_mapping(actor: User, pending: PendingImport, mapping: ColumnMapping) -> None:
     """The user's choice in step 2: kept on the upload and saved for the organisation."""
-    pending.columns, pending.categories = dict(mapping.columns), dict(mapping.categories)
-    db.session.flush()
+    engine.choose_on_pending(pending, mapping)
     save_mapping(actor, pending.organisation, mapping)
 
 

@@ -8,11 +8,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bio_register import spreadsheet
 from bio_register.errors import DomainError, NotFound
 from bio_register.forms import choices
 from bio_register.i18n import gettext as _
-from bio_register.imports import services
+from bio_register.imports import engine, services
 from bio_register.imports.forms import StepForm, UploadForm
 from bio_register.imports.models import PendingImport
 from bio_register.incidents.forms import category_choices
@@ -84,14 +83,7 @@ def _sheet(pending: PendingImport) -> services.Sheet:
 def _chosen_mapping(sheet: services.Sheet, mapping: services.ColumnMapping,
                     errors: list[str]) -> services.ColumnMapping:
     """The columns and categories chosen on the mapping page; what cannot be chosen goes to ``errors``."""
-    chosen = services.ColumnMapping()
-    headers = set(sheet.headers)
-    for fld in services.FIELDS:
-        value = request.form.get(f"col-{fld.key}", "")
-        if value and value not in headers:
-            errors.append(_("Kies voor „%(field)s” een kolom uit het bestand.", field=fld.label))
-        elif value:
-            chosen.columns[fld.key] = value
+    chosen = services.ColumnMapping(engine.chosen_columns(sheet, services.FIELDS, request.form, errors))
     categories = dict(mapping.categories)
     valid = {c.value for c in Category} | {""}
     index = 0
@@ -127,20 +119,7 @@ def columns(pending: PendingImport) -> Any:
     return render_template(
         "imports/columns.html", form=form, pending=pending, sheet=sheet, mapping=mapping, fields=services.FIELDS,
         category_rows=list(services.category_rows(sheet, mapping)), category_options=category_choices(),
-        errors=errors, examples=_examples(sheet)), 422 if errors else 200
-
-
-def _examples(sheet: services.Sheet) -> dict[str, str]:
-    """The first value under each header, to help choose."""
-    out: dict[str, str] = {}
-    for index, header in enumerate(sheet.headers):
-        for _number, cells in sheet.table.body[:20]:
-            value = cells[index] if index < len(cells) else None
-            text = spreadsheet.cell_text(value).strip()
-            if text:
-                out[header] = text[:60]
-                break
-    return out
+        errors=errors, examples=sheet.examples()), 422 if errors else 200
 
 
 @bp.route("/incidenten/importeren/<int:pending_id>/controle")
