@@ -887,9 +887,10 @@ def main() -> None:
 
 
 def _register_area_commands() -> None:
-    from bio_register.imports.cli import import_register_command
+    from bio_register.imports.cli import import_processing_command, import_register_command
 
     bio.add_command(import_register_command)
+    bio.add_command(import_processing_command)
 
 
 _register_area_commands()

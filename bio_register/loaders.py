@@ -23,6 +23,7 @@ from bio_register.measures.models import Measure
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, find_organisation
 from bio_register.pipeline import Loader, actor, principal
+from bio_register.processing import importing as processing_import
 from bio_register.processing.models import ProcessingActivity, Processor
 from bio_register.reporting.models import Report
 
@@ -229,3 +230,12 @@ def _own_pending_import(pending_id: int) -> PendingImport | None:
 #: an uploaded register waiting between the steps of an import: the uploader's own, while it lasts
 #: (anyone else's, or an expired one: 404); read = incident:write, as only writers import
 PENDING_IMPORT = Loader("pending", Permission.INCIDENT_WRITE, _own_pending_import)
+
+
+def _own_pending_processing_import(pending_id: int) -> PendingImport | None:
+    return processing_import.find_pending(actor().id, pending_id)
+
+
+#: an uploaded verwerkingsregister waiting between the steps of its import: the uploader's own, while
+#: it lasts (anyone else's, an incident register's upload, or an expired one: 404); read = processing:write
+PENDING_PROCESSING_IMPORT = Loader("pending", Permission.PROCESSING_WRITE, _own_pending_processing_import)

@@ -124,9 +124,11 @@ def register(app: Flask) -> None:
     app.register_blueprint(audit_views.bp)
     # the verwerkingsregister and the verwerkers
     from bio_register.processing import api as processing_api
+    from bio_register.processing import import_views as processing_import_views
     from bio_register.processing import views as processing_views
 
     app.register_blueprint(processing_views.bp)
+    app.register_blueprint(processing_import_views.bp)
     csrf.exempt(processing_api.blp)
     api.register_blueprint(processing_api.blp)
     csrf.exempt(audit_api.blp)

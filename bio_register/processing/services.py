@@ -287,6 +287,24 @@ def create_activity(actor: User | None, organisation: Organisation, data: Mappin
     return activity
 
 
+def check_new_activity(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The rules of a new verwerking (its verwerkers aside) without writing anything, for the
+    import's preview: the cleaned values, or :class:`ValidationFailed` naming every field."""
+    _refuse_unknown(data, ACTIVITY_FIELDS)
+    errors = Errors()
+    values = _clean_activity(errors, data, partial=False)
+    _check_activity(errors, values)
+    errors.raise_if_any()
+    return values
+
+
+def activity_names(organisation_id: int) -> dict[str, str]:
+    """The organisation's verwerkingen by lower-case name → their name (one query)."""
+    names = db.session.scalars(select(ProcessingActivity.name)
+                               .where(ProcessingActivity.organisation_id == organisation_id))
+    return {name.lower(): name for name in names}
+
+
 def update_activity(actor: User | None, activity: ProcessingActivity, data: Mapping[str, Any],
                     expected_version: int | None, *, now: dt.datetime | None = None) -> ProcessingActivity:
     """Change fields; ``processors``, when given, replaces the links. A stale version → Conflict."""
