@@ -377,6 +377,18 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/verwerkers/{uitvw}", "processing.processor_detail", (302, 404, 404, 404, 404, 200, 200)),
     ("GET", "/verwerkers/{vw}/bewerken", "processing.edit_processor", (302, 404, 403, 200, 200, 403, 403)),
     ("POST", "/verwerkers/{vw}/bewerken", "processing.edit_processor", (302, 404, 403, 422, 422, 403, 403)),
+    # importing an existing verwerkingsregister: those who keep it; {vpnd} is an upload of the caller's own
+    # in DIE (anyone else's, an incident register's, another organisation's: tests/processing/test_import.py)
+    ("GET", "/verwerkingen/importeren", "processing_import.upload", (302, 403, 403, 200, 200, 403, 403)),
+    ("POST", "/verwerkingen/importeren", "processing_import.upload", (302, 403, 403, 422, 422, 403, 403)),
+    ("GET", "/verwerkingen/importeren/{vpnd}/kolommen", "processing_import.columns",
+                                                   (302, 404, 404, 200, 200, 404, 404)),
+    ("POST", "/verwerkingen/importeren/{vpnd}/kolommen", "processing_import.columns",
+                                                   (302, 404, 404, 302, 302, 404, 404)),
+    ("GET", "/verwerkingen/importeren/{vpnd}/controle", "processing_import.check",
+                                                   (302, 404, 404, 200, 200, 404, 404)),
+    ("POST", "/verwerkingen/importeren/{vpnd}/importeren", "processing_import.run",
+                                                   (302, 404, 404, 200, 200, 404, 404)),
     ("GET", "/api/v1/organisations/DIE/processing-activities", "processing_api.list_activities",
                                                    (401, 404, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/organisations/UIT/processing-activities", "processing_api.list_activities",
@@ -455,6 +467,25 @@ def pending_import(owner) -> int:
     return pending.id
 
 
+#: a verwerkingsregister to import: one good row
+PROCESSING_REGISTER = b"Naam verwerking;Doel;Grondslag\nParkeervergunningen;Vergunningen verlenen;e\n"
+
+
+def processing_pending_import(owner) -> int:
+    """An uploaded verwerkingsregister of ``owner``'s in DIE, waiting for its next step."""
+    from bio_register.database import utcnow
+    from bio_register.imports.engine import PENDING_TTL
+    from bio_register.imports.models import PendingImport
+
+    now = utcnow()
+    pending = PendingImport(organisation_id=factories.organisation("DIE").id, user_id=owner.id, kind="verwerkingen",
+                            filename="verwerkingen.csv", content=PROCESSING_REGISTER,
+                            size=len(PROCESSING_REGISTER), created_at=now, expires_at=now + PENDING_TTL)
+    db.session.add(pending)
+    db.session.commit()
+    return pending.id
+
+
 def cases():
     for method, path, _endpoint, statuses in MATRIX:
         for role, status in zip(ORDER, statuses, strict=True):
@@ -510,7 +541,7 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
                    vw=factories.processor("DIE").id, uitvw=factories.processor("UIT").id)
     if "{rpt}" in path:
         ids["rpt"] = employee_report(factories.user([("medewerker", "DIE")], email="collega@example.nl"))
-    path = path.format(**ids, catt="{catt}", pnd="{pnd}", ownrpt="{ownrpt}")
+    path = path.format(**ids, catt="{catt}", pnd="{pnd}", vpnd="{vpnd}", ownrpt="{ownrpt}")
     if any(part in path for part in ("compliance", "catalogs", "assessments")):
         from bio_register.compliance.catalogs import import_all
         from bio_register.compliance.services import find_control, get_catalog
@@ -526,6 +557,8 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
         path = path.format(ownrpt=employee_report(user) if user is not None else 1)
     if "{pnd}" in template:
         path = path.format(pnd=pending_import(user or factories.user([("verbindingsofficier", "DIE")])))
+    if "{vpnd}" in template:
+        path = path.format(vpnd=processing_pending_import(user or factories.user([("fg", "DIE")])))
     if user is not None:
         if path.startswith("/api/v1/") and path not in {"/api/v1/docs", "/api/v1/openapi.json"}:
             headers["Authorization"] = f"Bearer {factories.token(user)}"
