@@ -259,21 +259,19 @@ def test_a_register_with_problems_saves_nothing_on_the_web(client: FlaskClient) 
     assert count() == 0 and count(Processor) == 0
 
 
-def test_unreadable_or_too_large_files_get_a_dutch_message(client: FlaskClient, app: Flask) -> None:
+def test_unreadable_or_too_large_files_get_a_dutch_message(client: FlaskClient, app: Flask,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     as_fg(client)
     response = upload(client, b"%PDF-1.4", "register.pdf")
     assert response.status_code == 422 and "Gebruik een .xlsx- of .csv-bestand." in response.get_data(as_text=True)
     response = upload(client, b"PK\x03\x04 kapot", "register.xlsx")
-    assert response.status_code == 422 and "error-summary" in response.get_data(as_text=True)
-    app.config["IMPORT_MAX_MB"] = 1
+    assert response.status_code == 422
+    assert "Het Excel-bestand kan niet worden gelezen." in response.get_data(as_text=True)
+    monkeypatch.setitem(app.config, "IMPORT_MAX_MB", 1)
     response = raw_upload(client, b"Naam;Doel\n" + b"x;y\n" * 400_000, "groot.csv")
     assert response.status_code == 422 and "de grens is 1 MB" in response.get_data(as_text=True)
-    max_length = app.config.get("MAX_CONTENT_LENGTH")
-    app.config["MAX_CONTENT_LENGTH"] = 1024
-    try:
-        response = raw_upload(client, b"Naam;Doel\n" + b"x;y\n" * 1000, "heel-groot.csv")
-    finally:
-        app.config["MAX_CONTENT_LENGTH"] = max_length
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+    response = raw_upload(client, b"Naam;Doel\n" + b"x;y\n" * 1000, "heel-groot.csv")
     html = response.get_data(as_text=True)
     assert response.status_code == 413 and "bio-register import-processing" in html
     assert count(PendingImport) == 0
