@@ -334,3 +334,18 @@ def test_the_command_refuses_a_user_who_may_not_keep_the_register(app: Flask, ap
     result = invoke(app, str(path), "--organisation", "DIE")
     assert result.exit_code == 1 and "Rij 2, kolom B (Doel): Dit veld is verplicht." in result.stderr
     assert count() == 0
+
+
+def test_the_command_takes_a_mapping_file(app: Flask, app_ctx, tmp_path: Path) -> None:
+    factories.organisation("DIE")
+    path = tmp_path / "register.csv"
+    path.write_bytes(csv_bytes([["Wmo", "Voorzieningen", "e"]], ["Proces", "Wat en waarom", "Basis"]))
+    mapping = tmp_path / "koppeling.json"
+    mapping.write_text('{"columns": {"name": "Proces", "purpose": "Wat en waarom", "legal_basis": "Basis"}}',
+                       encoding="utf-8")
+    result = invoke(app, str(path), "--organisation", "DIE", "--mapping", str(mapping))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert db.session.scalar(select(ProcessingActivity.purpose)) == "Voorzieningen"
+    mapping.write_text('{"columns": {"schoenmaat": "Basis"}}', encoding="utf-8")
+    result = invoke(app, str(path), "--organisation", "DIE", "--mapping", str(mapping))
+    assert result.exit_code == 1 and "Onbekende velden in de koppeling: schoenmaat." in result.stderr
