@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from dataclasses import dataclass
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,6 +21,35 @@ class ImplementationStatus(enum.StrEnum):
     NIET = "niet"
     GEDEELTELIJK = "gedeeltelijk"
     VOLLEDIG = "volledig"
+
+
+class AspectStatus(enum.StrEnum):
+    """The judgement of one of opzet, bestaan and werking (design, existence, operating effectiveness)."""
+
+    VOLDOET = "voldoet"
+    VOLDOET_GEDEELTELIJK = "voldoet_gedeeltelijk"
+    VOLDOET_NIET = "voldoet_niet"
+    NIET_BEOORDEELD = "niet_beoordeeld"
+
+
+#: the three aspects of an assessment, in the order the BIO names them
+ASPECTS = ("opzet", "bestaan", "werking")
+
+
+@dataclass(frozen=True)
+class Aspect:
+    """One of opzet, bestaan or werking of an assessment, read from its columns."""
+
+    name: str
+    status: AspectStatus
+    assessed_on: dt.date | None
+    assessed_by: str | None
+    evidence: str | None
+    attachment_ids: list[int]
+
+    @property
+    def assessed(self) -> bool:
+        return self.status != AspectStatus.NIET_BEOORDEELD
 
 
 class ControlCatalog(Model):
@@ -95,8 +125,41 @@ class ControlAssessment(Model):
     evidence_links: Mapped[list[str]] = mapped_column(JSON, default=list)
     owner: Mapped[str | None] = mapped_column(String(200))
     proposed: Mapped[bool] = mapped_column(default=False)
+    # opzet, bestaan and werking (design, existence, operating effectiveness): each a status, the day
+    # it was judged, by whom (a name: often an auditor without an account), and the evidence for it
+    # (a text and/or the ids of the control's evidence attachments)
+    opzet_status: Mapped[AspectStatus] = mapped_column(
+        value_enum(AspectStatus, "opzet_status", 20), default=AspectStatus.NIET_BEOORDEELD)
+    opzet_assessed_on: Mapped[dt.date | None] = mapped_column(Date)
+    opzet_assessed_by: Mapped[str | None] = mapped_column(String(200))
+    opzet_evidence: Mapped[str | None] = mapped_column(Text)
+    opzet_attachment_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    bestaan_status: Mapped[AspectStatus] = mapped_column(
+        value_enum(AspectStatus, "bestaan_status", 20), default=AspectStatus.NIET_BEOORDEELD)
+    bestaan_assessed_on: Mapped[dt.date | None] = mapped_column(Date)
+    bestaan_assessed_by: Mapped[str | None] = mapped_column(String(200))
+    bestaan_evidence: Mapped[str | None] = mapped_column(Text)
+    bestaan_attachment_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    werking_status: Mapped[AspectStatus] = mapped_column(
+        value_enum(AspectStatus, "werking_status", 20), default=AspectStatus.NIET_BEOORDEELD)
+    werking_assessed_on: Mapped[dt.date | None] = mapped_column(Date)
+    werking_assessed_by: Mapped[str | None] = mapped_column(String(200))
+    werking_evidence: Mapped[str | None] = mapped_column(Text)
+    werking_attachment_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assessed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     control: Mapped[Control] = relationship(lazy="joined")
     assessed_by: Mapped[User | None] = relationship()
+
+    def aspect(self, name: str) -> Aspect:
+        """Opzet, bestaan or werking of this assessment (``name`` one of :data:`ASPECTS`)."""
+        if name not in ASPECTS:
+            raise KeyError(name)
+        return Aspect(name, getattr(self, f"{name}_status") or AspectStatus.NIET_BEOORDEELD,
+                      getattr(self, f"{name}_assessed_on"), getattr(self, f"{name}_assessed_by"),
+                      getattr(self, f"{name}_evidence"), list(getattr(self, f"{name}_attachment_ids") or []))
+
+    @property
+    def aspects(self) -> list[Aspect]:
+        return [self.aspect(name) for name in ASPECTS]

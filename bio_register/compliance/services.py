@@ -14,8 +14,11 @@ from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from bio_register.accounts.models import User
+from bio_register.attachments.models import Attachment
 from bio_register.audit import services as audit
 from bio_register.compliance.models import (
+    ASPECTS,
+    AspectStatus,
     Control,
     ControlAssessment,
     ControlCatalog,
@@ -30,6 +33,7 @@ from bio_register.i18n import gettext as _
 from bio_register.incidents.models import Incident
 from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure, measure_controls, measure_incidents
 from bio_register.organisations.models import Organisation
+from bio_register.timeutil import to_local
 from bio_register.validation import Errors
 
 MAX_TEXT = 20_000
@@ -92,13 +96,130 @@ def assessment_history(organisation: Organisation, control: Control) -> list[Con
 def _snapshot(row: ControlAssessment | None) -> dict[str, Any]:
     if row is None:
         return {}
-    return {"applicable": row.applicable, "justification": row.justification, "status": row.status,
-            "evidence": row.evidence, "evidence_links": list(row.evidence_links or []), "owner": row.owner,
-            "proposed": row.proposed}
+    snapshot: dict[str, Any] = {
+        "applicable": row.applicable, "justification": row.justification, "status": row.status,
+        "evidence": row.evidence, "evidence_links": list(row.evidence_links or []), "owner": row.owner,
+        "proposed": row.proposed}
+    for aspect in row.aspects:
+        snapshot.update({f"{aspect.name}_status": aspect.status, f"{aspect.name}_assessed_on": aspect.assessed_on,
+                         f"{aspect.name}_assessed_by": aspect.assessed_by, f"{aspect.name}_evidence": aspect.evidence,
+                         f"{aspect.name}_attachment_ids": aspect.attachment_ids})
+    return snapshot
 
 
-#: the fields of an assessment a person gives
-ASSESSMENT_FIELDS = frozenset({"applicable", "justification", "status", "evidence", "evidence_links", "owner"})
+#: the fields of an assessment a person gives (opzet, bestaan and werking each a mapping of ASPECT_FIELDS)
+ASSESSMENT_FIELDS = frozenset({"applicable", "justification", "status", "evidence", "evidence_links", "owner",
+                               *ASPECTS})
+#: the fields of one of opzet, bestaan and werking
+ASPECT_FIELDS = frozenset({"status", "assessed_on", "assessed_by", "evidence", "attachments"})
+#: what the user reads for each aspect's status
+ASPECT_STATUS_TEXT = {AspectStatus.VOLDOET: "voldoet", AspectStatus.VOLDOET_GEDEELTELIJK: "voldoet gedeeltelijk",
+                      AspectStatus.VOLDOET_NIET: "voldoet niet", AspectStatus.NIET_BEOORDEELD: "niet beoordeeld"}
+
+
+def _aspect_date(errors: Errors, key: str, value: Any, today: dt.date) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            errors.add(key, _("Geen geldige datum; gebruik jaar-maand-dag."))
+            return None
+    if not isinstance(value, dt.date):
+        errors.add(key, _("Geen geldige datum; gebruik jaar-maand-dag."))
+        return None
+    if value > today:
+        errors.add(key, _("De datum van beoordeling ligt in de toekomst."))
+        return None
+    return value
+
+
+def _aspect_attachments(errors: Errors, key: str, value: Any, attachments: Mapping[int, Attachment]) -> list[int]:
+    """Ids of the control's evidence attachments (of this organisation, not removed)."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+        errors.add(key, _("Geef een lijst van nummers van bewijsstukken."))
+        return []
+    ids = list(dict.fromkeys(value))
+    for attachment_id in ids:
+        found = attachments.get(attachment_id)
+        if found is None:
+            errors.add(key, _("Bewijsstuk %(id)d hoort niet bij deze maatregel van deze organisatie.",
+                              id=attachment_id))
+        elif found.removed:
+            errors.add(key, _("Bewijsstuk „%(name)s” is verwijderd.", name=found.filename))
+    return ids
+
+
+def _clean_aspect(errors: Errors, name: str, raw: Any, previous: ControlAssessment | None, applicable: Any, *,
+                  actor: User | None, today: dt.date, attachments: Mapping[int, Attachment]) -> dict[str, Any]:
+    """The columns of opzet, bestaan or werking. Left out: carried over from the assessment in force
+    (clients that do not know the fields change nothing); not applicable: "niet beoordeeld"."""
+    empty: dict[str, Any] = {f"{name}_status": AspectStatus.NIET_BEOORDEELD, f"{name}_assessed_on": None,
+             f"{name}_assessed_by": None, f"{name}_evidence": None, f"{name}_attachment_ids": []}
+    if raw is None:
+        if previous is None or applicable is False:
+            return empty
+        kept = previous.aspect(name)
+        return {f"{name}_status": kept.status, f"{name}_assessed_on": kept.assessed_on,
+                f"{name}_assessed_by": kept.assessed_by, f"{name}_evidence": kept.evidence,
+                f"{name}_attachment_ids": kept.attachment_ids}
+    if not isinstance(raw, Mapping):
+        errors.add(name, _("Geef status, datum, beoordelaar en bewijs als object."))
+        return empty
+    for unknown in sorted(set(raw) - ASPECT_FIELDS):
+        errors.add(f"{name}.{unknown}", _("Onbekend veld."))
+    status = AspectStatus.NIET_BEOORDEELD
+    try:
+        status = AspectStatus(raw.get("status") or AspectStatus.NIET_BEOORDEELD)
+    except ValueError:
+        errors.add(f"{name}.status", _("Kies voldoet, voldoet gedeeltelijk, voldoet niet of niet beoordeeld."))
+    assessed_on = _aspect_date(errors, f"{name}.assessed_on", raw.get("assessed_on"), today)
+    assessed_by = errors.text(f"{name}.assessed_by", raw.get("assessed_by"), max_length=200, single_line=True)
+    evidence = errors.text(f"{name}.evidence", raw.get("evidence"), max_length=MAX_TEXT)
+    attachment_ids = _aspect_attachments(errors, f"{name}.attachments", raw.get("attachments"), attachments)
+    if applicable is False:
+        return empty
+    if status == AspectStatus.NIET_BEOORDEELD:
+        # not judged: no day and no assessor; evidence gathered so far stays
+        return {**empty, f"{name}_evidence": evidence, f"{name}_attachment_ids": attachment_ids}
+    if name == "werking" and status == AspectStatus.VOLDOET and not evidence and not attachment_ids:
+        errors.add(f"{name}.evidence", _("Werking „voldoet” vraagt om bewijs: beschrijf waaruit de werking blijkt "
+                                         "of kies een bewijsstuk."))
+    return {f"{name}_status": status, f"{name}_assessed_on": assessed_on or today,
+            f"{name}_assessed_by": assessed_by or (actor.name if actor is not None else None),
+            f"{name}_evidence": evidence, f"{name}_attachment_ids": attachment_ids}
+
+
+def contradictions(assessment: ControlAssessment | None) -> list[str]:
+    """Where the implementation level and opzet, bestaan and werking say different things (shown as a
+    warning; the CISO resolves it): "volledig geïmplementeerd" while an aspect "voldoet niet", "niet
+    geïmplementeerd" while it exists or works, or working while it does not exist."""
+    if assessment is None or not assessment.applicable:
+        return []
+    found = []
+    state = {aspect.name: aspect.status for aspect in assessment.aspects}
+    meets = (AspectStatus.VOLDOET, AspectStatus.VOLDOET_GEDEELTELIJK)
+    if assessment.status == ImplementationStatus.VOLLEDIG:
+        found += [_("„Volledig geïmplementeerd”, maar %(aspect)s „voldoet niet”.", aspect=name)
+                  for name in ASPECTS if state[name] == AspectStatus.VOLDOET_NIET]
+    if assessment.status == ImplementationStatus.NIET:
+        found += [_("„Niet geïmplementeerd”, maar %(aspect)s „%(status)s”.", aspect=name,
+                    status=ASPECT_STATUS_TEXT[state[name]])
+                  for name in ("bestaan", "werking") if state[name] in meets]
+    if state["werking"] in meets and state["bestaan"] == AspectStatus.VOLDOET_NIET:
+        found.append(_("Werking „%(status)s”, maar bestaan „voldoet niet”: wat niet bestaat, kan niet werken.",
+                       status=ASPECT_STATUS_TEXT[state["werking"]]))
+    return found
+
+
+def _control_attachments(organisation: Organisation, control: Control) -> dict[int, Attachment]:
+    return {a.id: a for a in db.session.scalars(
+        select(Attachment).where(Attachment.organisation_id == organisation.id, Attachment.control_id == control.id))}
 
 
 def _implementation_status(errors: Errors, raw: Any, applicable: Any) -> ImplementationStatus | None:
@@ -135,7 +256,9 @@ def _evidence_links(errors: Errors, value: Any) -> list[str]:
     return links
 
 
-def _clean_assessment(data: Mapping[str, Any]) -> dict[str, Any]:
+def _clean_assessment(data: Mapping[str, Any], previous: ControlAssessment | None = None, *,
+                      actor: User | None = None, today: dt.date | None = None,
+                      attachments: Mapping[int, Attachment] | None = None) -> dict[str, Any]:
     """The assessment's fields, checked; every problem at once as :class:`ValidationFailed`."""
     errors = Errors()
     for name in sorted(set(data) - ASSESSMENT_FIELDS):
@@ -154,19 +277,29 @@ def _clean_assessment(data: Mapping[str, Any]) -> dict[str, Any]:
         "owner": errors.text("owner", data.get("owner"), max_length=200, single_line=True),
         "evidence_links": _evidence_links(errors, data.get("evidence_links")),
     }
+    for name in ASPECTS:
+        values.update(_clean_aspect(errors, name, data.get(name), previous, applicable, actor=actor,
+                                    today=today or dt.datetime.now(dt.UTC).date(), attachments=attachments or {}))
     errors.raise_if_any()
     return values
 
 
 def assess(actor: User | None, organisation: Organisation, control: Control, data: Mapping[str, Any], *,
            proposed: bool = False, now: dt.datetime | None = None,
-           actor_label: str | None = None) -> ControlAssessment:
+           actor_label: str | None = None, today: dt.date | None = None) -> ControlAssessment:
     """Record the organisation's assessment of a control (a new row; the old one stays as history).
 
+    Opzet, bestaan and werking (``data["opzet"]`` …, each a mapping of :data:`ASPECT_FIELDS`) that
+    are left out are carried over from the assessment in force. ``today``: the local calendar day
+    (the default day of a judgement, and the latest one allowed).
     Who may assess (the CISO: ``compliance:write`` in the organisation) is the caller's check."""
     now = now or utcnow()
-    values = _clean_assessment(data)
     previous = current_assessments_for(organisation, [control.id]).get(control.id)
+    attachments = (_control_attachments(organisation, control)
+                   if any(isinstance(data.get(name), Mapping) and data[name].get("attachments") for name in ASPECTS)
+                   else {})
+    values = _clean_assessment(data, previous, actor=actor, today=today or to_local(now).date(),
+                               attachments=attachments)
     row = ControlAssessment(organisation_id=organisation.id, control_id=control.id, **values, proposed=proposed,
                             assessed_by_id=actor.id if actor else None, assessed_at=now)
     changes = audit.diff(_snapshot(previous), _snapshot(row))
@@ -196,6 +329,14 @@ class SoaRow:
     control: Control
     assessment: ControlAssessment | None
 
+    def aspect_status(self, name: str) -> AspectStatus:
+        """Opzet, bestaan or werking of the row ("niet beoordeeld" when the control is not assessed)."""
+        return self.assessment.aspect(name).status if self.assessment is not None else AspectStatus.NIET_BEOORDEELD
+
+    @property
+    def contradictions(self) -> list[str]:
+        return contradictions(self.assessment)
+
 
 def statement_of_applicability(organisation: Organisation, catalog: ControlCatalog) -> list[SoaRow]:
     """Every control and overheidsmaatregel of the catalog with the organisation's assessment in force."""
@@ -218,14 +359,24 @@ class SoaFilter:
     status: str | None = None
     owner: str | None = None
     q: str | None = None
+    #: opzet, bestaan, werking: a status each (an :class:`AspectStatus` value)
+    opzet: str | None = None
+    bestaan: str | None = None
+    werking: str | None = None
+    #: only the rows whose implementation level and opzet, bestaan and werking contradict each other
+    contradiction: bool = False
 
     @classmethod
     def build(cls, *, theme: str | None = None, applicability: str | None = None, status: str | None = None,
-              owner: str | None = None, q: str | None = None) -> SoaFilter:
+              owner: str | None = None, q: str | None = None, opzet: str | None = None,
+              bestaan: str | None = None, werking: str | None = None,
+              contradiction: str | None = None) -> SoaFilter:
         """From what a person sent: unknown values are ignored (the filter is then not applied)."""
         def clean(value: str | None, limit: int = MAX_QUERY) -> str | None:
             text = " ".join((value or "").split())[:limit]
             return text or None
+
+        aspect_values = {s.value for s in AspectStatus}
 
         return cls(
             theme=clean(theme, 10),
@@ -233,16 +384,22 @@ class SoaFilter:
             status=status if status in {s.value for s in ImplementationStatus} else None,
             owner=clean(owner, 200),
             q=clean(q),
+            opzet=opzet if opzet in aspect_values else None,
+            bestaan=bestaan if bestaan in aspect_values else None,
+            werking=werking if werking in aspect_values else None,
+            contradiction=contradiction == "1",
         )
 
     @property
     def active(self) -> bool:
-        return any((self.theme, self.applicability, self.status, self.owner, self.q))
+        return any((self.theme, self.applicability, self.status, self.owner, self.q, self.opzet, self.bestaan,
+                    self.werking, self.contradiction))
 
     def args(self) -> dict[str, str]:
         """The filter as the page's query string (Dutch parameter names), empty fields left out."""
         pairs = {"thema": self.theme, "toepassing": self.applicability, "implementatie": self.status,
-                 "eigenaar": self.owner, "q": self.q}
+                 "eigenaar": self.owner, "q": self.q, "opzet": self.opzet, "bestaan": self.bestaan,
+                 "werking": self.werking, "tegenstrijdig": "1" if self.contradiction else None}
         return {key: value for key, value in pairs.items() if value}
 
     def matches(self, row: SoaRow) -> bool:
@@ -259,6 +416,12 @@ class SoaFilter:
             return False
         if self.owner and (assessment is None or (assessment.owner or "").strip().casefold()
                            != self.owner.casefold()):
+            return False
+        for name in ASPECTS:
+            wanted = getattr(self, name)
+            if wanted and row.aspect_status(name).value != wanted:
+                return False
+        if self.contradiction and not row.contradictions:
             return False
         if self.q:
             title = f"{control.title_nl} {control.title_en or ''}".casefold()
@@ -391,6 +554,10 @@ class GroupSummary:
     volledig: int = 0
     gedeeltelijk: int = 0
     niet: int = 0
+    #: applicable ones whose opzet, bestaan, werking "voldoet" (werking: its evidence is required)
+    opzet_voldoet: int = 0
+    bestaan_voldoet: int = 0
+    werking_voldoet: int = 0
 
     @property
     def percentage(self) -> float | None:
@@ -398,6 +565,13 @@ class GroupSummary:
         if not self.applicable:
             return None
         return round(100 * (self.volledig + 0.5 * self.gedeeltelijk) / self.applicable, 1)
+
+    @property
+    def werking_percentage(self) -> float | None:
+        """The share of the applicable ones whose werking is shown ("werking aangetoond")."""
+        if not self.applicable:
+            return None
+        return round(100 * self.werking_voldoet / self.applicable, 1)
 
 
 @dataclass(frozen=True)
@@ -484,6 +658,9 @@ def _count(summary: GroupSummary, assessment: ControlAssessment | None) -> None:
             summary.applicable += 1
             if assessment.status is not None:  # always, for an applicable one (assess() requires it)
                 setattr(summary, assessment.status.value, getattr(summary, assessment.status.value) + 1)
+            for aspect in assessment.aspects:
+                if aspect.status == AspectStatus.VOLDOET:
+                    setattr(summary, f"{aspect.name}_voldoet", getattr(summary, f"{aspect.name}_voldoet") + 1)
 
 
 def _tally(organisation: Organisation, controls: Sequence[Control], current: Mapping[int, ControlAssessment]) -> _Tally:
@@ -650,15 +827,20 @@ def summaries(org_ids: Sequence[int], catalog: ControlCatalog, *, kind: ControlK
     if not org_ids:
         return {}
     # One pass, no join back: the newest row per (organisation, control) is the one with the
-    # highest id, so max(id × 16 + code) is that row's code: its status (0 not applicable,
-    # 1 volledig, 2 gedeeltelijk, 3 niet, 4 applicable without one) plus 8 when proposed.
+    # highest id, so max(id × 128 + code) is that row's code: its status (0 not applicable,
+    # 1 volledig, 2 gedeeltelijk, 3 niet, 4 applicable without one), plus 8 when proposed, plus
+    # 16, 32, 64 when it is applicable and its opzet, bestaan, werking "voldoet".
+    applies = ControlAssessment.applicable.is_(True)
     code = (case((ControlAssessment.applicable.is_(False), 0),
                  (ControlAssessment.status == ImplementationStatus.VOLLEDIG, 1),
                  (ControlAssessment.status == ImplementationStatus.GEDEELTELIJK, 2),
                  (ControlAssessment.status == ImplementationStatus.NIET, 3), else_=4)
-            + case((ControlAssessment.proposed.is_(True), 8), else_=0))
+            + case((ControlAssessment.proposed.is_(True), 8), else_=0)
+            + case((and_(applies, ControlAssessment.opzet_status == AspectStatus.VOLDOET), 16), else_=0)
+            + case((and_(applies, ControlAssessment.bestaan_status == AspectStatus.VOLDOET), 32), else_=0)
+            + case((and_(applies, ControlAssessment.werking_status == AspectStatus.VOLDOET), 64), else_=0))
     newest = (select(ControlAssessment.organisation_id,
-                     func.max(cast(ControlAssessment.id, BigInteger) * 16 + code).label("packed"))
+                     func.max(cast(ControlAssessment.id, BigInteger) * 128 + code).label("packed"))
               .where(ControlAssessment.organisation_id.in_(list(org_ids)),
                      ControlAssessment.control_id.in_(active))
               .group_by(ControlAssessment.organisation_id, ControlAssessment.control_id))
@@ -670,15 +852,17 @@ def summaries(org_ids: Sequence[int], catalog: ControlCatalog, *, kind: ControlK
     def counted(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
+    packed = in_force.c.packed
     rows = db.session.execute(
         select(in_force.c.organisation_id, func.count(), counted(status != 0), counted(status == 1),
-               counted(status == 2), counted(status == 3), counted(in_force.c.packed % 16 >= 8))
+               counted(status == 2), counted(status == 3), counted(packed % 16 >= 8), counted(packed % 32 >= 16),
+               counted(packed % 64 >= 32), counted(packed % 128 >= 64))
         .group_by(in_force.c.organisation_id))
     out = {org_id: OrganisationSummary(org_id, GroupSummary("", _("Totaal"), controls)) for org_id in org_ids}
-    for org_id, assessed, n_applicable, volledig, gedeeltelijk, niet, proposed in rows:
+    for org_id, assessed, n_applicable, volledig, gedeeltelijk, niet, proposed, opzet, bestaan, werking in rows:
         out[org_id] = OrganisationSummary(org_id, GroupSummary(
             "", _("Totaal"), controls, int(assessed), int(n_applicable), int(volledig), int(gedeeltelijk),
-            int(niet)), int(proposed))
+            int(niet), int(opzet), int(bestaan), int(werking)), int(proposed))
     return out
 
 
@@ -694,19 +878,20 @@ def implementation_history(organisation: Organisation, catalog: ControlCatalog,
     controls = db.session.execute(select(func.count()).select_from(active.subquery())).scalar_one()
     rows = db.session.execute(
         select(ControlAssessment.control_id, ControlAssessment.assessed_at, ControlAssessment.applicable,
-               ControlAssessment.status)
+               ControlAssessment.status, ControlAssessment.werking_status)
         .where(ControlAssessment.organisation_id == organisation.id, ControlAssessment.control_id.in_(active))
         .order_by(ControlAssessment.id)).all()
     out = []
     for moment in moments:
-        in_force: dict[int, tuple[bool, ImplementationStatus | None]] = {}
-        for control_id, assessed_at, is_applicable, status in rows:
+        in_force: dict[int, tuple[bool, ImplementationStatus | None, AspectStatus]] = {}
+        for control_id, assessed_at, is_applicable, status, werking in rows:
             if moment is None or assessed_at < moment:
-                in_force[control_id] = (is_applicable, status)
+                in_force[control_id] = (is_applicable, status, werking)
         summary = GroupSummary("", _("Totaal"), controls, len(in_force))
-        for is_applicable, status in in_force.values():
+        for is_applicable, status, werking in in_force.values():
             if is_applicable:
                 summary.applicable += 1
+                summary.werking_voldoet += werking == AspectStatus.VOLDOET
                 if status is not None:
                     setattr(summary, status.value, getattr(summary, status.value) + 1)
         out.append(summary)
