@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+
 from bio_register.api.base import problem_doc
 from bio_register.compliance import services
 from bio_register.compliance.models import Control, ControlCatalog, ControlKind
@@ -15,11 +17,13 @@ from bio_register.compliance.schemas import (
     ControlAssessmentOut,
     ControlOut,
 )
+from bio_register.database import utcnow
 from bio_register.errors import NotFound, ValidationFailed
 from bio_register.loaders import organisation as organisation_loader
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission
 from bio_register.pipeline import api_blueprint, api_user, requires
+from bio_register.timeutil import to_local
 
 catalogs_blp = api_blueprint("catalogs_api", __name__, "/catalogs", "BIO-catalogi: BIO 1.04 en BIO2.")
 compliance_blp = api_blueprint("compliance_api", __name__, "/organisations",
@@ -81,7 +85,8 @@ def create_assessment(data: dict[str, Any], organisation: Organisation) -> Any:
     control = services.find_control(catalog, control_code)
     if control is None:
         raise ValidationFailed(f"Onbekend nummer {control_code[:20]} in {catalog.key}.", field="control")
-    return services.assess(api_user(), organisation, control, data)
+    today = to_local(utcnow(), current_app.config["TIMEZONE"]).date()
+    return services.assess(api_user(), organisation, control, data, today=today)
 
 
 @compliance_blp.route("/<string:code>/compliance")

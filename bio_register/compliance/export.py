@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape  # nosec B406 # escapes text for markup; parses nothing
 
@@ -17,20 +17,28 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from bio_register import spreadsheet
-from bio_register.compliance.models import ControlCatalog
+from bio_register.compliance.models import ASPECTS, Aspect, ControlCatalog
 from bio_register.compliance.services import SoaRow
 from bio_register.organisations.models import Organisation
 from bio_register.timeutil import to_local
 from reports.pdf import TwoPassCanvas
 
 COLUMNS = [("code", "Nummer"), ("kind", "Soort"), ("group", "Thema / hoofdstuk"), ("title", "Titel"),
-           ("applicable", "Van toepassing"), ("status", "Implementatie"), ("justification", "Toelichting"),
+           ("applicable", "Van toepassing"), ("status", "Implementatie"), ("opzet", "Opzet"), ("bestaan", "Bestaan"),
+           ("werking", "Werking"), ("contradictions", "Tegenstrijdig"), ("justification", "Toelichting"),
            ("owner", "Eigenaar"), ("assessed_at", "Beoordeeld op"), ("proposed", "Voorstel")]
+#: the PDF's columns (landscape A4): opzet, bestaan and werking together in one
+PDF_COLUMNS = [("code", "Nummer"), ("kind", "Soort"), ("group", "Thema / hoofdstuk"), ("title", "Titel"),
+               ("applicable", "Van toepassing"), ("status", "Implementatie"), ("obw", "Opzet, bestaan, werking"),
+               ("justification", "Toelichting"), ("owner", "Eigenaar")]
 #: a cell's left plus right padding in the PDF table (ReportLab's default is 6 pt each side)
 CELL_PADDING = 12.0
 #: the PDF columns that take the width left over, in this proportion (title, justification)
-FLEXIBLE = {3: 1.0, 6: 1.0}
-WIDTHS = {"code": 10, "kind": 14, "group": 28, "title": 50, "justification": 50, "owner": 20, "assessed_at": 17}
+FLEXIBLE = {3: 1.0, 7: 1.0}
+WIDTHS = {"code": 10, "kind": 14, "group": 28, "title": 50, "opzet": 30, "bestaan": 30, "werking": 30,
+          "contradictions": 40, "justification": 50, "owner": 20, "assessed_at": 17}
+ASPECT_TEXT = {"voldoet": "voldoet", "voldoet_gedeeltelijk": "voldoet gedeeltelijk", "voldoet_niet": "voldoet niet",
+               "niet_beoordeeld": "niet beoordeeld"}
 
 
 def status_text(control: Any) -> str:
@@ -42,26 +50,55 @@ def status_text(control: Any) -> str:
     return "" if control.status == "active" else str(control.status)
 
 
-def _cells(row: SoaRow) -> list[Any]:
+def aspect_text(aspect: Aspect, files: Mapping[int, str] | None = None) -> str:
+    """One of opzet, bestaan and werking in words: "voldoet (12-11-2026, J. Jansen; bewijs: …)";
+    ``files``: the evidence attachments' names by id."""
+    files = files or {}
+    text = ASPECT_TEXT[aspect.status.value]
+    details = []
+    if aspect.assessed:
+        details.append(", ".join(filter(None, [aspect.assessed_on.strftime("%d-%m-%Y") if aspect.assessed_on else "",
+                                               aspect.assessed_by or ""])))
+    named = [files.get(i, f"bewijsstuk {i}") for i in aspect.attachment_ids]
+    evidence = "; ".join(filter(None, [aspect.evidence or "", *named]))
+    if evidence:
+        details.append(f"bewijs: {evidence}")
+    details = [d for d in details if d]
+    return f"{text} ({'; '.join(details)})" if details else text
+
+
+def _values(row: SoaRow, files: Mapping[int, str]) -> dict[str, Any]:
     a = row.assessment
     status = status_text(row.control)
-    return [
-        row.control.code,
-        "overheidsmaatregel" if row.control.kind.value == "measure" else "beheersmaatregel",
-        f"{row.control.group_code} {row.control.group_title_nl}",
-        f"{row.control.title_nl} ({status})" if status else row.control.title_nl,
-        ("ja" if a.applicable else "nee") if a else "niet beoordeeld",
-        a.status.value if a and a.status else "",
-        a.justification or "" if a else "",
-        a.owner or "" if a else "",
-        to_local(a.assessed_at).strftime("%d-%m-%Y %H:%M") if a else "",
-        "ja" if a and a.proposed else "",
-    ]
+    aspects = {aspect.name: aspect for aspect in a.aspects} if a is not None and a.applicable else {}
+    return {
+        "code": row.control.code,
+        "kind": "overheidsmaatregel" if row.control.kind.value == "measure" else "beheersmaatregel",
+        "group": f"{row.control.group_code} {row.control.group_title_nl}",
+        "title": f"{row.control.title_nl} ({status})" if status else row.control.title_nl,
+        "applicable": ("ja" if a.applicable else "nee") if a else "niet beoordeeld",
+        "status": a.status.value if a and a.status else "",
+        **{name: aspect_text(aspects[name], files) if name in aspects else "" for name in ASPECTS},
+        "obw": "\n".join(f"{name}: {ASPECT_TEXT[aspects[name].status.value]}" for name in ASPECTS if name in aspects),
+        "contradictions": " ".join(row.contradictions),
+        "justification": a.justification or "" if a else "",
+        "owner": a.owner or "" if a else "",
+        "assessed_at": to_local(a.assessed_at).strftime("%d-%m-%Y %H:%M") if a else "",
+        "proposed": "ja" if a and a.proposed else "",
+    }
 
 
-def soa_xlsx(organisation: Organisation, catalog: ControlCatalog, rows: Sequence[SoaRow]) -> bytes:
-    return spreadsheet.to_xlsx(f"VvT {catalog.key}"[:31], COLUMNS, (_cells(r) for r in rows), widths=WIDTHS,
-                               wrap=True)
+def _cells(row: SoaRow, columns: Sequence[tuple[str, str]] = COLUMNS,
+           files: Mapping[int, str] | None = None) -> list[Any]:
+    values = _values(row, files or {})
+    return [values[key] for key, _header in columns]
+
+
+def soa_xlsx(organisation: Organisation, catalog: ControlCatalog, rows: Sequence[SoaRow],
+             files: Mapping[int, str] | None = None) -> bytes:
+    """``files``: the names of the evidence attachments by id (what opzet, bestaan, werking refer to)."""
+    return spreadsheet.to_xlsx(f"VvT {catalog.key}"[:31], COLUMNS, (_cells(r, COLUMNS, files) for r in rows),
+                               widths=WIDTHS, wrap=True)
 
 
 def _fitting_widths(texts: Sequence[Sequence[tuple[str, str]]], total: float, size: float) -> list[float]:
@@ -109,13 +146,13 @@ def soa_pdf(organisation: Organisation, catalog: ControlCatalog, rows: Sequence[
     header = f"Verklaring van Toepasselijkheid — {organisation.name} — {catalog.name}"
     stamp = f"Gegenereerd op {to_local(generated_at):%d-%m-%Y %H:%M}"
 
-    texts: list[list[tuple[str, str]]] = [[(h, bold.fontName) for _, h in COLUMNS[:8]]]
+    texts: list[list[tuple[str, str]]] = [[(h, bold.fontName) for _, h in PDF_COLUMNS]]
     styles = [bold]
     for row in rows:
         style = bold if row.control.kind.value == "control" else small
-        texts.append([(str(c)[:3000], style.fontName) for c in _cells(row)[:8]])
+        texts.append([(str(c)[:3000], style.fontName) for c in _cells(row, PDF_COLUMNS)])
         styles.append(style)
-    data = [[Paragraph(escape(text), style) for text, _font in cells]
+    data = [[Paragraph(escape(text).replace("\n", "<br/>"), style) for text, _font in cells]
             for cells, style in zip(texts, styles, strict=True)]
     width = landscape(A4)[0] - 30 * mm
     table = Table(data, colWidths=_fitting_widths(texts, width, size), repeatRows=1)

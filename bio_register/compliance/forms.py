@@ -1,14 +1,49 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from bio_register.forms import choices
 from bio_register.i18n import lazy_gettext as _l
+from bio_register.measures.forms import CheckboxesField, DateField
 
 STATUS_LABELS = {"niet": _l("niet geïmplementeerd"), "gedeeltelijk": _l("gedeeltelijk geïmplementeerd"),
                  "volledig": _l("volledig geïmplementeerd")}
+
+
+#: what each status of opzet, bestaan and werking reads as
+ASPECT_STATUS_LABELS = {"voldoet": _l("voldoet"), "voldoet_gedeeltelijk": _l("voldoet gedeeltelijk"),
+                        "voldoet_niet": _l("voldoet niet"), "niet_beoordeeld": _l("niet beoordeeld")}
+#: the aspects' names as the user reads them
+ASPECT_LABELS = {"opzet": _l("Opzet"), "bestaan": _l("Bestaan"), "werking": _l("Werking")}
+ASPECT_HINTS = {"opzet": _l("Is de maatregel goed ontworpen (beleid, procedure, inrichting)?"),
+                "bestaan": _l("Is de maatregel op een moment aantoonbaar ingevoerd?"),
+                "werking": _l("Werkt de maatregel aantoonbaar over een periode? „Voldoet” vraagt om bewijs.")}
+
+
+def _status(label: Any) -> SelectField:
+    return SelectField(label, choices=choices(ASPECT_STATUS_LABELS.items()), default="niet_beoordeeld",
+                       validators=[Optional()])
+
+
+def _assessed_on() -> DateField:
+    return DateField(_l("Beoordeeld op"), validators=[Optional()], description=_l("Leeg: vandaag."))
+
+
+def _assessed_by() -> StringField:
+    return StringField(_l("Beoordeeld door"), validators=[Optional(), Length(max=200)],
+                       description=_l("Een naam, bijvoorbeeld van de IT-auditor. Leeg: uzelf."))
+
+
+def _evidence() -> TextAreaField:
+    return TextAreaField(_l("Bewijs"), validators=[Optional(), Length(max=20_000)])
+
+
+def _attachments() -> CheckboxesField:
+    return CheckboxesField(_l("Bewijsstukken"), coerce=int)
 
 
 class AssessmentForm(FlaskForm):
@@ -24,3 +59,18 @@ class AssessmentForm(FlaskForm):
     evidence_links = TextAreaField(_l("Links naar bewijs"), validators=[Optional(), Length(max=10_000)],
                                    description=_l("Eén link per regel (https://…)."))
     owner = StringField(_l("Eigenaar"), validators=[Optional(), Length(max=200)])
+    opzet_status = _status(_l("Opzet"))
+    opzet_assessed_on = _assessed_on()
+    opzet_assessed_by = _assessed_by()
+    opzet_evidence = _evidence()
+    opzet_attachments = _attachments()
+    bestaan_status = _status(_l("Bestaan"))
+    bestaan_assessed_on = _assessed_on()
+    bestaan_assessed_by = _assessed_by()
+    bestaan_evidence = _evidence()
+    bestaan_attachments = _attachments()
+    werking_status = _status(_l("Werking"))
+    werking_assessed_on = _assessed_on()
+    werking_assessed_by = _assessed_by()
+    werking_evidence = _evidence()
+    werking_attachments = _attachments()

@@ -163,3 +163,15 @@ class ControlAssessment(Model):
     @property
     def aspects(self) -> list[Aspect]:
         return [self.aspect(name) for name in ASPECTS]
+
+    @property
+    def opzet(self) -> Aspect:
+        return self.aspect("opzet")
+
+    @property
+    def bestaan(self) -> Aspect:
+        return self.aspect("bestaan")
+
+    @property
+    def werking(self) -> Aspect:
+        return self.aspect("werking")

@@ -3,6 +3,10 @@ from __future__ import annotations
 import marshmallow as ma
 
 from bio_register.api.base import Boolean
+from bio_register.compliance import services
+from bio_register.compliance.models import AspectStatus
+
+ASPECT_STATUSES = [s.value for s in AspectStatus]
 
 
 class CatalogOut(ma.Schema):
@@ -32,6 +36,15 @@ class ControlArgs(ma.Schema):
     kind = ma.fields.String(validate=ma.validate.OneOf(["control", "measure"]))
 
 
+class AspectOut(ma.Schema):
+    status = ma.fields.Function(lambda a: a.status.value, metadata={"enum": ASPECT_STATUSES})
+    assessed_on = ma.fields.Date(allow_none=True, metadata={"description": "The day it was judged"})
+    assessed_by = ma.fields.String(allow_none=True, metadata={"description": "Who judged it (a name)"})
+    evidence = ma.fields.String(allow_none=True)
+    attachments = ma.fields.List(ma.fields.Integer(), attribute="attachment_ids",
+                                 metadata={"description": "Ids of the control's evidence attachments"})
+
+
 class ControlAssessmentOut(ma.Schema):
     catalog = ma.fields.Function(lambda a: a.control.catalog.key)
     control = ma.fields.Function(lambda a: a.control.code)
@@ -42,6 +55,13 @@ class ControlAssessmentOut(ma.Schema):
     evidence_links = ma.fields.List(ma.fields.String())
     owner = ma.fields.String(allow_none=True)
     proposed = ma.fields.Boolean()
+    opzet = ma.fields.Nested(AspectOut, metadata={"description": "Opzet (design)"})
+    bestaan = ma.fields.Nested(AspectOut, metadata={"description": "Bestaan (existence)"})
+    werking = ma.fields.Nested(AspectOut, metadata={"description": "Werking (operating effectiveness)"})
+    contradictions = ma.fields.Function(
+        lambda a: services.contradictions(a),
+        metadata={"description": "Where the implementation level and opzet, bestaan and werking contradict "
+                                 "each other (Dutch text; empty when they agree)"})
     assessed_at = ma.fields.AwareDateTime()
     assessed_by = ma.fields.Function(lambda a: a.assessed_by.name if a.assessed_by else None, allow_none=True)
 
@@ -49,6 +69,16 @@ class ControlAssessmentOut(ma.Schema):
 class ControlAssessmentArgs(ma.Schema):
     catalog = ma.fields.String(required=True)
     control = ma.fields.String(metadata={"description": "Only this control (and its history)"})
+
+
+class AspectIn(ma.Schema):
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(ASPECT_STATUSES))
+    assessed_on = ma.fields.Date(allow_none=True, metadata={"description": "Default: today (not in the future)"})
+    assessed_by = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200),
+                                   metadata={"description": "Default: the caller's name"})
+    evidence = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20_000))
+    attachments = ma.fields.List(ma.fields.Integer(), load_default=list,
+                                 metadata={"description": "Ids of the control's evidence attachments"})
 
 
 class ControlAssessmentIn(ma.Schema):
@@ -60,6 +90,10 @@ class ControlAssessmentIn(ma.Schema):
     evidence = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20_000))
     evidence_links = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=500)), load_default=list)
     owner = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    opzet = ma.fields.Nested(AspectIn, metadata={"description": "Left out: kept as it is"})
+    bestaan = ma.fields.Nested(AspectIn, metadata={"description": "Left out: kept as it is"})
+    werking = ma.fields.Nested(AspectIn, metadata={
+        "description": "Left out: kept as it is. Status voldoet needs evidence (a text or an attachment)"})
 
 
 class GroupOut(ma.Schema):
@@ -72,6 +106,11 @@ class GroupOut(ma.Schema):
     gedeeltelijk = ma.fields.Integer()
     niet = ma.fields.Integer()
     percentage = ma.fields.Float(allow_none=True)
+    opzet_voldoet = ma.fields.Integer()
+    bestaan_voldoet = ma.fields.Integer()
+    werking_voldoet = ma.fields.Integer(metadata={"description": "Applicable, with werking shown (voldoet)"})
+    werking_percentage = ma.fields.Float(allow_none=True, metadata={
+        "description": "Share of the applicable ones with werking shown"})
 
 
 class GapOut(ma.Schema):
@@ -90,6 +129,8 @@ class ComplianceOut(ma.Schema):
     unassessed = ma.fields.Function(lambda c: [x.code for x in c.unassessed])
     gaps = ma.fields.List(ma.fields.Nested(GapOut))
     proposed = ma.fields.Integer()
+    contradictions = ma.fields.Integer(metadata={
+        "description": "Applicable assessments whose implementation level contradicts opzet, bestaan, werking"})
 
 
 class ComplianceArgs(ma.Schema):

@@ -322,6 +322,16 @@ def current_assessments_for(organisation: Organisation, control_ids: Sequence[in
         select(ControlAssessment).where(ControlAssessment.id.in_(newest)))}
 
 
+def evidence_file_names(organisation: Organisation, control_ids: Sequence[int]) -> dict[int, str]:
+    """The file name of every evidence attachment of these controls of the organisation, by id (one
+    query), so an export can name what opzet, bestaan and werking refer to."""
+    if not control_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Attachment.id, Attachment.filename).where(Attachment.organisation_id == organisation.id,
+                                                         Attachment.control_id.in_(list(control_ids)))).all())
+
+
 # --- statement of applicability and the compliance overview -----------------------------------------
 
 @dataclass(frozen=True)
@@ -332,6 +342,11 @@ class SoaRow:
     def aspect_status(self, name: str) -> AspectStatus:
         """Opzet, bestaan or werking of the row ("niet beoordeeld" when the control is not assessed)."""
         return self.assessment.aspect(name).status if self.assessment is not None else AspectStatus.NIET_BEOORDEELD
+
+    @property
+    def obw(self) -> list[tuple[str, str]]:
+        """(aspect, status value) of opzet, bestaan and werking, for the compact indication."""
+        return [(name, self.aspect_status(name).value) for name in ASPECTS]
 
     @property
     def contradictions(self) -> list[str]:
@@ -594,6 +609,8 @@ class Compliance:
     gaps: list[Gap]
     proposed: int = 0
     notes: list[str] = field(default_factory=list)
+    #: applicable assessments whose implementation level and opzet, bestaan, werking contradict each other
+    contradictions: int = 0
 
 
 def incidents_per_control(organisation_id: int | None, control_ids: Iterable[int], since: dt.datetime) -> Counter[int]:
@@ -648,6 +665,7 @@ class _Tally:
     unassessed: list[Control] = field(default_factory=list)
     gap_rows: list[tuple[Control, ControlAssessment, ImplementationStatus]] = field(default_factory=list)
     proposed: int = 0
+    contradictions: int = 0
 
 
 def _count(summary: GroupSummary, assessment: ControlAssessment | None) -> None:
@@ -675,6 +693,7 @@ def _tally(organisation: Organisation, controls: Sequence[Control], current: Map
             tally.unassessed.append(control)
             continue
         tally.proposed += assessment.proposed
+        tally.contradictions += bool(contradictions(assessment))
         status = assessment.status
         if assessment.applicable and status is not None and status != ImplementationStatus.VOLLEDIG:
             tally.gap_rows.append((control, assessment, status))
@@ -713,7 +732,8 @@ def _result(catalog: ControlCatalog, tally: _Tally, counts: Mapping[tuple[int, i
             for c, a, status in tally.gap_rows]
     gaps.sort(key=lambda g: (-g.incidents_12m, STATUS_RANK[g.status], g.control.sort_key))
     ordered = sorted(tally.groups.values(), key=lambda g: sort_key(g.code))
-    return Compliance(tally.organisation, catalog, ordered, tally.total, tally.unassessed, gaps, tally.proposed)
+    return Compliance(tally.organisation, catalog, ordered, tally.total, tally.unassessed, gaps, tally.proposed,
+                      contradictions=tally.contradictions)
 
 
 def compliance_of_many(organisations: Sequence[Organisation], catalog: ControlCatalog, *,

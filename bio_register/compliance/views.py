@@ -11,8 +11,14 @@ from flask_login import current_user
 
 from bio_register.attachments import services as attachments
 from bio_register.compliance import services
-from bio_register.compliance.forms import STATUS_LABELS, AssessmentForm
-from bio_register.compliance.models import Control, ControlCatalog
+from bio_register.compliance.forms import (
+    ASPECT_HINTS,
+    ASPECT_LABELS,
+    ASPECT_STATUS_LABELS,
+    STATUS_LABELS,
+    AssessmentForm,
+)
+from bio_register.compliance.models import ASPECTS, Control, ControlAssessment, ControlCatalog
 from bio_register.database import utcnow
 from bio_register.errors import DomainError, NotFound
 from bio_register.forms import apply_errors
@@ -25,6 +31,7 @@ from bio_register.measures.forms import LinkControlForm
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, get_organisation, has_permission, scoped_organisations
 from bio_register.pipeline import Rejected, flash_committed, requires
+from bio_register.timeutil import to_local
 from reports.charts import ImplementationBar
 from reports.data import Count
 
@@ -140,14 +147,17 @@ def soa(scope: OrganisationCatalog) -> Any:
     flt = soa_filter()
     return render_template("compliance/soa.html", organisation=organisation, catalog=catalog, flt=flt,
                            soa=services.filtered_statement(organisation, catalog, flt),
-                           status_labels=STATUS_LABELS)
+                           status_labels=STATUS_LABELS, aspects=ASPECTS, aspect_labels=ASPECT_LABELS,
+                           aspect_status_labels=ASPECT_STATUS_LABELS)
 
 
 def soa_filter() -> services.SoaFilter:
     """The statement's filter from the query string (the vvt page and a control page reached from it)."""
     args = request.args
     return services.SoaFilter.build(theme=args.get("thema"), applicability=args.get("toepassing"),
-                                    status=args.get("implementatie"), owner=args.get("eigenaar"), q=args.get("q"))
+                                    status=args.get("implementatie"), owner=args.get("eigenaar"), q=args.get("q"),
+                                    opzet=args.get("opzet"), bestaan=args.get("bestaan"),
+                                    werking=args.get("werking"), contradiction=args.get("tegenstrijdig"))
 
 
 @bp.route("/compliance/<code>/<key>/vvt.<any(xlsx, pdf):fmt>")
@@ -159,7 +169,8 @@ def soa_export(scope: OrganisationCatalog, fmt: str) -> Any:
     # the rows on screen: the page's filter, when one is given, narrows the export too
     rows = services.filtered_statement(organisation, catalog, soa_filter()).rows
     if fmt == "xlsx":
-        body = export.soa_xlsx(organisation, catalog, rows)
+        files = services.evidence_file_names(organisation, [r.control.id for r in rows if r.assessment is not None])
+        body = export.soa_xlsx(organisation, catalog, rows, files)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         body, mimetype = export.soa_pdf(organisation, catalog, rows), "application/pdf"
@@ -180,15 +191,26 @@ def assess(scope: OrganisationControl) -> Any:
     """Record the organisation's assessment of the control (the form on the control page)."""
     organisation, catalog, item = scope
     form = AssessmentForm()
+    _attachment_choices(form, attachments.for_control(organisation, item))
     if not form.validate_on_submit():
         return render_control(organisation, catalog, item, form=form, code=422)
+    data: dict[str, Any] = {
+        "applicable": {"ja": True, "nee": False}.get(form.applicable.data),
+        "status": form.status.data or None, "justification": form.justification.data,
+        "evidence": form.evidence.data, "evidence_links": form.evidence_links.data or "",
+        "owner": form.owner.data}
+    for name in ASPECTS:
+        data[name] = {"status": form[f"{name}_status"].data or None,
+                      "assessed_on": form[f"{name}_assessed_on"].data,
+                      "assessed_by": form[f"{name}_assessed_by"].data,
+                      "evidence": form[f"{name}_evidence"].data,
+                      "attachments": list(form[f"{name}_attachments"].data or [])}
     try:
-        services.assess(current_user, organisation, item, {
-            "applicable": {"ja": True, "nee": False}.get(form.applicable.data),
-            "status": form.status.data or None, "justification": form.justification.data,
-            "evidence": form.evidence.data, "evidence_links": form.evidence_links.data or "",
-            "owner": form.owner.data})
+        services.assess(current_user, organisation, item, data,
+                        today=to_local(utcnow(), current_app.config["TIMEZONE"]).date())
     except DomainError as error:
+        # the service names an aspect's field "werking.evidence"; the form's is "werking_evidence"
+        error.errors = {name.replace(".", "_"): messages for name, messages in (error.errors or {}).items()}
         apply_errors(form, error)
         return Rejected(lambda: render_control(organisation, catalog, item, form=form), error.status_code)
     flash_committed(_("De beoordeling van %(c)s is opgeslagen.", c=item.code))
@@ -203,9 +225,11 @@ def render_control(organisation: Organisation, catalog: ControlCatalog, item: Co
     """The control page: the assessment in force and its form, the history, and the evidence files."""
     history = services.assessment_history(organisation, item)
     current = history[0] if history else None
+    evidence_files = attachments.for_control(organisation, item)
     if form is None:
         form = AssessmentForm(formdata=None)
         _fill(form, current)
+    _attachment_choices(form, evidence_files)
     flt = soa_filter()
     can_link = has_permission(current_user, Permission.MEASURE_WRITE, organisation.id)
     link_query = " ".join(request.args.get("maatregel", "").split())[:100]
@@ -220,11 +244,14 @@ def render_control(organisation: Organisation, catalog: ControlCatalog, item: Co
                                     if can_link and link_query else []),
                            link_form=LinkControlForm(formdata=None),
                            can_write=has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id),
-                           attachments=attachments.for_control(organisation, item),
+                           attachments=evidence_files, files_by_id={a.id: a for a in evidence_files},
+                           contradictions=services.contradictions(current), aspects=ASPECTS,
+                           aspect_labels=ASPECT_LABELS, aspect_hints=ASPECT_HINTS,
+                           aspect_status_labels=ASPECT_STATUS_LABELS,
                            attachment_errors=attachment_errors or {}), code
 
 
-def _fill(form: AssessmentForm, current: Any) -> None:
+def _fill(form: AssessmentForm, current: ControlAssessment | None) -> None:
     if current is None:
         return
     form.applicable.data = "ja" if current.applicable else "nee"
@@ -233,6 +260,19 @@ def _fill(form: AssessmentForm, current: Any) -> None:
     form.evidence.data = current.evidence
     form.evidence_links.data = "\n".join(current.evidence_links or [])
     form.owner.data = current.owner
+    for aspect in current.aspects:
+        form[f"{aspect.name}_status"].data = aspect.status.value
+        form[f"{aspect.name}_assessed_on"].data = aspect.assessed_on
+        form[f"{aspect.name}_assessed_by"].data = aspect.assessed_by
+        form[f"{aspect.name}_evidence"].data = aspect.evidence
+        form[f"{aspect.name}_attachments"].data = aspect.attachment_ids
+
+
+def _attachment_choices(form: AssessmentForm, files: list[Any]) -> None:
+    """The evidence files that opzet, bestaan and werking may refer to: those not removed."""
+    options = [(a.id, a.filename) for a in files if not a.removed]
+    for name in ASPECTS:
+        form[f"{name}_attachments"].choices = options
 
 
 @bp.route("/compliance/<code>/<key>/voorstel", methods=["POST"])
