@@ -53,13 +53,33 @@ def create_demo_assessments(organisations: Sequence[Organisation], ciso: User, *
 def _assess_measures(rng: random.Random, organisation: Organisation, catalog: ControlCatalog, ciso: User,
                      now: dt.datetime) -> int:
     count = 0
+    # opzet, bestaan and werking from a generator of their own, so the rest of the demo stays as it was
+    judged = random.Random(f"obw:{rng.random()}")  # noqa: S311  # nosec B311 # demo data, not security
     for measure in services.controls_of(catalog, kind=ControlKind.MEASURE):
         if measure.status != "active" or rng.random() > 0.66:
             continue
-        for days_before, data in history(rng, _measure_assessment(rng)):
+        rounds = history(rng, _measure_assessment(rng))
+        for index, (days_before, data) in enumerate(rounds):
+            if index == len(rounds) - 1:
+                data = {**data, **_opzet_bestaan_werking(judged, data)}
             services.assess(ciso, organisation, measure, data, now=now - dt.timedelta(days=days_before))
             count += 1
     return count
+
+
+def _opzet_bestaan_werking(rng: random.Random, data: dict[str, Any]) -> dict[str, Any]:
+    """In the last round, a judgement of opzet, bestaan and werking for most measures put in place:
+    werking "voldoet" only with evidence, and not for every one (werking takes a period to show)."""
+    if not data.get("applicable") or data.get("status") == "niet" or rng.random() < 0.3:
+        return {}
+    if data["status"] == "gedeeltelijk":
+        return {"opzet": {"status": "voldoet"}, "bestaan": {"status": "voldoet_gedeeltelijk"}}
+    werking = rng.choice([
+        {"status": "voldoet", "evidence": "Steekproef van het afgelopen kwartaal: werkt zoals beschreven.",
+         "assessed_by": "Informatiebeveiliger"},
+        {"status": "voldoet_gedeeltelijk", "evidence": "Steekproef: enkele afwijkingen, opgevolgd."},
+        {"status": "niet_beoordeeld"}])
+    return {"opzet": {"status": "voldoet"}, "bestaan": {"status": "voldoet"}, "werking": werking}
 
 
 def history(rng: random.Random, final: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
