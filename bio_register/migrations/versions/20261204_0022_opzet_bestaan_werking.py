@@ -5,16 +5,16 @@ day it was judged, by whom, the evidence text and the ids of the evidence attach
 Existing assessments are migrated honestly: every one gets "niet beoordeeld" for opzet, bestaan and
 werking, with no date, no assessor and no evidence; their implementation level stays as it was.
 
-Revision ID: 0021_obw
-Revises: 0020_sla
+Revision ID: 0022_obw
+Revises: 0021_pending_import_kind
 Create Date: 2026-12-04
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_obw"
-down_revision = "0020_sla"
+revision = "0022_obw"
+down_revision = "0021_pending_import_kind"
 branch_labels = None
 depends_on = None
 
