@@ -5,9 +5,21 @@ from typing import Any
 from flask import current_app
 
 from bio_register.api.base import problem_doc
-from bio_register.breaches import services
-from bio_register.breaches.models import ApDecision, ApNotification, CbwReport, DataSubjectDecision
+from bio_register.breaches import apform, services
+from bio_register.breaches.models import (
+    ApCorrespondence,
+    ApDecision,
+    ApNotification,
+    CbwReport,
+    DataSubjectDecision,
+)
 from bio_register.breaches.schemas import (
+    ApCorrespondenceIn,
+    ApCorrespondenceListOut,
+    ApCorrespondenceOut,
+    ApFormIn,
+    ApFormOut,
+    ApFormPatch,
     ApNotificationIn,
     ApNotificationOut,
     AssessmentIn,
@@ -146,3 +158,73 @@ def create_cbw_report(data: dict[str, Any], incident: Incident) -> CbwReport:
     return services.record_cbw_report(api_user(), incident, data["phase"], data["submitted_at"],
                                       data.get("reference"), data.get("summary"), data.get("recipient"),
                                       default_recipient=current_app.config["CBW_RECIPIENT"])
+
+
+# --- the AP meldformulier and the correspondence with the AP -----------------------------------------------
+
+def _ap_form_out(incident: Incident) -> dict[str, Any]:
+    view = apform.ap_form_view(incident)
+    return {"complete": view.complete, "version": view.form.version if view.form is not None else None,
+            "answers": apform.stored_answers(view.form), "sections": view.sections}
+
+
+@blp.route("/<int:incident_id>/ap-form")
+@blp.response(200, ApFormOut)
+@requires(Permission.BREACH_READ, load=DATALEK)
+def get_ap_form(incident: Incident) -> dict[str, Any]:
+    """Every question of the AP's meldformulier in its section order with the answer the datalek
+    holds (from the assessment, the decisions and the AP form's own answers), and per section
+    whether it is complete and what is missing."""
+    return _ap_form_out(incident)
+
+
+def _save_ap_form(data: dict[str, Any], incident: Incident, *, partial: bool) -> dict[str, Any]:
+    version = data.pop("version", None)
+    apform.save_ap_form(api_user(), incident, data, version, partial=partial)
+    return _ap_form_out(incident)
+
+
+@blp.route("/<int:incident_id>/ap-form", methods=["PUT"])
+@blp.arguments(ApFormIn)
+@blp.response(200, ApFormOut)
+@blp.alt_response(403, **problem_doc("Only the organisation's FG fills in the AP form"))
+@blp.alt_response(409, **problem_doc("Someone else saved the AP form in between: read it again"))
+@requires(Permission.BREACH_ASSESS, load=DATALEK)
+def put_ap_form(data: dict[str, Any], incident: Incident) -> dict[str, Any]:
+    """Set every answer of the AP form's own (a field left out is emptied). A minimum number of
+    data subjects above the maximum: 422 naming ``subjects_min``."""
+    return _save_ap_form(data, incident, partial=False)
+
+
+@blp.route("/<int:incident_id>/ap-form", methods=["PATCH"])
+@blp.arguments(ApFormPatch)
+@blp.response(200, ApFormOut)
+@blp.alt_response(403, **problem_doc("Only the organisation's FG fills in the AP form"))
+@blp.alt_response(409, **problem_doc("Someone else saved the AP form in between: read it again"))
+@requires(Permission.BREACH_ASSESS, load=DATALEK)
+def patch_ap_form(data: dict[str, Any], incident: Incident) -> dict[str, Any]:
+    """Set only the answers given; the others stay."""
+    return _save_ap_form(data, incident, partial=True)
+
+
+@blp.route("/<int:incident_id>/ap-correspondence")
+@blp.response(200, ApCorrespondenceListOut)
+@requires(Permission.BREACH_READ, load=DATALEK)
+def list_ap_correspondence(incident: Incident) -> dict[str, Any]:
+    """The correspondence with the AP, oldest first, and whether the file is still open at the AP."""
+    items = apform.correspondence_of(incident)
+    return {"open_at_ap": apform.file_open_at_ap(incident, items), "items": items}
+
+
+@blp.route("/<int:incident_id>/ap-correspondence", methods=["POST"])
+@blp.arguments(ApCorrespondenceIn)
+@blp.response(201, ApCorrespondenceOut)
+@blp.alt_response(403, **problem_doc("Only the organisation's FG records the correspondence with the AP"))
+@requires(Permission.BREACH_DECIDE, load=DATALEK)
+def create_ap_correspondence(data: dict[str, Any], incident: Incident) -> ApCorrespondence:
+    """A question from the AP (``vraag_ap``), an answer (``antwoord_aan_ap``), a document
+    (``document``) or the AP closing its file (``dossier_gesloten``, with ``ap_reference``). Only
+    after the initial AP-melding: else 422."""
+    attachments = apform.attachments_by_id(incident, data.get("attachment_ids") or [])
+    return apform.record_correspondence(api_user(), incident, data["kind"], data["occurred_at"], data.get("text"),
+                                        data.get("ap_reference"), attachments)

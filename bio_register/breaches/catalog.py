@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bio_register.breaches.models import CbwPhase, NoNotifyGround, NotificationKind
+from bio_register.breaches.models import CbwPhase, CorrespondenceKind, NoNotifyGround, NotificationKind, OwnSeverity
 from bio_register.i18n import lazy_gettext as _l
 
 #: categories of personal data (the AP's meldformulier and common municipal practice)
@@ -50,3 +50,22 @@ GROUND_LABELS = {
 PHASE_LABELS = {CbwPhase.EARLY_WARNING: _l("vroegtijdige waarschuwing (24 uur)"),
                 CbwPhase.NOTIFICATION: _l("incidentmelding (72 uur)"),
                 CbwPhase.FINAL: _l("eindverslag (1 maand)")}
+
+#: the finer nature of the breach, as the AP's meldformulier asks it (beyond C/I/A)
+BREACH_KINDS = {
+    "ingezien": _l("Gelezen of ingezien"),
+    "gekopieerd": _l("Gekopieerd"),
+    "gewijzigd": _l("Veranderd"),
+    "verwijderd": _l("Verwijderd of vernietigd"),
+    "gestolen": _l("Gestolen"),
+    "verloren": _l("Verloren"),
+    "anders": _l("Anders"),
+}
+OWN_SEVERITY_LABELS = {OwnSeverity.LAAG: _l("laag"), OwnSeverity.GEMIDDELD: _l("gemiddeld"),
+                       OwnSeverity.HOOG: _l("hoog"), OwnSeverity.ZEER_HOOG: _l("zeer hoog")}
+CORRESPONDENCE_LABELS = {
+    CorrespondenceKind.VRAAG_AP: _l("vraag van de AP"),
+    CorrespondenceKind.ANTWOORD_AAN_AP: _l("antwoord aan de AP"),
+    CorrespondenceKind.DOCUMENT: _l("document uitgewisseld"),
+    CorrespondenceKind.DOSSIER_GESLOTEN: _l("AP sluit dossier"),
+}

@@ -17,7 +17,13 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from bio_register.breaches import catalog
-from bio_register.breaches.catalog import GROUND_LABELS, KIND_LABELS, PHASE_LABELS
+from bio_register.breaches.catalog import (
+    CORRESPONDENCE_LABELS,
+    GROUND_LABELS,
+    KIND_LABELS,
+    OWN_SEVERITY_LABELS,
+    PHASE_LABELS,
+)
 from bio_register.breaches.enisa import EaseOfIdentification, Loss
 from bio_register.fields import LocalDateTimeField
 from bio_register.forms import choices
@@ -197,3 +203,70 @@ class RegisterForm(FlaskForm):
                        description=_l("Of kies een eigen periode met de datums hiernaast."))
     period_from = StringField(_l("Ontdekt vanaf"), validators=[Optional()], render_kw={"type": "date"})
     period_until = StringField(_l("Ontdekt tot en met"), validators=[Optional()], render_kw={"type": "date"})
+
+
+class ApFormForm(FlaskForm):
+    """The AP meldformulier's own questions (the rest is in the assessment and the decisions)."""
+
+    version = HiddenField()
+    contact_name = StringField(_l("Naam van de contactpersoon"), validators=[Optional(), Length(max=200)])
+    contact_function = StringField(_l("Functie van de contactpersoon"), validators=[Optional(), Length(max=200)])
+    contact_phone = StringField(_l("Telefoonnummer van de contactpersoon"), validators=[Optional(), Length(max=50)],
+                                render_kw={"type": "tel", "autocomplete": "off"})
+    contact_email = StringField(_l("E-mailadres van de contactpersoon"), validators=[Optional(), Length(max=254)],
+                                render_kw={"type": "email", "autocomplete": "off"})
+    other_organisations = TextAreaField(_l("Andere betrokken organisaties (naast de verwerker)"),
+                                        validators=[Optional(), Length(max=MAX_TEXT)],
+                                        description=_l("Bijvoorbeeld een ketenpartner, een andere gemeente of een "
+                                                       "leverancier die geen verwerker is. Leeg: geen."))
+    discovery = TextAreaField(_l("Hoe is het datalek ontdekt?"), validators=[Optional(), Length(max=MAX_TEXT)])
+    ended_at = LocalDateTimeField(_l("Einde van het datalek"), validators=[Optional()],
+                                  description=_l("Leeg laten zolang het datalek nog gaande is (vink dat aan in de "
+                                                 "beoordeling)."))
+    breach_kinds = CheckboxesField(_l("Wat is er met de persoonsgegevens gebeurd?"),
+                                   choices=choices(catalog.BREACH_KINDS.items()))
+    breach_kind_other = StringField(_l("Anders, namelijk"), validators=[Optional(), Length(max=500)])
+    subjects_min = IntegerField(_l("Aantal betrokkenen: minimaal"),
+                                validators=[Optional(), NumberRange(min=0, message=_l("Niet negatief."))])
+    subjects_max = IntegerField(_l("Aantal betrokkenen: maximaal"),
+                                validators=[Optional(), NumberRange(min=0, message=_l("Niet negatief."))])
+    prior_measures = TextAreaField(_l("Maatregelen die vooraf genomen waren (zoals versleuteling)"),
+                                   validators=[Optional(), Length(max=MAX_TEXT)])
+    own_severity = SelectField(_l("Eigen inschatting van de ernst"),
+                               choices=choices([("", _l("— nog niet bepaald —")),
+                                                *((k.value, v) for k, v in OWN_SEVERITY_LABELS.items())]),
+                               validators=[Optional()],
+                               description=_l("Uw eigen oordeel; de ENISA-score is een advies ernaast."))
+    own_severity_explanation = TextAreaField(_l("Toelichting op de eigen inschatting"),
+                                             validators=[Optional(), Length(max=MAX_TEXT)])
+    subjects_message = TextAreaField(_l("Tekst van het bericht aan de betrokkenen"),
+                                     validators=[Optional(), Length(max=MAX_TEXT)],
+                                     description=_l("Of, wanneer en hoe zij worden geïnformeerd staat in het besluit "
+                                                    "over art. 34."))
+    measures_planned = TextAreaField(_l("Maatregelen die nog worden genomen"),
+                                     validators=[Optional(), Length(max=MAX_TEXT)])
+    other_authorities = TextAreaField(_l("Andere toezichthouders (bij een grensoverschrijdend datalek)"),
+                                      validators=[Optional(), Length(max=MAX_TEXT)])
+    other_information = TextAreaField(_l("Overige informatie voor de AP"),
+                                      validators=[Optional(), Length(max=MAX_TEXT)])
+
+
+AP_FORM_FIELDS = ("contact_name", "contact_function", "contact_phone", "contact_email", "other_organisations",
+                  "discovery", "ended_at", "breach_kinds", "breach_kind_other", "subjects_min", "subjects_max",
+                  "prior_measures", "own_severity", "own_severity_explanation", "subjects_message",
+                  "measures_planned", "other_authorities", "other_information")
+
+
+def ap_form_data(form: ApFormForm) -> dict[str, Any]:
+    return {name: getattr(form, name).data for name in AP_FORM_FIELDS}
+
+
+class CorrespondenceForm(FlaskForm):
+    kind = SelectField(_l("Soort"), choices=choices((k.value, v) for k, v in CORRESPONDENCE_LABELS.items()))
+    occurred_at = LocalDateTimeField(_l("Datum"), validators=[InputRequired(_l("Vul de datum in."))],
+                                     id="correspondence-occurred_at")
+    text = TextAreaField(_l("Tekst"), validators=[Optional(), Length(max=MAX_TEXT)],
+                         description=_l("De vraag, het antwoord of een beschrijving van het document."))
+    ap_reference = StringField(_l("Kenmerk van de AP"), validators=[Optional(), Length(max=100)],
+                               description=_l("Verplicht als de AP het dossier sluit."))
+    existing = CheckboxesField(_l("Bijlagen van dit incident"), choices=[], validators=[Optional()])

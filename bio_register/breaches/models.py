@@ -4,10 +4,11 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.accounts.models import User
+from bio_register.attachments.models import Attachment
 from bio_register.breaches.enisa import Band, EaseOfIdentification, Loss
 from bio_register.database import UTCDateTime, utcnow, value_enum
 from bio_register.extensions import Model
@@ -160,3 +161,86 @@ class DeadlineWarning(Model):
     threshold: Mapped[str] = mapped_column(String(10))
     deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OwnSeverity(enum.StrEnum):
+    """The reporter's own estimate of the severity, as the AP's meldformulier asks it (the ENISA
+    score stays advice beside it)."""
+
+    LAAG = "laag"
+    GEMIDDELD = "gemiddeld"
+    HOOG = "hoog"
+    ZEER_HOOG = "zeer_hoog"
+
+
+class BreachApForm(Model):
+    """The AP meldformulier's questions that the assessment does not answer, one row per datalek.
+
+    What the assessment, the incident and the art. 34 decision already hold (categories, counts,
+    C/I/A, the verwerker, consequences, measures taken, cross-border, ongoing, informing the data
+    subjects) is read from there, not copied here."""
+
+    __tablename__ = "breach_ap_forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
+    discovery: Mapped[str | None] = mapped_column(Text)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    subjects_min: Mapped[int | None]
+    subjects_max: Mapped[int | None]
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_function: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(50))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    own_severity: Mapped[OwnSeverity | None] = mapped_column(value_enum(OwnSeverity, "own_severity", 20))
+    own_severity_explanation: Mapped[str | None] = mapped_column(Text)
+    other_organisations: Mapped[str | None] = mapped_column(Text)
+    #: the finer nature of the breach (catalog.BREACH_KINDS), beyond confidentiality/integrity/availability
+    breach_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    breach_kind_other: Mapped[str | None] = mapped_column(String(500))
+    prior_measures: Mapped[str | None] = mapped_column(Text)
+    subjects_message: Mapped[str | None] = mapped_column(Text)
+    measures_planned: Mapped[str | None] = mapped_column(Text)
+    other_authorities: Mapped[str | None] = mapped_column(Text)
+    other_information: Mapped[str | None] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    updated_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CorrespondenceKind(enum.StrEnum):
+    VRAAG_AP = "vraag_ap"
+    ANTWOORD_AAN_AP = "antwoord_aan_ap"
+    DOCUMENT = "document"
+    DOSSIER_GESLOTEN = "dossier_gesloten"
+
+
+ap_correspondence_attachments = Table(
+    "ap_correspondence_attachments", Model.metadata,
+    Column("correspondence_id", ForeignKey("ap_correspondence.id", ondelete="CASCADE"), primary_key=True),
+    Column("attachment_id", ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ApCorrespondence(Model):
+    """A letter, question, answer or document exchanged with the AP after the melding, or the AP
+    closing its file (with its reference)."""
+
+    __tablename__ = "ap_correspondence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[CorrespondenceKind] = mapped_column(value_enum(CorrespondenceKind, "correspondence_kind", 20))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    text: Mapped[str | None] = mapped_column(Text)
+    ap_reference: Mapped[str | None] = mapped_column(String(100))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")
+    attachments: Mapped[list[Attachment]] = relationship(secondary=ap_correspondence_attachments,
+                                                         order_by="Attachment.id")

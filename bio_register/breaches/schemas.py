@@ -7,7 +7,7 @@ import marshmallow as ma
 from bio_register.api.base import Boolean, DateTime
 from bio_register.breaches import catalog
 from bio_register.breaches.enisa import EaseOfIdentification, Loss
-from bio_register.breaches.models import CbwPhase, NoNotifyGround, NotificationKind
+from bio_register.breaches.models import CbwPhase, CorrespondenceKind, NoNotifyGround, NotificationKind, OwnSeverity
 
 MAX_TEXT = 20_000
 
@@ -173,3 +173,93 @@ class CbwDeadlinesOut(ma.Schema):
 class CbwOut(ma.Schema):
     deadlines = ma.fields.Nested(CbwDeadlinesOut)
     reports = ma.fields.List(ma.fields.Nested(CbwReportOut))
+
+
+class ApFormIn(ma.Schema):
+    """The AP meldformulier's own answers (PUT: all of them, a field left out is emptied; PATCH:
+    only those given). The rest of the form comes from the assessment and the decisions."""
+
+    version = ma.fields.Integer(allow_none=True, strict=True,
+                                metadata={"description": "The version you read (optional)"})
+    discovery = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT),
+                                 metadata={"description": "How the breach was discovered"})
+    ended_at = DateTime(allow_none=True, metadata={"description": "When it ended (empty while it is ongoing)"})
+    subjects_min = ma.fields.Integer(allow_none=True, strict=True,
+                                     validate=ma.validate.Range(min=0, max=100_000_000))
+    subjects_max = ma.fields.Integer(allow_none=True, strict=True,
+                                     validate=ma.validate.Range(min=0, max=100_000_000))
+    contact_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    contact_function = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    contact_phone = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=50))
+    contact_email = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=254))
+    own_severity = ma.fields.String(allow_none=True, validate=_one_of(s.value for s in OwnSeverity),
+                                    metadata={"description": "The reporter's own estimate (ENISA is advice)"})
+    own_severity_explanation = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    other_organisations = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    breach_kinds = ma.fields.List(ma.fields.String(validate=_one_of(catalog.BREACH_KINDS)), allow_none=True)
+    breach_kind_other = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+    prior_measures = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    subjects_message = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    measures_planned = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    other_authorities = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    other_information = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+
+
+class ApFormPatch(ApFormIn):
+    """Only the answers given are set; the others stay."""
+
+
+class ApQuestionOut(ma.Schema):
+    key = ma.fields.String()
+    label = ma.fields.String()
+    answer = ma.fields.String(metadata={"description": "As copied into the AP's form; empty when not answered"})
+
+
+class ApSectionOut(ma.Schema):
+    key = ma.fields.String()
+    title = ma.fields.String()
+    complete = ma.fields.Boolean()
+    missing = ma.fields.List(ma.fields.String())
+    questions = ma.fields.List(ma.fields.Nested(ApQuestionOut))
+
+
+class ApFormOut(ma.Schema):
+    """The AP meldformulier in its section order: every question with its answer, and per section
+    whether it is complete and what is missing."""
+
+    complete = ma.fields.Boolean()
+    version = ma.fields.Integer(allow_none=True, metadata={"description": "Of the stored answers; null: none yet"})
+    answers = ma.fields.Dict(metadata={"description": "The AP form's own answers as stored (the PUT body)"})
+    sections = ma.fields.List(ma.fields.Nested(ApSectionOut))
+
+
+class ApCorrespondenceIn(ma.Schema):
+    kind = ma.fields.String(required=True, validate=_one_of(k.value for k in CorrespondenceKind))
+    occurred_at = DateTime(required=True, metadata={"description": "The date of the letter, answer or closure"})
+    text = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    ap_reference = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100),
+                                    metadata={"description": "The AP's reference; required to close the file"})
+    attachment_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list, metadata={
+        "description": "Attachments of this incident (upload them first: POST /incidents/{id}/attachments)"})
+
+
+class ApAttachmentOut(ma.Schema):
+    id = ma.fields.Integer()
+    filename = ma.fields.String()
+    removed = ma.fields.Boolean()
+
+
+class ApCorrespondenceOut(ma.Schema):
+    id = ma.fields.Integer()
+    kind = _enum_value("kind")
+    occurred_at = ma.fields.AwareDateTime()
+    text = ma.fields.String(allow_none=True)
+    ap_reference = ma.fields.String(allow_none=True)
+    author = ma.fields.Function(lambda c: c.author.name)
+    recorded_at = ma.fields.AwareDateTime()
+    attachments = ma.fields.List(ma.fields.Nested(ApAttachmentOut))
+
+
+class ApCorrespondenceListOut(ma.Schema):
+    open_at_ap = ma.fields.Boolean(metadata={"description": "Melding made and the file not closed by the AP"})
+    items = ma.fields.List(ma.fields.Nested(ApCorrespondenceOut))
