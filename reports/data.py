@@ -30,6 +30,7 @@ class BreachFigures:
     not_notified: int          # decided not to notify
     undecided: int             # no FG decision yet
     subjects_informed: int     # art. 34: data subjects informed
+    open_at_ap: int = 0        # at the period's end: melding made, the file not (yet) closed by the AP
 
 
 @dataclass(frozen=True)

@@ -486,7 +486,7 @@ def _figures_table(rows: Sequence[tuple[str, int]], width: float) -> Table:
 def _breach_section(report: QuarterlyReport, width: float) -> list[Flowable]:
     b, c = report.breaches, report.cbw
     story: list[Flowable] = _heading("2 Datalekken en meldingen", _H1, 90 * mm)
-    if not any((b.datalekken, b.notified, b.not_notified, b.undecided, b.subjects_informed)):
+    if not any((b.datalekken, b.notified, b.not_notified, b.undecided, b.subjects_informed, b.open_at_ap)):
         story.append(_sentence("Geen datalekken in dit kwartaal."))
     else:
         story.append(_figures_table([
@@ -497,6 +497,8 @@ def _breach_section(report: QuarterlyReport, width: float) -> list[Flowable]:
             ("Besloten niet te melden bij de AP", b.not_notified),
             ("Nog geen besluit van de FG", b.undecided),
             ("Betrokkenen geïnformeerd (art. 34 AVG)", b.subjects_informed),
+            ("Dossiers open bij de AP aan het eind van het kwartaal (gemeld, niet gesloten door de AP)",
+             b.open_at_ap),
         ], width))
         if b.notified_late:
             story.append(Paragraph(markup(

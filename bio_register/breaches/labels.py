@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bio_register.breaches import catalog
-from bio_register.breaches.catalog import GROUND_LABELS, KIND_LABELS, PHASE_LABELS
+from bio_register.breaches.catalog import CORRESPONDENCE_LABELS, GROUND_LABELS, KIND_LABELS, PHASE_LABELS
 from bio_register.i18n import lazy_gettext as _l
 
 STATES = {
@@ -43,5 +43,6 @@ TEMPLATE_HELPERS = {
     "notification_kind_label": lambda kind: str(KIND_LABELS[kind]),
     "ground_label": lambda ground: str(GROUND_LABELS[ground]),
     "phase_label": lambda phase: str(PHASE_LABELS[phase]),
+    "correspondence_kind_label": lambda kind: str(CORRESPONDENCE_LABELS[kind]),
     "enisa_cb": enisa_cb,
 }

@@ -10,16 +10,20 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 
+from bio_register.attachments import services as attachments
+from bio_register.breaches import apform, labels, services
 from bio_register.breaches import export as exporter
-from bio_register.breaches import labels, services
 from bio_register.breaches.forms import (
+    ApFormForm,
     AssessmentForm,
     CbwForm,
+    CorrespondenceForm,
     DecisionForm,
     NotificationForm,
     OverviewFilterForm,
     RegisterForm,
     SubjectsForm,
+    ap_form_data,
     assessment_data,
     yes_no,
 )
@@ -36,11 +40,14 @@ from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, has_permission, scoped_organisations
 from bio_register.pipeline import Rejected, flash_committed, requires, signed_in
 from bio_register.timeutil import to_local, to_utc
+from reports import ap_form as ap_form_renderer
 
 bp = Blueprint("breaches", __name__, template_folder="templates")
 
 #: datalekken per page of the overview (ordered over all of them by the database)
 OVERVIEW_PAGE = 50
+#: "read the posted form" (a form built for the page passes ``formdata=None``)
+_UNSET: Any = object()
 
 
 def _local_day(value: str | None, *, end: bool = False) -> dt.datetime | None:
@@ -122,7 +129,8 @@ def overview() -> Any:
     register.organisation.data = (flt.organisation or "").upper() or (organisations[0].value if organisations else None)
     register.year.choices = _year_choices()
     return render_template("breaches/overview.html", form=form, page=page, page_url=page_url, sort_url=sort_url,
-                           flt=flt, register_form=register, state_labels=labels.state_labels())
+                           flt=flt, register_form=register, state_labels=labels.state_labels(),
+                           open_at_ap=apform.count_open_at_ap(current_user))
 
 
 def _arg(name: str) -> str:
@@ -213,6 +221,7 @@ def _render(incident: Incident, code: int = 200, **forms: Any) -> Any:
     config = current_app.config
     cbw_clock = (services.cbw_clock(incident, assessment, reports, config["CBW_NOTIFICATION_ANCHOR"])
                  if incident.is_significant_cbw else None)
+    correspondence = apform.correspondence_of(incident) if incident.is_datalek else []
     return render_template(
         "breaches/datalek.html", incident=incident, assessment=assessment,
         employee_report=incident_reports.report_of(incident),
@@ -229,7 +238,29 @@ def _render(incident: Incident, code: int = 200, **forms: Any) -> Any:
         combined_decision_form=forms.get("combined_decision_form") or _combined_forms()[0],
         combined_subjects_form=forms.get("combined_subjects_form") or _combined_forms()[1],
         cbw_form=forms.get("cbw_form") or CbwForm(formdata=None, recipient=config["CBW_RECIPIENT"]),
+        ap_view=apform.ap_form_view(incident) if incident.is_datalek else None,
+        ap_form=forms.get("ap_form") or _ap_form(incident),
+        correspondence=correspondence,
+        open_at_ap=incident.is_datalek and apform.file_open_at_ap(incident, correspondence),
+        correspondence_form=forms.get("correspondence_form") or _correspondence_form(incident, formdata=None),
     ), code
+
+
+def _ap_form(incident: Incident) -> ApFormForm:
+    stored = apform.ap_form_of(incident)
+    form = ApFormForm(formdata=None, obj=stored, prefix="ap")
+    if stored is not None:
+        form.version.data = str(stored.version)
+        form.own_severity.data = stored.own_severity.value if stored.own_severity else ""
+    return form
+
+
+def _correspondence_form(incident: Incident, formdata: Any = _UNSET) -> CorrespondenceForm:
+    form = (CorrespondenceForm(prefix="corr") if formdata is _UNSET
+            else CorrespondenceForm(formdata=formdata, prefix="corr"))
+    form.existing.choices = [SelectChoice(str(a.id), a.filename) for a in attachments.for_incident(incident)
+                             if not a.removed]
+    return form
 
 
 @bp.route("/incidenten/<int:incident_id>/datalek")
@@ -405,3 +436,65 @@ def notices() -> Any:
     overdue = services.overdue(current_user) if has_permission(current_user, Permission.BREACH_DECIDE) else None
     return render_template("breaches/notices.html", notices=shown, new=new, overdue=overdue,
                            state_labels=labels.state_labels())
+
+
+# --- the AP meldformulier and the correspondence with the AP -------------------------------------------------
+
+@bp.route("/incidenten/<int:incident_id>/datalek/ap-antwoorden", methods=["POST"])
+@requires(Permission.BREACH_ASSESS, load=DATALEK)
+def save_ap_form(incident: Incident) -> Any:
+    """The AP meldformulier's own answers: one form, one save (audited)."""
+    def action(form: ApFormForm) -> None:
+        read = form.version.data or ""
+        apform.save_ap_form(current_user, incident, ap_form_data(form), int(read) if read.isdigit() else None)
+
+    return _submit(incident, ApFormForm(prefix="ap"), "ap", action, _("De antwoorden voor het AP-meldformulier zijn "
+                                                                     "opgeslagen."))
+
+
+@bp.route("/incidenten/<int:incident_id>/datalek/ap-correspondentie", methods=["POST"])
+@requires(Permission.BREACH_DECIDE, load=DATALEK)
+def record_correspondence(incident: Incident) -> Any:
+    """A question from the AP, an answer, a document (as an attachment of the incident) or the AP
+    closing its file."""
+    def action(form: CorrespondenceForm) -> None:
+        chosen = [int(v) for v in form.existing.data or [] if str(v).isdigit()]
+        linked = apform.attachments_by_id(incident, chosen)
+        storage = request.files.get("corr-file")
+        if storage is not None and storage.filename:
+            limit = int(current_app.config["MAX_ATTACHMENT_MB"]) * attachments.MIB
+            linked.append(attachments.add_to_incident(current_user, incident, storage.filename,
+                                                      storage.read(limit + 1), max_bytes=limit))
+        apform.record_correspondence(current_user, incident, form.kind.data, form.occurred_at.data, form.text.data,
+                                     form.ap_reference.data, linked)
+
+    return _submit(incident, _correspondence_form(incident), "correspondence", action,
+                   _("De correspondentie met de AP is vastgelegd."))
+
+
+def _copy_view(incident: Incident) -> apform.ApFormView:
+    return apform.ap_form_view(incident)
+
+
+@bp.route("/incidenten/<int:incident_id>/datalek/ap-formulier")
+@requires(Permission.BREACH_READ, load=DATALEK)
+def ap_form_copy(incident: Incident) -> Any:
+    """"Kopie voor het AP-meldformulier": every answer in the AP form's section order, each in a
+    block of its own with a copy button (static/js/ap-copy.js; without script: select and copy)."""
+    return render_template("breaches/ap_form.html", incident=incident, view=_copy_view(incident))
+
+
+@bp.route("/incidenten/<int:incident_id>/datalek/ap-formulier.pdf")
+@requires(Permission.BREACH_READ, load=DATALEK)
+def ap_form_pdf(incident: Incident) -> Any:
+    """The same as a PDF (A4), for the file and for copying on another machine."""
+    stamp = utcnow()
+    tz = current_app.config["TIMEZONE"]
+    body = ap_form_renderer.to_pdf(
+        _copy_view(incident).sections, title=f"Kopie voor het AP-meldformulier — {incident.reference}",
+        subtitle=f"{incident.organisation.name}: {incident.title}",
+        generated=to_local(stamp, tz).strftime("%d-%m-%Y %H:%M"))
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="ap-meldformulier-{incident.reference}-{to_local(stamp, tz):%Y%m%d-%H%M}.pdf"')
+    return response

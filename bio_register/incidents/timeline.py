@@ -31,11 +31,14 @@ from bio_register.accounts.models import User
 from bio_register.audit.models import AuditEvent
 from bio_register.breaches import catalog as breach_catalog
 from bio_register.breaches.models import (
+    ApCorrespondence,
     ApDecision,
     ApNotification,
+    BreachApForm,
     BreachAssessment,
     CbwPhase,
     CbwReport,
+    CorrespondenceKind,
     DataSubjectDecision,
     NoNotifyGround,
     NotificationKind,
@@ -57,6 +60,8 @@ BREACH_ENTITIES: dict[str, Any] = {
     "ap_notification": ApNotification,
     "data_subject_decision": DataSubjectDecision,
     "cbw_report": CbwReport,
+    "ap_form": BreachApForm,
+    "ap_correspondence": ApCorrespondence,
 }
 
 #: the assessment's fields as the datalek page names them
@@ -89,6 +94,28 @@ ASSESSMENT_FIELD = {
     "enisa_band": _l("ENISA-ernst"),
 }
 
+#: the AP meldformulier's own answers as the datalek page names them
+AP_FORM_FIELD = {
+    "discovery": _l("Hoe ontdekt"),
+    "ended_at": _l("Einde van het datalek"),
+    "subjects_min": _l("Aantal betrokkenen: minimaal"),
+    "subjects_max": _l("Aantal betrokkenen: maximaal"),
+    "contact_name": _l("Naam contactpersoon"),
+    "contact_function": _l("Functie contactpersoon"),
+    "contact_phone": _l("Telefoonnummer contactpersoon"),
+    "contact_email": _l("E-mailadres contactpersoon"),
+    "own_severity": _l("Eigen inschatting van de ernst"),
+    "own_severity_explanation": _l("Toelichting op de eigen inschatting"),
+    "other_organisations": _l("Andere betrokken organisaties"),
+    "breach_kinds": _l("Wat is er met de gegevens gebeurd"),
+    "breach_kind_other": _l("Anders, namelijk"),
+    "prior_measures": _l("Maatregelen vooraf"),
+    "subjects_message": _l("Bericht aan de betrokkenen"),
+    "measures_planned": _l("Geplande maatregelen"),
+    "other_authorities": _l("Andere toezichthouders"),
+    "other_information": _l("Overige informatie"),
+}
+
 #: deadline warnings the scheduler sent (``incident``/``deadline_warning`` events)
 CLOCK = {
     "ap": _l("AP-termijn"),
@@ -99,7 +126,7 @@ CLOCK = {
 THRESHOLD = {"24h": _l("nog 24 uur"), "12h": _l("nog 12 uur"), "1h": _l("nog 1 uur"), "passed": _l("verstreken")}
 
 _CATEGORY_LABELS: dict[str, Any] = {**breach_catalog.DATA_CATEGORIES, **breach_catalog.SPECIAL_CATEGORIES,
-                                    **breach_catalog.SUBJECT_CATEGORIES}
+                                    **breach_catalog.SUBJECT_CATEGORIES, **breach_catalog.BREACH_KINDS}
 
 
 @dataclass(frozen=True)
@@ -323,6 +350,23 @@ def _breach_item(event: _Event, aware_at: dt.datetime | None) -> TimelineItem | 
                               if ground in set(NoNotifyGround) else "—")]
         return TimelineItem(event.at, "breach", title, event.actor, text=_after(changes, "explanation"),
                             changes=details)
+    if event.entity == "ap_form":
+        title = (_("AP-meldformulier ingevuld") if action == "create"
+                 else _("AP-meldformulier gewijzigd"))
+        return TimelineItem(event.at, "breach", title, event.actor, changes=_changes(changes, AP_FORM_FIELD))
+    if event.entity == "ap_correspondence":
+        kind = _after(changes, "kind")
+        label = (str(breach_catalog.CORRESPONDENCE_LABELS[CorrespondenceKind(kind)])
+                 if kind in set(CorrespondenceKind) else str(kind))
+        details = []
+        if _after(changes, "ap_reference"):
+            details.append(Change(_("Kenmerk van de AP"), "", str(_after(changes, "ap_reference"))))
+        files = _after(changes, "attachments") or []
+        if files:
+            details.append(Change(_("Bijlagen"), "", ", ".join(str(f) for f in files)))
+        return TimelineItem(_moment(_after(changes, "occurred_at")) or event.at, "breach",
+                            _("Correspondentie met de AP: %(kind)s", kind=label), event.actor,
+                            text=_after(changes, "text"), changes=details)
     if event.entity == "cbw_report":
         phase = _after(changes, "phase")
         label = str(breach_catalog.PHASE_LABELS[CbwPhase(phase)]) if phase in set(CbwPhase) else str(phase)

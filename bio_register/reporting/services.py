@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from bio_register.accounts.models import User
 from bio_register.audit import services as audit
+from bio_register.breaches import apform
 from bio_register.breaches.models import (
     ApDecision,
     ApNotification,
@@ -256,7 +257,8 @@ def breach_figures(org_ids: list[int], period: Period) -> rd.BreachFigures:
         datalekken=len(leak_ids), notified=len(initial), notified_on_time=len(initial) - late, notified_late=late,
         not_notified=sum(1 for i in leak_ids if i in decisions and not decisions[i]),
         undecided=sum(1 for i in leak_ids if i not in decisions),
-        subjects_informed=sum(1 for i in leak_ids if subjects.get(i)))
+        subjects_informed=sum(1 for i in leak_ids if subjects.get(i)),
+        open_at_ap=apform.count_open_at_ap_in(org_ids, period.end))
 
 
 def cbw_figures(org_ids: list[int], period: Period, significant: int) -> rd.CbwFigures:
