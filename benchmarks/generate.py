@@ -51,8 +51,8 @@ UTC = dt.UTC
 
 #: the bench tables that get secondary indexes dropped during the load
 LOADED = ("incidents", "timeline_entries", "breach_assessments", "ap_decisions", "ap_notifications",
-          "data_subject_decisions", "cbw_reports", "measures", "measure_incidents", "measure_controls",
-          "control_assessments", "reference_counters", "audit_events")
+          "ap_correspondence", "data_subject_decisions", "cbw_reports", "measures", "measure_incidents",
+          "measure_controls", "control_assessments", "reference_counters", "audit_events")
 
 CATEGORIES = [
     ("email_verkeerde_ontvanger", 22), ("post_verkeerde_ontvanger", 14), ("apparaat_verloren_gestolen", 8),
@@ -433,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
 
         counters: dict[tuple[int, int], int] = {}
         ids = {"incident": 0, "entry": 0, "assessment": 0, "decision": 0, "notification": 0, "subject": 0,
-               "cbw": 0, "measure": 0}
+               "cbw": 0, "measure": 0, "correspondence": 0}
         bar = Bar("incidents + datalekken", args.incidents)
         buffers = {
             "incidents": Buffer("incidents", (
@@ -460,9 +460,13 @@ def main(argv: list[str] | None = None) -> int:
                 "updated_at, completed_at, version")),
             "measure_incidents": Buffer("measure_incidents", "measure_id, incident_id"),
             "measure_controls": Buffer("measure_controls", "measure_id, control_id"),
+            # the AP's questions after a melding and its closing of the file (issue 20): most files
+            # of closed datalekken closed, the rest still open at the AP
+            "correspondence": Buffer("ap_correspondence", (
+                "id, incident_id, kind, occurred_at, text, ap_reference, author_id, recorded_at")),
         }
         (inc_copy, entry_copy, ba_copy, dec_copy, not_copy, ds_copy, cbw_copy, m_copy, mi_copy,
-         mc_copy) = buffers.values()
+         mc_copy, corr_copy) = buffers.values()
         if True:
             for org_id, size in zip(org_ids, sizes, strict=True):
                 prefix = f"G{org_id - 1:03d}"
@@ -543,6 +547,16 @@ def main(argv: list[str] | None = None) -> int:
                                 not_copy.write_row((ids["notification"], iid, "initial", submitted,
                                                     f"M{iid:09d}", "Later ontdekt wat er speelde." if late else None,
                                                     1, submitted))
+                                if rng.random() < 0.3:
+                                    ids["correspondence"] += 1
+                                    asked = min(now, submitted + dt.timedelta(days=rng.randint(3, 20)))
+                                    corr_copy.write_row((ids["correspondence"], iid, "vraag_ap", asked,
+                                                         "Hoeveel betrokkenen zijn geïnformeerd?", None, 1, asked))
+                                if closed and rng.random() < 0.8:
+                                    ids["correspondence"] += 1
+                                    shut = min(now, submitted + dt.timedelta(days=rng.randint(20, 90)))
+                                    corr_copy.write_row((ids["correspondence"], iid, "dossier_gesloten", shut, None,
+                                                         f"z{iid:09d}", 1, shut))
                             if closed and rng.random() < 0.5:
                                 ids["subject"] += 1
                                 informed = rng.random() < 0.3
@@ -639,7 +653,8 @@ def main(argv: list[str] | None = None) -> int:
         bar.close()
         for table, column in (("organisations", "id"), ("users", "id"), ("incidents", "id"),
                               ("timeline_entries", "id"), ("breach_assessments", "id"), ("ap_decisions", "id"),
-                              ("ap_notifications", "id"), ("data_subject_decisions", "id"), ("cbw_reports", "id"),
+                              ("ap_notifications", "id"), ("ap_correspondence", "id"),
+                              ("data_subject_decisions", "id"), ("cbw_reports", "id"),
                               ("measures", "id"), ("control_assessments", "id"), ("audit_events", "id")):
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "  # noqa: S608
                          f"GREATEST((SELECT max({column}) FROM {table}), 1))")

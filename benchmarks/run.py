@@ -152,6 +152,11 @@ def setup_users(url: str) -> dict:
         out["users"] = db.session.scalar(select(func.count()).select_from(User))
         out["audit_incident"] = db.session.scalar(select(func.max(Incident.id)).where(
             Incident.organisation_id == big.id, Incident.discovered_at < period.start))
+        # a datalek of G001 notified to the AP: its AP meldformulier and correspondence (issue 20)
+        from bio_register.breaches.models import ApNotification
+
+        out["ap_datalek"] = db.session.scalar(select(func.max(ApNotification.incident_id)).join(
+            Incident, Incident.id == ApNotification.incident_id).where(Incident.organisation_id == big.id))
         # the API's incident list a year deep: the cursor its next link would carry there
         from bio_register.paging import encode_cursor
 
@@ -455,6 +460,10 @@ def main(argv: list[str] | None = None) -> int:
                 ("Control page G001 5.24.03 (maatregelen, previous/next in the filter)", "cc",
                  "/compliance/G001/BIO2-1.3/5.24.03?thema=5", 100),
                 ("Incident page with its one timeline (G001)", "cc", f"/incidenten/{facts['audit_incident']}", 100),
+                ("Datalek page with the AP form's completeness and the AP correspondence (G001)", "fg",
+                 f"/incidenten/{facts['ap_datalek']}/datalek", 100),
+                ("Copy for the AP meldformulier (G001)", "fg",
+                 f"/incidenten/{facts['ap_datalek']}/datalek/ap-formulier", 100),
             ]
             print("Timing pages …", file=sys.stderr)
             api_client = Client(port)
