@@ -42,6 +42,7 @@ from bio_register.breaches.models import (
     DataSubjectDecision,
     NoNotifyGround,
     NotificationKind,
+    OwnSeverity,
 )
 from bio_register.breaches.services import AP_DEADLINE
 from bio_register.extensions import db
@@ -187,6 +188,8 @@ def _value(name: str, value: Any) -> str:
         return "—"
     if name.startswith("enisa_") and not isinstance(value, bool) and _is_number(value):
         return _number(value)  # scores and the parts of the ENISA sum, in the user's format ("0,25")
+    if name == "own_severity" and value in set(OwnSeverity):
+        return str(breach_catalog.OWN_SEVERITY_LABELS[OwnSeverity(value)])
     if isinstance(value, list):
         return ", ".join(str(_CATEGORY_LABELS.get(v, v)) for v in value)
     return labels.display(value)

@@ -203,8 +203,11 @@ def test_saving_the_ap_form_is_audited_and_shown_in_the_timeline(app_ctx: None) 
     db.session.commit()
     events = db.session.query(AuditEvent).filter_by(entity="ap_form").order_by(AuditEvent.seq).all()
     assert [e.action for e in events] == ["create", "update"]
-    titles = [item.title for item in timeline.timeline(fg, leak)]
+    items = timeline.timeline(fg, leak)
+    titles = [item.title for item in items]
     assert "AP-meldformulier ingevuld" in titles and "AP-meldformulier gewijzigd" in titles
+    changed = next(i for i in items if i.title == "AP-meldformulier gewijzigd")
+    assert [(c.label, c.before, c.after) for c in changed.changes] == [("Eigen inschatting van de ernst", "—", "hoog")]
 
 
 # --- the copy view and the PDF -----------------------------------------------------------------------------
