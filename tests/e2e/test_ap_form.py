@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from tests.e2e.helpers import FG, VO, assert_accessible, login
+from tests.e2e.helpers import FG, VO, assert_accessible, login, screenshot
 from tests.e2e.test_flows import log_datalek
 
 TITLE = "E2E: dossier per post naar verkeerde ontvanger"
@@ -50,6 +50,7 @@ def test_the_fg_fills_the_ap_form_and_copies_from_it(new_page: Any, live_server:
     # what the FG filled in is no longer missing; whether a verwerker is involved comes from the assessment
     assert "Naam van de contactpersoon" not in contact and "Of een verwerker betrokken is" in contact
     assert "volledig" in fg.locator("#ap tr[data-section='overig']").inner_text()
+    screenshot(fg, "datalek-ap-formulier")
 
     fg.locator("#ap").get_by_role("link", name="Kopie voor het AP-meldformulier").click()
     fg.wait_for_url(re.compile(rf"/incidenten/{incident_id}/datalek/ap-formulier$"))
@@ -66,3 +67,4 @@ def test_the_fg_fills_the_ap_form_and_copies_from_it(new_page: Any, live_server:
     fg.wait_for_function("document.querySelector('.copy-status').textContent !== ''")
     assert fg.locator(".copy-status").inner_text() == "Gekopieerd: Naam contactpersoon"
     assert fg.evaluate("navigator.clipboard.readText()") == "Fenna de Vries"
+    screenshot(fg, "kopie-ap-meldformulier")
