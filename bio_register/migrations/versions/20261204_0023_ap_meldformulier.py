@@ -1,16 +1,16 @@
 """The AP meldformulier on a datalek (the questions the assessment does not answer) and the
 correspondence with the AP after the melding, with its attachments.
 
-Revision ID: 0021_ap_meldformulier
-Revises: 0020_sla
+Revision ID: 0023_ap_meldformulier
+Revises: 0022_obw
 Create Date: 2026-12-04
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_ap_meldformulier"
-down_revision = "0020_sla"
+revision = "0023_ap_meldformulier"
+down_revision = "0022_obw"
 branch_labels = None
 depends_on = None
 
