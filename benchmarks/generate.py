@@ -168,11 +168,12 @@ class AuditSeeds:
         ("control_assessment", "assess", ""),
         ("processor", "create", ""),
         ("processing_activity", "create", ""),
+        ("breach_template", "create", ""),
         ("user", "login", "{{}}"),
     )
     #: the kinds added after the first eleven (their numbers are fixed by their place above)
     WITHDRAWN, NOTIFY, INFORMED, ORGANISATION, USER, MEMBERSHIP, ASSESSMENT = 11, 12, 13, 14, 15, 16, 17
-    PROCESSOR, PROCESSING_ACTIVITY = 18, 19
+    PROCESSOR, PROCESSING_ACTIVITY, BREACH_TEMPLATE = 18, 19, 20
     LOGIN = len(KINDS) - 1
 
     def __init__(self) -> None:
@@ -292,6 +293,64 @@ VERWERKINGEN = ["Basisregistratie Personen", "Jeugdhulp", "Parkeervergunningen",
                 "Burgerzaken: reisdocumenten", "Afvalinzameling", "Subsidies", "Raadsinformatie",
                 "Inburgering", "Evenementenvergunningen", "Bezwaar en beroep", "Meldingen openbare ruimte"]
 VERWERKERS = ["Centric", "PinkRoccade Local Government", "Dimpact", "Microsoft Ireland", "Visma Raet"]
+
+
+#: templates for recurring datalekken: per municipality TEMPLATES_PER_ORGANISATION, each linked to one or
+#: two of its verwerkingen; one datalek in ten was logged from one of them
+TEMPLATES_PER_ORGANISATION = 8
+TEMPLATES = [("Brief naar verkeerd adres", "post_verkeerde_ontvanger"),
+             ("E-mail naar verkeerde ontvanger", "email_verkeerde_ontvanger"),
+             ("Laptop verloren of gestolen", "apparaat_verloren_gestolen"),
+             ("Dossier op straat gevonden", "papier_verloren_gestolen"),
+             ("Document per ongeluk gepubliceerd", "per_ongeluk_gepubliceerd"),
+             ("Te ruime toegang tot zaaksysteem", "te_ruime_toegang"),
+             ("Phishingmail geopend", "phishing"),
+             ("Telefoon verloren", "apparaat_verloren_gestolen")]
+
+
+def write_breach_templates(conn: psycopg.Connection, rng: random.Random, org_ids: list[int], seeds: AuditSeeds,
+                           now: dt.datetime) -> int:
+    """Templates for every municipality (with their creation events as ``breach.recurring`` logs them),
+    linked to its verwerkingen (``write_verwerkingen`` numbered them per organisation in the same
+    order), and one datalek in ten marked as logged from one of them."""
+    template_id = 0
+    at = now - dt.timedelta(days=300)
+    links = []
+    with conn.cursor().copy("COPY breach_templates (id, organisation_id, name, title, description, category, "
+                            "severity, data_categories, special_categories, subject_categories, bsn, "
+                            "criminal_data, nature_confidentiality, nature_integrity, nature_availability, "
+                            "processor_involved, legal_bases, art9_grounds, measures_taken, created_at, "
+                            "updated_at) FROM STDIN") as copy:
+        for index, org_id in enumerate(org_ids):
+            first_activity = index * VERWERKINGEN_PER_ORGANISATION + 1
+            for name, category in TEMPLATES[:TEMPLATES_PER_ORGANISATION]:
+                template_id += 1
+                chosen = rng.sample(range(first_activity, first_activity + VERWERKINGEN_PER_ORGANISATION),
+                                    rng.randint(1, 2))
+                links += [(template_id, activity) for activity in sorted(chosen)]
+                measures = "Ontvanger gevraagd de gegevens te vernietigen; betrokkene geïnformeerd."
+                copy.write_row((template_id, org_id, name, name, f"{name} (sjabloon).", category, "laag",
+                                '["naw"]', "[]", '["inwoners"]', True, False, True, False, False, False,
+                                '["wettelijke_verplichting"]', "[]", measures, at, at))
+                seeds.created_with(at, AuditSeeds.BREACH_TEMPLATE, template_id, org_id, {
+                    "name": name, "title": name, "description": f"{name} (sjabloon).", "category": category,
+                    "severity": "laag", "data_categories": ["naw"], "special_categories": [],
+                    "subject_categories": ["inwoners"], "bsn": True, "criminal_data": False,
+                    "nature_confidentiality": True, "nature_integrity": False, "nature_availability": False,
+                    "processor_involved": False, "legal_bases": ["wettelijke_verplichting"], "art9_grounds": [],
+                    "measures_taken": measures, "processing_activities": sorted(
+                        VERWERKINGEN[activity - first_activity] for activity in chosen)})
+    with conn.cursor().copy("COPY breach_template_activities (template_id, activity_id) FROM STDIN") as copy:
+        for row in links:
+            copy.write_row(row)
+    conn.execute("SELECT setval(pg_get_serial_sequence('breach_templates', 'id'), "
+                 "GREATEST((SELECT max(id) FROM breach_templates), 1))")
+    conn.execute(f"""
+        UPDATE incidents i SET breach_template_id = t.first + (i.id % {TEMPLATES_PER_ORGANISATION})
+        FROM (SELECT organisation_id, min(id) AS first FROM breach_templates GROUP BY organisation_id) t
+        WHERE t.organisation_id = i.organisation_id AND i.is_datalek AND i.id % 10 = 0
+    """)  # noqa: S608
+    return template_id
 
 
 def write_verwerkingen(conn: psycopg.Connection, rng: random.Random, org_ids: list[int], seeds: AuditSeeds,
@@ -636,6 +695,7 @@ def main(argv: list[str] | None = None) -> int:
             bar.close()
 
         processors, activities = write_verwerkingen(conn, rng, org_ids, seeds, now)
+        templates = write_breach_templates(conn, rng, org_ids, seeds, now)
 
         audit_events = seeds.write(conn, now)
         del seeds
@@ -665,7 +725,7 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = {"organisations": args.organisations, "incidents": args.incidents, "big_org": "G001",
                "big_org_incidents": sizes[0], "control_assessments": assessed, "audit_events": audit_events,
-               "processors": processors, "processing_activities": activities,
+               "processors": processors, "processing_activities": activities, "breach_templates": templates,
                "seconds": round(time.monotonic() - started),
                **{f"{k}_rows": v for k, v in ids.items()}}
     print(json.dumps(summary, indent=1))

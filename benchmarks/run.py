@@ -530,6 +530,9 @@ def main(argv: list[str] | None = None) -> int:
                 ("GET /api/v1/organisations/G001/processing-activities?per_page=50",
                  "/api/v1/organisations/G001/processing-activities?per_page=50", auth),
                 ("GET /api/v1/organisations/G001/processors", "/api/v1/organisations/G001/processors", auth),
+                ("Templates for recurring datalekken, FG of G001-G005", "/datalekken/sjablonen", None),
+                ("GET /api/v1/organisations/G001/breach-templates?per_page=50",
+                 "/api/v1/organisations/G001/breach-templates?per_page=50", auth),
             ]
             print("Timing the verwerkingsregister …", file=sys.stderr)
             for what, path, headers in processing_pages:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from bio_register.accounts import services as accounts
 from bio_register.accounts.models import ApiToken, User
 from bio_register.attachments.models import Attachment
+from bio_register.breaches.models import BreachTemplate
 from bio_register.compliance import services as compliance
 from bio_register.compliance.models import Control, ControlCatalog
 from bio_register.errors import NotFound
@@ -78,6 +79,21 @@ PROCESSOR = Loader("processor", Permission.PROCESSING_READ, _processor)
 #: the same under the API's path (``/organisations/<code>/…/<id>``; another organisation's: 404)
 API_PROCESSING_ACTIVITY = Loader("activity", Permission.PROCESSING_READ, _api_activity)
 API_PROCESSOR = Loader("processor", Permission.PROCESSING_READ, _api_processor)
+
+
+def _breach_template(template_id: int) -> BreachTemplate | None:
+    return db.session.get(BreachTemplate, template_id)
+
+
+def _api_breach_template(code: str, template_id: int) -> BreachTemplate | None:
+    found = db.session.get(BreachTemplate, template_id)
+    return found if found is not None and found.organisation.code == code.upper() else None
+
+
+#: a template for recurring datalekken, for those who read datalekken in its organisation
+BREACH_TEMPLATE = Loader("template", Permission.BREACH_READ, _breach_template)
+#: the same under the API's path (``/organisations/<code>/breach-templates/<id>``; another organisation's: 404)
+API_BREACH_TEMPLATE = Loader("template", Permission.BREACH_READ, _api_breach_template)
 
 
 def organisation(read: Permission) -> Loader:

@@ -56,6 +56,10 @@ class Permission(enum.StrEnum):
     BREACH_READ = "breach:read"
     BREACH_ASSESS = "breach:assess"
     BREACH_DECIDE = "breach:decide"
+    #: link a datalek to the verwerkingen it affected (those who handle datalekken)
+    BREACH_LINK = "breach:link"
+    #: keep the templates of recurring datalekken and log a datalek from one
+    BREACH_TEMPLATE = "breach:template"
     CBW_REPORT = "cbw:report"
     MEASURE_READ = "measure:read"
     MEASURE_WRITE = "measure:write"
@@ -87,12 +91,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VERBINDINGSOFFICIER: frozenset({
         P.ORGANISATION_READ, P.INCIDENT_READ, P.INCIDENT_WRITE, P.TIMELINE_WRITE,
         P.BREACH_READ, P.MEASURE_READ, P.MEASURE_WRITE, P.COMPLIANCE_READ, P.INCIDENT_REPORT,
-        P.PROCESSING_READ,
+        P.PROCESSING_READ, P.BREACH_LINK, P.BREACH_TEMPLATE,
     }),
     Role.FG: frozenset({
         P.ORGANISATION_READ, P.INCIDENT_READ, P.TIMELINE_WRITE, P.BREACH_READ,
         P.BREACH_ASSESS, P.BREACH_DECIDE, P.MEASURE_READ, P.COMPLIANCE_READ, P.INCIDENT_REPORT,
-        P.PROCESSING_READ, P.PROCESSING_WRITE,
+        P.PROCESSING_READ, P.PROCESSING_WRITE, P.BREACH_LINK, P.BREACH_TEMPLATE,
     }),
     Role.CISO: frozenset({
         P.ORGANISATION_READ, P.INCIDENT_READ, P.TIMELINE_WRITE, P.BREACH_READ, P.CBW_REPORT,

@@ -85,6 +85,7 @@ def register(app: Flask) -> None:
     from bio_register.attachments import api as attachments_api
     from bio_register.attachments import views as attachments_views
     from bio_register.breaches import api as breaches_api
+    from bio_register.breaches import template_views as breach_template_views
     from bio_register.breaches import views as breaches_views
     from bio_register.cli import bio
     from bio_register.compliance import api as compliance_api
@@ -106,11 +107,13 @@ def register(app: Flask) -> None:
     from bio_register.sso import views as sso_views
 
     for blueprint in (main_views.bp, accounts_views.bp, organisations_views.bp, incidents_views.bp,
-                      breaches_views.bp, compliance_views.bp, measures_views.bp, reporting_views.bp,
+                      breaches_views.bp, breach_template_views.bp, compliance_views.bp, measures_views.bp,
+                      reporting_views.bp,
                       attachments_views.bp, sso_views.bp, imports_views.bp, people_views.bp,
                       incident_reports_views.bp, docs.bp):
         app.register_blueprint(blueprint)
     for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp, breaches_api.blp,
+                    breaches_api.templates_blp,
                     compliance_api.catalogs_blp, compliance_api.compliance_blp, measures_api.blp,
                     reporting_api.blp, reporting_api.figures_blp, attachments_api.incident_blp,
                     attachments_api.control_blp, people_api.blp,

@@ -211,3 +211,17 @@ def processing_activity(org_code: str = "DIE", *, actor: User | None = None, **o
     item = processing.create_activity(actor, organisation(org_code), data, actor_label="test")
     db.session.commit()
     return item
+
+
+def breach_template(org_code: str = "DIE", *, actor: User | None = None, **overrides):
+    """A template for a recurring datalek (a letter to the wrong address), committed."""
+    from bio_register.breaches import recurring
+
+    data = {"name": "Brief naar verkeerd adres", "title": "Brief naar verkeerd adres verstuurd",
+            "description": "Een brief met persoonsgegevens is naar een verkeerd adres gestuurd.",
+            "category": "post_verkeerde_ontvanger", "severity": "laag", "data_categories": ["naw"],
+            "subject_categories": ["inwoners"], "bsn": True, "nature_confidentiality": True,
+            "measures_taken": "Ontvanger gevraagd de brief te vernietigen.", **overrides}
+    item = recurring.create_template(actor, organisation(org_code), data, actor_label="test")
+    db.session.commit()
+    return item

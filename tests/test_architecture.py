@@ -62,6 +62,7 @@ def service_modules() -> list[Path]:
     paths = [p for p in python_files() if p.name == "services.py"]
     paths += [ROOT / "bio_register/permissions.py", ROOT / "bio_register/unit_of_work.py",
               ROOT / "bio_register/signals.py", ROOT / "bio_register/breaches/enisa.py",
+              ROOT / "bio_register/breaches/affected.py", ROOT / "bio_register/breaches/recurring.py",
               ROOT / "bio_register/notifications/delivery.py"]
     return paths
 

@@ -75,6 +75,9 @@ BODIES = {
                                                                  "legal_basis": "wettelijke_verplichting"},
     ("PATCH", "/api/v1/organisations/DIE/processing-activities/{pa}"): {"version": 1, "name": "Nieuwe naam"},
     ("POST", "/api/v1/organisations/DIE/processors"): {"name": "Centric"},
+    ("POST", "/api/v1/organisations/DIE/breach-templates"): {"name": "Brief naar verkeerd adres"},
+    ("POST", "/api/v1/organisations/DIE/breach-templates/{tpl}/incidents"): {},
+    ("POST", "/api/v1/organisations/DIE/breach-templates/{uittpl}/incidents"): {},
     ("PATCH", "/api/v1/organisations/DIE/processors/{vw}"): {"version": 1, "name": "Nieuwe naam"},
 }
 
@@ -203,6 +206,37 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/api/v1/incidents/{dlk}/breach", "breaches_api.get_breach", (401, 404, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/incidents/{uitdlk}/breach", "breaches_api.get_breach", (401, 404, 404, 404, 404, 200, 200)),
     ("PUT", "/api/v1/incidents/{dlk}/breach", "breaches_api.put_breach", (401, 404, 403, 200, 403, 403, 403)),
+    # the verwerkingen a datalek affected and their proposal; templates for recurring datalekken (issue 20):
+    # the FG and verbindingsofficier link and keep templates, whoever reads datalekken reads them
+    ("GET", "/api/v1/incidents/{dlk}/breach/proposal", "breaches_api.get_proposal",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/incidents/{uitdlk}/breach/proposal", "breaches_api.get_proposal",
+                                                   (401, 404, 404, 404, 404, 200, 200)),
+    ("POST", "/incidenten/{dlk}/datalek/verwerkingen", "breaches.link_activities",
+                                                   (302, 404, 302, 302, 403, 403, 403)),
+    ("POST", "/incidenten/{uitdlk}/datalek/verwerkingen", "breaches.link_activities",
+                                                   (302, 404, 404, 404, 404, 403, 403)),
+    ("POST", "/incidenten/{dlk}/datalek/sjabloon", "breaches.save_template",
+                                                   (302, 404, 422, 422, 403, 403, 403)),
+    ("GET", "/datalekken/sjablonen", "breach_templates.index", (302, 403, 200, 200, 200, 200, 200)),
+    ("GET", "/datalekken/sjablonen/{tpl}/nieuw", "breach_templates.new_datalek",
+                                                   (302, 404, 200, 200, 403, 403, 403)),
+    ("POST", "/datalekken/sjablonen/{tpl}/nieuw", "breach_templates.new_datalek",
+                                                   (302, 404, 422, 422, 403, 403, 403)),
+    ("GET", "/datalekken/sjablonen/{uittpl}/nieuw", "breach_templates.new_datalek",
+                                                   (302, 404, 404, 404, 404, 403, 403)),
+    ("POST", "/datalekken/sjablonen/{tpl}/archiveren", "breach_templates.archive",
+                                                   (302, 404, 302, 302, 403, 403, 403)),
+    ("GET", "/api/v1/organisations/DIE/breach-templates", "breach_templates_api.list_templates",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/UIT/breach-templates", "breach_templates_api.list_templates",
+                                                   (401, 404, 404, 404, 404, 200, 200)),
+    ("POST", "/api/v1/organisations/DIE/breach-templates", "breach_templates_api.create_template",
+                                                   (401, 404, 201, 201, 403, 403, 403)),
+    ("POST", "/api/v1/organisations/DIE/breach-templates/{tpl}/incidents", "breach_templates_api.create_from_template",
+                                                   (401, 404, 201, 201, 403, 403, 403)),
+    ("POST", "/api/v1/organisations/DIE/breach-templates/{uittpl}/incidents",
+     "breach_templates_api.create_from_template",  (401, 404, 404, 404, 404, 404, 404)),
     ("GET", "/api/v1/incidents/{dlk}/ap-decisions", "breaches_api.list_decisions",
                                                    (401, 404, 200, 200, 200, 200, 200)),
     ("POST", "/api/v1/incidents/{dlk}/ap-decisions", "breaches_api.create_decision",
@@ -575,6 +609,8 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
     if any(key in path for key in ("{pa}", "{uitpa}", "{vw}", "{uitvw}")):
         ids.update(pa=factories.processing_activity("DIE").id, uitpa=factories.processing_activity("UIT").id,
                    vw=factories.processor("DIE").id, uitvw=factories.processor("UIT").id)
+    if "{tpl}" in path or "{uittpl}" in path:
+        ids.update(tpl=factories.breach_template("DIE").id, uittpl=factories.breach_template("UIT").id)
     if "{rpt}" in path:
         ids["rpt"] = employee_report(factories.user([("medewerker", "DIE")], email="collega@example.nl"))
     path = path.format(**ids, catt="{catt}", pnd="{pnd}", vpnd="{vpnd}", ownrpt="{ownrpt}")

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask import current_app
 
-from bio_register.api.base import problem_doc
-from bio_register.breaches import apform, services
+from bio_register.api.base import page_schema, problem_doc
+from bio_register.breaches import affected, apform, recurring, services
 from bio_register.breaches.models import (
     ApCorrespondence,
     ApDecision,
     ApNotification,
+    BreachTemplate,
     CbwReport,
     DataSubjectDecision,
 )
@@ -29,15 +31,24 @@ from bio_register.breaches.schemas import (
     CbwReportOut,
     DecisionIn,
     DecisionOut,
+    FromTemplateIn,
+    ProposalOut,
     SubjectDecisionIn,
     SubjectDecisionOut,
+    TemplateIn,
+    TemplateListArgs,
+    TemplateOut,
+    TemplateRowOut,
 )
 from bio_register.errors import NotFound
 from bio_register.i18n import gettext as _
 from bio_register.incidents.models import Incident
-from bio_register.loaders import DATALEK, INCIDENT
+from bio_register.incidents.schemas import IncidentOut
+from bio_register.loaders import API_BREACH_TEMPLATE, DATALEK, INCIDENT
+from bio_register.loaders import organisation as organisation_loader
+from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission
-from bio_register.pipeline import api_blueprint, api_user, requires
+from bio_register.pipeline import api_blueprint, api_caller, api_user, requires
 
 blp = api_blueprint("breaches_api", __name__, "/incidents",
                     "Datalekken: beoordeling, AP-besluit en -meldingen, betrokkenen (art. 34), Cbw-meldingen.")
@@ -55,7 +66,8 @@ def _assessment_out(incident: Incident) -> dict[str, Any]:
     for name in _ENUM_FIELDS:
         value = getattr(assessment, name)
         out[name] = value.value if value is not None else None
-    out.update(ap_deadline=row.deadline, hours_left=round(row.hours_left, 2), state=row.state)
+    out.update(ap_deadline=row.deadline, hours_left=round(row.hours_left, 2), state=row.state,
+               processing_activity_ids=[a.id for a in affected.linked(incident)])
     return out
 
 
@@ -74,10 +86,28 @@ def get_breach(incident: Incident) -> dict[str, Any]:
 @blp.alt_response(409, **problem_doc("Someone else saved the assessment in between: read it again"))
 @requires(Permission.BREACH_ASSESS, load=DATALEK)
 def put_breach(data: dict[str, Any], incident: Incident) -> dict[str, Any]:
-    """Create or replace the assessment (the FG of the organisation only)."""
+    """Create or replace the assessment (the FG of the organisation only). With
+    ``processing_activity_ids`` the datalek is linked to exactly those verwerkingen of its own
+    organisation (an unknown one, or another organisation's: 404 naming the field; nothing saved)."""
     version = data.pop("version", None)
+    activity_ids = data.pop("processing_activity_ids", None)
+    if activity_ids is not None:
+        affected.set_links(api_user(), incident, activity_ids)
     services.save_assessment(api_user(), incident, data, version)
     return _assessment_out(incident)
+
+
+@blp.route("/<int:incident_id>/breach/proposal")
+@blp.response(200, ProposalOut)
+@requires(Permission.BREACH_READ, load=DATALEK)
+def get_proposal(incident: Incident) -> dict[str, Any]:
+    """What the linked verwerkingen propose for the assessment: the union of their categories of data
+    subjects and personal data, special categories, BSN, their verwerkers and legal context; ``adds``
+    is what taking it over would add to the assessment as it is (nothing filled in is replaced)."""
+    proposal = affected.proposal_for(incident)
+    return {**proposal.values(), "activities": proposal.activities, "processors": proposal.processors,
+            "processing_activity_ids": proposal.processing_activity_ids,
+            "adds": proposal.adds_to(services.assessment_of(incident))}
 
 
 @blp.route("/<int:incident_id>/ap-decisions")
@@ -228,3 +258,65 @@ def create_ap_correspondence(data: dict[str, Any], incident: Incident) -> ApCorr
     attachments = apform.attachments_by_id(incident, data.get("attachment_ids") or [])
     return apform.record_correspondence(api_user(), incident, data["kind"], data["occurred_at"], data.get("text"),
                                         data.get("ap_reference"), attachments)
+
+
+templates_blp = api_blueprint("breach_templates_api", __name__, "/organisations",
+                              "Sjablonen voor terugkerende datalekken, en een datalek vastleggen uit een sjabloon.")
+
+#: the organisation named by ``code`` in the path, for those who read its datalekken
+ORGANISATION = organisation_loader(Permission.BREACH_READ)
+
+
+class TemplatedIncidentOut(IncidentOut):
+    """The incident logged from a template, with the template it came from."""
+
+    breach_template_id = ma.fields.Integer(allow_none=True)
+
+
+TemplatePage = page_schema(TemplateRowOut, "BreachTemplatePage")
+
+
+class _RowOut:
+    """A template of the list as ``TemplateRowOut`` reads it: the template's fields and its use."""
+
+    def __init__(self, row: recurring.TemplateRow) -> None:
+        self.used, self.last_used, self._template = row.used, row.last_used, row.template
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._template, name)
+
+
+@templates_blp.route("/<string:code>/breach-templates")
+@templates_blp.arguments(TemplateListArgs, location="query")
+@templates_blp.response(200, TemplatePage)
+@requires(Permission.BREACH_READ, load=ORGANISATION)
+def list_templates(args: dict[str, Any], organisation: Organisation) -> dict[str, Any]:
+    """The organisation's templates by name, with how often each was used (``archived=true``: also
+    the archived ones)."""
+    page = recurring.list_templates(api_caller(), organisation.code, archived=args["archived"],
+                                    page=args["page"], per_page=args["per_page"])
+    return {"items": [_RowOut(row) for row in page.items], "page": page.page, "per_page": page.per_page,
+            "total": page.total}
+
+
+@templates_blp.route("/<string:code>/breach-templates", methods=["POST"])
+@templates_blp.arguments(TemplateIn)
+@templates_blp.response(201, TemplateOut)
+@templates_blp.alt_response(403, **problem_doc("Only the FG and verbindingsofficieren keep templates"))
+@requires(Permission.BREACH_TEMPLATE, load=ORGANISATION)
+def create_template(data: dict[str, Any], organisation: Organisation) -> BreachTemplate:
+    """A template of the organisation: ``name`` is required; ``processing_activity_ids`` are
+    verwerkingen of the same organisation (another's: 404)."""
+    return recurring.create_template(api_user(), organisation, data)
+
+
+@templates_blp.route("/<string:code>/breach-templates/<int:template_id>/incidents", methods=["POST"])
+@templates_blp.arguments(FromTemplateIn)
+@templates_blp.response(201, TemplatedIncidentOut)
+@templates_blp.alt_response(403, **problem_doc("Only the FG and verbindingsofficieren log from a template"))
+@requires(Permission.BREACH_TEMPLATE, load=API_BREACH_TEMPLATE)
+def create_from_template(data: dict[str, Any], template: BreachTemplate) -> Incident:
+    """Log a datalek from the template: the incident (discovered now unless ``discovered_at`` says
+    otherwise), its assessment prefilled with the template's values and its verwerkingen linked; the
+    incident's ``breach_template_id`` names the template."""
+    return recurring.log_from_template(api_user(), template, data)

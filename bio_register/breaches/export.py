@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -41,6 +41,7 @@ from bio_register.breaches.models import (
     ApDecision,
     ApNotification,
     BreachAssessment,
+    BreachTemplate,
     DataSubjectDecision,
     NotificationKind,
 )
@@ -69,6 +70,7 @@ class RegisterRow:
     title: str
     status: str
     category: str
+    from_template: str
     description: str
     discovered_at: str
     aware_at: str
@@ -118,6 +120,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("title", "Titel"),
     ("status", "Status"),
     ("category", "Categorie"),
+    ("from_template", "Uit sjabloon"),
     ("description", "Wat is er gebeurd (feiten)"),
     ("discovered_at", "Ontdekt op"),
     ("aware_at", "Bewust geworden op"),
@@ -158,7 +161,7 @@ COLUMNS: list[tuple[str, str]] = [
 HEADERS: list[str] = [header for _, header in COLUMNS]
 LABEL: dict[str, str] = dict(COLUMNS)
 
-_WIDTHS = {"reference": 16, "organisation": 20, "title": 40, "description": 60, "category": 28,
+_WIDTHS = {"reference": 16, "organisation": 20, "title": 40, "description": 60, "category": 28, "from_template": 24,
            "discovered_at": 17, "aware_at": 17, "ap_deadline": 17, "data_categories": 40,
            "special_categories": 30, "subject_categories": 30, "processor": 24, "likely_consequences": 50,
            "measures_taken": 50, "cause": 40, "lessons_learned": 40, "motivation": 60, "decided_by": 20,
@@ -326,6 +329,7 @@ def _row(incident: Incident, assessment: BreachAssessment | None, decisions: lis
         "meldnummers": _meldnummers(notifications, tz),
         "notified_at": _when(initial.submitted_at, tz) if initial else "",
         "on_time": _on_time(incident, assessment, decision, initial),
+        "from_template": "",
     }
     if decision is None:
         fields["decision"] = str(_l("nog geen besluit"))
@@ -354,8 +358,18 @@ def register_rows(incidents: Iterable[Incident], tz: str = DEFAULT_TZ) -> list[R
     subjects = _grouped(_load(DataSubjectDecision, ids,
                               [DataSubjectDecision.decided_at.desc(), DataSubjectDecision.id.desc()],
                               [lazyload(DataSubjectDecision.decided_by)]))
-    return [_row(incident, assessments.get(incident.id), decisions.get(incident.id, []),
-                 notifications.get(incident.id, []), subjects.get(incident.id, []), tz) for incident in leaks]
+    # the templates' names, only when a datalek was logged from one (one query)
+    templates = _template_names({i.breach_template_id for i in leaks if i.breach_template_id is not None})
+    return [replace(_row(incident, assessments.get(incident.id), decisions.get(incident.id, []),
+                         notifications.get(incident.id, []), subjects.get(incident.id, []), tz),
+                    from_template=templates.get(incident.breach_template_id or 0, "")) for incident in leaks]
+
+
+def _template_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {row.id: row.name for row in db.session.execute(
+        select(BreachTemplate.id, BreachTemplate.name).where(BreachTemplate.id.in_(sorted(ids))))}
 
 
 #: the row's fields that are no column, only counted in the summary
@@ -420,8 +434,9 @@ EMPTY = "—"
 #: ("wide", key) a label/value pair across the table
 LAYOUT: list[tuple[str, ...]] = [
     ("pair", "organisation", "status"),
-    ("pair", "category", "discovered_at"),
-    ("pair", "aware_at", "ap_deadline"),
+    ("pair", "category", "from_template"),
+    ("pair", "discovered_at", "aware_at"),
+    ("wide", "ap_deadline"),
     ("wide", "description"),
     ("pair", "data_categories", "special_categories"),
     ("pair", "bsn", "criminal_data"),

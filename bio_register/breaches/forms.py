@@ -28,6 +28,8 @@ from bio_register.breaches.enisa import EaseOfIdentification, Loss
 from bio_register.fields import LocalDateTimeField
 from bio_register.forms import choices
 from bio_register.i18n import lazy_gettext as _l
+from bio_register.incidents.forms import severity_choices
+from bio_register.processing.labels import ART9_GROUNDS, LEGAL_BASES
 
 MAX_TEXT = 20_000
 
@@ -71,6 +73,9 @@ class AssessmentForm(FlaskForm):
                                          choices=choices(catalog.SPECIAL_CATEGORIES.items()))
     criminal_data = BooleanField(_l("Strafrechtelijke gegevens (art. 10 AVG)"))
     subject_categories = CheckboxesField(_l("Betrokkenen"), choices=choices(catalog.SUBJECT_CATEGORIES.items()))
+    legal_bases = CheckboxesField(_l("Grondslag van de verwerking (art. 6 AVG)"), choices=choices(LEGAL_BASES.items()))
+    art9_grounds = CheckboxesField(_l("Uitzonderingsgrond bijzondere persoonsgegevens (art. 9 lid 2 AVG)"),
+                                   choices=choices(ART9_GROUNDS.items()))
     subjects_count = IntegerField(_l("Aantal betrokkenen (ongeveer)"),
                                   validators=[Optional(), NumberRange(min=0, message=_l("Niet negatief."))])
     records_count = IntegerField(_l("Aantal records (ongeveer)"),
@@ -106,7 +111,8 @@ class AssessmentForm(FlaskForm):
 
 ASSESSMENT_FORM_FIELDS = (
     "aware_at", "data_categories", "special_categories", "bsn", "criminal_data", "subject_categories",
-    "subjects_count", "records_count", "nature_confidentiality", "nature_integrity", "nature_availability",
+    "legal_bases", "art9_grounds", "subjects_count", "records_count", "nature_confidentiality", "nature_integrity",
+    "nature_availability",
     "unintelligible", "processor_involved", "processor_name", "cross_border", "ongoing", "likely_consequences",
     "measures_taken", "enisa_dpc", "enisa_ei", "enisa_cb_confidentiality", "enisa_cb_integrity",
     "enisa_cb_availability", "enisa_cb_malicious",
@@ -270,3 +276,29 @@ class CorrespondenceForm(FlaskForm):
     ap_reference = StringField(_l("Kenmerk van de AP"), validators=[Optional(), Length(max=100)],
                                description=_l("Verplicht als de AP het dossier sluit."))
     existing = CheckboxesField(_l("Bijlagen van dit incident"), choices=[], validators=[Optional()])
+
+
+class LinkForm(FlaskForm):
+    """The verwerkingen a datalek affected (choices: those of its organisation)."""
+
+    activities = CheckboxesField(_l("Getroffen verwerkingen"), coerce=int,
+                                 description=_l("Alleen verwerkingen van de eigen organisatie."))
+
+
+class SaveTemplateForm(FlaskForm):
+    name = StringField(_l("Naam van het sjabloon"), id="template-name",
+                       validators=[InputRequired(_l("Geef het sjabloon een naam.")), Length(max=200)],
+                       description=_l("Bijvoorbeeld: brief naar een verkeerd adres."))
+
+
+class FromTemplateForm(FlaskForm):
+    """The datalek logged from a template: what differs each time."""
+
+    title = StringField(_l("Titel"), validators=[InputRequired(_l("Vul een titel in.")), Length(max=200)])
+    description = TextAreaField(_l("Wat is er gebeurd"),
+                                validators=[InputRequired(_l("Beschrijf wat er is gebeurd.")), Length(max=MAX_TEXT)])
+    occurred_at = LocalDateTimeField(_l("Opgetreden op"), validators=[Optional()])
+    discovered_at = LocalDateTimeField(_l("Ontdekt op"), validators=[InputRequired(_l("Vul in wanneer."))],
+                                       description=_l("Ook het moment van bewustwording; de FG kan het aanpassen."))
+    reporter = StringField(_l("Gemeld door"), validators=[Optional(), Length(max=200)])
+    severity = SelectField(_l("Ernst"), validators=[Optional()], choices=severity_choices)

@@ -8,6 +8,7 @@ from typing import Any
 from bio_register.breaches import catalog
 from bio_register.breaches.catalog import CORRESPONDENCE_LABELS, GROUND_LABELS, KIND_LABELS, PHASE_LABELS
 from bio_register.i18n import lazy_gettext as _l
+from bio_register.processing.labels import ART9_GROUNDS, LEGAL_BASES
 
 STATES = {
     "te_beoordelen": _l("te beoordelen"),
@@ -45,4 +46,6 @@ TEMPLATE_HELPERS = {
     "phase_label": lambda phase: str(PHASE_LABELS[phase]),
     "correspondence_kind_label": lambda kind: str(CORRESPONDENCE_LABELS[kind]),
     "enisa_cb": enisa_cb,
+    "legal_basis_labels": lambda codes: _join(codes, LEGAL_BASES),
+    "art9_ground_labels": lambda codes: _join(codes, ART9_GROUNDS),
 }

@@ -11,8 +11,10 @@ from bio_register.accounts.models import User
 from bio_register.attachments.models import Attachment
 from bio_register.breaches.enisa import Band, EaseOfIdentification, Loss
 from bio_register.database import UTCDateTime, utcnow, value_enum
-from bio_register.extensions import Model
+from bio_register.extensions import Model, db
 from bio_register.incidents.models import Incident
+from bio_register.organisations.models import Organisation
+from bio_register.processing.models import ProcessingActivity
 
 
 class NotificationKind(enum.StrEnum):
@@ -50,6 +52,9 @@ class BreachAssessment(Model):
     bsn: Mapped[bool] = mapped_column(default=False)
     criminal_data: Mapped[bool] = mapped_column(default=False)
     subject_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: the legal context, proposed from the linked verwerkingen: AVG art. 6 bases and art. 9 grounds
+    legal_bases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    art9_grounds: Mapped[list[str]] = mapped_column(JSON, default=list)
     subjects_count: Mapped[int | None]
     records_count: Mapped[int | None]
     nature_confidentiality: Mapped[bool] = mapped_column(default=False)
@@ -244,3 +249,56 @@ class ApCorrespondence(Model):
     author: Mapped[User] = relationship(lazy="joined")
     attachments: Mapped[list[Attachment]] = relationship(secondary=ap_correspondence_attachments,
                                                          order_by="Attachment.id")
+
+
+#: the verwerkingen a datalek affected (of the datalek's own organisation)
+breach_processing_activities = Table(
+    "breach_processing_activities", db.metadata,
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("activity_id", ForeignKey("processing_activities.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+#: the verwerkingen a template links the datalekken made from it to
+breach_template_activities = Table(
+    "breach_template_activities", db.metadata,
+    Column("template_id", ForeignKey("breach_templates.id", ondelete="CASCADE"), primary_key=True),
+    Column("activity_id", ForeignKey("processing_activities.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class BreachTemplate(Model):
+    """A recurring datalek of one organisation (a letter to the wrong address, again): what is the
+    same each time, from which the next one is logged in seconds. Archived, never deleted: the
+    datalekken made from it keep pointing at it (``incidents.breach_template_id``)."""
+
+    __tablename__ = "breach_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(40))
+    severity: Mapped[str | None] = mapped_column(String(10))
+    data_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    special_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    subject_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    bsn: Mapped[bool] = mapped_column(default=False)
+    criminal_data: Mapped[bool] = mapped_column(default=False)
+    nature_confidentiality: Mapped[bool] = mapped_column(default=False)
+    nature_integrity: Mapped[bool] = mapped_column(default=False)
+    nature_availability: Mapped[bool] = mapped_column(default=False)
+    processor_involved: Mapped[bool] = mapped_column(default=False)
+    processor_name: Mapped[str | None] = mapped_column(String(200))
+    legal_bases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    art9_grounds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    likely_consequences: Mapped[str | None] = mapped_column(Text)
+    measures_taken: Mapped[str | None] = mapped_column(Text)
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    activities: Mapped[list[ProcessingActivity]] = relationship(
+        secondary=breach_template_activities, order_by=ProcessingActivity.name)

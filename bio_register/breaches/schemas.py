@@ -4,12 +4,15 @@ from collections.abc import Iterable
 
 import marshmallow as ma
 
-from bio_register.api.base import Boolean, DateTime
+from bio_register.api.base import Boolean, DateTime, PageArgs
 from bio_register.breaches import catalog
 from bio_register.breaches.enisa import EaseOfIdentification, Loss
 from bio_register.breaches.models import CbwPhase, CorrespondenceKind, NoNotifyGround, NotificationKind, OwnSeverity
+from bio_register.processing.labels import ART9_GROUNDS, LEGAL_BASES
 
 MAX_TEXT = 20_000
+#: the largest id the database holds (a 32-bit integer)
+MAX_ID = 2**31 - 1
 
 
 def _one_of(values: Iterable[str]) -> ma.validate.OneOf:
@@ -32,6 +35,15 @@ class AssessmentIn(ma.Schema):
                                         load_default=list)
     subject_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.SUBJECT_CATEGORIES)),
                                         load_default=list)
+    legal_bases = ma.fields.List(ma.fields.String(validate=_one_of(LEGAL_BASES)), load_default=list,
+                                 metadata={"description": "AVG art. 6 lid 1 bases (proposed from the verwerkingen)"})
+    art9_grounds = ma.fields.List(ma.fields.String(validate=_one_of(ART9_GROUNDS)), load_default=list,
+                                  metadata={"description": "AVG art. 9 lid 2 grounds"})
+    processing_activity_ids = ma.fields.List(
+        ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID)),
+        validate=ma.validate.Length(max=50),
+        metadata={"description": "The verwerkingen the datalek affected, of its own organisation (another's: "
+                                 "404); left out: the links stay as they are"})
     bsn = Boolean(load_default=False)
     criminal_data = Boolean(load_default=False)
     subjects_count = ma.fields.Integer(allow_none=True, strict=True, validate=ma.validate.Range(min=0, max=100_000_000))
@@ -62,6 +74,9 @@ class AssessmentOut(ma.Schema):
     data_categories = ma.fields.List(ma.fields.String())
     special_categories = ma.fields.List(ma.fields.String())
     subject_categories = ma.fields.List(ma.fields.String())
+    legal_bases = ma.fields.List(ma.fields.String())
+    art9_grounds = ma.fields.List(ma.fields.String())
+    processing_activity_ids = ma.fields.List(ma.fields.Integer())
     bsn = ma.fields.Boolean()
     criminal_data = ma.fields.Boolean()
     subjects_count = ma.fields.Integer(allow_none=True)
@@ -263,3 +278,105 @@ class ApCorrespondenceOut(ma.Schema):
 class ApCorrespondenceListOut(ma.Schema):
     open_at_ap = ma.fields.Boolean(metadata={"description": "Melding made and the file not closed by the AP"})
     items = ma.fields.List(ma.fields.Nested(ApCorrespondenceOut))
+
+
+# --- the verwerkingen a datalek affected, the proposal, templates (issue 20) --------------------------------
+
+ACTIVITY_IDS = ma.fields.List(
+    ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID)), validate=ma.validate.Length(max=50),
+    metadata={"description": "Ids of verwerkingen of the datalek's own organisation (another's: 404)"})
+
+
+class ActivityRef(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class ProposalOut(ma.Schema):
+    """What the linked verwerkingen propose for the assessment (the FG adjusts it)."""
+
+    processing_activities = ma.fields.List(ma.fields.Nested(ActivityRef), attribute="activities")
+    processing_activity_ids = ma.fields.List(ma.fields.Integer())
+    data_categories = ma.fields.List(ma.fields.String())
+    special_categories = ma.fields.List(ma.fields.String())
+    subject_categories = ma.fields.List(ma.fields.String())
+    bsn = ma.fields.Boolean()
+    processor_involved = ma.fields.Boolean()
+    processor_name = ma.fields.String(allow_none=True)
+    processors = ma.fields.List(ma.fields.String())
+    legal_bases = ma.fields.List(ma.fields.String())
+    art9_grounds = ma.fields.List(ma.fields.String())
+    adds = ma.fields.Dict(metadata={"description": "What taking the proposal over would add to the assessment"})
+
+
+class TemplateIn(ma.Schema):
+    """A template; ``name`` is required (the service says so in Dutch, naming the field)."""
+
+    name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    title = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    category = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=40))
+    severity = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=10))
+    data_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.DATA_CATEGORIES)))
+    special_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.SPECIAL_CATEGORIES)))
+    subject_categories = ma.fields.List(ma.fields.String(validate=_one_of(catalog.SUBJECT_CATEGORIES)))
+    bsn = Boolean()
+    criminal_data = Boolean()
+    nature_confidentiality = Boolean()
+    nature_integrity = Boolean()
+    nature_availability = Boolean()
+    processor_involved = Boolean()
+    processor_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    legal_bases = ma.fields.List(ma.fields.String(validate=_one_of(LEGAL_BASES)))
+    art9_grounds = ma.fields.List(ma.fields.String(validate=_one_of(ART9_GROUNDS)))
+    likely_consequences = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    measures_taken = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    processing_activity_ids = ACTIVITY_IDS
+
+
+class TemplateOut(ma.Schema):
+    id = ma.fields.Integer()
+    organisation = ma.fields.Function(lambda t: t.organisation.code)
+    name = ma.fields.String()
+    title = ma.fields.String(allow_none=True)
+    description = ma.fields.String(allow_none=True)
+    category = ma.fields.String(allow_none=True)
+    severity = ma.fields.String(allow_none=True)
+    data_categories = ma.fields.List(ma.fields.String())
+    special_categories = ma.fields.List(ma.fields.String())
+    subject_categories = ma.fields.List(ma.fields.String())
+    bsn = ma.fields.Boolean()
+    criminal_data = ma.fields.Boolean()
+    nature_confidentiality = ma.fields.Boolean()
+    nature_integrity = ma.fields.Boolean()
+    nature_availability = ma.fields.Boolean()
+    processor_involved = ma.fields.Boolean()
+    processor_name = ma.fields.String(allow_none=True)
+    legal_bases = ma.fields.List(ma.fields.String())
+    art9_grounds = ma.fields.List(ma.fields.String())
+    likely_consequences = ma.fields.String(allow_none=True)
+    measures_taken = ma.fields.String(allow_none=True)
+    processing_activities = ma.fields.List(ma.fields.Nested(ActivityRef), attribute="activities")
+    archived_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+
+class TemplateRowOut(TemplateOut):
+    used = ma.fields.Integer(metadata={"description": "How many datalekken were logged from it"})
+    last_used = ma.fields.AwareDateTime(allow_none=True)
+
+
+class TemplateListArgs(PageArgs):
+    archived = ma.fields.Boolean(load_default=False, truthy={"true"}, falsy={"false"},
+                                 metadata={"description": "Include archived templates"})
+
+
+class FromTemplateIn(ma.Schema):
+    """The datalek logged from a template: what differs each time (all optional; discovered now)."""
+
+    title = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+    occurred_at = DateTime(allow_none=True)
+    discovered_at = DateTime(allow_none=True)
+    reporter = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200))
+    severity = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=10))

@@ -43,6 +43,7 @@ from bio_register.notifications import services as notifications
 from bio_register.organisations.models import Organisation
 from bio_register.paging import Page
 from bio_register.permissions import Permission, Role, has_permission, organisation_scope, organisation_tree
+from bio_register.processing.labels import ART9_GROUNDS, LEGAL_BASES
 from bio_register.queries import among_ids
 from bio_register.timeutil import DEFAULT_TZ, NonexistentLocalTime, to_local, to_utc
 from bio_register.validation import Errors
@@ -63,7 +64,8 @@ MAX_COUNT = 100_000_000
 
 ASSESSMENT_FIELDS = (
     "aware_at", "data_categories", "special_categories", "bsn", "criminal_data", "subject_categories",
-    "subjects_count", "records_count", "nature_confidentiality", "nature_integrity", "nature_availability",
+    "legal_bases", "art9_grounds", "subjects_count", "records_count", "nature_confidentiality", "nature_integrity",
+    "nature_availability",
     "unintelligible", "processor_involved", "processor_name", "cross_border", "ongoing",
     "likely_consequences", "measures_taken", "enisa_dpc", "enisa_ei", "enisa_cb_confidentiality",
     "enisa_cb_integrity", "enisa_cb_availability", "enisa_cb_malicious",
@@ -232,10 +234,15 @@ def _count(errors: Errors, name: str, value: Any) -> int | None:
     return value
 
 
+#: the checks of a list of choices and of a yes/no, for the rule modules beside this one
+check_choices = _choices
+
+
 #: an assessment's lists of choices, each from its catalog
 CHOICE_FIELDS: tuple[tuple[str, Mapping[str, Any]], ...] = (
     ("data_categories", catalog.DATA_CATEGORIES), ("special_categories", catalog.SPECIAL_CATEGORIES),
-    ("subject_categories", catalog.SUBJECT_CATEGORIES))
+    ("subject_categories", catalog.SUBJECT_CATEGORIES), ("legal_bases", LEGAL_BASES),
+    ("art9_grounds", ART9_GROUNDS))
 COUNT_FIELDS = ("subjects_count", "records_count")
 LONG_TEXT_FIELDS = ("likely_consequences", "measures_taken")
 LOSS_FIELDS = ("enisa_cb_confidentiality", "enisa_cb_integrity", "enisa_cb_availability")
@@ -245,6 +252,9 @@ def _flag(errors: Errors, name: str, value: Any) -> bool:
     if not isinstance(value, bool):
         errors.add(name, _("Kies ja of nee."))
     return bool(value)
+
+
+check_flag = _flag
 
 
 def _aware_at(errors: Errors, incident: Incident, value: Any, now: dt.datetime) -> dt.datetime | None:
@@ -690,7 +700,7 @@ def _batch_state(ids: list[int], *, brief: bool = False,
 
 #: the incident's columns the overview (and the start page's urgent datalekken) reads
 OVERVIEW_COLUMNS = (Incident.id, Incident.reference, Incident.title, Incident.organisation_id, Incident.status,
-                    Incident.is_datalek, Incident.discovered_at, Incident.version)
+                    Incident.is_datalek, Incident.discovered_at, Incident.version, Incident.breach_template_id)
 
 
 def _overview_where(user: User, include_closed: bool) -> list[Any]:

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 
 from bio_register.attachments import services as attachments
-from bio_register.breaches import apform, labels, services
+from bio_register.breaches import affected, apform, labels, recurring, services
 from bio_register.breaches import export as exporter
 from bio_register.breaches.forms import (
     ApFormForm,
@@ -19,9 +19,11 @@ from bio_register.breaches.forms import (
     CbwForm,
     CorrespondenceForm,
     DecisionForm,
+    LinkForm,
     NotificationForm,
     OverviewFilterForm,
     RegisterForm,
+    SaveTemplateForm,
     SubjectsForm,
     ap_form_data,
     assessment_data,
@@ -39,6 +41,7 @@ from bio_register.notifications import services as notifications
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission, has_permission, scoped_organisations
 from bio_register.pipeline import Rejected, flash_committed, requires, signed_in
+from bio_register.processing import services as processing
 from bio_register.timeutil import to_local, to_utc
 from reports import ap_form as ap_form_renderer
 
@@ -202,8 +205,17 @@ def register_export(fmt: str) -> Any:
     return response
 
 
-def _assessment_form(incident: Incident, assessment: Any) -> AssessmentForm:
+def _assessment_form(incident: Incident, assessment: Any, proposal: affected.Proposal) -> AssessmentForm:
+    """The assessment as stored; with the proposal of the linked verwerkingen taken over when asked
+    (``?voorstel=overnemen``) or when nothing is assessed yet: added to what is filled in, never
+    replacing it, and saved only when the FG saves the form."""
     form = AssessmentForm(formdata=None, obj=assessment)
+    if proposal.activities and (assessment is None or request.args.get("voorstel") == "overnemen"):
+        current = {name: getattr(form, name).data for name in (
+            "data_categories", "special_categories", "subject_categories", "legal_bases", "art9_grounds", "bsn",
+            "processor_involved", "processor_name")}
+        for name, value in affected.merge(current, proposal).items():
+            getattr(form, name).data = value
     if assessment is None:
         form.aware_at.data = incident.discovered_at
     else:
@@ -215,8 +227,25 @@ def _assessment_form(incident: Incident, assessment: Any) -> AssessmentForm:
     return form
 
 
+def _link_form(incident: Incident, form: LinkForm | None = None) -> LinkForm:
+    """The verwerkingen of the datalek's organisation to choose from, the linked ones ticked."""
+    link_form = form or LinkForm(formdata=None)
+    offered = processing.all_activities(
+        current_user, processing.ActivityFilter(organisation=incident.organisation.code), limit=500)
+    link_form.activities.choices = [SelectChoice(a.id, a.name) for a in offered]
+    return link_form
+
+
 def _render(incident: Incident, code: int = 200, **forms: Any) -> Any:
     assessment = services.assessment_of(incident)
+    linked = affected.linked(incident) if incident.is_datalek else []
+    proposal = affected.propose(linked)
+    can_link = has_permission(current_user, Permission.BREACH_LINK, incident.organisation_id)
+    link_form = forms.get("link_form")
+    if can_link and incident.is_datalek:
+        link_form = _link_form(incident, link_form)
+        if forms.get("link_form") is None:
+            link_form.activities.data = [a.id for a in linked]
     reports = services.cbw_reports_of(incident)
     config = current_app.config
     cbw_clock = (services.cbw_clock(incident, assessment, reports, config["CBW_NOTIFICATION_ANCHOR"])
@@ -231,7 +260,12 @@ def _render(incident: Incident, code: int = 200, **forms: Any) -> Any:
         can_assess=has_permission(current_user, Permission.BREACH_ASSESS, incident.organisation_id),
         can_decide=has_permission(current_user, Permission.BREACH_DECIDE, incident.organisation_id),
         can_cbw=has_permission(current_user, Permission.CBW_REPORT, incident.organisation_id),
-        assessment_form=forms.get("assessment_form") or _assessment_form(incident, assessment),
+        linked=linked, proposal=proposal, proposal_adds=proposal.adds_to(assessment) if linked else {},
+        can_link=can_link, link_form=link_form,
+        can_template=has_permission(current_user, Permission.BREACH_TEMPLATE, incident.organisation_id),
+        template_form=forms.get("template_form") or SaveTemplateForm(formdata=None),
+        template_names=recurring.names_of({incident.breach_template_id} if incident.breach_template_id else set()),
+        assessment_form=forms.get("assessment_form") or _assessment_form(incident, assessment, proposal),
         decision_form=forms.get("decision_form") or DecisionForm(formdata=None),
         notification_form=forms.get("notification_form") or NotificationForm(formdata=None),
         subjects_form=forms.get("subjects_form") or SubjectsForm(formdata=None),
@@ -294,6 +328,38 @@ def save_assessment(incident: Incident) -> Any:
         services.save_assessment(current_user, incident, assessment_data(form), version)
 
     return _submit(incident, AssessmentForm(), "assessment", action, _("De beoordeling is opgeslagen."))
+
+
+@bp.route("/incidenten/<int:incident_id>/datalek/verwerkingen", methods=["POST"])
+@requires(Permission.BREACH_LINK, load=DATALEK)
+def link_activities(incident: Incident) -> Any:
+    """Link the datalek to the verwerkingen it affected (of its own organisation only)."""
+    form = _link_form(incident, LinkForm())
+    if not form.validate_on_submit():
+        return _render(incident, 422, link_form=form)
+    try:
+        affected.set_links(current_user, incident, form.activities.data or [])
+    except DomainError as error:
+        apply_errors(form, error)
+        return Rejected(lambda: _render(incident, link_form=form), 422)
+    flash_committed(_("De getroffen verwerkingen zijn opgeslagen."))
+    return redirect(url_for("breaches.detail", incident_id=incident.id) + "#verwerkingen")
+
+
+@bp.route("/incidenten/<int:incident_id>/datalek/sjabloon", methods=["POST"])
+@requires(Permission.BREACH_TEMPLATE, load=DATALEK)
+def save_template(incident: Incident) -> Any:
+    """Save the datalek as a template for the next one like it."""
+    form = SaveTemplateForm()
+    if not form.validate_on_submit():
+        return _render(incident, 422, template_form=form)
+    try:
+        template = recurring.template_from_datalek(current_user, incident, form.name.data)
+    except DomainError as error:
+        apply_errors(form, error)
+        return Rejected(lambda: _render(incident, template_form=form), 422)
+    flash_committed(_("Het sjabloon „%(name)s” is opgeslagen.", name=template.name))
+    return redirect(url_for("breach_templates.index"))
 
 
 #: the prefixes of the decision (art. 33) and the data subjects (art. 34) in the combined form

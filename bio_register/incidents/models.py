@@ -130,6 +130,9 @@ class Incident(Model):
     version: Mapped[int] = mapped_column(default=1)
     #: the number in the spreadsheet register it was imported from (None: logged here)
     original_reference: Mapped[str | None] = mapped_column(String(60))
+    #: the template (``breach_templates``) this datalek was logged from, if any
+    breach_template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("breach_templates.id", ondelete="SET NULL"), index=True)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
     created_by: Mapped[User | None] = relationship()

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask_login import current_user
 
 from bio_register import forms
+from bio_register.breaches import affected
 from bio_register.database import utcnow
 from bio_register.errors import Conflict, DomainError
 from bio_register.forms import SelectChoice, page_arg
@@ -127,6 +128,7 @@ def create() -> Any:
 def detail(activity: ProcessingActivity) -> Any:
     return _render("processing/detail.html", activity=activity,
                    history=services.history("processing_activity", activity.id),
+                   datalekken=affected.datalekken_of(current_user, activity),
                    can_edit=services.can_edit(current_user, activity))
 
 

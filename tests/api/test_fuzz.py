@@ -104,6 +104,8 @@ def fuzz_data() -> FuzzData:
     colleague = factories.user([("verbindingsofficier", "DIE"), ("ciso", "DIE")], name="Collega")
     own_report = incident_reports.report(user, factories.organisation("DIE"), {
         "description": "Laptop kwijt in de trein", "personal_data": "weet_niet"}, links=links.for_app(current_app))
+    activity = factories.processing_activity("DIE", actor=user)
+    template = factories.breach_template("DIE", actor=user, processing_activity_ids=[activity.id])
     db.session.commit()
     on_incident = {"incident_id": plain.id}
     on_control = {"code": "DIE", "catalog": CATALOG, "control": "5.25"}
@@ -118,6 +120,7 @@ def fuzz_data() -> FuzzData:
         "user_id": [colleague.id],
         "organisation": ["DIE"],
         "role": ["ciso", "verbindingsofficier"],
+        "template_id": [template.id],
     }, owners={
         evidence.id: on_incident, removed.id: on_incident,
         control_evidence.id: on_control, control_removed.id: on_control,
@@ -129,6 +132,7 @@ def fuzz_data() -> FuzzData:
         "control": ["5.24", "5.24.03", "5.25"],
         "incidents": [[plain.id], [plain.id, datalek.id]],
         "controls": [[{"catalog": CATALOG, "code": "5.25"}]],
+        "processing_activity_ids": [[activity.id]],
     })
 
 
