@@ -294,6 +294,14 @@ def _incident_item(event: _Event) -> TimelineItem | None:
         return TimelineItem(event.at, "breach" if clock == "ap" else "cbw",
                             _("Waarschuwing verstuurd: %(clock)s, %(when)s", clock=str(CLOCK.get(clock, clock)),
                               when=str(THRESHOLD.get(threshold, threshold))), event.actor)
+    if event.action == "link_processing":
+        names = _after(changes, "processing_activities") or []
+        title = (_("Getroffen verwerkingen: %(names)s", names=", ".join(str(n) for n in names)) if names
+                 else _("Koppeling met verwerkingen verwijderd"))
+        return TimelineItem(event.at, "breach", title, event.actor)
+    if event.action == "from_template":
+        return TimelineItem(event.at, "incident", _("Vastgelegd uit het sjabloon „%(name)s”",
+                                                    name=_after(changes, "breach_template") or "—"), event.actor)
     return None  # a purge leaves no incident to show
 
 

@@ -215,6 +215,9 @@ def test_saving_a_datalek_as_template_and_logging_the_next_on_the_pages(client: 
     new = db.session.query(Incident).filter_by(title="Weer een brief naar een verkeerd adres").one()
     assert new.breach_template_id == template.id
     assert "uit sjabloon: Verkeerd adres" in made.get_data(as_text=True)
+    timeline = client.get(f"/incidenten/{new.id}").get_data(as_text=True)
+    assert "Vastgelegd uit het sjabloon „Verkeerd adres”" in timeline
+    assert "Getroffen verwerkingen: Basisregistratie Personen" in timeline
     overview = client.get("/datalekken?alle=1").get_data(as_text=True)
     assert "sjabloon" in overview
     csv = client.get("/datalekken/register.csv?organisation=DIE").get_data(as_text=True)
