@@ -30,6 +30,7 @@ from bio_register.database import utcnow
 from bio_register.errors import ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import gettext as _
+from bio_register.i18n import lazy_gettext
 from bio_register.incidents.models import Incident
 from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure, measure_controls, measure_incidents
 from bio_register.organisations.models import Organisation
@@ -113,8 +114,13 @@ ASSESSMENT_FIELDS = frozenset({"applicable", "justification", "status", "evidenc
 #: the fields of one of opzet, bestaan and werking
 ASPECT_FIELDS = frozenset({"status", "assessed_on", "assessed_by", "evidence", "attachments"})
 #: what the user reads for each aspect's status
-ASPECT_STATUS_TEXT = {AspectStatus.VOLDOET: "voldoet", AspectStatus.VOLDOET_GEDEELTELIJK: "voldoet gedeeltelijk",
-                      AspectStatus.VOLDOET_NIET: "voldoet niet", AspectStatus.NIET_BEOORDEELD: "niet beoordeeld"}
+ASPECT_STATUS_TEXT = {AspectStatus.VOLDOET: lazy_gettext("voldoet"),
+                      AspectStatus.VOLDOET_GEDEELTELIJK: lazy_gettext("voldoet gedeeltelijk"),
+                      AspectStatus.VOLDOET_NIET: lazy_gettext("voldoet niet"),
+                      AspectStatus.NIET_BEOORDEELD: lazy_gettext("niet beoordeeld")}
+#: an aspect's name inside a sentence
+ASPECT_NAME_TEXT = {"opzet": lazy_gettext("opzet"), "bestaan": lazy_gettext("bestaan"),
+                    "werking": lazy_gettext("werking")}
 
 
 def _aspect_date(errors: Errors, key: str, value: Any, today: dt.date) -> dt.date | None:
@@ -205,10 +211,10 @@ def contradictions(assessment: ControlAssessment | None) -> list[str]:
     state = {aspect.name: aspect.status for aspect in assessment.aspects}
     meets = (AspectStatus.VOLDOET, AspectStatus.VOLDOET_GEDEELTELIJK)
     if assessment.status == ImplementationStatus.VOLLEDIG:
-        found += [_("„Volledig geïmplementeerd”, maar %(aspect)s „voldoet niet”.", aspect=name)
+        found += [_("„Volledig geïmplementeerd”, maar %(aspect)s „voldoet niet”.", aspect=ASPECT_NAME_TEXT[name])
                   for name in ASPECTS if state[name] == AspectStatus.VOLDOET_NIET]
     if assessment.status == ImplementationStatus.NIET:
-        found += [_("„Niet geïmplementeerd”, maar %(aspect)s „%(status)s”.", aspect=name,
+        found += [_("„Niet geïmplementeerd”, maar %(aspect)s „%(status)s”.", aspect=ASPECT_NAME_TEXT[name],
                     status=ASPECT_STATUS_TEXT[state[name]])
                   for name in ("bestaan", "werking") if state[name] in meets]
     if state["werking"] in meets and state["bestaan"] == AspectStatus.VOLDOET_NIET:
