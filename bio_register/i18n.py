@@ -20,6 +20,7 @@ __all__ = [
     "lazy_gettext",
     "local_time",
     "ngettext",
+    "pgettext",
     "select_locale",
 ]
 
@@ -31,6 +32,12 @@ def gettext(string: str, **variables: Any) -> str:
 
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     return str(flask_babel.ngettext(singular, plural, num, **variables))
+
+
+def pgettext(context: str, string: str, **variables: Any) -> str:
+    """A word that the same Dutch spells for two meanings ("volledig": fully implemented, or a
+    complete section), told apart for the translation by ``context``."""
+    return str(flask_babel.pgettext(context, string, **variables))
 
 
 def lazy_gettext(string: str, **variables: Any) -> Any:

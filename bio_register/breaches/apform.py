@@ -46,7 +46,7 @@ from bio_register.breaches.services import (
 from bio_register.database import utcnow
 from bio_register.errors import Conflict, ValidationFailed
 from bio_register.extensions import db
-from bio_register.i18n import format_local
+from bio_register.i18n import format_local, pgettext
 from bio_register.i18n import gettext as _
 from bio_register.incidents.models import Incident
 from bio_register.permissions import Permission, Principal, organisation_scope
@@ -320,7 +320,7 @@ def ap_form_view(incident: Incident) -> ApFormView:
 
     # 1. about this melding
     kind = (_("Aanvulling op melding %(n)s", n=initial.meldnummer) if initial is not None
-            else _("Nieuwe melding"))
+            else pgettext("AP-meldformulier", "Nieuwe melding"))
     summary = incident.title + ("\n" + incident.description if incident.description else "")
     sections.append(Section("melding", _("Over deze melding"), [
         Question("kind", _("Soort melding"), kind),
