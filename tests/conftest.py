@@ -20,6 +20,8 @@ from tests import dbutil
 
 TEST_SECRET = "test-secret-key-0123456789abcdef"
 
+dbutil.use_worker_database()  # under pytest-xdist: this worker's own PostgreSQL database
+
 # Cheap password hashing in tests only: the production parameters cost ~50 ms a hash.
 accounts_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 

@@ -22,6 +22,27 @@ def configured_url() -> str | None:
     return normalise_database_url(url) if url else None
 
 
+def use_worker_database() -> None:
+    """Under pytest-xdist (``-n auto``) each worker gets a PostgreSQL database of its own, named after
+    the configured one (``bio_test`` → ``bio_test_gw0``, created if missing), and every test of that
+    worker uses it: the shared test database is emptied and rebuilt at the start of a run, which two
+    workers must not do to each other. SQLite needs nothing: each worker has its own temporary folder."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    base = configured_url()
+    if not worker or not base or not base.startswith("postgresql"):
+        return
+    url = make_url(base)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}) is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    os.environ[ENV_URL] = url.set(database=name).render_as_string(hide_password=False)
+
+
 def on_postgresql() -> bool:
     url = configured_url()
     return bool(url) and url.startswith("postgresql")
