@@ -703,6 +703,10 @@ def main(argv: list[str] | None = None) -> int:
         with conn.cursor().copy("COPY reference_counters (organisation_id, year, last_number) FROM STDIN") as copy:
             for (org_id, year), last in counters.items():
                 copy.write_row((org_id, year, last))
+        # the derived flag the services keep (breaches.services.refresh_ap_file), as migration 0025 fills it
+        conn.execute("UPDATE incidents SET ap_file_open = true WHERE EXISTS (SELECT 1 FROM ap_notifications n "
+                     "WHERE n.incident_id = incidents.id AND n.kind = 'initial') AND NOT EXISTS (SELECT 1 FROM "
+                     "ap_correspondence c WHERE c.incident_id = incidents.id AND c.kind = 'dossier_gesloten')")
 
         conn.commit()
         bar = Bar("indexes", len(definitions))

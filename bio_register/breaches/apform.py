@@ -41,6 +41,7 @@ from bio_register.breaches.services import (
     MAX_TEXT,
     assessment_of,
     notifications_of,
+    refresh_ap_file,
     subject_decisions_of,
 )
 from bio_register.database import utcnow
@@ -549,6 +550,7 @@ def record_correspondence(actor: User, incident: Incident, kind: Any, occurred_a
                             attachments=list(attachments))
     db.session.add(item)
     db.session.flush()
+    refresh_ap_file(incident)
     audit.record(actor, "ap_correspondence", item.id, "create",
                  audit.created({"incident": incident.reference, "kind": kind, "occurred_at": occurred_at,
                                 "text": body, "ap_reference": reference,
@@ -583,9 +585,15 @@ def _open_at_ap(at: dt.datetime | None) -> list[Any]:
 
 
 def count_open_at_ap(user: Principal, at: dt.datetime | None = None) -> int:
-    """How many datalekken of the user's organisations have a file open at the AP (one query)."""
+    """How many datalekken of the user's organisations have a file open at the AP (one query).
+
+    Now (``at`` None) reads the derived flag through its partial index; a moment in the past asks
+    the meldingen and the correspondence themselves.
+    """
     scope = organisation_scope(user, Permission.BREACH_READ, Incident.organisation_id)
-    return db.session.scalar(select(func.count()).select_from(Incident).where(scope, *_open_at_ap(at))) or 0
+    conditions = _open_at_ap(at) if at is not None else [Incident.ap_file_open.is_(True),
+                                                          Incident.is_datalek.is_(True)]
+    return db.session.scalar(select(func.count()).select_from(Incident).where(scope, *conditions)) or 0
 
 
 def count_open_at_ap_in(organisation_ids: Sequence[int], at: dt.datetime | None = None) -> int:

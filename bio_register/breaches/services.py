@@ -16,18 +16,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import lazyload, load_only
 
 from bio_register.accounts.models import Membership, User
 from bio_register.audit import services as audit
 from bio_register.breaches import catalog, enisa
 from bio_register.breaches.models import (
+    ApCorrespondence,
     ApDecision,
     ApNotification,
     BreachAssessment,
     CbwPhase,
     CbwReport,
+    CorrespondenceKind,
     DataSubjectDecision,
     DeadlineWarning,
     NoNotifyGround,
@@ -461,11 +463,26 @@ def record_notification(actor: User, incident: Incident, kind: Any, submitted_at
                                   meldnummer=number, late_reason=reason, recorded_by_id=actor.id, recorded_at=now)
     db.session.add(notification)
     db.session.flush()
+    refresh_ap_file(incident)
     audit.record(actor, "ap_notification", notification.id, "create",
                  audit.created({"incident": incident.reference, "kind": kind, "submitted_at": submitted_at,
                                 "meldnummer": number, "late_reason": reason}),
                  organisation_id=incident.organisation_id)
     return notification
+
+
+def refresh_ap_file(incident: Incident) -> None:
+    """Set the incident's derived ``ap_file_open``: its initial AP melding is recorded and the AP
+    has not closed the file (``apform.record_correspondence``). Call it after adding either."""
+    db.session.flush()
+    notified = select(ApNotification.id).where(ApNotification.incident_id == incident.id,
+                                               ApNotification.kind == NotificationKind.INITIAL).exists()
+    closed = select(ApCorrespondence.id).where(ApCorrespondence.incident_id == incident.id,
+                                               ApCorrespondence.kind == CorrespondenceKind.DOSSIER_GESLOTEN).exists()
+    # a bulk UPDATE: the flag is derived, not an edit of the incident, so its version (the
+    # optimistic lock of the incident's forms) stays
+    db.session.execute(update(Incident).where(Incident.id == incident.id)
+                       .values(ap_file_open=and_(notified, ~closed)))
 
 
 def record_imported_decision(actor: User | None, incident: Incident, notify: bool, decided_at: dt.datetime,
@@ -493,6 +510,7 @@ def record_imported_decision(actor: User | None, incident: Incident, notify: boo
                                       recorded_by_id=recorded_by.id, recorded_at=utcnow())
         db.session.add(notification)
         db.session.flush()
+        refresh_ap_file(incident)
         audit.record(actor, "ap_notification", notification.id, "import",
                      audit.created({"incident": incident.reference, "kind": NotificationKind.INITIAL,
                                     "submitted_at": notification.submitted_at, "meldnummer": meldnummer,

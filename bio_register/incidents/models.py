@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from bio_register.accounts.models import User
@@ -97,6 +97,9 @@ class Incident(Model):
         Index("ix_incidents_organisation_id_status_discovered_at", "organisation_id", "status", "discovered_at"),
         # open datalekken (the AP clocks on the start page and the FG's overview)
         Index("ix_incidents_is_datalek_status_discovered_at", "is_datalek", "status", "discovered_at"),
+        # the datalekken whose file is open at the AP, per organisation ("Dossiers open bij de AP")
+        Index("ix_incidents_ap_file_open", "organisation_id",
+              postgresql_where=text("ap_file_open AND is_datalek"), sqlite_where=text("ap_file_open AND is_datalek")),
         # PostgreSQL only (pg_trgm): substring search with ILIKE '%word%' uses these
         *(Index(f"ix_incidents_{column}_trgm", column, postgresql_using="gin",
                 postgresql_ops={column: "gin_trgm_ops"}) for column in ("title", "description", "reference")),
@@ -120,6 +123,10 @@ class Incident(Model):
     reporter: Mapped[str | None] = mapped_column(String(200))
     is_datalek: Mapped[bool]
     is_significant_cbw: Mapped[bool] = mapped_column(default=False)
+    #: the datalek's file is open at the AP: its initial melding is recorded and the AP has not
+    #: closed it. Derived (``breaches.apform.refresh_ap_file``, set where meldingen and the AP's
+    #: closure are recorded) so that counting the open files reads a small partial index.
+    ap_file_open: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     status: Mapped[Status] = mapped_column(value_enum(Status, "status", 20), default=Status.NIEUW)
     cause: Mapped[str | None] = mapped_column(Text)
     lessons_learned: Mapped[str | None] = mapped_column(Text)

@@ -313,6 +313,11 @@ def test_correspondence_is_listed_audited_in_the_timeline_and_counted_open_until
                                                     "ap_reference": "z2026-9"})
     assert again.status_code == 422 and "al gesloten" in again.get_json()["errors"]["kind"][0]
     assert apform.count_open_at_ap(fg) == 1
+    # the derived flag the count reads agrees with the meldingen and the correspondence
+    db.session.refresh(leak)
+    db.session.refresh(other)
+    assert (leak.ap_file_open, other.ap_file_open) == (False, True)
+    assert apform.count_open_at_ap(fg, utcnow() + dt.timedelta(seconds=1)) == 1
     assert db.session.query(AuditEvent).filter_by(entity="ap_correspondence", action="create").count() == 2
 
     items = timeline.timeline(fg, leak)
