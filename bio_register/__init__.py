@@ -67,6 +67,7 @@ def _import_models() -> None:
     from bio_register.audit import models as _audit  # noqa: F401
     from bio_register.breaches import models as _breaches  # noqa: F401
     from bio_register.compliance import models as _compliance  # noqa: F401
+    from bio_register.findings import models as _findings  # noqa: F401
     from bio_register.imports import models as _imports  # noqa: F401
     from bio_register.incident_reports import models as _incident_reports  # noqa: F401
     from bio_register.incidents import models as _incidents  # noqa: F401

@@ -15,6 +15,7 @@ from bio_register.compliance import services as compliance
 from bio_register.compliance.models import Control, ControlCatalog
 from bio_register.errors import NotFound
 from bio_register.extensions import db
+from bio_register.findings.models import Finding
 from bio_register.imports import services as imports
 from bio_register.imports.models import PendingImport
 from bio_register.incident_reports import services as incident_reports
@@ -52,6 +53,14 @@ INCIDENT = Loader("incident", Permission.INCIDENT_READ, _incident)
 DATALEK = Loader("incident", Permission.BREACH_READ, _datalek)
 #: a maatregel
 MEASURE = Loader("measure", Permission.MEASURE_READ, _measure)
+
+
+def _finding(finding_id: int) -> Finding | None:
+    return db.session.get(Finding, finding_id)
+
+
+#: a finding (bevinding), for those who read findings in its organisation
+FINDING = Loader("finding", Permission.FINDING_READ, _finding)
 
 
 def _activity(activity_id: int) -> ProcessingActivity | None:

@@ -125,7 +125,9 @@ def register(app: Flask) -> None:
     from bio_register.audit import views as audit_views
 
     app.register_blueprint(audit_views.bp)
-    # the verwerkingsregister and the verwerkers
+    # the verwerkingsregister and the verwerkers; findings (bevindingen)
+    from bio_register.findings import api as findings_api
+    from bio_register.findings import views as findings_views
     from bio_register.processing import api as processing_api
     from bio_register.processing import import_views as processing_import_views
     from bio_register.processing import views as processing_views
@@ -134,6 +136,9 @@ def register(app: Flask) -> None:
     app.register_blueprint(processing_import_views.bp)
     csrf.exempt(processing_api.blp)
     api.register_blueprint(processing_api.blp)
+    app.register_blueprint(findings_views.bp)
+    csrf.exempt(findings_api.blp)
+    api.register_blueprint(findings_api.blp)
     csrf.exempt(audit_api.blp)
     api.register_blueprint(audit_api.blp)
     app.cli.add_command(bio)

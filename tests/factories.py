@@ -225,3 +225,16 @@ def breach_template(org_code: str = "DIE", *, actor: User | None = None, **overr
     item = recurring.create_template(actor, organisation(org_code), data, actor_label="test")
     db.session.commit()
     return item
+
+
+def finding(org_code: str = "DIE", *, actor: User | None = None, now=None, **overrides):
+    """A finding from an IT-audit (open, severity hoog), committed."""
+    import datetime as dt
+
+    from bio_register.findings import services as findings
+
+    data = {"source": "it_audit", "found_on": dt.date(2026, 10, 1), "title": "Geen MFA op beheeraccounts",
+            "description": "Beheerders loggen in met alleen een wachtwoord.", "severity": "hoog", **overrides}
+    item = findings.create_finding(actor, organisation(org_code), data, now=now, actor_label="test")
+    db.session.commit()
+    return item

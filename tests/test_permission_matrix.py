@@ -79,6 +79,9 @@ BODIES = {
     ("POST", "/api/v1/organisations/DIE/breach-templates/{tpl}/incidents"): {},
     ("POST", "/api/v1/organisations/DIE/breach-templates/{uittpl}/incidents"): {},
     ("PATCH", "/api/v1/organisations/DIE/processors/{vw}"): {"version": 1, "name": "Nieuwe naam"},
+    ("POST", "/api/v1/organisations/DIE/findings"): {"source": "it_audit", "found_on": "2026-10-01",
+                                                    "title": "Geen MFA", "severity": "hoog"},
+    ("PATCH", "/api/v1/findings/{fnd}"): {"version": 1, "title": "Nieuwe titel"},
 }
 
 #: multipart uploads: (method, path) → the file sent as the part "file"
@@ -483,6 +486,24 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
                                                    (401, 404, 404, 404, 404, 200, 200)),
     ("PATCH", "/api/v1/organisations/DIE/processors/{vw}", "processing_api.patch_processor",
                                                    (401, 404, 403, 200, 200, 403, 403)),
+    # findings (bevindingen): the CISO keeps them; the verbindingsofficier, FG, concern control and
+    # beheerder read them within their scope; the medewerker nothing
+    ("GET", "/bevindingen", "findings.index",      (302, 403, 200, 200, 200, 200, 200)),
+    ("GET", "/bevindingen/nieuw", "findings.create", (302, 403, 403, 403, 200, 403, 403)),
+    ("POST", "/bevindingen/nieuw", "findings.create", (302, 403, 403, 403, 422, 403, 403)),
+    ("GET", "/bevindingen/{fnd}", "findings.detail", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/bevindingen/{uitfnd}", "findings.detail", (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/bevindingen/{fnd}/bewerken", "findings.edit", (302, 404, 403, 403, 200, 403, 403)),
+    ("POST", "/bevindingen/{fnd}/bewerken", "findings.edit", (302, 404, 403, 403, 422, 403, 403)),
+    ("GET", "/api/v1/organisations/DIE/findings", "findings_api.list_findings",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/UIT/findings", "findings_api.list_findings",
+                                                   (401, 404, 404, 404, 404, 200, 200)),
+    ("POST", "/api/v1/organisations/DIE/findings", "findings_api.create_finding",
+                                                   (401, 404, 403, 403, 201, 403, 403)),
+    ("GET", "/api/v1/findings/{fnd}", "findings_api.get_finding", (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/findings/{uitfnd}", "findings_api.get_finding", (401, 404, 404, 404, 404, 200, 200)),
+    ("PATCH", "/api/v1/findings/{fnd}", "findings_api.patch_finding", (401, 404, 403, 403, 200, 403, 403)),
 ]
 
 #: The medewerker (an employee of DIE holding nothing but ``incident:report``) gets what a user
@@ -609,6 +630,8 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
     if any(key in path for key in ("{pa}", "{uitpa}", "{vw}", "{uitvw}")):
         ids.update(pa=factories.processing_activity("DIE").id, uitpa=factories.processing_activity("UIT").id,
                    vw=factories.processor("DIE").id, uitvw=factories.processor("UIT").id)
+    if "{fnd}" in path or "{uitfnd}" in path:
+        ids.update(fnd=factories.finding("DIE").id, uitfnd=factories.finding("UIT").id)
     if "{tpl}" in path or "{uittpl}" in path:
         ids.update(tpl=factories.breach_template("DIE").id, uittpl=factories.breach_template("UIT").id)
     if "{rpt}" in path:

@@ -17,6 +17,7 @@ ENTITY: dict[str, Any] = {
     "measure": _l("Maatregel"),
     "processing_activity": _l("Verwerking"),
     "processor": _l("Verwerker"),
+    "finding": _l("Bevinding"),
     "control_assessment": _l("Beoordeling beheersmaatregel"),
     "control_catalog": _l("Catalogus"),
     "control_mapping": _l("Catalogusmapping"),

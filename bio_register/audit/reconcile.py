@@ -39,6 +39,8 @@ from bio_register.audit.services import _jsonable
 from bio_register.breaches.models import ApDecision, ApNotification, BreachAssessment, CbwReport, DataSubjectDecision
 from bio_register.breaches.services import ASSESSMENT_FIELDS
 from bio_register.compliance.models import ControlAssessment
+from bio_register.findings import services as findings
+from bio_register.findings.models import Finding as AuditFinding  # a bevinding; this module's Finding is a difference
 from bio_register.incident_reports.models import IncidentReport
 from bio_register.incidents.models import Incident, TimelineEntry
 from bio_register.incidents.services import EDITABLE
@@ -114,6 +116,7 @@ def _tracked() -> tuple[Tracked, ...]:
         Tracked("processing_activity", ProcessingActivity,
                 {name: getattr(ProcessingActivity, name) for name in ACTIVITY_FIELDS}),
         Tracked("processor", Processor, {name: getattr(Processor, name) for name in PROCESSOR_FIELDS}),
+        Tracked("finding", AuditFinding, {name: getattr(AuditFinding, name) for name in findings.FIELDS}),
         Tracked("organisation", Organisation,
                 {"code": Organisation.code, "name": Organisation.name,
                  "reference_prefix": Organisation.reference_prefix, "parent": parent.code,

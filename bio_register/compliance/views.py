@@ -21,6 +21,8 @@ from bio_register.compliance.forms import (
 from bio_register.compliance.models import ASPECTS, Control, ControlAssessment, ControlCatalog
 from bio_register.database import utcnow
 from bio_register.errors import DomainError, NotFound
+from bio_register.findings import labels as finding_labels
+from bio_register.findings import services as findings
 from bio_register.forms import apply_errors
 from bio_register.i18n import format_percentage
 from bio_register.i18n import gettext as _
@@ -232,6 +234,7 @@ def render_control(organisation: Organisation, catalog: ControlCatalog, item: Co
     _attachment_choices(form, evidence_files)
     flt = soa_filter()
     can_link = has_permission(current_user, Permission.MEASURE_WRITE, organisation.id)
+    today = findings.local_today(tz=current_app.config["TIMEZONE"])
     link_query = " ".join(request.args.get("maatregel", "").split())[:100]
     return render_template("compliance/control.html", organisation=organisation, catalog=catalog, control=item,
                            history=history, current=current, form=form, flt=flt,
@@ -239,6 +242,11 @@ def render_control(organisation: Organisation, catalog: ControlCatalog, item: Co
                            measures=(measures.for_control(current_user, organisation, item)
                                      if has_permission(current_user, Permission.MEASURE_READ, organisation.id)
                                      else None),
+                           findings=(findings.for_control(current_user, organisation, item)
+                                     if has_permission(current_user, Permission.FINDING_READ, organisation.id)
+                                     else None),
+                           finding_labels=finding_labels, finding_overdue=lambda f: findings.is_overdue(f, today),
+                           can_record_finding=has_permission(current_user, Permission.FINDING_WRITE, organisation.id),
                            status_labels=STATUS_LABELS, can_link=can_link, link_query=link_query,
                            to_link=(measures.to_link_to_control(current_user, organisation, item, link_query)
                                     if can_link and link_query else []),
