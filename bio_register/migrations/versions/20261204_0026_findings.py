@@ -1,16 +1,16 @@
 """Findings (bevindingen) of auditors, tests and evaluations (issue 21, item 3): ``findings``,
 ``finding_controls`` and ``finding_measures``.
 
-Revision ID: 0025_findings
-Revises: 0024_breach_links
+Revision ID: 0026_findings
+Revises: 0025_ap_file_open
 Create Date: 2026-12-04
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025_findings"
-down_revision = "0024_breach_links"
+revision = "0026_findings"
+down_revision = "0025_ap_file_open"
 branch_labels = None
 depends_on = None
 
