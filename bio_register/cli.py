@@ -148,7 +148,8 @@ def serve_command(host: str, port: int, demo: bool, no_scheduler: bool) -> None:
     from bio_register import create_app
     from bio_register.config import mail_transport
 
-    settings: dict[str, Any] = {"DEVELOPMENT": True}  # its own application: the development server's
+    # its own application: the development server's (webhooks to this machine allowed, for trying them)
+    settings: dict[str, Any] = {"DEVELOPMENT": True, "WEBHOOKS_ALLOW_LOOPBACK": True}
     if not os.environ.get("BIO_REGISTER_BASE_URL"):  # links in e-mail lead to this server
         settings["BASE_URL"] = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}"  # noqa: S104  # nosec B104 # a comparison, not a bind
     app = create_app(settings)
@@ -788,9 +789,10 @@ def check_deadlines_command() -> None:
 def send_mail_command() -> None:
     """Send what is waiting in the e-mail outbox (failed sends are retried)."""
     from bio_register.notifications.delivery import deliver
+    from bio_register.notifications.models import EMAIL
 
     _require_mail()
-    sent, failed = deliver(current_app.config)
+    sent, failed = deliver(current_app.config, kind=EMAIL)
     click.echo(f"E-mails verzonden: {sent}; mislukt (volgende keer opnieuw): {failed}")
     if failed:
         sys.exit(2)

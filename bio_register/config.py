@@ -428,6 +428,9 @@ def load_settings(
         "MAIL": _mail(raw),
         # True only in the development server (bio-register serve): see mail_transport
         "DEVELOPMENT": False,
+        # Webhooks to this machine (http or https to a loopback address): the tests and the development
+        # server only. No environment variable sets it: production never calls its own network.
+        "WEBHOOKS_ALLOW_LOOPBACK": False,
         "RATELIMIT_STORAGE_URI": raw["RATELIMIT_STORAGE"] or "memory://",
         "PROXIES": numbers["PROXIES"],
         "SESSION_IDLE_MINUTES": idle_minutes,

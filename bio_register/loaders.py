@@ -28,6 +28,8 @@ from bio_register.pipeline import Loader, actor, principal
 from bio_register.processing import importing as processing_import
 from bio_register.processing.models import ProcessingActivity, Processor
 from bio_register.reporting.models import Report
+from bio_register.webhooks import services as webhooks
+from bio_register.webhooks.models import WebhookEndpoint
 
 
 def _incident(incident_id: int) -> Incident | None:
@@ -264,3 +266,14 @@ def _own_pending_processing_import(pending_id: int) -> PendingImport | None:
 #: an uploaded verwerkingsregister waiting between the steps of its import: the uploader's own, while
 #: it lasts (anyone else's, an incident register's upload, or an expired one: 404); read = processing:write
 PENDING_PROCESSING_IMPORT = Loader("pending", Permission.PROCESSING_WRITE, _own_pending_processing_import)
+
+
+# --- outgoing webhooks: the organisation's administration -------------------------------------------
+
+def _webhook(code: str, webhook_id: int) -> WebhookEndpoint | None:
+    return webhooks.find_endpoint(code, webhook_id)
+
+
+#: a webhook endpoint under its organisation's path (``…/<code>/webhooks/<id>``, pages and API;
+#: another organisation's: 404); those who read the organisation get 403, those who manage it act
+WEBHOOK = Loader("endpoint", Permission.ORGANISATION_READ, _webhook)

@@ -47,6 +47,7 @@ from sqlalchemy.pool import NullPool
 from bio_register import unit_of_work
 from bio_register.database import utcnow
 from bio_register.extensions import db
+from bio_register.notifications.models import EMAIL
 from bio_register.observability import heartbeat
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,7 @@ def check_deadlines(app: Flask, now: dt.datetime | None = None) -> tuple[int, in
                                                   cbw_anchor=app.config["CBW_NOTIFICATION_ANCHOR"])
     except IntegrityError:  # another run recorded the same warnings first: this one is rolled back
         warnings = []
-    sent, failed = delivery.deliver(app.config)
+    sent, failed = delivery.deliver(app.config, kind=EMAIL)
     return len(warnings), sent, failed
 
 
@@ -200,7 +201,7 @@ def send_audit_anchor(app: Flask, now: dt.datetime | None = None) -> int:
                 f"    bio-register verify-audit --anchor {head}\n")
         for address in addresses:
             notifications.queue_email(address, subject, body, send_at_commit=False)
-    delivery.deliver(app.config)
+    delivery.deliver(app.config, kind=EMAIL)
     return len(addresses)
 
 
@@ -233,7 +234,7 @@ def send_weekly_digests(app: Flask, now: dt.datetime | None = None) -> tuple[int
                                      base_url=app.config["BASE_URL"], clocks=clocks)
 
     _done, failed = unit_of_work.each_in_own_transaction(db.session, users, send)
-    delivery.deliver(app.config)
+    delivery.deliver(app.config, kind=EMAIL)
     return mailed, failed
 
 
@@ -243,6 +244,40 @@ def weekly_digest() -> None:
         mailed, failed = send_weekly_digests(app, now)
         log.log(logging.ERROR if failed else logging.INFO, "job weekly-digest: %d digest(s) e-mailed, %d failed",
                 mailed, failed)
+
+
+def deliver_webhooks(app: Flask, now: dt.datetime | None = None) -> tuple[int, int, int]:
+    """The webhook job with its boundaries: queue ``maatregel.overdue`` for the maatregelen that
+    went over their date (each once per endpoint), commit, then send the webhook deliveries that are
+    due (each in a transaction of its own; a failed one waits out its back-off). Returns (queued,
+    sent, failed). Safe to run from several processes: a concurrent duplicate is rolled back by
+    the unique key."""
+    from sqlalchemy.exc import IntegrityError
+
+    from bio_register.measures.services import local_today
+    from bio_register.notifications import delivery
+    from bio_register.notifications.models import WEBHOOK
+    from bio_register.webhooks import links
+    from bio_register.webhooks import services as webhooks
+
+    now = now or utcnow()
+    try:
+        with unit_of_work.boundary(db.session):
+            queued = webhooks.queue_overdue_measures(local_today(now, tz=app.config["TIMEZONE"]), links.for_app(app),
+                                                     now)
+    except IntegrityError:  # another run queued the same events first: this one is rolled back
+        queued = 0
+    sent, failed = delivery.deliver(app.config, kind=WEBHOOK)
+    return queued, sent, failed
+
+
+def webhook_deliveries() -> None:
+    """``webhook-deliveries``: overdue maatregelen announced, then the webhook deliveries that are due."""
+    with _job("webhook-deliveries") as (app, now):
+        queued, sent, failed = deliver_webhooks(app, now)
+        level = logging.WARNING if failed else logging.INFO if queued or sent else logging.DEBUG
+        log.log(level, "job webhook-deliveries: %d queued, %d delivered, %d failed (retried after a pause)",
+                queued, sent, failed)
 
 
 @dataclass(frozen=True)
@@ -278,6 +313,10 @@ JOBS: tuple[JobSpec, ...] = (
             functools.partial(CronTrigger, day_of_week="mon", hour=7, minute=0, timezone=TIMEZONE),
             lazy_gettext("Het weekoverzicht per persoon: incidenten over de streeftijd, eigen maatregelen over "
                          "de datum en lopende AP- en Cbw-termijnen (elke maandag om 07:00; één keer per week)")),
+    JobSpec("webhook-deliveries", webhook_deliveries,
+            functools.partial(IntervalTrigger, minutes=1, timezone=TIMEZONE),
+            lazy_gettext("Webhooks verzenden naar de geregistreerde eindpunten, met nieuwe pogingen na een pauze, en "
+                         "maatregelen over de datum melden (elke minuut)")),
 )
 
 

@@ -35,8 +35,25 @@ incident_history: Signal = _signals.signal("incident-history", doc="""
 Sent when an incident's timeline is built; sender: the incident. A receiver returns a sequence
 of HistoryItem for its area's events on that incident (attachments, breach events, …).""")
 
+incident_logged: Signal = _signals.signal("incident-logged", doc="""
+Sent after an incident was logged (not imported); sender: the incident; ``actor``. Receivers act
+(the webhooks are queued); return values are ignored.""")
+
+fg_decided: Signal = _signals.signal("fg-decided", doc="""
+Sent after the FG's decision on the AP-melding was recorded; sender: the incident; ``decision``
+(the ApDecision), ``actor``. Receivers act; return values are ignored.""")
+
+ap_notified: Signal = _signals.signal("ap-notified", doc="""
+Sent after a notification to the AP was recorded; sender: the incident; ``notification`` (the
+ApNotification), ``actor``. Receivers act; return values are ignored.""")
+
+deadline_warned: Signal = _signals.signal("deadline-warned", doc="""
+Sent after a warning for an AP or Cbw deadline was queued; sender: the incident; ``clock``,
+``threshold``, ``deadline``. Receivers act; return values are ignored.""")
+
 #: every extension point, for the check that each has its receivers
-ALL: tuple[Signal, ...] = (incident_closing, incident_updating, datalek_logged, incident_history)
+ALL: tuple[Signal, ...] = (incident_closing, incident_updating, datalek_logged, incident_history, incident_logged,
+                           fg_decided, ap_notified, deadline_warned)
 
 
 def answers(signal: Signal, sender: Any, **kwargs: Any) -> Iterable[Any]:

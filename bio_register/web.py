@@ -139,6 +139,12 @@ def register(app: Flask) -> None:
     app.register_blueprint(findings_views.bp)
     csrf.exempt(findings_api.blp)
     api.register_blueprint(findings_api.blp)
+    from bio_register.webhooks import api as webhooks_api
+    from bio_register.webhooks import views as webhooks_views
+
+    app.register_blueprint(webhooks_views.bp)
+    csrf.exempt(webhooks_api.blp)
+    api.register_blueprint(webhooks_api.blp)
     csrf.exempt(audit_api.blp)
     api.register_blueprint(audit_api.blp)
     app.cli.add_command(bio)

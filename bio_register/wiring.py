@@ -11,6 +11,7 @@ from bio_register.attachments import services as attachments
 from bio_register.breaches import links as breach_links
 from bio_register.breaches import services as breaches
 from bio_register.incident_reports import services as incident_reports
+from bio_register.webhooks import links as webhooks
 
 
 def connect() -> None:
@@ -21,3 +22,9 @@ def connect() -> None:
     signals.incident_history.connect(attachments.timeline_items, weak=False)
     permissions.invalidate_tree_on_change()
     signals.incident_history.connect(incident_reports.timeline_items, weak=False)
+    # outgoing webhooks (queued in the outbox, sent by the scheduler)
+    signals.incident_logged.connect(webhooks.incident_logged, weak=False)
+    signals.datalek_logged.connect(webhooks.datalek_logged, weak=False)
+    signals.fg_decided.connect(webhooks.fg_decided, weak=False)
+    signals.ap_notified.connect(webhooks.ap_notified, weak=False)
+    signals.deadline_warned.connect(webhooks.deadline_warned, weak=False)

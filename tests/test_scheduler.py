@@ -25,7 +25,8 @@ from tests.conftest import make_app
 UTC = dt.UTC
 AMSTERDAM = scheduler.TIMEZONE
 POLL = 0.05
-JOB_IDS = ["quarterly-reports", "monthly-reports", "deadline-warnings", "audit-anchor", "weekly-digest"]
+JOB_IDS = ["quarterly-reports", "monthly-reports", "deadline-warnings", "audit-anchor", "weekly-digest",
+           "webhook-deliveries"]
 
 
 # --- the job table -----------------------------------------------------------------------------

@@ -30,6 +30,7 @@ ENTITY: dict[str, Any] = {
     "import_mapping": _l("Importkoppeling"),
     "register_import": _l("Registerimport"),
     "pending_import": _l("Importbestand"),
+    "webhook_endpoint": _l("Webhook"),
 }
 
 ACTION: dict[str, Any] = {
@@ -50,6 +51,7 @@ ACTION: dict[str, Any] = {
     "purge": _l("opgeschoond"),
     "measure_link": _l("maatregel gekoppeld"),
     "measure_unlink": _l("maatregel ontkoppeld"),
+    "test": _l("test verstuurd"),
 }
 
 

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import lazyload, load_only
 
+from bio_register import signals
 from bio_register.accounts.models import Membership, User
 from bio_register.audit import services as audit
 from bio_register.breaches import catalog, enisa
@@ -417,6 +418,7 @@ def decide(actor: User, incident: Incident, notify: Any, motivation: str | None,
     audit.record(actor, "ap_decision", decision.id, "create",
                  audit.created({"incident": incident.reference, "notify": notify, "motivation": text}),
                  organisation_id=incident.organisation_id)
+    signals.fg_decided.send(incident, decision=decision, actor=actor)
     return decision
 
 
@@ -468,6 +470,7 @@ def record_notification(actor: User, incident: Incident, kind: Any, submitted_at
                  audit.created({"incident": incident.reference, "kind": kind, "submitted_at": submitted_at,
                                 "meldnummer": number, "late_reason": reason}),
                  organisation_id=incident.organisation_id)
+    signals.ap_notified.send(incident, notification=notification, actor=actor)
     return notification
 
 
@@ -1109,6 +1112,8 @@ def send_due_warnings(now: dt.datetime | None = None, *, links: Links,
         audit.record(None, "incident", warning.incident.id, "deadline_warning",
                      {"warning": {"before": None, "after": f"{warning.clock}:{warning.threshold}"}},
                      organisation_id=warning.incident.organisation_id, actor_label="scheduler")
+        signals.deadline_warned.send(warning.incident, clock=warning.clock, threshold=warning.threshold,
+                                     deadline=warning.deadline)
         sent.append(warning)
     db.session.flush()
     return sent

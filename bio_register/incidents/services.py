@@ -238,6 +238,7 @@ def create_incident(actor: User | None, organisation: Organisation, data: Mappin
                  audit.created({"reference": incident.reference, **snapshot(incident),
                                 "status": incident.status}),
                  organisation_id=organisation.id, actor_label=actor_label)
+    signals.incident_logged.send(incident, actor=actor)
     if incident.is_datalek:
         signals.datalek_logged.send(incident, actor=actor)
     return incident

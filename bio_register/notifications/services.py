@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime as dt
 import functools
 import logging
 import smtplib
@@ -16,14 +17,14 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from bio_register import unit_of_work
 from bio_register.accounts.models import User
 from bio_register.config import mail_transport
 from bio_register.database import utcnow
 from bio_register.extensions import db
-from bio_register.notifications.models import Notice, OutboxMessage
+from bio_register.notifications.models import EMAIL, Notice, OutboxMessage
 from bio_register.paging import Page
 
 log = logging.getLogger(__name__)
@@ -182,21 +183,34 @@ def _print_to_console(config: Mapping[str, Any], message: OutboxMessage) -> None
 
 
 def outbox_page(page: int = 1, per_page: int = 25) -> Page[OutboxMessage]:
-    """One page of the outbox, newest first (the development server's *Verzonden e-mail* page)."""
-    total = db.session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+    """One page of the e-mail outbox, newest first (the development server's *Verzonden e-mail* page)."""
+    total = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == EMAIL)) or 0
     items = list(db.session.scalars(
-        select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        select(OutboxMessage).where(OutboxMessage.kind == EMAIL)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         .offset((page - 1) * per_page).limit(per_page)))
     return Page(items, page, per_page, total)
 
 
-def unsent(ids: Iterable[int] | None = None) -> list[OutboxMessage]:
-    """Outbox messages still to send (the given ids, or every unsent one), oldest first."""
-    stmt = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None),
-                                       OutboxMessage.attempts < MAX_ATTEMPTS).order_by(OutboxMessage.id)
+def unsent(ids: Iterable[int] | None = None, *, kind: str | None = None,
+           now: dt.datetime | None = None) -> list[OutboxMessage]:
+    """Outbox messages due to be sent (the given ids, or every unsent one; of one ``kind``, or of
+    every kind), oldest first. One waiting out its back-off (``next_attempt_at``) is not due yet."""
+    now = now or utcnow()
+    stmt = select(OutboxMessage).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS,
+        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+    ).order_by(OutboxMessage.id)
+    if kind is not None:
+        stmt = stmt.where(OutboxMessage.kind == kind)
     if ids is not None:
         stmt = stmt.where(OutboxMessage.id.in_(list(ids)))
     return list(db.session.scalars(stmt))
+
+
+def is_suppressed() -> bool:
+    """True inside :func:`suppressed` (demo data): nothing is to be told to anyone, webhooks included."""
+    return _suppressed.get()
 
 
 def _loggable(error: Exception) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, scoped_session
 from bio_register.breaches.models import ApDecision, ApNotification, BreachAssessment, NotificationKind
 from bio_register.breaches.services import AP_DEADLINE
 from bio_register.incidents.models import OPEN_STATUSES, Incident
-from bio_register.notifications.models import OutboxMessage
+from bio_register.notifications.models import EMAIL, OutboxMessage
 from bio_register.notifications.services import MAX_ATTEMPTS
 from bio_register.observability.models import ROLE_ACTIVE, ROLE_STANDBY, SchedulerHeartbeat, SchedulerJobRun
 
@@ -65,7 +65,7 @@ def outbox_backlog(session: AnySession, now: dt.datetime) -> OutboxBacklog:
                func.coalesce(func.sum(case((and_(pending, OutboxMessage.attempts > 0), 1), else_=0)), 0),
                func.coalesce(func.sum(case((pending, 0), else_=1)), 0),
                func.min(case((pending, OutboxMessage.created_at), else_=None)))
-        .where(OutboxMessage.sent_at.is_(None))).one()
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.kind == EMAIL)).one()
     oldest_dt = _aware(oldest)
     age = max(0.0, (now - oldest_dt).total_seconds()) if oldest_dt is not None else None
     return OutboxBacklog(int(unsent), int(retrying), int(failed), age)
