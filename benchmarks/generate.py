@@ -353,6 +353,46 @@ def write_breach_templates(conn: psycopg.Connection, rng: random.Random, org_ids
     return template_id
 
 
+#: outgoing webhooks (issue 22): endpoints per municipality, deliveries in the log of each
+WEBHOOKS_PER_ORGANISATION = 2
+DELIVERIES_PER_WEBHOOK = 150
+
+
+def write_webhooks(conn: psycopg.Connection, rng: random.Random, org_ids: list[int], now: dt.datetime) -> int:
+    """Two webhook endpoints per municipality, each with a delivery log (kind ``webhook`` in the
+    outbox): mostly delivered, some retried or failed. Returns the number of endpoints."""
+    endpoint_id = 0
+    events = '["incident.logged", "datalek.logged", "deadline.warning"]'
+    with conn.cursor().copy("COPY webhook_endpoints (id, organisation_id, url, description, events, secret, "
+                            "personal_data_allowed, active, created_at) FROM STDIN") as copy:
+        for org_id in org_ids:
+            for n in range(WEBHOOKS_PER_ORGANISATION):
+                endpoint_id += 1
+                copy.write_row((endpoint_id, org_id, f"https://hooks{n}.example.nl/bio/{org_id}",
+                                ("TOPdesk", "Teams")[n % 2], events, f"whsec_benchmark{endpoint_id}", False, True,
+                                now - dt.timedelta(days=200)))
+    with conn.cursor().copy("COPY outbox_messages (recipient, subject, body, created_at, sent_at, attempts, "
+                            "last_error, scrub_after_send, kind, webhook_endpoint_id, next_attempt_at, http_status, "
+                            "failed_at) FROM STDIN") as copy:
+        for endpoint in range(1, endpoint_id + 1):
+            for i in range(DELIVERIES_PER_WEBHOOK):
+                at = now - dt.timedelta(hours=(DELIVERIES_PER_WEBHOOK - i) * 30)
+                body = f'{{"event":"incident.logged","incident":{{"id":{i}}}}}'
+                roll = rng.random()
+                if roll < 0.9:
+                    row = (at, 1, None, None, 204, None)
+                elif roll < 0.97:
+                    row = (None, 2, "De ontvanger antwoordde met HTTP 503.", at + dt.timedelta(minutes=5), 503, None)
+                else:
+                    row = (None, 6, "Geen antwoord binnen 5 seconden.", None, None, at + dt.timedelta(hours=9))
+                sent_at, attempts, error, next_at, status, failed_at = row
+                copy.write_row((f"hooks{(endpoint - 1) % 2}.example.nl", "incident.logged", body, at, sent_at,
+                                attempts, error, False, "webhook", endpoint, next_at, status, failed_at))
+    conn.execute("SELECT setval(pg_get_serial_sequence('webhook_endpoints', 'id'), "
+                 "GREATEST((SELECT max(id) FROM webhook_endpoints), 1))")
+    return endpoint_id
+
+
 def write_verwerkingen(conn: psycopg.Connection, rng: random.Random, org_ids: list[int], seeds: AuditSeeds,
                        now: dt.datetime) -> tuple[int, int]:
     """Verwerkers and verwerkingen for every municipality, each with its creation event as
@@ -696,6 +736,7 @@ def main(argv: list[str] | None = None) -> int:
 
         processors, activities = write_verwerkingen(conn, rng, org_ids, seeds, now)
         templates = write_breach_templates(conn, rng, org_ids, seeds, now)
+        webhooks = write_webhooks(conn, rng, org_ids, now)
 
         audit_events = seeds.write(conn, now)
         del seeds
@@ -730,6 +771,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {"organisations": args.organisations, "incidents": args.incidents, "big_org": "G001",
                "big_org_incidents": sizes[0], "control_assessments": assessed, "audit_events": audit_events,
                "processors": processors, "processing_activities": activities, "breach_templates": templates,
+               "webhooks": webhooks,
                "seconds": round(time.monotonic() - started),
                **{f"{k}_rows": v for k, v in ids.items()}}
     print(json.dumps(summary, indent=1))

@@ -162,6 +162,14 @@ def setup_users(url: str) -> dict:
 
         year_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=365)
         out["incidents_deep_cursor"] = encode_cursor(["discovered", "desc", year_ago.isoformat(), 2**31 - 1])
+        # outgoing webhooks (issue 22): G001's first endpoint and the size of its delivery log
+        from bio_register.notifications.models import OutboxMessage
+        from bio_register.webhooks.models import WebhookEndpoint
+
+        out["webhook"] = db.session.scalar(select(func.min(WebhookEndpoint.id)).where(
+            WebhookEndpoint.organisation_id == big.id))
+        out["webhook_deliveries"] = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.webhook_endpoint_id == out["webhook"])) if out["webhook"] else 0
         out["audit_deep_cursor"] = Cursor(dt.datetime.now(dt.UTC) - dt.timedelta(days=365), 2**62).encode()
     return out
 
@@ -388,17 +396,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all-reports-limit", type=int, default=None,
                         help="generate only this many of the municipalities' reports (default: all)")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["pages", "pdf", "reports", "throughput", "audit", "people", "processing"],
+                        choices=["pages", "pdf", "reports", "throughput", "audit", "people", "processing", "webhooks"],
                         help="leave out a part (repeatable)")
     parser.add_argument("--only", action="append", default=[],
-                        choices=["pages", "pdf", "reports", "throughput", "audit", "people", "processing"],
+                        choices=["pages", "pdf", "reports", "throughput", "audit", "people", "processing", "webhooks"],
                         help="run only this part (repeatable): the others are skipped")
     parser.add_argument("--label", default="", help="a note for the table's rows (e.g. 'after keyset')")
     parser.add_argument("--output", type=Path, help="also append the Markdown table to this file")
     parser.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.only:
-        args.skip = sorted({"pages", "pdf", "reports", "throughput", "audit", "people", "processing"}
+        args.skip = sorted({"pages", "pdf", "reports", "throughput", "audit", "people", "processing", "webhooks"}
                            - set(args.only))
 
     if args.internal:
@@ -537,6 +545,24 @@ def main(argv: list[str] | None = None) -> int:
             print("Timing the verwerkingsregister …", file=sys.stderr)
             for what, path, headers in processing_pages:
                 r = time_page(fg, path, args.repeat, args.warmup, headers=headers)
+                ok = " ✓" if r["p95_ms"] <= 100 else " ✗"
+                add(what, f"median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms{ok}", "p95 ≤ 100 ms", r["load"])
+        if "webhooks" not in args.skip and facts.get("webhook"):
+            beheerder = Client(port)
+            beheerder.login(*facts["passwords"]["beh"])
+            auth = {"Authorization": f"Bearer {facts['beh_token']}"}
+            hook = facts["webhook"]
+            webhook_pages = [
+                ("Webhooks of G001 (beheerder)", "/organisaties/G001/webhooks", None),
+                (f"Webhook of G001 with its delivery log ({facts['webhook_deliveries']:,} deliveries)",
+                 f"/organisaties/G001/webhooks/{hook}", None),
+                ("GET /api/v1/organisations/G001/webhooks", "/api/v1/organisations/G001/webhooks", auth),
+                ("GET /api/v1/organisations/G001/webhooks/{id}/deliveries?per_page=50",
+                 f"/api/v1/organisations/G001/webhooks/{hook}/deliveries?per_page=50", auth),
+            ]
+            print("Timing the webhooks …", file=sys.stderr)
+            for what, path, headers in webhook_pages:
+                r = time_page(beheerder, path, args.repeat, args.warmup, headers=headers)
                 ok = " ✓" if r["p95_ms"] <= 100 else " ✗"
                 add(what, f"median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms{ok}", "p95 ≤ 100 ms", r["load"])
         if "pdf" not in args.skip:

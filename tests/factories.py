@@ -238,3 +238,18 @@ def finding(org_code: str = "DIE", *, actor: User | None = None, now=None, **ove
     item = findings.create_finding(actor, organisation(org_code), data, now=now, actor_label="test")
     db.session.commit()
     return item
+
+
+def webhook(org_code: str = "DIE", *, url: str = "https://hooks.example.nl/bio", events=None,
+            personal_data_allowed: bool = False, active: bool = True):
+    """A webhook endpoint, committed (made directly: its address is not looked up in DNS)."""
+    from bio_register.webhooks import services as webhooks
+    from bio_register.webhooks.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint(organisation_id=organisation(org_code).id, url=url,
+                               events=list(webhooks.EVENTS) if events is None else list(events),
+                               secret=webhooks.new_secret(), personal_data_allowed=personal_data_allowed,
+                               active=active)
+    db.session.add(endpoint)
+    db.session.commit()
+    return endpoint

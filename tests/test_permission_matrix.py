@@ -82,6 +82,8 @@ BODIES = {
     ("POST", "/api/v1/organisations/DIE/findings"): {"source": "it_audit", "found_on": "2026-10-01",
                                                     "title": "Geen MFA", "severity": "hoog"},
     ("PATCH", "/api/v1/findings/{fnd}"): {"version": 1, "title": "Nieuwe titel"},
+    # a literal public address: no DNS lookup in the test
+    ("POST", "/api/v1/organisations/DIE/webhooks"): {"url": "https://93.184.216.34/bio", "events": ["incident.logged"]},
 }
 
 #: multipart uploads: (method, path) → the file sent as the part "file"
@@ -411,6 +413,24 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     # target handling times (issue 22): the beheerder only (an empty form: 422)
     ("POST", "/organisaties/DIE/streeftijden", "organisations.handling_targets",
                                                    (302, 404, 403, 403, 403, 403, 422)),
+    # outgoing webhooks (issue 22): the beheerder only; readers of the organisation 403 (empty forms: 422)
+    ("GET", "/organisaties/DIE/webhooks", "webhooks.index", (302, 404, 403, 403, 403, 403, 200)),
+    ("POST", "/organisaties/DIE/webhooks", "webhooks.create", (302, 404, 403, 403, 403, 403, 422)),
+    ("GET", "/organisaties/UIT/webhooks", "webhooks.index", (302, 404, 404, 404, 404, 403, 200)),
+    ("GET", "/organisaties/DIE/webhooks/{wh}", "webhooks.detail", (302, 404, 403, 403, 403, 403, 200)),
+    ("POST", "/organisaties/DIE/webhooks/{wh}", "webhooks.detail", (302, 404, 403, 403, 403, 403, 422)),
+    ("GET", "/organisaties/UIT/webhooks/{wh}", "webhooks.detail", (302, 404, 404, 404, 404, 404, 404)),
+    ("POST", "/organisaties/DIE/webhooks/{wh}/test", "webhooks.send_test", (302, 404, 403, 403, 403, 403, 302)),
+    ("POST", "/organisaties/DIE/webhooks/{wh}/verwijderen", "webhooks.remove",
+                                                   (302, 404, 403, 403, 403, 403, 302)),
+    ("GET", "/api/v1/organisations/DIE/webhooks", "webhooks_api.list_webhooks", (401, 404, 403, 403, 403, 403, 200)),
+    ("GET", "/api/v1/organisations/UIT/webhooks", "webhooks_api.list_webhooks", (401, 404, 404, 404, 404, 403, 200)),
+    ("POST", "/api/v1/organisations/DIE/webhooks", "webhooks_api.create_webhook",
+                                                   (401, 404, 403, 403, 403, 403, 201)),
+    ("GET", "/api/v1/organisations/DIE/webhooks/{wh}/deliveries", "webhooks_api.list_deliveries",
+                                                   (401, 404, 403, 403, 403, 403, 200)),
+    ("GET", "/api/v1/organisations/UIT/webhooks/{wh}/deliveries", "webhooks_api.list_deliveries",
+                                                   (401, 404, 404, 404, 404, 404, 404)),
     ("POST", "/maatregelen/nieuw", "measures.create", (302, 403, 422, 403, 422, 403, 403)),
     ("POST", "/maatregelen/{msr}/bewerken", "measures.edit", (302, 404, 422, 403, 422, 403, 403)),
     ("POST", "/maatregelen/{msr}/status", "measures.change_status", (302, 404, 302, 403, 302, 403, 403)),
@@ -634,6 +654,8 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
         ids.update(fnd=factories.finding("DIE").id, uitfnd=factories.finding("UIT").id)
     if "{tpl}" in path or "{uittpl}" in path:
         ids.update(tpl=factories.breach_template("DIE").id, uittpl=factories.breach_template("UIT").id)
+    if "{wh}" in path:
+        ids["wh"] = factories.webhook("DIE").id
     if "{rpt}" in path:
         ids["rpt"] = employee_report(factories.user([("medewerker", "DIE")], email="collega@example.nl"))
     path = path.format(**ids, catt="{catt}", pnd="{pnd}", vpnd="{vpnd}", ownrpt="{ownrpt}")

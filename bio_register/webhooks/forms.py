@@ -5,6 +5,7 @@ from wtforms import BooleanField, SelectMultipleField, StringField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from bio_register.forms import choices
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.webhooks import services
 from bio_register.webhooks.sending import MAX_URL
@@ -28,7 +29,7 @@ class WebhookForm(FlaskForm):
                       render_kw={"spellcheck": "false", "inputmode": "url", "autocomplete": "off"})
     description = StringField(_l("Omschrijving"), validators=[Length(max=services.MAX_DESCRIPTION + 100)],
                               description=_l("Voor uzelf: welk systeem ontvangt de berichten."))
-    events = CheckboxesField(_l("Gebeurtenissen"), choices=list(services.EVENTS.items()),
+    events = CheckboxesField(_l("Gebeurtenissen"), choices=choices(services.EVENTS.items()),
                              description=_l("Over welke gebeurtenissen in deze organisatie (en de organisaties "
                                             "eronder) het systeem een bericht krijgt."))
     personal_data_allowed = BooleanField(

@@ -2,16 +2,16 @@
 kind (``email``/``webhook``) and what a webhook delivery needs (endpoint, back-off, HTTP status,
 failure, one event once per endpoint).
 
-Revision ID: 0025_webhooks
-Revises: 0024_breach_links
+Revision ID: 0027_webhooks
+Revises: 0026_findings
 Create Date: 2026-12-04
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025_webhooks"
-down_revision = "0024_breach_links"
+revision = "0027_webhooks"
+down_revision = "0026_findings"
 branch_labels = None
 depends_on = None
 
