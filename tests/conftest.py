@@ -133,6 +133,29 @@ def login(client: FlaskClient, email: str, password: str, *, totp: bool = True) 
     return response
 
 
+def session_login(client: FlaskClient, user: Any) -> None:
+    """Sign ``user`` in without the login form: the session holds what ``accounts.login.complete_login``
+    leaves in it (a session row on the server, Flask-Login's keys, the timeout stamps, the second
+    factor passed for a TOTP user). For tests about what a signed-in user may do; the form login
+    itself is tested in tests/accounts."""
+    import time
+
+    from bio_register.accounts.login import SESSION_KEY
+
+    key = accounts_services.start_session(user)
+    db.session.commit()
+    application = client.application
+    with application.test_request_context(environ_base=client.environ_base):  # the client's address and agent
+        identifier = application.login_manager._session_identifier_generator()  # type: ignore[attr-defined]
+    now = time.time()
+    with client.session_transaction() as sess:
+        sess.clear()
+        sess.update({SESSION_KEY: key, "_user_id": user.get_id(), "_fresh": True, "_id": identifier,
+                     "started_at": now, "seen_at": now})
+        if user.totp_enabled:
+            sess["mfa"] = True
+
+
 def totp_code(email: str) -> str:
     """The current code of a user with TOTP; tests log in again within one 30-second step, and a
     code is accepted only once, so the next unused step of the accepted window is used."""

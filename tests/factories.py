@@ -42,7 +42,13 @@ def user(roles: Iterable[tuple[Role | str, str]] = (), *, email: str | None = No
          name: str = "Test Gebruiker", password: str = PASSWORD, totp: bool | None = None) -> User:
     """A user with roles. ``totp``: TOTP switched on (default: when a role requires it, like fg)."""
     email = email or f"user{next(_counter)}@example.nl"
-    u = accounts.create_user(None, email, name, password, actor_label="test")
+    if password == PASSWORD:  # known to pass (tests/accounts); the strength estimate costs ~5 ms a user
+        from unittest import mock
+
+        with mock.patch.object(accounts, "check_password_strength", lambda *a, **k: None):
+            u = accounts.create_user(None, email, name, password, actor_label="test")
+    else:
+        u = accounts.create_user(None, email, name, password, actor_label="test")
     roles = list(roles)
     for role, code in roles:
         accounts.grant_role(None, u, organisation(code), role, actor_label="test")

@@ -16,7 +16,7 @@ from bio_register.extensions import db
 from bio_register.incidents.models import Incident
 from bio_register.permissions import ROLE_PERMISSIONS, Permission, Role
 from tests import factories
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, session_login
 
 ROLES = {
     "anonymous": None,
@@ -629,8 +629,9 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
     for code in ("DUO", "DIE", "UIT"):
         factories.organisation(code)
     leak, uit_leak = factories.incident("DIE", is_datalek=True), factories.incident("UIT", is_datalek=True)
-    factories.assess(leak, fg=factories.user([("fg", "DIE")], email="fg.setup@example.nl"))
-    factories.assess(uit_leak, fg=factories.user([("fg", "UIT")], email="fg.uit@example.nl"))
+    # the FG who assessed never signs in here: no second factor to set up
+    factories.assess(leak, fg=factories.user([("fg", "DIE")], email="fg.setup@example.nl", totp=False))
+    factories.assess(uit_leak, fg=factories.user([("fg", "UIT")], email="fg.uit@example.nl", totp=False))
     ids = {"die": factories.incident("DIE").id, "uit": factories.incident("UIT").id, "dlk": leak.id,
            "uitdlk": uit_leak.id}
     ids.update(msr=factories.measure("DIE").id, uitmsr=factories.measure("UIT").id)
@@ -680,7 +681,7 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
         if path.startswith("/api/v1/") and path not in {"/api/v1/docs", "/api/v1/openapi.json"}:
             headers["Authorization"] = f"Bearer {factories.token(user)}"
         else:
-            login(client, user.email, factories.PASSWORD)
+            session_login(client, user)
     body = BODIES.get((method, template))
     kwargs: dict = {"json": body} if body is not None else {}
     if method != "GET" and not path.startswith("/api/"):

@@ -74,3 +74,8 @@ def test_cli_create_user_refuses_a_weak_password(app: Flask) -> None:
     assert TOO_EASY in result.output
     with app.app_context():
         assert accounts.find_user_by_email("zwak@example.nl") is None
+
+
+def test_the_factories_password_passes_the_policy(app_ctx: None) -> None:
+    """tests/factories.py skips the strength estimate for its PASSWORD: it must pass it."""
+    accounts.check_password_policy(factories.PASSWORD, ["user1@example.nl", "Test Gebruiker"])
