@@ -84,6 +84,28 @@ def import_catalog_command(catalog_key: str | None, texts: Path | None) -> None:
         _fail(error)
 
 
+@bio.command("load-cbw-criteria")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+def load_cbw_criteria_command(path: Path | None) -> None:
+    """Load a version of the Cbw significance criteria (JSON: version, title, basis, questions);
+    without PATH the shipped version (based on NIS2 art. 23(3), without regulation thresholds)."""
+    import json
+
+    from bio_register.breaches import cbw
+    from bio_register.extensions import db
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path else cbw.shipped_criteria()
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"Kan het bestand niet lezen: {error}") from error
+    try:
+        with unit_of_work.boundary(db.session):
+            row, created = cbw.load_criteria(data, actor_label="cli")
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Cbw-criteria versie {row.version}: {'geladen' if created else 'al aanwezig'}")
+
+
 def _parse_role(value: str) -> tuple[str, str]:
     role, sep, code = value.partition(":")
     if not sep or not role or not code:

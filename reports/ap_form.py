@@ -70,7 +70,10 @@ def _canvas(header: str, generated: str) -> type[Canvas]:
     return NumberedCanvas
 
 
-def to_pdf(sections: Sequence[Any], *, title: str, subtitle: str, generated: str) -> bytes:
+AP_INTRO = "De antwoorden in de volgorde van het meldformulier van de Autoriteit Persoonsgegevens, om over te nemen."
+
+
+def to_pdf(sections: Sequence[Any], *, title: str, subtitle: str, generated: str, intro: str = AP_INTRO) -> bytes:
     """A4 portrait: the title, then per section its heading, whether it is complete (what is
     missing) and a table of questions and answers."""
     buffer = io.BytesIO()
@@ -80,8 +83,7 @@ def to_pdf(sections: Sequence[Any], *, title: str, subtitle: str, generated: str
     story: list[Flowable] = [
         Paragraph(markup(title), _TITLE),
         Paragraph(markup(subtitle) + "<br/>" + markup(
-            "De antwoorden in de volgorde van het meldformulier van de Autoriteit Persoonsgegevens, om over te "
-            "nemen. " + ("Alle onderdelen zijn volledig." if complete else
+            intro + " " + ("Alle onderdelen zijn volledig." if complete else
                          "Niet alle onderdelen zijn volledig: zie per onderdeel wat ontbreekt.")), _INTRO),
     ]
     for number, section in enumerate(sections, start=1):

@@ -259,3 +259,16 @@ def webhook(org_code: str = "DIE", *, url: str = "https://hooks.example.nl/bio",
     db.session.add(endpoint)
     db.session.commit()
     return endpoint
+
+
+def cbw_content(phase: object) -> dict:
+    """Every required item of a Cbw phase (NIS2 art. 23(4)) answered; {} for an unknown phase."""
+    return {
+        "early_warning": {"malicious_suspected": True, "cross_border_possible": False},
+        "notification": {"severity_impact": "Fileserver versleuteld; twee afdelingen kunnen niet werken.",
+                         "indicators": "IP 203.0.113.7; hash 9f86d081884c7d65"},
+        "interim": {"progress": "Herstel uit back-up loopt; nog niet alle systemen terug."},
+        "final": {"severity_impact": "Twee dagen uitval van twee afdelingen.", "root_cause": "Phishing met malware.",
+                  "mitigation_applied": "Systemen hersteld, wachtwoorden gewijzigd.",
+                  "mitigation_ongoing": "MFA wordt uitgerold.", "cross_border_impact": "Geen."},
+    }.get(str(getattr(phase, "value", phase)), {})

@@ -71,7 +71,8 @@ def hostile(client: FlaskClient):
         "notify": True, "notified_at": utcnow().isoformat(), "channel": SHORT, "explanation": PAYLOAD}))
     ok(client.post(f"{url}/cbw-reports", headers=headers, json={
         "phase": "early_warning", "submitted_at": utcnow().isoformat(), "recipient": SHORT,
-        "reference": SHORT, "summary": PAYLOAD}))
+        "reference": SHORT, "summary": PAYLOAD, "malicious_suspected": True, "cross_border_possible": True,
+        "early_warning_details": PAYLOAD}))
     measure = ok(client.post("/api/v1/measures", headers=headers, json={
         "organisation": "DIE", "title": PAYLOAD, "description": PAYLOAD, "owner": PAYLOAD[:200],
         "incidents": [incident["id"]], "controls": [{"catalog": CATALOG, "code": "5.24"}]}))

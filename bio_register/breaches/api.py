@@ -6,13 +6,15 @@ import marshmallow as ma
 from flask import current_app
 
 from bio_register.api.base import page_schema, problem_doc
-from bio_register.breaches import affected, apform, recurring, services
+from bio_register.breaches import affected, apform, cbw, recurring, services
 from bio_register.breaches.models import (
     ApCorrespondence,
     ApDecision,
     ApNotification,
     BreachTemplate,
+    CbwIbdCopy,
     CbwReport,
+    CbwSignificance,
     DataSubjectDecision,
 )
 from bio_register.breaches.schemas import (
@@ -26,19 +28,25 @@ from bio_register.breaches.schemas import (
     ApNotificationOut,
     AssessmentIn,
     AssessmentOut,
+    CbwContentIn,
     CbwOut,
     CbwReportIn,
     CbwReportOut,
     DecisionIn,
     DecisionOut,
     FromTemplateIn,
+    IbdCopyIn,
+    IbdCopyOut,
     ProposalOut,
+    SignificanceIn,
+    SignificanceOut,
     SubjectDecisionIn,
     SubjectDecisionOut,
     TemplateIn,
     TemplateListArgs,
     TemplateOut,
     TemplateRowOut,
+    content_of,
 )
 from bio_register.errors import NotFound
 from bio_register.i18n import gettext as _
@@ -166,16 +174,22 @@ def create_subject_decision(data: dict[str, Any], incident: Incident) -> service
     return services.taken(decision)
 
 
+def _cbw_out(incident: Incident) -> dict[str, Any]:
+    file = cbw.cbw_file(incident, current_app.config["CBW_NOTIFICATION_ANCHOR"])
+    return {"deadlines": file.clock, "reports": file.reports, "recipient_default": current_app.config["CBW_RECIPIENT"],
+            "handled_at": file.handled_at, "phases": file.phases, "significance": file.significance,
+            "criteria": cbw.criteria_in_use(), "ibd_copies": file.ibd_copies}
+
+
 @blp.route("/<int:incident_id>/cbw-reports")
 @blp.response(200, CbwOut)
 @blp.alt_response(403, **problem_doc("The caller may read this incident but not its Cbw reports"))
 @requires(Permission.BREACH_READ, load=INCIDENT)
 def list_cbw_reports(incident: Incident) -> dict[str, Any]:
-    """The Cbw deadlines (24 h / 72 h / one month) and the reports made."""
-    reports = services.cbw_reports_of(incident)
-    clock = services.cbw_clock(incident, services.assessment_of(incident), reports,
-                               current_app.config["CBW_NOTIFICATION_ANCHOR"])
-    return {"deadlines": clock, "reports": reports}
+    """The Cbw deadlines (24 h / 72 h / one month, or a month after the incident is handled after an
+    interim report), the reports made, the content prepared per phase (NIS2 art. 23(4)), the
+    significance advice in force, the criteria in use, and the informative copies to the IBD."""
+    return _cbw_out(incident)
 
 
 @blp.route("/<int:incident_id>/cbw-reports", methods=["POST"])
@@ -184,10 +198,49 @@ def list_cbw_reports(incident: Incident) -> dict[str, Any]:
 @blp.alt_response(403, **problem_doc("Only the organisation's CISO records Cbw reports"))
 @requires(Permission.CBW_REPORT, load=INCIDENT)
 def create_cbw_report(data: dict[str, Any], incident: Incident) -> CbwReport:
-    """Record a report to the CSIRT (the CISO of the organisation only)."""
+    """Record a report to the CSIRT as sent (the CISO of the organisation only). The content items
+    of the phase may be given here or prepared before (``PATCH …/cbw-reports/content/{phase}``);
+    a required item missing from both is refused (422 naming it)."""
     return services.record_cbw_report(api_user(), incident, data["phase"], data["submitted_at"],
                                       data.get("reference"), data.get("summary"), data.get("recipient"),
+                                      content=content_of(data),
                                       default_recipient=current_app.config["CBW_RECIPIENT"])
+
+
+@blp.route("/<int:incident_id>/cbw-reports/content/<any(early_warning, notification, interim, final):phase>",
+           methods=["PATCH"])
+@blp.arguments(CbwContentIn)
+@blp.response(200, CbwOut)
+@blp.alt_response(403, **problem_doc("Only the organisation's CISO prepares Cbw reports"))
+@requires(Permission.CBW_REPORT, load=INCIDENT)
+def patch_cbw_content(data: dict[str, Any], incident: Incident, phase: str) -> dict[str, Any]:
+    """Prepare a phase's content (the items given replace the stored ones); ``handled_at`` sets
+    when the incident was handled."""
+    kwargs = {"handled_at": data["handled_at"]} if "handled_at" in data else {}
+    cbw.save_phase_content(api_user(), incident, phase, content_of(data), **kwargs)
+    return _cbw_out(incident)
+
+
+@blp.route("/<int:incident_id>/cbw-reports/significance", methods=["POST"])
+@blp.arguments(SignificanceIn)
+@blp.response(201, SignificanceOut)
+@blp.alt_response(403, **problem_doc("Only the organisation's CISO assesses significance under the Cbw"))
+@requires(Permission.CBW_REPORT, load=INCIDENT)
+def create_significance(data: dict[str, Any], incident: Incident) -> CbwSignificance:
+    """Answer the significance criteria in use: the advice and its reasoning are kept with the
+    criteria version. The advice does not change the incident's ``is_significant_cbw``."""
+    return cbw.assess_significance(api_user(), incident, data["answers"], data.get("motivation"))
+
+
+@blp.route("/<int:incident_id>/cbw-reports/ibd-copies", methods=["POST"])
+@blp.arguments(IbdCopyIn)
+@blp.response(201, IbdCopyOut)
+@blp.alt_response(403, **problem_doc("Only the organisation's CISO records copies to the IBD"))
+@requires(Permission.CBW_REPORT, load=INCIDENT)
+def create_ibd_copy(data: dict[str, Any], incident: Incident) -> CbwIbdCopy:
+    """Record an informative copy to the IBD (not a legal notification; no clock)."""
+    return cbw.record_ibd_copy(api_user(), incident, data["sent_at"], data.get("phase"), data.get("reference"),
+                               data.get("note"))
 
 
 # --- the AP meldformulier and the correspondence with the AP -----------------------------------------------

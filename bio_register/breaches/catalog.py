@@ -49,6 +49,7 @@ GROUND_LABELS = {
 }
 PHASE_LABELS = {CbwPhase.EARLY_WARNING: _l("vroegtijdige waarschuwing (24 uur)"),
                 CbwPhase.NOTIFICATION: _l("incidentmelding (72 uur)"),
+                CbwPhase.INTERIM: _l("tussentijds verslag (incident loopt nog)"),
                 CbwPhase.FINAL: _l("eindverslag (1 maand)")}
 
 #: the finer nature of the breach, as the AP's meldformulier asks it (beyond C/I/A)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -16,7 +17,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from bio_register.breaches import catalog
+from bio_register.breaches import catalog, cbwcontent
 from bio_register.breaches.catalog import (
     CORRESPONDENCE_LABELS,
     GROUND_LABELS,
@@ -25,6 +26,7 @@ from bio_register.breaches.catalog import (
     PHASE_LABELS,
 )
 from bio_register.breaches.enisa import EaseOfIdentification, Loss
+from bio_register.breaches.models import CbwPhase
 from bio_register.fields import LocalDateTimeField
 from bio_register.forms import choices
 from bio_register.i18n import lazy_gettext as _l
@@ -165,6 +167,58 @@ class CbwForm(FlaskForm):
     recipient = StringField(_l("Ontvanger (CSIRT)"), validators=[Optional(), Length(max=100)])
     reference = StringField(_l("Kenmerk van de ontvanger"), validators=[Optional(), Length(max=100)])
     summary = TextAreaField(_l("Samenvatting"), validators=[Optional(), Length(max=MAX_TEXT)])
+
+
+class IbdCopyForm(FlaskForm):
+    sent_at = LocalDateTimeField(_l("Geïnformeerd op"), validators=[InputRequired(_l("Vul in wanneer."))],
+                                 id="ibd-sent_at")
+    phase = SelectField(_l("Kopie van"), choices=choices([("", _l("— geen bepaalde melding —")),
+                                                          *((k.value, v) for k, v in PHASE_LABELS.items())]),
+                        validators=[Optional()])
+    reference = StringField(_l("Kenmerk van de IBD"), validators=[Optional(), Length(max=100)])
+    note = TextAreaField(_l("Notitie"), validators=[Optional(), Length(max=MAX_TEXT)])
+
+
+class SignificanceForm(FlaskForm):
+    """The motivation; the answers are read per question (``q-<id>``) from the posted form."""
+
+    motivation = TextAreaField(_l("Toelichting"), validators=[Optional(), Length(max=MAX_TEXT)])
+
+
+def cbw_content_form(phase: CbwPhase, *, formdata: Any = None, data: Mapping[str, Any] | None = None,
+                     handled_at: Any = None) -> FlaskForm:
+    """A form of the items of one phase (NIS2 art. 23(4)); the final report's also asks when the
+    incident was handled."""
+    fields: dict[str, Any] = {}
+    for item in cbwcontent.PHASE_ITEMS[phase]:
+        label = item.label if not item.required else _l("%(label)s (verplicht)", label=item.label)
+        if item.kind == cbwcontent.YES_NO:
+            fields[item.key] = SelectField(label, choices=choices([("", _l("— nog niet ingevuld —")),
+                                                                   ("ja", _l("Ja")), ("nee", _l("Nee"))]),
+                                           validators=[Optional()], description=item.help)
+        else:
+            fields[item.key] = TextAreaField(label, validators=[Optional(), Length(max=MAX_TEXT)],
+                                             description=item.help)
+    if phase in (CbwPhase.INTERIM, CbwPhase.FINAL):
+        fields["handled_at"] = LocalDateTimeField(
+            _l("Incident afgehandeld op"), validators=[Optional()], id=f"{phase.value}-handled_at",
+            description=_l("Na een tussentijds verslag is het eindverslag een maand na de afhandeling nodig."))
+    form_class = type(f"CbwContentForm_{phase.value}", (FlaskForm,), fields)
+    values = {key: ("ja" if value is True else "nee" if value is False else value)
+              for key, value in (data or {}).items()}
+    if phase in (CbwPhase.INTERIM, CbwPhase.FINAL):
+        values["handled_at"] = handled_at
+    form: FlaskForm = form_class(formdata=formdata, prefix=phase.value, data=values)
+    return form
+
+
+def cbw_content_data(phase: CbwPhase, form: FlaskForm) -> dict[str, Any]:
+    """The posted items of a phase as the service takes them."""
+    out: dict[str, Any] = {}
+    for item in cbwcontent.PHASE_ITEMS[phase]:
+        value = getattr(form, item.key).data
+        out[item.key] = yes_no(value) if item.kind == cbwcontent.YES_NO else value
+    return out
 
 
 def yes_no(value: Any) -> bool | None:

@@ -34,8 +34,12 @@ class NoNotifyGround(enum.StrEnum):
 
 
 class CbwPhase(enum.StrEnum):
+    """The phases of a report to the CSIRT (NIS2 art. 23(4)), in their order: an interim
+    (progress) report replaces the final report when the incident is still ongoing after a month."""
+
     EARLY_WARNING = "early_warning"
     NOTIFICATION = "notification"
+    INTERIM = "interim"
     FINAL = "final"
 
 
@@ -148,6 +152,76 @@ class CbwReport(Model):
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     reference: Mapped[str | None] = mapped_column(String(100))
     summary: Mapped[str | None] = mapped_column(Text)
+    #: what the report held (NIS2 art. 23(4)) when it was recorded as sent; None before issue 22
+    content: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recorded_by: Mapped[User] = relationship(lazy="joined")
+
+
+class CbwCriteriaSet(Model):
+    """A version of the questions and thresholds that advise whether an incident is significant
+    under the Cbw. Loaded as a whole (a data file); a new version never changes an older one."""
+
+    __tablename__ = "cbw_criteria_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(60), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: where the questions come from, shown beside the advice
+    basis: Mapped[str] = mapped_column(Text)
+    questions: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CbwSignificance(Model):
+    """The answers to a criteria set for an incident, and the advice with its reasoning. The
+    newest is in force; the older ones stay on record."""
+
+    __tablename__ = "cbw_significance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    criteria_set_id: Mapped[int] = mapped_column(ForeignKey("cbw_criteria_sets.id"))
+    answers: Mapped[dict[str, object]] = mapped_column(JSON)
+    significant: Mapped[bool]
+    reasoning: Mapped[list[str]] = mapped_column(JSON)
+    motivation: Mapped[str | None] = mapped_column(Text)
+    assessed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assessed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    criteria_set: Mapped[CbwCriteriaSet] = relationship(lazy="joined")
+    assessed_by: Mapped[User] = relationship(lazy="joined")
+
+
+class CbwCase(Model):
+    """The Cbw file of an incident: the content prepared per phase (before and after it is sent)
+    and when the incident was handled (the final report is due a month later after an interim report)."""
+
+    __tablename__ = "cbw_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
+    #: phase value → {item: answer}
+    contents: Mapped[dict[str, dict[str, object]]] = mapped_column(JSON, default=dict)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CbwIbdCopy(Model):
+    """An informative copy to the IBD (VNG's CERT): support, not the legal notification."""
+
+    __tablename__ = "cbw_ibd_copies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    #: the report it copied, if any
+    phase: Mapped[CbwPhase | None] = mapped_column(value_enum(CbwPhase, "cbw_ibd_phase", 20))
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import marshmallow as ma
 
 from bio_register.api.base import Boolean, DateTime, PageArgs
-from bio_register.breaches import catalog
+from bio_register.breaches import catalog, cbwcontent
 from bio_register.breaches.enisa import EaseOfIdentification, Loss
 from bio_register.breaches.models import CbwPhase, CorrespondenceKind, NoNotifyGround, NotificationKind, OwnSeverity
 from bio_register.processing.labels import ART9_GROUNDS, LEGAL_BASES
@@ -161,12 +162,41 @@ class SubjectDecisionOut(ma.Schema):
     in_force = ma.fields.Boolean()
 
 
-class CbwReportIn(ma.Schema):
-    phase = ma.fields.String(required=True, validate=_one_of(p.value for p in CbwPhase))
-    submitted_at = DateTime(required=True)
-    recipient = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
-    reference = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
-    summary = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+def _content_fields() -> dict[str, ma.fields.Field[Any]]:
+    """The items of NIS2 art. 23(4) as flat fields (each belongs to one or more phases)."""
+    fields: dict[str, ma.fields.Field[Any]] = {}
+    for items in cbwcontent.PHASE_ITEMS.values():
+        for item in items:
+            if item.key in fields:
+                continue
+            phases = ", ".join(p.value for p, its in cbwcontent.PHASE_ITEMS.items()
+                               if any(i.key == item.key for i in its))
+            doc = {"description": f"{item.label} (phase: {phases})"}
+            fields[item.key] = (Boolean(allow_none=True, metadata=doc) if item.kind == cbwcontent.YES_NO else
+                                ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT),
+                                                 metadata=doc))
+    return fields
+
+
+def content_of(data: dict[str, object]) -> dict[str, object]:
+    """The content items given in a request body."""
+    return {key: data[key] for key in cbwcontent.ALL_KEYS if key in data}
+
+
+CbwReportIn = ma.Schema.from_dict({
+    "phase": ma.fields.String(required=True, validate=_one_of(p.value for p in CbwPhase)),
+    "submitted_at": DateTime(required=True),
+    "recipient": ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100)),
+    "reference": ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100)),
+    "summary": ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT)),
+    **_content_fields(),
+}, name="CbwReportIn")
+
+CbwContentIn = ma.Schema.from_dict({
+    "handled_at": DateTime(allow_none=True, metadata={
+        "description": "When the incident was handled: after an interim report the final report is due a month later"}),
+    **_content_fields(),
+}, name="CbwContentIn")
 
 
 class CbwReportOut(ma.Schema):
@@ -176,18 +206,78 @@ class CbwReportOut(ma.Schema):
     submitted_at = ma.fields.AwareDateTime()
     reference = ma.fields.String(allow_none=True)
     summary = ma.fields.String(allow_none=True)
+    content = ma.fields.Dict(allow_none=True, metadata={"description": "What the report held (NIS2 art. 23(4))"})
 
 
 class CbwDeadlinesOut(ma.Schema):
     early_warning = ma.fields.AwareDateTime()
     notification = ma.fields.AwareDateTime()
-    final = ma.fields.AwareDateTime()
+    final = ma.fields.AwareDateTime(allow_none=True, metadata={
+        "description": "None after an interim report until the incident is handled"})
     final_provisional = ma.fields.Boolean()
+    interim = ma.fields.AwareDateTime(allow_none=True, metadata={
+        "description": "An interim report instead of the final report when the incident is still ongoing"})
+    after_interim = ma.fields.Boolean()
+
+
+class CbwPhaseOut(ma.Schema):
+    phase = _enum_value("phase")
+    answers = ma.fields.Dict()
+    complete = ma.fields.Boolean()
+    missing = ma.fields.Function(lambda state: [item.key for item in state.missing])
+    sent = ma.fields.Function(lambda state: bool(state.sent))
+    deadline = ma.fields.AwareDateTime(allow_none=True)
+
+
+class SignificanceOut(ma.Schema):
+    id = ma.fields.Integer()
+    criteria_version = ma.fields.Function(lambda row: row.criteria_set.version)
+    answers = ma.fields.Dict()
+    significant = ma.fields.Boolean(metadata={"description": "The advice (the incident's flag is the decision)"})
+    reasoning = ma.fields.List(ma.fields.String())
+    motivation = ma.fields.String(allow_none=True)
+    assessed_by = ma.fields.Function(lambda row: row.assessed_by.name)
+    assessed_at = ma.fields.AwareDateTime()
+
+
+class SignificanceIn(ma.Schema):
+    answers = ma.fields.Dict(required=True, keys=ma.fields.String(validate=ma.validate.Length(max=60)),
+                             metadata={"description": "Question id → true/false (yes_no) or a number"})
+    motivation = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+
+
+class CriteriaOut(ma.Schema):
+    version = ma.fields.String()
+    title = ma.fields.String()
+    basis = ma.fields.String()
+    questions = ma.fields.List(ma.fields.Dict())
+
+
+class IbdCopyIn(ma.Schema):
+    sent_at = DateTime(required=True)
+    phase = ma.fields.String(allow_none=True, validate=_one_of(p.value for p in CbwPhase))
+    reference = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
+    note = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=MAX_TEXT))
+
+
+class IbdCopyOut(ma.Schema):
+    id = ma.fields.Integer()
+    phase = _enum_value("phase")
+    sent_at = ma.fields.AwareDateTime()
+    reference = ma.fields.String(allow_none=True)
+    note = ma.fields.String(allow_none=True)
 
 
 class CbwOut(ma.Schema):
     deadlines = ma.fields.Nested(CbwDeadlinesOut)
     reports = ma.fields.List(ma.fields.Nested(CbwReportOut))
+    recipient_default = ma.fields.String()
+    handled_at = ma.fields.AwareDateTime(allow_none=True)
+    phases = ma.fields.List(ma.fields.Nested(CbwPhaseOut))
+    significance = ma.fields.Nested(SignificanceOut, allow_none=True)
+    criteria = ma.fields.Nested(CriteriaOut, metadata={"description": "The significance criteria in use"})
+    ibd_copies = ma.fields.List(ma.fields.Nested(IbdCopyOut), metadata={
+        "description": "Informative copies to the IBD (not the legal notification)"})
 
 
 class ApFormIn(ma.Schema):

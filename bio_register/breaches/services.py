@@ -22,12 +22,13 @@ from sqlalchemy.orm import lazyload, load_only
 from bio_register import signals
 from bio_register.accounts.models import Membership, User
 from bio_register.audit import services as audit
-from bio_register.breaches import catalog, enisa
+from bio_register.breaches import catalog, cbwcontent, enisa
 from bio_register.breaches.models import (
     ApCorrespondence,
     ApDecision,
     ApNotification,
     BreachAssessment,
+    CbwCase,
     CbwPhase,
     CbwReport,
     CorrespondenceKind,
@@ -181,19 +182,27 @@ def add_month(moment: dt.datetime, tz: str = DEFAULT_TZ) -> dt.datetime:
 class CbwClock:
     early_warning: dt.datetime
     notification: dt.datetime
-    final: dt.datetime
+    #: None while an interim report was sent and the incident is not yet handled
+    final: dt.datetime | None
     final_provisional: bool  # true while no notification was made: counted from its deadline
+    #: when the final report is due if the incident is handled by then, else an interim report
+    interim: dt.datetime | None = None
+    #: an interim report was sent: the final report is due a month after the incident is handled
+    after_interim: bool = False
+    handled_at: dt.datetime | None = None
 
-    def deadline(self, phase: CbwPhase) -> dt.datetime:
+    def deadline(self, phase: CbwPhase) -> dt.datetime | None:
         return {CbwPhase.EARLY_WARNING: self.early_warning, CbwPhase.NOTIFICATION: self.notification,
-                CbwPhase.FINAL: self.final}[phase]
+                CbwPhase.INTERIM: self.interim, CbwPhase.FINAL: self.final}[phase]
 
 
 def cbw_clock(incident: Incident, assessment: BreachAssessment | None, reports: Iterable[CbwReport],
-              anchor: str = DEFAULT_CBW_ANCHOR) -> CbwClock:
+              anchor: str = DEFAULT_CBW_ANCHOR, handled_at: dt.datetime | None = None) -> CbwClock:
     """Cbw: early warning 24 h after awareness; notification 72 h after awareness (or after the
     early warning with ``anchor="early_warning"``, the setting CBW_NOTIFICATION_ANCHOR); final
-    report one month after the notification."""
+    report one month after the notification — or, when an interim report was sent because the
+    incident was still ongoing then, one month after the incident was handled (``handled_at``;
+    None until it is). Elapsed hours for 24/72 h; a calendar month in Amsterdam time."""
     aware = awareness(incident, assessment)
     first: dict[CbwPhase, CbwReport] = {}
     for report in sorted(reports, key=lambda r: r.submitted_at):
@@ -202,9 +211,12 @@ def cbw_clock(incident: Incident, assessment: BreachAssessment | None, reports: 
     base = first[CbwPhase.EARLY_WARNING].submitted_at if (
         anchor == "early_warning" and CbwPhase.EARLY_WARNING in first) else aware
     notification = base + CBW_NOTIFICATION
-    if CbwPhase.NOTIFICATION in first:
-        return CbwClock(early, notification, add_month(first[CbwPhase.NOTIFICATION].submitted_at), False)
-    return CbwClock(early, notification, add_month(notification), True)
+    provisional = CbwPhase.NOTIFICATION not in first
+    month = add_month(notification if provisional else first[CbwPhase.NOTIFICATION].submitted_at)
+    if CbwPhase.INTERIM in first:
+        final = add_month(handled_at) if handled_at is not None else None
+        return CbwClock(early, notification, final, provisional, month, True, handled_at)
+    return CbwClock(early, notification, month, provisional, month, False, handled_at)
 
 
 # --- the assessment ---------------------------------------------------------------------------------
@@ -572,20 +584,40 @@ def decide_data_subjects(actor: User, incident: Incident, notify: Any, ground: A
 
 # --- Cbw ---------------------------------------------------------------------------------------------------
 
+def cbw_case_of(incident: Incident) -> CbwCase | None:
+    return db.session.scalar(select(CbwCase).where(CbwCase.incident_id == incident.id))
+
+
+def cbw_case_for(actor: User, incident: Incident, now: dt.datetime) -> CbwCase:
+    """The incident's Cbw file, made on first use."""
+    case = cbw_case_of(incident)
+    if case is None:
+        case = CbwCase(incident_id=incident.id, contents={}, updated_by_id=actor.id, updated_at=now)
+        db.session.add(case)
+    return case
+
+
+def _phase(errors: Errors, phase: Any) -> CbwPhase | None:
+    try:
+        return CbwPhase(phase)
+    except ValueError:
+        errors.add("phase", _("Kies vroegtijdige waarschuwing, incidentmelding, tussentijds verslag of eindverslag."))
+        return None
+
+
 def record_cbw_report(actor: User, incident: Incident, phase: Any, submitted_at: dt.datetime | None,
                       reference: str | None = None, summary: str | None = None, recipient: str | None = None,
-                      *, default_recipient: str = DEFAULT_CBW_RECIPIENT, now: dt.datetime | None = None) -> CbwReport:
-    """A report to the CSIRT under the Cbw; without ``recipient`` it went to ``default_recipient``
-    (the setting CBW_RECIPIENT)."""
+                      *, content: Mapping[str, Any] | None = None, default_recipient: str = DEFAULT_CBW_RECIPIENT,
+                      now: dt.datetime | None = None) -> CbwReport:
+    """A report to the CSIRT under the Cbw, recorded as sent; without ``recipient`` it went to
+    ``default_recipient`` (the setting CBW_RECIPIENT). ``content``: answers for this phase (NIS2
+    art. 23(4)), added to those prepared on the incident; the phase's required items must all be
+    answered, else nothing is recorded (422 naming each missing item)."""
     now = now or utcnow()
     errors = Errors()
     if not incident.is_significant_cbw:
         errors.add("is_significant_cbw", _("Markeer het incident eerst als significant onder de Cbw."))
-    try:
-        phase = CbwPhase(phase)
-    except ValueError:
-        errors.add("phase", _("Kies vroegtijdige waarschuwing, incidentmelding of eindverslag."))
-        phase = None
+    phase = _phase(errors, phase)
     ref = errors.text("reference", reference, max_length=100, single_line=True)
     text = errors.text("summary", summary, max_length=MAX_TEXT)
     to = errors.text("recipient", recipient, max_length=100, single_line=True) or default_recipient
@@ -598,16 +630,31 @@ def record_cbw_report(actor: User, incident: Incident, phase: Any, submitted_at:
         if submitted_at < awareness(incident, assessment_of(incident)):
             errors.add("submitted_at", _("Een melding kan niet vóór de bewustwording liggen."))
     done = {r.phase for r in cbw_reports_of(incident)}
-    if phase == CbwPhase.FINAL and CbwPhase.NOTIFICATION not in done:
-        errors.add("phase", _("Een eindverslag volgt op de incidentmelding: leg die eerst vast."))
+    if phase in (CbwPhase.FINAL, CbwPhase.INTERIM) and CbwPhase.NOTIFICATION not in done:
+        errors.add("phase", _("Een eindverslag of tussentijds verslag volgt op de incidentmelding: "
+                              "leg die eerst vast."))
+    case = cbw_case_of(incident)
+    answers: dict[str, Any] = {}
+    if phase is not None:
+        answers = dict((case.contents or {}).get(phase.value, {}) if case is not None else {})
+        answers.update(cbwcontent.clean(errors, phase, content or {}))
+        for item in cbwcontent.missing(phase, answers):
+            errors.add(item.key, _("Verplicht voor de %(phase)s (NIS2 art. 23(4)): %(item)s.",
+                                   phase=catalog.PHASE_LABELS[phase], item=item.label))
     errors.raise_if_any()
+    if phase is None:  # refused above; this narrows the type
+        raise ValidationFailed(_("Onbekende fase."), field="phase")
+    if content:
+        case = cbw_case_for(actor, incident, now)
+        case.contents = {**(case.contents or {}), phase.value: answers}
+        case.updated_by_id, case.updated_at = actor.id, now
     report = CbwReport(incident_id=incident.id, phase=phase, recipient=to, submitted_at=submitted_at,
-                       reference=ref, summary=text, recorded_by_id=actor.id, recorded_at=now)
+                       reference=ref, summary=text, content=answers, recorded_by_id=actor.id, recorded_at=now)
     db.session.add(report)
     db.session.flush()
     audit.record(actor, "cbw_report", report.id, "create",
                  audit.created({"incident": incident.reference, "phase": phase, "recipient": to,
-                                "submitted_at": submitted_at, "reference": ref}),
+                                "submitted_at": submitted_at, "reference": ref, "content": answers}),
                  organisation_id=incident.organisation_id)
     return report
 
@@ -1025,6 +1072,9 @@ def pending_clocks(now: dt.datetime, cbw_anchor: str = DEFAULT_CBW_ANCHOR) -> li
     reports: dict[int, list[CbwReport]] = {}
     for report in db.session.scalars(select(CbwReport).where(CbwReport.incident_id.in_(ids))):
         reports.setdefault(report.incident_id, []).append(report)
+    handled = {row.incident_id: row.handled_at for row in db.session.execute(
+        select(CbwCase.incident_id, CbwCase.handled_at).where(
+        CbwCase.incident_id.in_(ids), CbwCase.handled_at.is_not(None)))}
     clocks = []
     for incident in leaks:
         assessment = assessments.get(incident.id)
@@ -1034,10 +1084,13 @@ def pending_clocks(now: dt.datetime, cbw_anchor: str = DEFAULT_CBW_ANCHOR) -> li
                 clocks.append((incident, "ap", ap_deadline(incident, assessment)))
         if incident.is_significant_cbw:
             done = {r.phase for r in reports.get(incident.id, [])}
-            clock = cbw_clock(incident, assessment, reports.get(incident.id, []), cbw_anchor)
+            clock = cbw_clock(incident, assessment, reports.get(incident.id, []), cbw_anchor,
+                              handled.get(incident.id))
             for phase in CbwPhase:
-                if phase not in done:
-                    clocks.append((incident, f"cbw_{phase.value}", clock.deadline(phase)))
+                deadline = clock.deadline(phase)
+                # the interim report is the final report's alternative: the final clock warns for both
+                if phase != CbwPhase.INTERIM and phase not in done and deadline is not None:
+                    clocks.append((incident, f"cbw_{phase.value}", deadline))
     return clocks
 
 

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 
 from bio_register.attachments import services as attachments
-from bio_register.breaches import affected, apform, labels, recurring, services
+from bio_register.breaches import affected, apform, catalog, cbw, cbwcontent, labels, recurring, services
 from bio_register.breaches import export as exporter
 from bio_register.breaches.forms import (
     ApFormForm,
@@ -19,16 +19,21 @@ from bio_register.breaches.forms import (
     CbwForm,
     CorrespondenceForm,
     DecisionForm,
+    IbdCopyForm,
     LinkForm,
     NotificationForm,
     OverviewFilterForm,
     RegisterForm,
     SaveTemplateForm,
+    SignificanceForm,
     SubjectsForm,
     ap_form_data,
     assessment_data,
+    cbw_content_data,
+    cbw_content_form,
     yes_no,
 )
+from bio_register.breaches.models import CbwPhase
 from bio_register.database import utcnow
 from bio_register.errors import DomainError
 from bio_register.forms import SelectChoice, apply_errors, page_arg
@@ -246,10 +251,12 @@ def _render(incident: Incident, code: int = 200, **forms: Any) -> Any:
         link_form = _link_form(incident, link_form)
         if forms.get("link_form") is None:
             link_form.activities.data = [a.id for a in linked]
-    reports = services.cbw_reports_of(incident)
     config = current_app.config
-    cbw_clock = (services.cbw_clock(incident, assessment, reports, config["CBW_NOTIFICATION_ANCHOR"])
-                 if incident.is_significant_cbw else None)
+    cbw_file = cbw.cbw_file(incident, config["CBW_NOTIFICATION_ANCHOR"])
+    reports = list(cbw_file.reports)
+    cbw_clock = cbw_file.clock if incident.is_significant_cbw else None
+    content_forms = {state.phase: forms.get(f"cbw_{state.phase.value}_form") or cbw_content_form(
+        state.phase, data=state.answers, handled_at=cbw_file.handled_at) for state in cbw_file.phases}
     correspondence = apform.correspondence_of(incident) if incident.is_datalek else []
     return render_template(
         "breaches/datalek.html", incident=incident, assessment=assessment,
@@ -272,6 +279,8 @@ def _render(incident: Incident, code: int = 200, **forms: Any) -> Any:
         combined_decision_form=forms.get("combined_decision_form") or _combined_forms()[0],
         combined_subjects_form=forms.get("combined_subjects_form") or _combined_forms()[1],
         cbw_form=forms.get("cbw_form") or CbwForm(formdata=None, recipient=config["CBW_RECIPIENT"]),
+        cbw_file=cbw_file, cbw_content_forms=content_forms, cbw_slugs=cbwcontent.SLUGS,
+        ibd_form=forms.get("ibd_form") or IbdCopyForm(formdata=None),
         ap_view=apform.ap_form_view(incident) if incident.is_datalek else None,
         ap_form=forms.get("ap_form") or _ap_form(incident),
         correspondence=correspondence,
@@ -478,6 +487,117 @@ def record_cbw(incident: Incident) -> Any:
                                    default_recipient=current_app.config["CBW_RECIPIENT"])
 
     return _submit(incident, CbwForm(), "cbw", action, _("De Cbw-melding is vastgelegd."))
+
+
+_PHASE_SLUG = '<any("vroegtijdige-waarschuwing", "incidentmelding", "tussentijds-verslag", "eindverslag"):slug>'
+
+
+@bp.route(f"/incidenten/<int:incident_id>/cbw/inhoud/{_PHASE_SLUG}", methods=["POST"])
+@requires(Permission.CBW_REPORT, load=INCIDENT)
+def save_cbw_content(incident: Incident, slug: str) -> Any:
+    """The content of one phase's report (NIS2 art. 23(4)), prepared before it is sent."""
+    phase = cbwcontent.BY_SLUG[slug]
+    form = cbw_content_form(phase, formdata=request.form)
+
+    def action(form: Any) -> None:
+        kwargs = {"handled_at": form.handled_at.data} if hasattr(form, "handled_at") else {}
+        cbw.save_phase_content(current_user, incident, phase, cbw_content_data(phase, form), **kwargs)
+
+    return _submit(incident, form, f"cbw_{phase.value}", action, _("De inhoud van de Cbw-melding is opgeslagen."))
+
+
+@bp.route("/incidenten/<int:incident_id>/cbw/ibd", methods=["POST"])
+@requires(Permission.CBW_REPORT, load=INCIDENT)
+def record_ibd_copy(incident: Incident) -> Any:
+    """An informative copy to the IBD (not the legal notification)."""
+    def action(form: IbdCopyForm) -> None:
+        cbw.record_ibd_copy(current_user, incident, form.sent_at.data, form.phase.data or None,
+                            form.reference.data, form.note.data)
+
+    return _submit(incident, IbdCopyForm(), "ibd", action, _("De kopie aan de IBD is vastgelegd."))
+
+
+def _significance_page(incident: Incident, form: SignificanceForm, answers: dict[str, Any], code: int = 200) -> Any:
+    criteria = cbw.criteria_in_use()
+    return render_template(
+        "breaches/cbw_significance.html", incident=incident, criteria=criteria, form=form, answers=answers,
+        current=cbw.significance_of(incident),
+        can_assess=has_permission(current_user, Permission.CBW_REPORT, incident.organisation_id)), code
+
+
+def _posted_answers(criteria: Any) -> dict[str, Any]:
+    """The answers per question as posted: ja/nee → true/false, a number → int or float, else as given
+    (the service refuses what is not an answer)."""
+    answers: dict[str, Any] = {}
+    for question in criteria.questions:
+        raw = request.form.get(f"q-{question['id']}", "").strip()
+        if question["kind"] == "yes_no":
+            answers[question["id"]] = yes_no(raw)
+        elif raw:
+            number = raw.replace(".", "").replace(",", ".")
+            try:
+                answers[question["id"]] = int(number) if number.isdigit() else float(number)
+            except ValueError:
+                answers[question["id"]] = raw
+    return answers
+
+
+@bp.route("/incidenten/<int:incident_id>/cbw/significantie", methods=["GET", "POST"])
+@requires(Permission.BREACH_READ, load=INCIDENT)
+def cbw_significance(incident: Incident) -> Any:
+    """Is this incident significant under the Cbw? The questions of the criteria version in use,
+    the advice with its reasoning, and the earlier advice on record. Answering needs cbw:report."""
+    if request.method == "GET":
+        current = cbw.significance_of(incident)
+        return _significance_page(incident, SignificanceForm(formdata=None), dict(current.answers) if current else {})
+    if not has_permission(current_user, Permission.CBW_REPORT, incident.organisation_id):
+        abort(403)
+    form = SignificanceForm()
+    answers = _posted_answers(cbw.criteria_in_use())
+    if not form.validate_on_submit():
+        return _significance_page(incident, form, answers, 422)
+    try:
+        cbw.assess_significance(current_user, incident, answers, form.motivation.data)
+    except DomainError as error:
+        apply_errors(form, error)
+        return Rejected(lambda: _significance_page(incident, form, answers), error.status_code)
+    flash_committed(_("Het advies over de significantie is vastgelegd."))
+    return redirect(url_for("breaches.cbw_significance", incident_id=incident.id))
+
+
+def _cbw_copy(incident: Incident, slug: str) -> tuple[CbwPhase, list[apform.Section]]:
+    phase = cbwcontent.BY_SLUG[slug]
+    file = cbw.cbw_file(incident, current_app.config["CBW_NOTIFICATION_ANCHOR"])
+    return phase, cbw.copy_sections(file, phase, current_app.config["CBW_RECIPIENT"])
+
+
+@bp.route(f"/incidenten/<int:incident_id>/cbw/{_PHASE_SLUG}")
+@requires(Permission.BREACH_READ, load=INCIDENT)
+def cbw_copy(incident: Incident, slug: str) -> Any:
+    """"Kopie voor de CSIRT": one phase's report in the order of NIS2 art. 23(4), each answer with a
+    copy button (static/js/ap-copy.js, shared with the AP form's copy)."""
+    phase, sections = _cbw_copy(incident, slug)
+    return render_template("breaches/cbw_copy.html", incident=incident, phase=phase, slug=slug, sections=sections,
+                           complete=all(s.complete for s in sections))
+
+
+@bp.route(f"/incidenten/<int:incident_id>/cbw/{_PHASE_SLUG}.pdf")
+@requires(Permission.BREACH_READ, load=INCIDENT)
+def cbw_copy_pdf(incident: Incident, slug: str) -> Any:
+    """The same as a PDF (A4)."""
+    phase, sections = _cbw_copy(incident, slug)
+    stamp = utcnow()
+    tz = current_app.config["TIMEZONE"]
+    body = ap_form_renderer.to_pdf(
+        sections, title=f"Kopie voor de CSIRT: {catalog.PHASE_LABELS[phase]} — {incident.reference}",
+        subtitle=f"{incident.organisation.name}: {incident.title}",
+        generated=to_local(stamp, tz).strftime("%d-%m-%Y %H:%M"),
+        intro="De inhoud van deze melding aan de CSIRT (Cyberbeveiligingswet) in de volgorde van NIS2 art. 23(4), "
+              "om over te nemen.")
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="cbw-{slug}-{incident.reference}-{to_local(stamp, tz):%Y%m%d-%H%M}.pdf"')
+    return response
 
 
 @bp.route("/meldingen", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask_login import current_user
 
 from bio_register.attachments import services as attachments
+from bio_register.breaches import cbw
 from bio_register.breaches import services as breaches
 from bio_register.errors import Conflict, DomainError
 from bio_register.extensions import db
@@ -182,6 +183,7 @@ def _render_detail(incident: Incident, *, status_form: StatusForm | None = None,
         can_edit=services.can_edit(current_user, incident),
         can_write_timeline=has_permission(current_user, Permission.TIMELINE_WRITE, incident.organisation_id),
         breach=breaches.overview_for([incident])[0] if incident.is_datalek else None,
+        obligations=cbw.obligations(incident, anchor=current_app.config["CBW_NOTIFICATION_ANCHOR"]),
         measures=measures.for_incident(current_user, incident),
         attachments=attachments.for_incident(incident), attachment_errors=attachment_errors or {},
     ), code

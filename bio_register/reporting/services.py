@@ -22,6 +22,7 @@ from bio_register.breaches.models import (
     ApDecision,
     ApNotification,
     BreachAssessment,
+    CbwCase,
     CbwReport,
     DataSubjectDecision,
     NotificationKind,
@@ -276,9 +277,14 @@ def cbw_figures(org_ids: list[int], period: Period, significant: int) -> rd.CbwF
             all_reports.setdefault(r.incident_id, []).append(r)
         assessments = {a.incident_id: a for a in db.session.scalars(
             select(BreachAssessment).where(BreachAssessment.incident_id.in_(list(incidents))))}
+        handled = {row.incident_id: row.handled_at for row in db.session.execute(
+        select(CbwCase.incident_id, CbwCase.handled_at).where(
+            CbwCase.incident_id.in_(list(incidents))))}
         for r in reports:
-            clock = cbw_clock(incidents[r.incident_id], assessments.get(r.incident_id), all_reports[r.incident_id])
-            late += r.submitted_at > clock.deadline(r.phase)
+            clock = cbw_clock(incidents[r.incident_id], assessments.get(r.incident_id), all_reports[r.incident_id],
+                              handled_at=handled.get(r.incident_id))
+            deadline = clock.deadline(r.phase)
+            late += deadline is not None and r.submitted_at > deadline
     return rd.CbwFigures(significant, by_phase.get("early_warning", 0), by_phase.get("notification", 0),
                          by_phase.get("final", 0), late)
 

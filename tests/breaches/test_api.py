@@ -181,7 +181,7 @@ def test_the_cbw_clock_follows_the_configured_anchor(app: Flask, client: FlaskCl
     incident = factories.incident("DIE", discovered_at=utcnow() - dt.timedelta(hours=30))
     incidents.update_incident(None, incident, {"is_significant_cbw": True}, incident.version)
     early = utcnow() - dt.timedelta(hours=10)
-    breaches.record_cbw_report(ciso, incident, "early_warning", early)
+    breaches.record_cbw_report(ciso, incident, "early_warning", early, content=factories.cbw_content("early_warning"))
     db.session.commit()
     headers = bearer(factories.token(ciso))
     saved = app.config["CBW_NOTIFICATION_ANCHOR"]
@@ -203,7 +203,8 @@ def test_a_cbw_report_goes_to_the_configured_csirt(app: Flask, client: FlaskClie
     try:
         app.config["CBW_RECIPIENT"] = "CSIRT-DSP"
         response = client.post(f"/api/v1/incidents/{incident.id}/cbw-reports", headers=bearer(factories.token(ciso)),
-                               json={"phase": "early_warning", "submitted_at": _iso(utcnow())})
+                               json={"phase": "early_warning", "submitted_at": _iso(utcnow()),
+                                     "malicious_suspected": True, "cross_border_possible": False})
         assert response.status_code == 201 and response.get_json()["recipient"] == "CSIRT-DSP"
     finally:
         app.config["CBW_RECIPIENT"] = saved

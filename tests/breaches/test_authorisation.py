@@ -43,7 +43,8 @@ ACTIONS = {
                            ApNotification, "fg"),
     "subjects": Action("/datalek/betrokkenen", "POST", "/data-subject-notification", {"notify": True},
                        DataSubjectDecision, "fg"),
-    "cbw": Action("/cbw", "POST", "/cbw-reports", {"phase": "early_warning", "submitted_at": SUBMITTED},
+    "cbw": Action("/cbw", "POST", "/cbw-reports", {"phase": "early_warning", "submitted_at": SUBMITTED,
+                                                   "malicious_suspected": False, "cross_border_possible": False},
                   CbwReport, "ciso"),
 }
 

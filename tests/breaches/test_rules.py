@@ -654,6 +654,7 @@ def significant(org: str = "DIE", *, is_datalek: bool = False, now: dt.datetime 
 
 def report(incident: Incident, phase: str, submitted_at: dt.datetime, *, now: dt.datetime = NOW,
            **kwargs: Any) -> CbwReport:
+    kwargs.setdefault("content", factories.cbw_content(phase))
     result = breaches.record_cbw_report(ciso(incident.organisation.code), incident, phase, submitted_at,
                                         now=now, **kwargs)
     db.session.commit()

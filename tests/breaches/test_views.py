@@ -7,6 +7,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from bio_register.breaches import cbw
 from bio_register.breaches import services as breaches
 from bio_register.database import utcnow
 from bio_register.extensions import db
@@ -168,6 +169,10 @@ def test_cbw_report_form_for_the_ciso(client: FlaskClient) -> None:
     page = f"/incidenten/{incident.id}/datalek"
     html = client.get(page).get_data(as_text=True)
     assert "Vroegtijdige waarschuwing" in html
+    response = client.post(f"/incidenten/{incident.id}/cbw/inhoud/vroegtijdige-waarschuwing", data={
+        "early_warning-csrf_token": csrf_token(client, page), "early_warning-malicious_suspected": "ja",
+        "early_warning-cross_border_possible": "nee"})
+    assert response.status_code == 302
     response = client.post(f"/incidenten/{incident.id}/cbw", data={
         "csrf_token": csrf_token(client, page), "phase": "early_warning",
         "submitted_at": _local(utcnow() - dt.timedelta(minutes=10)), "recipient": "NCSC", "reference": "NCSC-1"})
@@ -218,6 +223,8 @@ def test_an_empty_recipient_is_the_configured_csirt(app, client: FlaskClient) ->
     page = f"/incidenten/{incident.id}/datalek"
     saved = app.config["CBW_RECIPIENT"]
     app.config["CBW_RECIPIENT"] = "CSIRT-DSP"
+    cbw.save_phase_content(ciso, incident, "early_warning", factories.cbw_content("early_warning"))
+    db.session.commit()
     try:
         assert 'value="CSIRT-DSP"' in client.get(page).get_data(as_text=True)
         response = client.post(f"/incidenten/{incident.id}/cbw", data={

@@ -416,7 +416,8 @@ def test_cbw_warnings_go_to_the_ciso_not_the_fg(app: Flask, mailbox: Collector) 
     assert rows(incident) == {("cbw_early_warning", "24h")}
     assert notifications.unread_notices(fg) == []
 
-    breaches.record_cbw_report(officer, incident, "early_warning", AWARE + 20 * H, now=AWARE + 20 * H)
+    breaches.record_cbw_report(officer, incident, "early_warning", AWARE + 20 * H, now=AWARE + 20 * H,
+                               content=factories.cbw_content("early_warning"))
     db.session.commit()
     assert check(app, AWARE + 25 * H) == (0, 0, 0)          # early warning done; notification not yet due
     assert check(app, AWARE + 49 * H) == (1, 1, 0)
@@ -455,7 +456,7 @@ def test_the_final_report_warns_a_month_after_the_notification(app: Flask, mailb
     officer = ciso("DIE")
     incident = significant()
     for phase, at in (("early_warning", AWARE + 10 * H), ("notification", AWARE + 40 * H)):
-        breaches.record_cbw_report(officer, incident, phase, at, now=at)
+        breaches.record_cbw_report(officer, incident, phase, at, now=at, content=factories.cbw_content(phase))
     db.session.commit()
     settle(app, mailbox)
     # the notification went out on 12-11-2026 02:00 Amsterdam: the final report is due 12-12-2026 02:00
@@ -480,7 +481,8 @@ def test_a_final_report_deadline_in_the_spring_gap_does_not_stop_the_job(app: Fl
          "is_significant_cbw": True}, now=now, actor_label="test")
     for phase in ("early_warning", "notification"):
         # reported at 02:30 at night; one month later, 28-03-2027 02:30, is skipped by the clocks
-        breaches.record_cbw_report(officer, incident, phase, dt.datetime(2027, 2, 28, 2, 30, tzinfo=AMS), now=now)
+        breaches.record_cbw_report(officer, incident, phase, dt.datetime(2027, 2, 28, 2, 30, tzinfo=AMS), now=now,
+                                   content=factories.cbw_content(phase))
     db.session.commit()
     settle(app, mailbox)
     assert check(app, now) == (1, 1, 0)
@@ -593,7 +595,8 @@ def test_a_concurrent_run_that_warned_first_wins(app: Flask, mailbox: Collector,
 def test_the_job_counts_the_cbw_clock_from_the_configured_anchor(app: Flask, mailbox: Collector) -> None:
     officer = ciso("DIE")
     incident = significant()
-    breaches.record_cbw_report(officer, incident, "early_warning", AWARE + 20 * H, now=AWARE + 20 * H)
+    breaches.record_cbw_report(officer, incident, "early_warning", AWARE + 20 * H, now=AWARE + 20 * H,
+                               content=factories.cbw_content("early_warning"))
     db.session.commit()
     settle(app, mailbox)
     saved = app.config["CBW_NOTIFICATION_ANCHOR"]

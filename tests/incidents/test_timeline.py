@@ -162,7 +162,8 @@ def test_cbw_reports_attachments_and_warnings_are_on_the_timeline(app_ctx: None)
 
     ciso = factories.user([("ciso", "DIE")], name="Carel Smit")
     item = factories.incident("DIE", is_significant_cbw=True)
-    breaches.record_cbw_report(ciso, item, "early_warning", utcnow() - dt.timedelta(minutes=5), reference="CSIRT-9")
+    breaches.record_cbw_report(ciso, item, "early_warning", utcnow() - dt.timedelta(minutes=5), reference="CSIRT-9",
+                               content=factories.cbw_content("early_warning"))
     factories.incident_attachment(item, filename="logboek.pdf",
                                   actor=factories.user([("verbindingsofficier", "DIE")], name="Vera Jansen"))
     audit.record(None, "incident", item.id, "deadline_warning", {"warning": {"before": None, "after": "cbw_final:24h"}},
