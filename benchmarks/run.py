@@ -323,6 +323,8 @@ def api_pages(facts: dict) -> list[tuple[str, str, dict[str, str]]]:
         (f"GET {path} (API user of every organisation, {facts['incidents']:,} incidents)", path, wide),
         ("GET /api/v1/incidents, every organisation, a year deep (next)", deep, wide),
         ("GET /api/v1/incidents?open=true, every organisation", f"{path}&open=true", wide),
+        ("GET /api/v1/organisations/G001/ensia (the ENSIA werkbestand's rows, last year)",
+         f"/api/v1/organisations/G001/ensia?year={dt.date.today().year - 1}", wide),
     ]
 
 
@@ -467,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
                  "/compliance/G001/BIO2-1.3/vvt?thema=5&implementatie=niet&q=5", 100),
                 ("Control page G001 5.24.03 (maatregelen, previous/next in the filter)", "cc",
                  "/compliance/G001/BIO2-1.3/5.24.03?thema=5", 100),
+                ("ENSIA werkbestand G001 (XLSX, last year)", "cc",
+                 f"/compliance/G001/BIO2-1.3/ensia.xlsx?jaar={dt.date.today().year - 1}", 100),
                 ("Incident page with its one timeline (G001)", "cc", f"/incidenten/{facts['audit_incident']}", 100),
                 ("Datalek page with the AP form's completeness and the AP correspondence (G001)", "fg",
                  f"/incidenten/{facts['ap_datalek']}/datalek", 100),

@@ -67,8 +67,10 @@ def _string_cell(sheet: Any, value: Any, font: Font | None = None, *, wrap: bool
 
 
 def to_xlsx(title: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], *,
-            widths: Mapping[str, int] | None = None, wrap: bool = False) -> bytes:
-    """One sheet: a bold, frozen header row from ``columns`` (key, header), then the rows, all strings."""
+            widths: Mapping[str, int] | None = None, wrap: bool = False,
+            notes: Sequence[tuple[str, str]] | None = None, notes_title: str = "Toelichting") -> bytes:
+    """One sheet: a bold, frozen header row from ``columns`` (key, header), then the rows, all strings.
+    ``notes``: a second sheet ``notes_title`` of (term, explanation) lines, e.g. what each column means."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
@@ -78,6 +80,12 @@ def to_xlsx(title: str, columns: Sequence[tuple[str, str]], rows: Iterable[Seque
     sheet.append([_string_cell(sheet, header, bold) for _, header in columns])
     for row in rows:
         sheet.append([_string_cell(sheet, value, wrap=wrap) for value in row])
+    if notes:
+        explained = workbook.create_sheet(notes_title)
+        explained.column_dimensions["A"].width = 28
+        explained.column_dimensions["B"].width = 100
+        for term, text in notes:
+            explained.append([_string_cell(explained, term, bold), _string_cell(explained, text, wrap=True)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -115,8 +115,8 @@ def register(app: Flask) -> None:
     for api_blp in (accounts_api.blp, organisations_api.blp, incidents_api.blp, breaches_api.blp,
                     breaches_api.templates_blp,
                     compliance_api.catalogs_blp, compliance_api.compliance_blp, measures_api.blp,
-                    reporting_api.blp, reporting_api.figures_blp, attachments_api.incident_blp,
-                    attachments_api.control_blp, people_api.blp,
+                    reporting_api.blp, reporting_api.figures_blp, reporting_api.accountability_blp,
+                    attachments_api.incident_blp, attachments_api.control_blp, people_api.blp,
                     incident_reports_api.blp):
         csrf.exempt(api_blp)
         api.register_blueprint(api_blp)

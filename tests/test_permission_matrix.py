@@ -165,6 +165,15 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/compliance/UIT/BIO2-1.3/vvt", "compliance.soa", (302, 404, 404, 404, 404, 200, 200)),
     ("GET", "/compliance/DIE/BIO2-1.3/vvt.xlsx", "compliance.soa_export", (302, 404, 200, 200, 200, 200, 200)),
     ("GET", "/compliance/DIE/BIO2-1.3/5.24.01", "compliance.control", (302, 404, 200, 200, 200, 200, 200)),
+    # the ENSIA werkbestand: whoever reads the organisation's compliance (the year: tests/reporting/test_ensia.py)
+    ("GET", "/compliance/DIE/BIO2-1.3/ensia.xlsx?jaar=2025", "compliance.ensia_export",
+                                                   (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/compliance/UIT/BIO2-1.3/ensia.xlsx?jaar=2025", "compliance.ensia_export",
+                                                   (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/api/v1/organisations/DIE/ensia?year=2025", "accountability_api.get_ensia",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/UIT/ensia?year=2025", "accountability_api.get_ensia",
+                                                   (401, 404, 404, 404, 404, 200, 200)),
     ("GET", "/api/v1/catalogs", "catalogs_api.list_catalogs", (401, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/catalogs/BIO2-1.3/controls", "catalogs_api.list_controls",
                                                    (401, 200, 200, 200, 200, 200, 200)),
@@ -688,7 +697,7 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
     if "{rpt}" in path:
         ids["rpt"] = employee_report(factories.user([("medewerker", "DIE")], email="collega@example.nl"))
     path = path.format(**ids, catt="{catt}", pnd="{pnd}", vpnd="{vpnd}", ownrpt="{ownrpt}")
-    if any(part in path for part in ("compliance", "catalogs", "assessments")):
+    if any(part in path for part in ("compliance", "catalogs", "assessments", "ensia")):
         from bio_register.compliance.catalogs import import_all
         from bio_register.compliance.services import find_control, get_catalog
 

@@ -124,8 +124,13 @@ def overview(scope: OrganisationCatalog) -> Any:
     return render_template(
         "compliance/overview.html", organisation=organisation, catalog=catalog, result=result,
         can_propose=can_propose, source=source, history=history,
+        ensia_years=list(range(to_local(utcnow(), current_app.config["TIMEZONE"]).year, 2000, -1))[:ENSIA_YEARS],
         chart=charts.implementation_chart(bars(result)),
         history_chart=charts.percentage_trend_chart([(label, s.percentage) for label, s in history], name))
+
+
+#: how many years the compliance page offers an ENSIA werkbestand for (older ones: ?jaar= or the API)
+ENSIA_YEARS = 5
 
 
 def bars(result: services.Compliance) -> list[ImplementationBar]:
@@ -178,6 +183,27 @@ def soa_export(scope: OrganisationCatalog, fmt: str) -> Any:
         body, mimetype = export.soa_pdf(organisation, catalog, rows), "application/pdf"
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="vvt-{organisation.code}-{catalog.key}.{fmt}"'
+    return response
+
+
+@bp.route("/compliance/<code>/<key>/ensia.xlsx")
+@requires(Permission.COMPLIANCE_READ, load=ORGANISATION_CATALOG)
+def ensia_export(scope: OrganisationCatalog) -> Any:
+    """The ENSIA werkbestand of a year (``?jaar=2026``; default the current year) as XLSX."""
+    from bio_register.reporting import ensia
+
+    organisation, catalog = scope
+    tz = current_app.config["TIMEZONE"]
+    raw = request.args.get("jaar", "").strip()
+    try:
+        year = ensia.year_of(int(raw) if raw.isdigit() and len(raw) <= 6 else raw or to_local(utcnow(), tz).year,
+                             tz=tz)
+    except DomainError as error:
+        message = error.message
+        return Rejected(lambda: render_template("errors/error.html", code=422, message=message), 422)
+    book = ensia.werkbestand(organisation, catalog, year)
+    response = Response(ensia.xlsx(book), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = f'attachment; filename="{ensia.file_name(book)}"'
     return response
 
 

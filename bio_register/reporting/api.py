@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response
+from flask import Response, current_app
 
 from bio_register import loaders
 from bio_register.api.base import problem_doc
@@ -11,7 +11,7 @@ from bio_register.loaders import REPORT
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission
 from bio_register.pipeline import api_blueprint, api_caller, api_user, requires
-from bio_register.reporting import services
+from bio_register.reporting import ensia, services
 from bio_register.reporting.models import Report, ReportKind
 
 blp = api_blueprint("reports_api", __name__, "/reports", "Het archief van rapportages (PDF, onveranderlijk).")
@@ -103,3 +103,94 @@ def get_report_pdf(report: Report) -> Response:
 def annual_figures(args: dict[str, Any], organisation: Organisation) -> Any:
     """The year's beveiligingsincidenten, datalekken and AP meldingen, and the sentence for the annual accounts."""
     return services.annual_figures(organisation, args["year"])
+
+
+# --- accountability: the ENSIA werkbestand and the jaarverslag paragraph -------------------------------------
+
+accountability_blp = api_blueprint("accountability_api", __name__, "/organisations",
+                                   "ENSIA-werkbestand en de paragraaf informatieveiligheid voor het jaarverslag.")
+
+YEAR_ERRORS: dict[str, str | list[Any] | dict[Any, Any]] = {"required": "Geef het jaar op, bijvoorbeeld ?year=2026.",
+               "invalid": "Geef een jaar als getal, bijvoorbeeld 2026."}
+
+
+class EnsiaArgs(ma.Schema):
+    year = ma.fields.Integer(required=True, strict=False, error_messages=YEAR_ERRORS,
+                             validate=ma.validate.Range(min=2000, max=2100, error="Kies een jaar tussen 2000 en 2100."))
+    catalog = ma.fields.String(validate=ma.validate.Length(max=30),
+                               metadata={"description": "A catalog key (default: the newest BIO2)"})
+
+
+class EnsiaAspectOut(ma.Schema):
+    status = ma.fields.String()
+    assessed_on = ma.fields.Date(allow_none=True)
+    assessed_by = ma.fields.String(allow_none=True)
+
+
+class EnsiaEvidenceOut(ma.Schema):
+    kind = ma.fields.String(metadata={"description": "bestand, link or tekst"})
+    text = ma.fields.String()
+    date = ma.fields.Date(allow_none=True, metadata={"description": "The upload's day, or the assessment's"})
+    attachment_id = ma.fields.Integer(allow_none=True)
+
+
+class EnsiaFindingOut(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    source = ma.fields.String()
+    found_on = ma.fields.Date()
+    severity = ma.fields.String()
+    status = ma.fields.String()
+    retest_on = ma.fields.Date(allow_none=True)
+
+
+class EnsiaMeasureOut(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    owner = ma.fields.String(allow_none=True)
+    due_date = ma.fields.Date(allow_none=True)
+    status = ma.fields.String()
+
+
+class EnsiaRowOut(ma.Schema):
+    control = ma.fields.String()
+    kind = ma.fields.String()
+    theme = ma.fields.String()
+    title = ma.fields.String()
+    answer = ma.fields.String(metadata={"description": "geïmplementeerd, gedeeltelijk, niet, niet van toepassing "
+                                                       "or nog niet beoordeeld (derived from the assessment)"})
+    not_applicable_reason = ma.fields.String(allow_none=True)
+    opzet = ma.fields.Nested(EnsiaAspectOut, allow_none=True)
+    bestaan = ma.fields.Nested(EnsiaAspectOut, allow_none=True)
+    werking = ma.fields.Nested(EnsiaAspectOut, allow_none=True)
+    explanation = ma.fields.String(allow_none=True)
+    owner = ma.fields.String(allow_none=True)
+    evidence = ma.fields.List(ma.fields.Nested(EnsiaEvidenceOut))
+    open_findings = ma.fields.List(ma.fields.Nested(EnsiaFindingOut))
+    measures = ma.fields.List(ma.fields.Nested(EnsiaMeasureOut))
+    assessed_at = ma.fields.AwareDateTime(allow_none=True)
+    proposed = ma.fields.Boolean()
+    warnings = ma.fields.List(ma.fields.String())
+
+
+class EnsiaOut(ma.Schema):
+    organisation = ma.fields.String()
+    year = ma.fields.Integer()
+    catalog = ma.fields.String()
+    as_of = ma.fields.AwareDateTime(metadata={"description": "The moment of the state: the year's end, or now"})
+    complete_year = ma.fields.Boolean()
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    rows = ma.fields.List(ma.fields.Nested(EnsiaRowOut))
+
+
+@accountability_blp.route("/<string:code>/ensia")
+@accountability_blp.arguments(EnsiaArgs, location="query")
+@accountability_blp.response(200, EnsiaOut)
+@requires(Permission.COMPLIANCE_READ, load=loaders.organisation(Permission.COMPLIANCE_READ))
+def get_ensia(args: dict[str, Any], organisation: Organisation) -> Any:
+    """The ENSIA werkbestand's rows (the XLSX on the compliance page has the same): per BIO measure the
+    answer, opzet/bestaan/werking, explanation, evidence, open findings and improvement maatregelen.
+    A working file, not an official ENSIA import format."""
+    tz = current_app.config["TIMEZONE"]
+    book = ensia.werkbestand(organisation, ensia.catalog_named(args.get("catalog")), ensia.year_of(args["year"], tz=tz))
+    return ensia.as_data(book)
