@@ -393,6 +393,34 @@ def write_webhooks(conn: psycopg.Connection, rng: random.Random, org_ids: list[i
     return endpoint_id
 
 
+#: the categories each municipality has its own playbook for (the rest: shipped defaults)
+OWN_PLAYBOOKS = ("email_verkeerde_ontvanger", "post_verkeerde_ontvanger", "phishing")
+
+
+def write_playbooks(conn: psycopg.Connection, rng: random.Random, org_ids: list[int],
+                    now: dt.datetime) -> tuple[int, int]:
+    """Own playbooks for every municipality, and their steps on one incident in twenty (some done,
+    some not applicable, the rest open). No audit events: the pages timed do not read them."""
+    playbooks = 0
+    with conn.cursor().copy("COPY playbooks (organisation_id, category, steps, updated_at, version) "
+                            "FROM STDIN") as copy:
+        for org_id in org_ids:
+            for category in OWN_PLAYBOOKS:
+                steps = [f"Stap {n} van het eigen draaiboek ({category})" for n in range(1, rng.randint(5, 10))]
+                copy.write_row((org_id, category, json.dumps(steps), now - dt.timedelta(days=rng.randint(1, 300)), 1))
+                playbooks += 1
+    conn.execute("""
+        INSERT INTO incident_tasks (incident_id, position, text, playbook_category, state, created_at, changed_at)
+        SELECT i.id, n, 'Stap ' || n || ' van het draaiboek', 'email_verkeerde_ontvanger',
+               CASE WHEN n <= i.id % 9 THEN 'gedaan' WHEN n = 8 THEN 'niet_van_toepassing' ELSE 'open' END,
+               i.discovered_at, CASE WHEN n <= i.id % 9 OR n = 8 THEN i.discovered_at + interval '1 day' END
+        FROM incidents i CROSS JOIN generate_series(1, 8) AS n
+        WHERE i.id % 20 = 0
+    """)
+    tasks = conn.execute("SELECT count(*) FROM incident_tasks").fetchone()[0]
+    return playbooks, tasks
+
+
 def write_verwerkingen(conn: psycopg.Connection, rng: random.Random, org_ids: list[int], seeds: AuditSeeds,
                        now: dt.datetime) -> tuple[int, int]:
     """Verwerkers and verwerkingen for every municipality, each with its creation event as
@@ -737,6 +765,7 @@ def main(argv: list[str] | None = None) -> int:
         processors, activities = write_verwerkingen(conn, rng, org_ids, seeds, now)
         templates = write_breach_templates(conn, rng, org_ids, seeds, now)
         webhooks = write_webhooks(conn, rng, org_ids, now)
+        playbooks, incident_tasks = write_playbooks(conn, rng, org_ids, now)
 
         audit_events = seeds.write(conn, now)
         del seeds
@@ -772,6 +801,7 @@ def main(argv: list[str] | None = None) -> int:
                "big_org_incidents": sizes[0], "control_assessments": assessed, "audit_events": audit_events,
                "processors": processors, "processing_activities": activities, "breach_templates": templates,
                "webhooks": webhooks,
+               "playbooks": playbooks, "incident_tasks": incident_tasks,
                "seconds": round(time.monotonic() - started),
                **{f"{k}_rows": v for k, v in ids.items()}}
     print(json.dumps(summary, indent=1))

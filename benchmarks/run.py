@@ -545,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
                 ("Templates for recurring datalekken, FG of G001-G005", "/datalekken/sjablonen", None),
                 ("GET /api/v1/organisations/G001/breach-templates?per_page=50",
                  "/api/v1/organisations/G001/breach-templates?per_page=50", auth),
+                ("Playbooks of G001 (own, inherited and shipped)", "/draaiboeken?organisation=G001", None),
+                ("GET /api/v1/organisations/G001/playbooks", "/api/v1/organisations/G001/playbooks", auth),
             ]
             print("Timing the verwerkingsregister …", file=sys.stderr)
             for what, path, headers in processing_pages:

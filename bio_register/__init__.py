@@ -75,6 +75,7 @@ def _import_models() -> None:
     from bio_register.notifications import models as _notifications  # noqa: F401
     from bio_register.observability import models as _observability  # noqa: F401
     from bio_register.organisations import models as _organisations  # noqa: F401
+    from bio_register.playbooks import models as _playbooks  # noqa: F401
     from bio_register.processing import models as _processing  # noqa: F401
     from bio_register.reporting import models as _reporting  # noqa: F401
     from bio_register.webhooks import models as _webhooks  # noqa: F401

@@ -75,6 +75,11 @@ class Permission(enum.StrEnum):
     #: findings (bevindingen) of auditors, tests and evaluations: the CISO keeps them, others read
     FINDING_READ = "finding:read"
     FINDING_WRITE = "finding:write"
+    #: keep the organisation's playbooks (draaiboeken) per category of incident
+    PLAYBOOK_MANAGE = "playbook:manage"
+    #: apply a playbook to an incident and tick its steps (the FG: on datalekken only, see
+    #: ``playbooks.services.may_handle``)
+    INCIDENT_TASKS = "incident:tasks"
 
 
 P = Permission
@@ -94,21 +99,24 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VERBINDINGSOFFICIER: frozenset({
         P.ORGANISATION_READ, P.INCIDENT_READ, P.INCIDENT_WRITE, P.TIMELINE_WRITE,
         P.BREACH_READ, P.MEASURE_READ, P.MEASURE_WRITE, P.COMPLIANCE_READ, P.INCIDENT_REPORT,
-        P.PROCESSING_READ, P.BREACH_LINK, P.BREACH_TEMPLATE, P.FINDING_READ,
+        P.PROCESSING_READ, P.BREACH_LINK, P.BREACH_TEMPLATE, P.FINDING_READ, P.INCIDENT_TASKS,
     }),
     Role.FG: frozenset({
         P.ORGANISATION_READ, P.INCIDENT_READ, P.TIMELINE_WRITE, P.BREACH_READ,
         P.BREACH_ASSESS, P.BREACH_DECIDE, P.MEASURE_READ, P.COMPLIANCE_READ, P.INCIDENT_REPORT,
         P.PROCESSING_READ, P.PROCESSING_WRITE, P.BREACH_LINK, P.BREACH_TEMPLATE, P.FINDING_READ,
+        P.INCIDENT_TASKS,
     }),
     Role.CISO: frozenset({
         P.ORGANISATION_READ, P.INCIDENT_READ, P.TIMELINE_WRITE, P.BREACH_READ, P.CBW_REPORT,
         P.MEASURE_READ, P.MEASURE_WRITE, P.COMPLIANCE_READ, P.COMPLIANCE_WRITE, P.REPORT_READ,
         P.INCIDENT_REPORT, P.PROCESSING_READ, P.PROCESSING_WRITE, P.FINDING_READ, P.FINDING_WRITE,
+        P.PLAYBOOK_MANAGE,
     }),
     Role.CONCERN_CONTROL: _READ_ALL | {P.REPORT_GENERATE},
     Role.BEHEERDER: _READ_ALL | {
         P.ORGANISATION_MANAGE, P.USER_MANAGE, P.AUDIT_READ, P.CATALOG_MANAGE, P.SCHEDULE_MANAGE,
+        P.PLAYBOOK_MANAGE,
     },
 }
 

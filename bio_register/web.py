@@ -120,6 +120,14 @@ def register(app: Flask) -> None:
                     incident_reports_api.blp):
         csrf.exempt(api_blp)
         api.register_blueprint(api_blp)
+    # playbooks (draaiboeken) and their steps on incidents
+    from bio_register.playbooks import api as playbooks_api
+    from bio_register.playbooks import views as playbooks_views
+
+    app.register_blueprint(playbooks_views.bp)
+    for api_blp in (playbooks_api.blp, playbooks_api.tasks_blp):
+        csrf.exempt(api_blp)
+        api.register_blueprint(api_blp)
     # the audit log's page and API
     from bio_register.audit import api as audit_api
     from bio_register.audit import views as audit_views

@@ -88,6 +88,13 @@ BODIES = {
     ("PATCH", "/api/v1/findings/{fnd}"): {"version": 1, "title": "Nieuwe titel"},
     # a literal public address: no DNS lookup in the test
     ("POST", "/api/v1/organisations/DIE/webhooks"): {"url": "https://93.184.216.34/bio", "events": ["incident.logged"]},
+    ("PUT", "/api/v1/organisations/DIE/playbooks/phishing"): {"steps": ["Meld de mail bij de servicedesk"]},
+    ("PUT", "/api/v1/organisations/UIT/playbooks/phishing"): {"steps": ["Meld de mail bij de servicedesk"]},
+    ("POST", "/api/v1/incidents/{die}/playbook"): {"category": "phishing"},
+    ("POST", "/api/v1/incidents/{dlk}/playbook"): {"category": "email_verkeerde_ontvanger"},
+    ("POST", "/api/v1/incidents/{uit}/playbook"): {"category": "phishing"},
+    ("PATCH", "/api/v1/incidents/{die}/tasks"): {"tasks": [{"id": 999999, "state": "gedaan"}]},
+    ("PATCH", "/api/v1/incidents/{dlk}/tasks"): {"tasks": [{"id": 999999, "state": "gedaan"}]},
 }
 
 #: multipart uploads: (method, path) → the file sent as the part "file"
@@ -255,6 +262,39 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
                                                    (401, 404, 201, 201, 403, 403, 403)),
     ("POST", "/api/v1/organisations/DIE/breach-templates/{uittpl}/incidents",
      "breach_templates_api.create_from_template",  (401, 404, 404, 404, 404, 404, 404)),
+    # playbooks (issue 22): whoever reads incidents reads them; the beheerder and the CISO keep them;
+    # the verbindingsofficier applies and ticks them on any incident, the FG on datalekken only
+    ("GET", "/draaiboeken", "playbooks.index",     (302, 403, 200, 200, 200, 200, 200)),
+    ("GET", "/draaiboeken/DIE/phishing", "playbooks.edit", (302, 404, 403, 403, 200, 403, 200)),
+    ("POST", "/draaiboeken/DIE/phishing", "playbooks.edit", (302, 404, 403, 403, 302, 403, 302)),
+    ("GET", "/draaiboeken/UIT/phishing", "playbooks.edit", (302, 404, 404, 404, 404, 403, 200)),
+    ("POST", "/draaiboeken/DIE/phishing/standaard", "playbooks.reset", (302, 404, 403, 403, 302, 403, 302)),
+    ("POST", "/incidenten/{die}/draaiboek", "playbooks.apply", (302, 404, 302, 403, 403, 403, 403)),
+    ("POST", "/incidenten/{dlk}/draaiboek", "playbooks.apply", (302, 404, 302, 302, 403, 403, 403)),
+    ("POST", "/incidenten/{uit}/draaiboek", "playbooks.apply", (302, 404, 404, 404, 404, 403, 403)),
+    # no such step: 422 for who handles the incident
+    ("POST", "/incidenten/{die}/stappen/999999", "playbooks.set_state", (302, 404, 422, 403, 403, 403, 403)),
+    ("POST", "/incidenten/{dlk}/stappen/999999", "playbooks.set_state", (302, 404, 422, 422, 403, 403, 403)),
+    ("GET", "/api/v1/organisations/DIE/playbooks", "playbooks_api.list_playbooks",
+                                                   (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/UIT/playbooks", "playbooks_api.list_playbooks",
+                                                   (401, 404, 404, 404, 404, 200, 200)),
+    ("PUT", "/api/v1/organisations/DIE/playbooks/phishing", "playbooks_api.put_playbook",
+                                                   (401, 404, 403, 403, 200, 403, 200)),
+    ("PUT", "/api/v1/organisations/UIT/playbooks/phishing", "playbooks_api.put_playbook",
+                                                   (401, 404, 404, 404, 404, 403, 200)),
+    ("POST", "/api/v1/incidents/{die}/playbook", "incident_tasks_api.apply_playbook",
+                                                   (401, 404, 201, 403, 403, 403, 403)),
+    ("POST", "/api/v1/incidents/{dlk}/playbook", "incident_tasks_api.apply_playbook",
+                                                   (401, 404, 201, 201, 403, 403, 403)),
+    ("POST", "/api/v1/incidents/{uit}/playbook", "incident_tasks_api.apply_playbook",
+                                                   (401, 404, 404, 404, 404, 403, 403)),
+    ("GET", "/api/v1/incidents/{die}/tasks", "incident_tasks_api.list_tasks", (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/incidents/{uit}/tasks", "incident_tasks_api.list_tasks", (401, 404, 404, 404, 404, 200, 200)),
+    ("PATCH", "/api/v1/incidents/{die}/tasks", "incident_tasks_api.patch_tasks",
+                                                   (401, 404, 422, 403, 403, 403, 403)),
+    ("PATCH", "/api/v1/incidents/{dlk}/tasks", "incident_tasks_api.patch_tasks",
+                                                   (401, 404, 422, 422, 403, 403, 403)),
     ("GET", "/api/v1/incidents/{dlk}/ap-decisions", "breaches_api.list_decisions",
                                                    (401, 404, 200, 200, 200, 200, 200)),
     ("POST", "/api/v1/incidents/{dlk}/ap-decisions", "breaches_api.create_decision",
@@ -593,6 +633,12 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/incidenten/{die}/bijlagen/{att}/verwijderen"): {"reason": "Verkeerd bestand"},
     ("POST", "/compliance/DIE/BIO2-1.3/5.24.01/bijlagen/{catt}/verwijderen"): {"reason": "Oud"},
     ("POST", "/melden"): {"description": "Verdachte mail geopend", "organisation": "DIE", "personal_data": "nee"},
+    ("POST", "/draaiboeken/DIE/phishing"): {"step": "Meld de mail bij de servicedesk"},
+    ("POST", "/incidenten/{die}/draaiboek"): {"category": "phishing"},
+    ("POST", "/incidenten/{dlk}/draaiboek"): {"category": "email_verkeerde_ontvanger"},
+    ("POST", "/incidenten/{uit}/draaiboek"): {"category": "phishing"},
+    ("POST", "/incidenten/{die}/stappen/999999"): {"state": "gedaan"},
+    ("POST", "/incidenten/{dlk}/stappen/999999"): {"state": "gedaan"},
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bio_register.i18n import lazy_gettext as _l
-from bio_register.incidents.models import Category, EntryKind, Severity, Status
+from bio_register.incidents.models import Category, EntryKind, Severity, Status, TaskState
 
 CATEGORY = {
     Category.WRONG_RECIPIENT_EMAIL: _l("E-mail aan verkeerde ontvanger"),
@@ -57,6 +57,13 @@ ENTRY_KIND = {
     EntryKind.COMMUNICATION: _l("communicatie"),
 }
 
+#: the state of a step of a playbook applied to an incident
+TASK_STATE = {
+    TaskState.OPEN: _l("open"),
+    TaskState.DONE: _l("gedaan"),
+    TaskState.NOT_APPLICABLE: _l("niet van toepassing"),
+}
+
 HISTORY_KIND = {
     "create": _l("gemeld"),
     "update": _l("gewijzigd"),
@@ -65,6 +72,8 @@ HISTORY_KIND = {
     "attachment_upload": _l("bijlage toegevoegd"),
     "attachment_remove": _l("bijlage verwijderd"),
     "report": _l("gemeld via het meldpunt"),
+    "playbook_apply": _l("draaiboek toegepast"),
+    "task": _l("stap uit het draaiboek bijgewerkt"),
     **{k.value: v for k, v in ENTRY_KIND.items()},
 }
 
@@ -99,6 +108,10 @@ def severity_label(value: Severity | str) -> str:
 
 def category_label(value: Category | str) -> str:
     return str(CATEGORY[Category(value)])
+
+
+def task_state_label(value: TaskState | str) -> str:
+    return str(TASK_STATE[TaskState(value)])
 
 
 def history_label(kind: str) -> str:
@@ -161,6 +174,7 @@ def display(value: object) -> str:
 
 TEMPLATE_HELPERS = {
     "status_label": status_label, "severity_label": severity_label, "category_label": category_label,
-    "history_label": history_label, "field_label": field_label, "transition_label": transition_label,
+    "history_label": history_label, "task_state_label": task_state_label, "field_label": field_label,
+    "transition_label": transition_label,
     "cia": cia, "display": display,
 }

@@ -186,3 +186,38 @@ class HandlingTarget(Model):
                                                  primary_key=True)
     severity: Mapped[Severity] = mapped_column(value_enum(Severity, "severity", 10), primary_key=True)
     days: Mapped[int]
+
+
+class TaskState(enum.StrEnum):
+    """A step of a playbook applied to an incident (``incident_tasks``)."""
+
+    OPEN = "open"
+    DONE = "gedaan"
+    NOT_APPLICABLE = "niet_van_toepassing"
+
+
+class IncidentTask(Model):
+    """One step of a playbook (``bio_register.playbooks``) applied to an incident: its text as it
+    was when applied, its state, and who last changed it when. Every change is audited on the
+    incident (``playbook_apply``, ``task``), so it shows in the incident's timeline."""
+
+    __tablename__ = "incident_tasks"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "position"),
+        # the open steps of open incidents (the incident page, the weekly digest)
+        Index("ix_incident_tasks_state_incident_id", "state", "incident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    #: the category whose playbook the step came from (applying it again is refused)
+    playbook_category: Mapped[Category] = mapped_column(value_enum(Category, "playbook_category"))
+    state: Mapped[TaskState] = mapped_column(value_enum(TaskState, "task_state", 20), default=TaskState.OPEN)
+    note: Mapped[str | None] = mapped_column(String(500))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    changed_by: Mapped[User | None] = relationship(lazy="joined")

@@ -50,7 +50,7 @@ from bio_register.i18n import format_fixed, format_hours, format_local
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import labels
-from bio_register.incidents.models import Incident, TimelineEntry
+from bio_register.incidents.models import Category, Incident, TaskState, TimelineEntry
 from bio_register.measures.labels import status_label as measure_status_label
 from bio_register.measures.models import Measure, measure_incidents
 from bio_register.permissions import Permission, Principal, has_permission
@@ -299,6 +299,18 @@ def _incident_item(event: _Event) -> TimelineItem | None:
         title = (_("Getroffen verwerkingen: %(names)s", names=", ".join(str(n) for n in names)) if names
                  else _("Koppeling met verwerkingen verwijderd"))
         return TimelineItem(event.at, "breach", title, event.actor)
+    if event.action == "playbook_apply":
+        category = _after(changes, "playbook")
+        steps = _after(changes, "steps") or []
+        name = labels.category_label(category) if category in set(Category) else str(category or "—")
+        return TimelineItem(event.at, "incident", _("Draaiboek „%(name)s” toegepast: %(n)d stappen", name=name,
+                                                    n=len(steps)), event.actor,
+                            text="\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1)) or None)
+    if event.action == "task":
+        state = _after(changes, "state")
+        title = _("Stap „%(task)s”: %(state)s", task=_after(changes, "task") or "—",
+                  state=labels.task_state_label(state) if state in set(TaskState) else "—")
+        return TimelineItem(event.at, "incident", title, event.actor, text=_after(changes, "note"))
     if event.action == "from_template":
         return TimelineItem(event.at, "incident", _("Vastgelegd uit het sjabloon „%(name)s”",
                                                     name=_after(changes, "breach_template") or "—"), event.actor)

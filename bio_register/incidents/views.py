@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,11 +26,12 @@ from bio_register.incidents.forms import (
     StatusForm,
     form_data,
 )
-from bio_register.incidents.models import Category, Incident, Severity, Status
+from bio_register.incidents.models import Category, Incident, Severity, Status, TaskState
 from bio_register.loaders import INCIDENT
 from bio_register.measures import services as measures
 from bio_register.permissions import Permission, has_permission, scoped_organisations
 from bio_register.pipeline import Rejected, flash_committed, requires
+from bio_register.playbooks import services as playbooks
 from bio_register.timeutil import to_utc
 
 bp = Blueprint("incidents", __name__, template_folder="templates")
@@ -168,7 +170,7 @@ def detail(incident: Incident) -> Any:
 
 def _render_detail(incident: Incident, *, status_form: StatusForm | None = None,
                    entry_form: EntryForm | None = None, code: int = 200,
-                   attachment_errors: dict[Any, list[str]] | None = None) -> Any:
+                   attachment_errors: dict[Any, list[str]] | None = None, task_error: str | None = None) -> Any:
     status_form = status_form or StatusForm(formdata=None, version=incident.version)
     entry_form = entry_form or EntryForm(formdata=None)
     transitions = services.allowed_transitions(incident)
@@ -186,7 +188,33 @@ def _render_detail(incident: Incident, *, status_form: StatusForm | None = None,
         obligations=cbw.obligations(incident, anchor=current_app.config["CBW_NOTIFICATION_ANCHOR"]),
         measures=measures.for_incident(current_user, incident),
         attachments=attachments.for_incident(incident), attachment_errors=attachment_errors or {},
+        playbook=_playbook_panel(incident), task_error=task_error,
     ), code
+
+
+#: the incident page, for the routes of other areas that act on an incident (playbook steps)
+render_detail = _render_detail
+
+
+@dataclass(frozen=True)
+class PlaybookPanel:
+    """The steps of the playbooks applied to the incident, and the one that could be applied."""
+
+    tasks: list[Any]
+    open: int
+    #: the playbook of the incident's category when it has not been applied yet
+    proposal: playbooks.PlaybookView | None
+    may_handle: bool
+
+
+def _playbook_panel(incident: Incident) -> PlaybookPanel:
+    tasks = playbooks.tasks_of(incident)
+    proposal = None
+    if incident.category is not None and incident.category not in playbooks.applied_categories(tasks) \
+            and incident.is_open:
+        proposal = playbooks.playbook_for(incident.organisation_id, incident.category)
+    return PlaybookPanel(tasks, sum(1 for t in tasks if t.state == TaskState.OPEN), proposal,
+                         playbooks.may_handle(current_user, incident))
 
 
 @bp.route("/incidenten/<int:incident_id>/bewerken", methods=["GET", "POST"])

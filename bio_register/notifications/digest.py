@@ -7,7 +7,9 @@ What it holds, per person (only what their roles make theirs):
 - overdue maatregelen they own (the measure's owner is a name or an e-mail address: theirs when it
   is their name or address);
 - running AP clocks where they decide on the melding (``breach:decide``: the FG) and running Cbw
-  clocks where they report to the CSIRT (``cbw:report``: the CISO).
+  clocks where they report to the CSIRT (``cbw:report``: the CISO);
+- open incidents with open steps of a playbook, where they handle them (the verbindingsofficier's
+  incidents, the FG's datalekken: ``playbooks.services.open_steps_for``).
 
 (Evidence reviews and audit findings do not exist in the register yet; they join the digest when they do.)
 
@@ -38,6 +40,7 @@ from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure
 from bio_register.notifications import services as notifications
 from bio_register.notifications.models import DigestSent, Notice
 from bio_register.permissions import AllOrganisations, Permission, organisation_ids_with
+from bio_register.playbooks import services as playbooks
 from bio_register.timeutil import DEFAULT_TZ, to_local
 
 #: at most this many lines per section (the rest: "and N more")
@@ -56,9 +59,11 @@ class Digest:
     overdue_measures: list[Measure] = field(default_factory=list)
     #: (incident, clock label, deadline)
     clocks: list[tuple[Incident, str, dt.datetime]] = field(default_factory=list)
+    #: (incident, number of open steps of its playbook)
+    open_steps: list[tuple[Incident, int]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.overdue_incidents or self.overdue_measures or self.clocks)
+        return bool(self.overdue_incidents or self.overdue_measures or self.clocks or self.open_steps)
 
 
 def _in(scope: set[int] | AllOrganisations, organisation_id: int) -> bool:
@@ -92,6 +97,7 @@ def digest_for(user: User, now: dt.datetime, today: dt.date,
         if scope and _in(scope, incident.organisation_id):
             digest.clocks.append((incident, breaches.CLOCK_LABELS[clock], deadline))
     digest.clocks.sort(key=lambda row: row[2])
+    digest.open_steps = playbooks.open_steps_for(user)
     return digest
 
 
@@ -104,7 +110,7 @@ def _section(title: str, lines: list[str]) -> str:
 
 def text_of(digest: Digest, url: Callable[[Incident], str], base_url: str) -> tuple[str, str]:
     """The subject and body of the e-mail."""
-    count = len(digest.overdue_incidents) + len(digest.overdue_measures) + len(digest.clocks)
+    count = len(digest.overdue_incidents) + len(digest.overdue_measures) + len(digest.clocks) + len(digest.open_steps)
     subject = ngettext("Weekoverzicht BIO-register: %(num)d punt voor u",
                        "Weekoverzicht BIO-register: %(num)d punten voor u", count)
     parts = [_("Wat deze week op u wacht in BIO-register:"), ""]
@@ -121,6 +127,11 @@ def text_of(digest: Digest, url: Callable[[Incident], str], base_url: str) -> tu
         parts.append(_section(_("Uw maatregelen over de uiterste datum"), [
             _("%(title)s (%(org)s), uiterste datum %(due)s", title=m.title, org=m.organisation.code,
               due=m.due_date.strftime("%d-%m-%Y") if m.due_date else "—") for m in digest.overdue_measures]))
+    if digest.open_steps:
+        parts.append(_section(_("Open stappen uit draaiboeken"), [
+            ngettext("%(ref)s — %(title)s (%(org)s): %(num)d open stap: %(url)s",
+                     "%(ref)s — %(title)s (%(org)s): %(num)d open stappen: %(url)s", n, ref=i.reference,
+                     title=i.title, org=i.organisation.code, url=url(i)) for i, n in digest.open_steps]))
     parts.append(_("U ontvangt dit overzicht elke maandag. U kunt het uitzetten op uw accountpagina: "
                    "%(url)s/account. Waarschuwingen voor de wettelijke termijnen (AP en Cbw) blijft u "
                    "altijd ontvangen.", url=base_url.rstrip("/")))

@@ -121,6 +121,7 @@ def fuzz_data() -> FuzzData:
         "organisation": ["DIE"],
         "role": ["ciso", "verbindingsofficier"],
         "template_id": [template.id],
+        "category": ["phishing", "email_verkeerde_ontvanger"],
     }, owners={
         evidence.id: on_incident, removed.id: on_incident,
         control_evidence.id: on_control, control_removed.id: on_control,
