@@ -48,6 +48,64 @@ MAX_JSON_DIGITS = 100
 #: values in all arrays and objects together (counted by their commas)
 MAX_JSON_VALUES = 10_000
 
+#: marshmallow's messages in Dutch: the API answers bad input in the language of its users (its
+#: own messages are Dutch too). Set once, on the classes, at import: every field and validator
+#: made later takes them. The placeholders are marshmallow's own.
+DUTCH_FIELD_MESSAGES: dict[Any, dict[str, str]] = {
+    ma.fields.Field: {"required": "Dit veld is verplicht.", "null": "Dit veld mag niet leeg (null) zijn.",
+                      "validator_failed": "Ongeldige waarde."},
+    ma.fields.Boolean: {"invalid": "Geen geldige waarde: true of false."},
+    ma.fields.String: {"invalid": "Geen geldige tekst.", "invalid_utf8": "Geen geldige UTF-8-tekst."},
+    ma.fields.Number: {"invalid": "Geen geldig getal.", "too_large": "Het getal is te groot."},
+    ma.fields.Integer: {"invalid": "Geen geldig geheel getal."},
+    ma.fields.Decimal: {"special": "Alleen gewone getallen (geen NaN of oneindig)."},
+    ma.fields.Float: {"special": "Alleen gewone getallen (geen NaN of oneindig)."},
+    ma.fields.List: {"invalid": "Geen geldige lijst."},
+    ma.fields.Tuple: {"invalid": "Geen geldige lijst."},
+    ma.fields.Mapping: {"invalid": "Geen geldig object."},
+    ma.fields.Nested: {"type": "Geen geldig object."},
+    ma.fields.Email: {"invalid": "Geen geldig e-mailadres."},
+    ma.fields.Url: {"invalid": "Geen geldige URL."},
+    ma.fields.UUID: {"invalid_uuid": "Geen geldige UUID."},
+    ma.fields.Enum: {"unknown": "Kies een van: {choices}."},
+    ma.fields.DateTime: {"invalid": "Geen geldig tijdstip (ISO 8601, bijvoorbeeld 2026-11-01T10:00:00+01:00).",
+                         "invalid_awareness": "Geef het tijdstip met tijdzone, bijvoorbeeld 2026-11-01T10:00:00+01:00.",
+                         "format": "\"{input}\" kan niet als tijdstip worden weergegeven."},
+    ma.fields.Date: {"invalid": "Geen geldige datum (JJJJ-MM-DD).",
+                     "format": "\"{input}\" kan niet als datum worden weergegeven."},
+}
+DUTCH_VALIDATOR_MESSAGES: dict[Any, dict[str, str]] = {
+    ma.validate.OneOf: {"default_message": "Kies een van: {choices}."},
+    ma.validate.ContainsOnly: {"default_message": "Een of meer keuzes staan niet in: {choices}."},
+    ma.validate.NoneOf: {"default_message": "Ongeldige waarde."},
+    ma.validate.Equal: {"default_message": "Moet gelijk zijn aan {other}."},
+    ma.validate.Regexp: {"default_message": "De tekst heeft niet de verwachte vorm."},
+    ma.validate.Email: {"default_message": "Geen geldig e-mailadres."},
+    ma.validate.URL: {"default_message": "Geen geldige URL."},
+    ma.validate.Length: {"message_min": "Te kort: minstens {min} tekens of waarden.",
+                         "message_max": "Te lang: hoogstens {max} tekens of waarden.",
+                         "message_all": "Tussen {min} en {max} tekens of waarden.",
+                         "message_equal": "Precies {equal} tekens of waarden."},
+    ma.validate.Range: {"message_min": "Moet {min_op} {{min}} zijn.", "message_max": "Moet {max_op} {{max}} zijn.",
+                        "message_all": "Moet {min_op} {{min}} en {max_op} {{max}} zijn.",
+                        "message_gte": "groter dan of gelijk aan", "message_gt": "groter dan",
+                        "message_lte": "kleiner dan of gelijk aan", "message_lt": "kleiner dan"},
+}
+DUTCH_SCHEMA_MESSAGES = {"type": "Ongeldig type invoer: verwacht een JSON-object.", "unknown": "Onbekend veld."}
+
+
+def _dutch_marshmallow() -> None:
+    for cls, messages in DUTCH_FIELD_MESSAGES.items():
+        # each class's own dict (a subclass without one would otherwise write into its parent's)
+        cls.default_error_messages = {**cls.__dict__.get("default_error_messages", {}), **messages}
+    for validator, messages in DUTCH_VALIDATOR_MESSAGES.items():
+        for name, text in messages.items():
+            setattr(validator, name, text)
+    ma.Schema._default_error_messages = {**ma.Schema._default_error_messages, **DUTCH_SCHEMA_MESSAGES}
+
+
+_dutch_marshmallow()
+
 _JSON_ESCAPE = re.compile(rb"\\.", re.DOTALL)   # \" and \\ inside a string: never a string's end
 _JSON_STRING = re.compile(rb'"[^"]*"')            # once the escapes are gone, a string has no " inside
 _JSON_LONG_NUMBER = re.compile(rb"(?<![0-9])[0-9]{%d}" % (MAX_JSON_DIGITS + 1))

@@ -125,7 +125,7 @@ def _clean(incident: Incident, data: Mapping[str, Any], now: dt.datetime) -> dic
         try:
             out["own_severity"] = OwnSeverity(value) if value not in (None, "") else None
         except ValueError:
-            errors.add("own_severity", _("Kies laag, gemiddeld, hoog of zeer hoog."))
+            errors.add("own_severity", _("Kies een van: %(codes)s.", codes=", ".join(OwnSeverity)))
     if "breach_kinds" in data:
         kinds = data["breach_kinds"]
         if kinds in (None, ""):
