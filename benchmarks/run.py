@@ -471,6 +471,10 @@ def main(argv: list[str] | None = None) -> int:
                  "/compliance/G001/BIO2-1.3/5.24.03?thema=5", 100),
                 ("ENSIA werkbestand G001 (XLSX, last year)", "cc",
                  f"/compliance/G001/BIO2-1.3/ensia.xlsx?jaar={dt.date.today().year - 1}", 100),
+                # the diff against the version before the newest BIO2 one; trivial until a second BIO2
+                # version is loaded (none is published after 1.3), then every measure of both versions
+                ("Catalogus bijwerken G001 (changes against the earlier version)", "cc",
+                 f"/compliance/G001/{facts['catalog']}/bijwerken", 100),
                 ("Incident page with its one timeline (G001)", "cc", f"/incidenten/{facts['audit_incident']}", 100),
                 ("Datalek page with the AP form's completeness and the AP correspondence (G001)", "fg",
                  f"/incidenten/{facts['ap_datalek']}/datalek", 100),

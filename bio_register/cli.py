@@ -56,13 +56,19 @@ def _import_shipped_catalogs() -> None:
               help="The catalog key (BIO-1.04, BIO2-1.3); default: every catalog shipped in controls/.")
 @click.option("--texts", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="An XLSX or CSV with columns id and text: full texts from your own licensed copy.")
-def import_catalog_command(catalog_key: str | None, texts: Path | None) -> None:
-    """Load the BIO catalogs (idempotent), or add full texts to one from a spreadsheet."""
+@click.option("--file", "catalog_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A new catalog version in the format of controls/ (JSON Lines), e.g. the next BIO2 version.")
+def import_catalog_command(catalog_key: str | None, texts: Path | None, catalog_file: Path | None) -> None:
+    """Load the BIO catalogs (idempotent), add full texts to one from a spreadsheet, or load a new
+    catalog version from a file (checked first: a broken file is refused with its line, nothing stored)."""
     from bio_register.compliance.catalogs import import_catalog, import_mappings, import_texts
     from bio_register.extensions import db
     from controls import loader
 
     try:
+        if catalog_file is not None:
+            _import_catalog_file(catalog_file)
+            return
         if texts is not None:
             if not catalog_key:
                 raise click.UsageError("--texts needs --catalog (e.g. --catalog BIO2-1.3)")
@@ -104,6 +110,29 @@ def load_cbw_criteria_command(path: Path | None) -> None:
     except DomainError as error:
         _fail(error)
     click.echo(f"Cbw-criteria versie {row.version}: {'geladen' if created else 'al aanwezig'}")
+
+
+def _import_catalog_file(path: Path) -> None:
+    """A new catalog version from a file, and what changed against the version before it."""
+    from bio_register.compliance import updates
+    from bio_register.compliance.catalogs import import_catalog
+    from bio_register.extensions import db
+    from controls import loader
+
+    try:
+        catalog = loader.read_catalog_file(path)
+    except loader.CatalogError as error:
+        where = f"regel {error.line}: " if error.line is not None else ""
+        raise click.ClickException(f"Niets geïmporteerd uit {path.name}. {where}{error.message}") from None
+    with unit_of_work.boundary(db.session):
+        row, created = import_catalog(catalog)
+        previous = updates.earlier_versions(row)
+        summary = updates.diff(previous[0], row) if previous else None
+    click.echo(f"Catalogus {row.key}: {'geladen' if created else 'al aanwezig'}")
+    if summary is not None:
+        counts = summary.counts
+        click.echo(f"Ten opzichte van {summary.old.key}: {counts['added']} toegevoegd, {counts['changed']} gewijzigd, "
+                   f"{counts['moved']} verplaatst, {counts['withdrawn']} vervallen, {summary.unchanged} ongewijzigd.")
 
 
 def _parse_role(value: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from controls.loader import (
     available_catalogs,
     load_catalog,
     load_mapping,
+    read_catalog_file,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "available_catalogs",
     "load_catalog",
     "load_mapping",
+    "read_catalog_file",
 ]

@@ -110,6 +110,8 @@ class Control:
     new_in_2022: bool = False
     no_government_measure: bool = False  # the source says explicitly: no overheidsmaatregel
     note: str = ""
+    replaces: str | None = None  # its number in the previous version, where it moved
+    revision: str = ""  # what this version revised in its text (a note: the text itself is never shipped)
 
     @property
     def key(self) -> str:
@@ -133,6 +135,8 @@ class Measure:
     refers_to: str | None = None  # the source only says "see measure X"
     source_ref: str = ""  # the number as written in the source, where it differs
     note: str = ""
+    replaces: str | None = None  # its number in the previous version, where it moved
+    revision: str = ""  # what this version revised in its text (a note: the text itself is never shipped)
 
     @property
     def key(self) -> str:
@@ -225,6 +229,12 @@ def load_catalog(key: str, path: Path | str | None = None) -> Catalog:
     if key not in _CATALOG_FILES:
         raise CatalogError(f"unknown catalog {key!r}; available: {', '.join(_CATALOG_FILES)}")
     return _load_shipped(key)
+
+
+def read_catalog_file(path: Path | str) -> Catalog:
+    """A catalog file of any key (a new version to import): checked like the shipped ones, with the
+    version's format checked too; :class:`CatalogError` names the line and the problem."""
+    return _parse_catalog(Path(path))
 
 
 def load_mapping(path: Path | str | None = None) -> list[Mapping]:
@@ -337,10 +347,13 @@ _FIELDS = {
     "catalog": {"format", "key", "name", "version", "published", "framework", "source"},
     "source": {"id", "title", "url", "commit", "licence", "used_for"},
     "group": {"id", "kind", "parent", "title_nl", "title_en", "note"},
-    "control": {"id", "group", "title_nl", "title_en", "status", "bbn", "new_in_2022", "no_government_measure", "note"},
+    "control": {"id", "group", "title_nl", "title_en", "status", "bbn", "new_in_2022", "no_government_measure", "note",
+                "replaces", "revision"},
     "measure": {"id", "control", "label_nl", "bbn", "category", "category_basis", "status", "moved_to", "refers_to",
-                "source_ref", "note"},
+                "source_ref", "note", "replaces", "revision"},
 }
+#: a catalog's version: numbers with dots, optionally a suffix ("1.04", "1.3", "1.4-test")
+_VERSION = re.compile(r"^\d{1,3}(\.\d{1,3}){1,3}(-[a-z0-9]{1,20})?$")
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 _LABEL_MAX = 100
 
@@ -397,6 +410,12 @@ class _CatalogBuilder:
         head = {name: r.text(name, required=True) for name in ("key", "name", "version", "framework", "source")}
         r.check((self.expected_key is None or head["key"] == self.expected_key,
                  f"catalog key {head['key']!r} where {self.expected_key!r} was asked for"))
+        r.check((bool(_VERSION.match(head["version"])),
+                 f"unknown version format {head['version'][:30]!r} (expected numbers with dots, e.g. 1.3 or 1.4-test)"),
+                (len(head["key"]) <= 30 and len(head["name"]) <= 100,
+                 "the key may be at most 30 characters, the name at most 100"),
+                (head["key"].endswith("-" + head["version"]),
+                 f"catalog key {head['key'][:30]!r} does not end in its version {head['version'][:30]!r}"))
         published = r.date("published")
         framework = _FRAMEWORKS.get(head["framework"])
         r.check((framework is not None, f"unknown framework {head['framework']!r}; known: {', '.join(_FRAMEWORKS)}"))
@@ -430,10 +449,16 @@ class _CatalogBuilder:
         status = r.text("status") or "active"
         r.check((status in ("active", "withdrawn"), f"control status must be 'active' or 'withdrawn', not {status!r}"))
         title_nl = r.text("title_nl")
-        r.check((status != "active" or bool(title_nl or r.text("title_en")), f"control {cid!r} has no title"))
+        r.check((status != "active" or bool(title_nl or r.text("title_en")), f"control {cid!r} has no title"),
+                (len(title_nl) <= 300 and len(r.text("title_en")) <= 300,
+                 f"control {cid!r}: a title may be at most 300 characters"))
+        replaces = r.optional_text("replaces")
+        r.check((replaces is None or bool(self.framework.control.match(replaces)),
+                 f"control {cid!r}: malformed replaces {replaces!r}"),
+                (replaces != cid, f"control {cid!r} cannot replace itself"))
         self.controls[cid] = Control(
             self.key, cid, gid, title_nl, r.text("title_en"), status, r.bbn(), r.flag("new_in_2022"),
-            r.flag("no_government_measure"), r.text("note"),
+            r.flag("no_government_measure"), r.text("note"), replaces, r.text("revision"),
         )
 
     def _measure(self, r: _Reader) -> None:
@@ -447,10 +472,12 @@ class _CatalogBuilder:
         status = r.text("status") or "active"
         r.check((status in STATUSES, f"measure status must be one of {', '.join(STATUSES)}, not {status!r}"))
         moved_to, refers_to = r.optional_text("moved_to"), r.optional_text("refers_to")
+        replaces = r.optional_text("replaces")
         r.check(((status == "moved") == (moved_to is not None),
                  f"measure {mid!r}: 'moved_to' is required for, and only for, status 'moved'"),
                 *((target is None or bool(measure_id.match(target)), f"measure {mid!r}: malformed {name} {target!r}")
-                  for name, target in (("moved_to", moved_to), ("refers_to", refers_to))))
+                  for name, target in (("moved_to", moved_to), ("refers_to", refers_to), ("replaces", replaces))),
+                (replaces != mid, f"measure {mid!r} cannot replace itself"))
         category = r.text_list("category")
         wrong = [c for c in category if c not in CATEGORIES]
         r.check((not wrong, f"unknown categor{'y' if len(wrong) == 1 else 'ies'} {', '.join(wrong)}; "
@@ -460,7 +487,7 @@ class _CatalogBuilder:
                  f"label_nl of {mid!r} is longer than {_LABEL_MAX} characters: a short label, not a text"))
         self.measures[mid] = (r.line, Measure(
             self.key, mid, cid, label, r.bbn(), category, r.text("category_basis"), status, moved_to, refers_to,
-            r.text("source_ref"), r.text("note"),
+            r.text("source_ref"), r.text("note"), replaces, r.text("revision"),
         ))
 
     def build(self) -> Catalog:

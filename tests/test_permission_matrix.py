@@ -181,6 +181,10 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
                                                    (401, 404, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/organisations/UIT/ensia?year=2025", "accountability_api.get_ensia",
                                                    (401, 404, 404, 404, 404, 200, 200)),
+    # "Catalogus bijwerken" (no earlier BIO2 version is shipped: the page says so; the API refuses, 422)
+    ("GET", "/compliance/DIE/BIO2-1.3/bijwerken", "compliance.update", (302, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/compliance/UIT/BIO2-1.3/bijwerken", "compliance.update", (302, 404, 404, 404, 404, 200, 200)),
+    ("GET", "/api/v1/catalogs/BIO2-1.3/diff", "catalogs_api.catalog_diff", (401, 403, 422, 422, 422, 422, 422)),
     ("GET", "/api/v1/catalogs", "catalogs_api.list_catalogs", (401, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/catalogs/BIO2-1.3/controls", "catalogs_api.list_controls",
                                                    (401, 200, 200, 200, 200, 200, 200)),
@@ -514,6 +518,13 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("POST", "/maatregelen/{msr}/koppelen", "measures.link_control", (302, 404, 422, 403, 422, 403, 403)),
     ("POST", "/compliance/DIE/BIO2-1.3/5.24.01", "compliance.assess", (302, 404, 403, 403, 422, 403, 403)),
     ("POST", "/compliance/DIE/BIO2-1.3/voorstel", "compliance.propose", (302, 404, 403, 403, 302, 403, 403)),
+    ("POST", "/compliance/DIE/BIO2-1.3/bijwerken", "compliance.carry_over", (302, 404, 403, 403, 422, 403, 403)),
+    ("POST", "/compliance/UIT/BIO2-1.3/bijwerken", "compliance.carry_over", (302, 404, 404, 404, 404, 403, 403)),
+    # the CISO without a proposal to decide on: back to the control page with the reason (302)
+    ("POST", "/compliance/DIE/BIO2-1.3/5.24.01/voorstel/bevestigen", "compliance.decide_proposal",
+                                                   (302, 404, 403, 403, 302, 403, 403)),
+    ("POST", "/compliance/DIE/BIO2-1.3/5.24.01/voorstel/afwijzen", "compliance.decide_proposal",
+                                                   (302, 404, 403, 403, 302, 403, 403)),
     # the reporting point: every employee of DIE (the medewerker's own column: MEDEWERKER below).
     # {ownrpt}: a report of the caller's own (for those who cannot report, made when they still could);
     # {rpt}: someone else's, which does not exist for the caller

@@ -5,9 +5,11 @@ from typing import Any
 from flask import current_app
 
 from bio_register.api.base import problem_doc
-from bio_register.compliance import services
+from bio_register.compliance import services, updates
 from bio_register.compliance.models import Control, ControlCatalog, ControlKind
 from bio_register.compliance.schemas import (
+    CatalogDiffArgs,
+    CatalogDiffOut,
     CatalogOut,
     ComplianceArgs,
     ComplianceOut,
@@ -55,6 +57,27 @@ def list_controls(args: dict[str, Any], catalog: str) -> list[Control]:
     """Controls and overheidsmaatregelen with numbers and titles (never the normative text)."""
     kind = ControlKind(args["kind"]) if args.get("kind") else None
     return services.controls_of(_catalog(catalog), kind=kind)
+
+
+@catalogs_blp.route("/<string:catalog>/diff")
+@catalogs_blp.arguments(CatalogDiffArgs, location="query")
+@catalogs_blp.response(200, CatalogDiffOut)
+@catalogs_blp.alt_response(403, **problem_doc("Only those who read compliance in an organisation"))
+@catalogs_blp.alt_response(422, **problem_doc("An unknown earlier version, or one of another catalog"))
+@requires(Permission.COMPLIANCE_READ)
+def catalog_diff(args: dict[str, Any], catalog: str) -> Any:
+    """What changed from an earlier version of the catalog to this one: added, changed, moved and
+    withdrawn controls and overheidsmaatregelen, with the counts."""
+    new = _catalog(catalog)
+    key = args.get("from_")
+    earlier = updates.earlier_versions(new)
+    old = next((c for c in earlier if c.key == key), None) if key else (earlier[0] if earlier else None)
+    if old is None:
+        raise ValidationFailed(f"Geen eerdere versie {key[:30]} van {new.key}." if key
+                               else f"{new.key} heeft geen eerdere versie om mee te vergelijken.", field="from")
+    result = updates.diff(old, new)
+    result.shown = result.of_kind(args.get("kind"))
+    return result
 
 
 @compliance_blp.route("/<string:code>/assessments")

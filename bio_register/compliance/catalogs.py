@@ -73,7 +73,8 @@ def _control_row(catalog_id: int, control: Any, groups: _Groups) -> Control:
         **groups.placement(control.group_id),
         title_nl=control.title_nl or control.title_en or control.id, title_en=control.title_en or None,
         bbn=getattr(control, "bbn", None), categories=[], status=getattr(control, "status", "active") or "active",
-        moved_to=None, sort_key=sort_key(control.id))
+        moved_to=None, replaces=getattr(control, "replaces", None) or None,
+        revision=getattr(control, "revision", None) or None, sort_key=sort_key(control.id))
 
 
 def _measure_row(catalog_id: int, measure: Any, parent: Any, groups: _Groups) -> Control:
@@ -83,6 +84,7 @@ def _measure_row(catalog_id: int, measure: Any, parent: Any, groups: _Groups) ->
         title_nl=getattr(measure, "label_nl", None) or f"Overheidsmaatregel {measure.id} bij {parent.id}",
         title_en=None, bbn=getattr(measure, "bbn", None), categories=list(measure.category or ()),
         status=measure.status or "active", moved_to=getattr(measure, "moved_to", None) or None,
+        replaces=getattr(measure, "replaces", None) or None, revision=getattr(measure, "revision", None) or None,
         sort_key=sort_key(measure.id))
 
 

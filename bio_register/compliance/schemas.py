@@ -30,6 +30,44 @@ class ControlOut(ma.Schema):
     categories = ma.fields.List(ma.fields.String())
     status = ma.fields.String()
     moved_to = ma.fields.String(allow_none=True)
+    replaces = ma.fields.String(allow_none=True, metadata={"description": "Its number in the previous version"})
+    revision = ma.fields.String(allow_none=True, metadata={"description": "What this version revised in its text"})
+
+
+class CatalogDiffArgs(ma.Schema):
+    from_ = ma.fields.String(data_key="from", validate=ma.validate.Length(min=1, max=30), metadata={
+        "description": "The earlier version (a catalog key); default: the newest version before this one"})
+    kind = ma.fields.String(validate=ma.validate.OneOf(["added", "changed", "moved", "withdrawn"]))
+
+
+class CatalogChangeOut(ma.Schema):
+    kind = ma.fields.String(metadata={"enum": ["added", "changed", "moved", "withdrawn"]})
+    code = ma.fields.String(metadata={"description": "The number in the new version (withdrawn: the old one)"})
+    previous_code = ma.fields.String(allow_none=True, metadata={"description": "The number in the earlier version"})
+    item = ma.fields.Function(lambda c: "measure" if c.is_measure else "control", metadata={
+        "enum": ["control", "measure"]})
+    title_nl = ma.fields.String(attribute="title")
+    previous_title_nl = ma.fields.Function(lambda c: c.previous.title_nl if c.previous is not None else None,
+                                           allow_none=True)
+    changed_fields = ma.fields.List(ma.fields.String(), attribute="fields", data_key="fields", metadata={
+        "description": "What changed besides the number: title_nl, title_en, categories, bbn, parent_code, "
+                       "full_text, revision"})
+    revision = ma.fields.String(allow_none=True)
+
+
+class CatalogDiffCounts(ma.Schema):
+    added = ma.fields.Integer()
+    changed = ma.fields.Integer()
+    moved = ma.fields.Integer()
+    withdrawn = ma.fields.Integer()
+    unchanged = ma.fields.Integer()
+
+
+class CatalogDiffOut(ma.Schema):
+    from_ = ma.fields.Function(lambda d: d.old.key, data_key="from")
+    to = ma.fields.Function(lambda d: d.new.key)
+    counts = ma.fields.Function(lambda d: {**d.counts, "unchanged": d.unchanged})
+    changes = ma.fields.List(ma.fields.Nested(CatalogChangeOut), attribute="shown")
 
 
 class ControlArgs(ma.Schema):

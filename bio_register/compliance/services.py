@@ -27,7 +27,7 @@ from bio_register.compliance.models import (
     ImplementationStatus,
 )
 from bio_register.database import utcnow
-from bio_register.errors import ValidationFailed
+from bio_register.errors import Conflict, ValidationFailed
 from bio_register.extensions import db
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext
@@ -292,12 +292,14 @@ def _clean_assessment(data: Mapping[str, Any], previous: ControlAssessment | Non
 
 def assess(actor: User | None, organisation: Organisation, control: Control, data: Mapping[str, Any], *,
            proposed: bool = False, now: dt.datetime | None = None,
-           actor_label: str | None = None, today: dt.date | None = None) -> ControlAssessment:
+           actor_label: str | None = None, today: dt.date | None = None,
+           basis: str | None = None) -> ControlAssessment:
     """Record the organisation's assessment of a control (a new row; the old one stays as history).
 
     Opzet, bestaan and werking (``data["opzet"]`` …, each a mapping of :data:`ASPECT_FIELDS`) that
     are left out are carried over from the assessment in force. ``today``: the local calendar day
     (the default day of a judgement, and the latest one allowed).
+    ``basis``: where a proposal comes from (recorded in the audit trail).
     Who may assess (the CISO: ``compliance:write`` in the organisation) is the caller's check."""
     now = now or utcnow()
     previous = current_assessments_for(organisation, [control.id]).get(control.id)
@@ -311,10 +313,62 @@ def assess(actor: User | None, organisation: Organisation, control: Control, dat
     changes = audit.diff(_snapshot(previous), _snapshot(row))
     db.session.add(row)
     db.session.flush()
+    if basis:
+        changes["basis"] = {"before": None, "after": basis}
     audit.record(actor, "control_assessment", row.id, "propose" if proposed else "assess",
                  {"control": {"before": None, "after": f"{control.catalog.key} {control.code}"}, **changes},
                  organisation_id=organisation.id, actor_label=actor_label)
     return row
+
+
+# --- proposals: confirmed or rejected one by one by the CISO -----------------------------------------------
+
+#: the columns a confirmation copies from the proposal (who and when are the confirmer's)
+_COPIED = tuple(c.key for c in ControlAssessment.__table__.columns
+                if c.key not in {"id", "organisation_id", "control_id", "proposed", "assessed_by_id", "assessed_at"})
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
+def _proposal(organisation: Organisation, control: Control) -> ControlAssessment:
+    current = current_assessments_for(organisation, [control.id]).get(control.id)
+    if current is None or not current.proposed:
+        raise Conflict(_("Er is geen voorstel om te beoordelen bij %(c)s.", c=control.code))
+    return current
+
+
+def confirm_proposal(actor: User | None, organisation: Organisation, control: Control, *,
+                     now: dt.datetime | None = None) -> ControlAssessment:
+    """The proposal in force becomes the organisation's assessment (a new row, the proposal stays as
+    history), as the CISO confirms it. Who may (``compliance:write``) is the caller's check."""
+    proposal = _proposal(organisation, control)
+    row = ControlAssessment(organisation_id=organisation.id, control_id=control.id, proposed=False,
+                            assessed_by_id=actor.id if actor else None, assessed_at=now or utcnow(),
+                            **{name: _copy(getattr(proposal, name)) for name in _COPIED})
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "control_assessment", row.id, "confirm",
+                 {"control": {"before": None, "after": f"{control.catalog.key} {control.code}"},
+                  "proposal": {"before": proposal.id, "after": None}, "proposed": {"before": True, "after": False}},
+                 organisation_id=organisation.id)
+    return row
+
+
+def reject_proposal(actor: User | None, organisation: Organisation, control: Control) -> ControlAssessment | None:
+    """The proposal in force is dropped: its row is deleted (it was never the organisation's judgement;
+    the audit trail keeps every field of it), and the assessment before it, if any, is in force again.
+    Returns that one. Who may (``compliance:write``) is the caller's check."""
+    proposal = _proposal(organisation, control)
+    changes = audit.diff(_snapshot(proposal), {})
+    proposal_id = proposal.id
+    db.session.delete(proposal)
+    db.session.flush()
+    audit.record(actor, "control_assessment", proposal_id, "reject",
+                 {"control": {"before": f"{control.catalog.key} {control.code}", "after": None}, **changes},
+                 organisation_id=organisation.id)
+    return current_assessments_for(organisation, [control.id]).get(control.id)
 
 
 def current_assessments_for(organisation: Organisation, control_ids: Sequence[int]) -> dict[int, ControlAssessment]:

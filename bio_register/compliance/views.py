@@ -10,7 +10,7 @@ from flask_babel import format_decimal
 from flask_login import current_user
 
 from bio_register.attachments import services as attachments
-from bio_register.compliance import services
+from bio_register.compliance import services, updates
 from bio_register.compliance.forms import (
     ASPECT_HINTS,
     ASPECT_LABELS,
@@ -115,6 +115,7 @@ def overview(scope: OrganisationCatalog) -> Any:
     source = _source_catalog()
     can_propose = (source is not None and catalog.key.startswith("BIO2")
                    and has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id))
+    newer, older = updates.later_versions(catalog), updates.earlier_versions(catalog)
     # the implementation at the end of each of the last eight quarters; the current one: now
     periods = trends.last_quarters(utcnow(), trends.QUARTERS, current_app.config["TIMEZONE"])
     moments: list[dt.datetime | None] = [p.end for p in periods[:-1]] + [None]
@@ -123,7 +124,7 @@ def overview(scope: OrganisationCatalog) -> Any:
     name = _("implementatie")
     return render_template(
         "compliance/overview.html", organisation=organisation, catalog=catalog, result=result,
-        can_propose=can_propose, source=source, history=history,
+        can_propose=can_propose, source=source, history=history, newer=newer, older=older,
         ensia_years=list(range(to_local(utcnow(), current_app.config["TIMEZONE"]).year, 2000, -1))[:ENSIA_YEARS],
         chart=charts.implementation_chart(bars(result)),
         history_chart=charts.percentage_trend_chart([(label, s.percentage) for label, s in history], name))
@@ -330,3 +331,86 @@ def propose(scope: OrganisationCatalog) -> Any:
     flash_committed(_("%(n)d voorstellen gemaakt uit %(s)s; bevestig ze één voor één.", n=len(created),
                       s=source.name))
     return redirect(url_for("compliance.soa", code=organisation.code, key=catalog.key, voorstel=1))
+
+
+# --- catalog updates: what changed in a new version, and the assessments carried over ------------------
+
+def _update_source(catalog: ControlCatalog, organisation: Organisation, key: str | None) -> ControlCatalog | None:
+    """The earlier version to compare with: the one asked for (``?van=``), else the one the organisation uses."""
+    if key:
+        return next((c for c in updates.earlier_versions(catalog) if c.key == key[:40]), None)
+    return updates.version_in_use(organisation, catalog)
+
+
+def _render_update(organisation: Organisation, catalog: ControlCatalog, old: ControlCatalog | None, *,
+                   error: str | None = None, code: int = 200) -> Any:
+    word = request.args.get("soort", "")
+    kind = updates.KIND_BY_WORD.get(word)
+    changes = updates.diff(old, catalog) if old is not None else None
+    carried = sum(1 for a in services.current_assessments(organisation, catalog).values() if a.proposed)
+    return render_template(
+        "compliance/update.html", organisation=organisation, catalog=catalog, old=old, diff=changes,
+        rows=changes.of_kind(kind) if changes else [], kind=kind, kinds=updates.KINDS,
+        kind_text=updates.KIND_TEXT, word_by_kind=updates.WORD_BY_KIND, field_text=updates.FIELD_TEXT,
+        earlier=updates.earlier_versions(catalog), proposed=carried, error=error,
+        can_write=has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id)), code
+
+
+@bp.route("/compliance/<code>/<key>/bijwerken")
+@requires(Permission.COMPLIANCE_READ, load=ORGANISATION_CATALOG)
+def update(scope: OrganisationCatalog) -> Any:
+    """"Catalogus bijwerken": what changed from the version the organisation uses to this one."""
+    organisation, catalog = scope
+    old = _update_source(catalog, organisation, request.args.get("van"))
+    if old is None and request.args.get("van"):
+        raise NotFound(_("Geen eerdere versie %(k)s van deze catalogus.", k=request.args.get("van", "")[:40]))
+    return _render_update(organisation, catalog, old)
+
+
+@bp.route("/compliance/<code>/<key>/bijwerken", methods=["POST"])
+@requires(Permission.COMPLIANCE_WRITE, load=ORGANISATION_CATALOG)
+def carry_over(scope: OrganisationCatalog) -> Any:
+    """Carry the organisation's assessments over from an earlier version, as proposals to confirm."""
+    organisation, catalog = scope
+    key = request.form.get("van", "")
+    old = _update_source(catalog, organisation, key) if key else None
+    if old is None:
+        message = _("Kies de eerdere versie waaruit de beoordelingen worden overgenomen.")
+        return Rejected(lambda: _render_update(organisation, catalog, updates.version_in_use(organisation, catalog),
+                                               error=message), 422)
+    try:
+        result = updates.carry_over(current_user, organisation, old, catalog,
+                                    today=to_local(utcnow(), current_app.config["TIMEZONE"]).date())
+    except DomainError as error:
+        message = error.message
+        return Rejected(lambda: _render_update(organisation, catalog, old, error=message), error.status_code)
+    flash_committed(_("%(n)d beoordelingen overgenomen uit %(s)s als voorstel; bevestig of wijs ze één voor één af.",
+                      n=len(result.created), s=old.name))
+    if result.skipped:
+        skipped = "; ".join(f"{code_}: {reason}" for code_, reason in result.skipped[:10])
+        flash_committed(_("Niet overgenomen (%(n)d): %(list)s", n=len(result.skipped), list=skipped), "warning")
+    return redirect(url_for("compliance.soa", code=organisation.code, key=catalog.key, toepassing="voorstel"))
+
+
+@bp.route("/compliance/<code>/<key>/<control_code>/voorstel/<any(bevestigen, afwijzen):decision>", methods=["POST"])
+@requires(Permission.COMPLIANCE_WRITE, load=ORGANISATION_CONTROL)
+def decide_proposal(scope: OrganisationControl, decision: str) -> Any:
+    """The CISO confirms or rejects the proposal in force for one control."""
+    organisation, catalog, item = scope
+    back = url_for("compliance.control", code=organisation.code, key=catalog.key, control_code=item.code)
+    try:
+        if decision == "bevestigen":
+            services.confirm_proposal(current_user, organisation, item)
+        else:
+            services.reject_proposal(current_user, organisation, item)
+    except DomainError as error:
+        message = error.message
+
+        def refused() -> Any:
+            flash(message, "error")
+            return redirect(back)
+
+        return Rejected(refused, 302)
+    flash_committed(_("Het voorstel bij %(c)s is bevestigd.", c=item.code) if decision == "bevestigen"
+                    else _("Het voorstel bij %(c)s is afgewezen.", c=item.code))
+    return redirect(back)
