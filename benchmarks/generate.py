@@ -169,11 +169,12 @@ class AuditSeeds:
         ("processor", "create", ""),
         ("processing_activity", "create", ""),
         ("breach_template", "create", ""),
+        ("finding", "create", ""),
         ("user", "login", "{{}}"),
     )
     #: the kinds added after the first eleven (their numbers are fixed by their place above)
     WITHDRAWN, NOTIFY, INFORMED, ORGANISATION, USER, MEMBERSHIP, ASSESSMENT = 11, 12, 13, 14, 15, 16, 17
-    PROCESSOR, PROCESSING_ACTIVITY, BREACH_TEMPLATE = 18, 19, 20
+    PROCESSOR, PROCESSING_ACTIVITY, BREACH_TEMPLATE, FINDING = 18, 19, 20, 21
     LOGIN = len(KINDS) - 1
 
     def __init__(self) -> None:
@@ -419,6 +420,70 @@ def write_playbooks(conn: psycopg.Connection, rng: random.Random, org_ids: list[
     """)
     tasks = conn.execute("SELECT count(*) FROM incident_tasks").fetchone()[0]
     return playbooks, tasks
+
+
+FINDINGS_PER_ORGANISATION = 25
+#: the big municipality (G001) has this many: a long list for its pages
+FINDINGS_BIG = 400
+FINDING_TITLES = ["Geen MFA op beheeraccounts", "Logging DigiD-koppeling onvolledig", "Verouderde TLS-versie",
+                  "Autorisaties Suwinet niet periodiek herzien", "Back-up niet hersteltest", "Patchachterstand servers",
+                  "Wachtwoordbeleid niet afgedwongen", "Leveranciersaudit ontbreekt", "Kwetsbaarheid in webformulier",
+                  "Uitdiensttreders niet tijdig afgemeld"]
+FINDING_SOURCES = [("ensia_digid", 20), ("ensia_suwinet", 15), ("it_audit", 25), ("interne_audit", 15),
+                   ("pentest", 15), ("incidentevaluatie", 10)]
+FINDING_STATUSES = [("open", 30), ("in_behandeling", 25), ("opgelost", 35), ("geaccepteerd", 10)]
+
+
+def write_findings(conn: psycopg.Connection, rng: random.Random, org_ids: list[int], seeds: AuditSeeds,
+                   now: dt.datetime, controls: list[int], labels: dict[int, str]) -> int:
+    """Findings (bevindingen) for every municipality, linked to controls and to a few of its
+    maatregelen, each with its creation event as ``findings.services`` logs it."""
+    measures: dict[int, list[tuple[int, str]]] = {}
+    for org_id, measure_id, title in conn.execute(
+            "SELECT organisation_id, id, title FROM (SELECT organisation_id, id, title, row_number() OVER "
+            "(PARTITION BY organisation_id ORDER BY id) AS n FROM measures) m WHERE n <= 8"):
+        measures.setdefault(org_id, []).append((measure_id, title))
+    finding_id = 0
+    control_links, measure_links = [], []
+    with conn.cursor().copy("COPY findings (id, organisation_id, source, found_on, title, description, severity, "
+                            "status, motivation, retest_on, closed_at, created_at, updated_at, version) "
+                            "FROM STDIN") as copy:
+        for index, org_id in enumerate(org_ids):
+            for _ in range(FINDINGS_BIG if index == 0 else FINDINGS_PER_ORGANISATION):
+                finding_id += 1
+                found_on = now.date() - dt.timedelta(days=rng.randint(10, 700))
+                at = min(now, dt.datetime.combine(found_on, dt.time(10), UTC) + dt.timedelta(days=rng.randint(0, 9)))
+                status = weighted(rng, FINDING_STATUSES, 1)[0]
+                source = weighted(rng, FINDING_SOURCES, 1)[0]
+                severity = weighted(rng, [("laag", 30), ("midden", 40), ("hoog", 25), ("kritiek", 5)], 1)[0]
+                title = rng.choice(FINDING_TITLES)
+                retest = found_on + dt.timedelta(days=rng.randint(30, 240)) if rng.random() < 0.8 else None
+                motivation = "Restrisico aanvaard door de directie." if status == "geaccepteerd" else None
+                closed = at if status in ("opgelost", "geaccepteerd") else None
+                chosen_controls = sorted(rng.sample(controls, min(len(controls), rng.randint(1, 3)))) if controls \
+                    else []
+                chosen_measures = rng.sample(measures.get(org_id, []), min(len(measures.get(org_id, [])),
+                                                                          rng.randint(0, 2)))
+                description = f"{title}: bevinding uit {source}."
+                copy.write_row((finding_id, org_id, source, found_on, title, description, severity, status,
+                                motivation, retest, closed, at, at, 1))
+                control_links += [(finding_id, c) for c in chosen_controls]
+                measure_links += [(finding_id, m) for m, _t in chosen_measures]
+                values = {"source": source, "found_on": found_on.isoformat(), "title": title,
+                          "description": description, "severity": severity, "status": status,
+                          "motivation": motivation, "retest_on": retest.isoformat() if retest else None,
+                          "controls": sorted(labels[c] for c in chosen_controls),
+                          "measures": sorted(t for _m, t in chosen_measures), "organisation": f"G{org_id - 1:03d}"}
+                seeds.created_with(at, AuditSeeds.FINDING, finding_id, org_id,
+                                   {k: v for k, v in values.items() if v is not None})
+    with conn.cursor().copy("COPY finding_controls (finding_id, control_id) FROM STDIN") as copy:
+        for row in control_links:
+            copy.write_row(row)
+    with conn.cursor().copy("COPY finding_measures (finding_id, measure_id) FROM STDIN") as copy:
+        for row in measure_links:
+            copy.write_row(row)
+    conn.execute("SELECT setval(pg_get_serial_sequence('findings', 'id'), GREATEST((SELECT max(id) FROM findings), 1))")
+    return finding_id
 
 
 def write_verwerkingen(conn: psycopg.Connection, rng: random.Random, org_ids: list[int], seeds: AuditSeeds,
@@ -766,6 +831,7 @@ def main(argv: list[str] | None = None) -> int:
         templates = write_breach_templates(conn, rng, org_ids, seeds, now)
         webhooks = write_webhooks(conn, rng, org_ids, now)
         playbooks, incident_tasks = write_playbooks(conn, rng, org_ids, now)
+        findings = write_findings(conn, rng, org_ids, seeds, now, controls, labels)
 
         audit_events = seeds.write(conn, now)
         del seeds
@@ -801,7 +867,7 @@ def main(argv: list[str] | None = None) -> int:
                "big_org_incidents": sizes[0], "control_assessments": assessed, "audit_events": audit_events,
                "processors": processors, "processing_activities": activities, "breach_templates": templates,
                "webhooks": webhooks,
-               "playbooks": playbooks, "incident_tasks": incident_tasks,
+               "playbooks": playbooks, "incident_tasks": incident_tasks, "findings": findings,
                "seconds": round(time.monotonic() - started),
                **{f"{k}_rows": v for k, v in ids.items()}}
     print(json.dumps(summary, indent=1))

@@ -69,6 +69,8 @@ SEARCH_WORD = "bewindvoerder"
 TOKENS = {"api": "token", "apiwide": "wide_token", "beh": "beh_token"}
 #: the throughput target of the API list: its rate as a share of /health's (issue 23)
 API_TARGET = 0.5
+#: the parts of a run (``--skip``, ``--only``)
+PARTS = ["pages", "pdf", "reports", "throughput", "audit", "people", "processing", "webhooks", "findings"]
 
 
 def loadavg() -> str:
@@ -157,6 +159,11 @@ def setup_users(url: str) -> dict:
 
         out["ap_datalek"] = db.session.scalar(select(func.max(ApNotification.incident_id)).join(
             Incident, Incident.id == ApNotification.incident_id).where(Incident.organisation_id == big.id))
+        # findings (bevindingen): how many, and one of G001 for its API page
+        from bio_register.findings.models import Finding
+
+        out["findings"] = db.session.scalar(select(func.count()).select_from(Finding)) or 0
+        out["finding"] = db.session.scalar(select(func.max(Finding.id)).where(Finding.organisation_id == big.id)) or 1
         # the API's incident list a year deep: the cursor its next link would carry there
         from bio_register.paging import encode_cursor
 
@@ -398,18 +405,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all-reports-limit", type=int, default=None,
                         help="generate only this many of the municipalities' reports (default: all)")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["pages", "pdf", "reports", "throughput", "audit", "people", "processing", "webhooks"],
+                        choices=PARTS,
                         help="leave out a part (repeatable)")
     parser.add_argument("--only", action="append", default=[],
-                        choices=["pages", "pdf", "reports", "throughput", "audit", "people", "processing", "webhooks"],
+                        choices=PARTS,
                         help="run only this part (repeatable): the others are skipped")
     parser.add_argument("--label", default="", help="a note for the table's rows (e.g. 'after keyset')")
     parser.add_argument("--output", type=Path, help="also append the Markdown table to this file")
     parser.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.only:
-        args.skip = sorted({"pages", "pdf", "reports", "throughput", "audit", "people", "processing", "webhooks"}
-                           - set(args.only))
+        args.skip = sorted(set(PARTS) - set(args.only))
 
     if args.internal:
         kind, *rest = args.internal
@@ -573,6 +579,28 @@ def main(argv: list[str] | None = None) -> int:
             print("Timing the webhooks …", file=sys.stderr)
             for what, path, headers in webhook_pages:
                 r = time_page(beheerder, path, args.repeat, args.warmup, headers=headers)
+                ok = " ✓" if r["p95_ms"] <= 100 else " ✗"
+                add(what, f"median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms{ok}", "p95 ≤ 100 ms", r["load"])
+        if "findings" not in args.skip:
+            fg, cc = Client(port), Client(port)
+            fg.login(*facts["passwords"]["fg"])
+            cc.login(*facts["passwords"]["cc"])
+            auth = {"Authorization": f"Bearer {facts['beh_token']}"}
+            finding_pages = [
+                ("Bevindingen, FG of G001-G005", fg, "/bevindingen", None),
+                ("Bevindingen, concern control (all organisations)", cc, "/bevindingen", None),
+                ("Bevindingen, filtered (open, overdue re-test, IT-audit)", cc,
+                 "/bevindingen?status=openstaand&overdue=y&source=it_audit", None),
+                ("Bevindingen of G001, search", cc, "/bevindingen?organisation=G001&q=mfa", None),
+                ("GET /api/v1/organisations/G001/findings?per_page=50",
+                 cc, "/api/v1/organisations/G001/findings?per_page=50", auth),
+                ("GET /api/v1/organisations/G001/findings?overdue=true", cc,
+                 "/api/v1/organisations/G001/findings?overdue=true", auth),
+                (f"GET /api/v1/findings/{facts['finding']}", cc, f"/api/v1/findings/{facts['finding']}", auth),
+            ]
+            print(f"Timing the findings ({facts['findings']:,}) …", file=sys.stderr)
+            for what, client, path, headers in finding_pages:
+                r = time_page(client, path, args.repeat, args.warmup, headers=headers)
                 ok = " ✓" if r["p95_ms"] <= 100 else " ✗"
                 add(what, f"median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms{ok}", "p95 ≤ 100 ms", r["load"])
         if "pdf" not in args.skip:

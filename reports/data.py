@@ -50,6 +50,39 @@ class MeasureFigures:
 
 
 @dataclass(frozen=True)
+class FindingCount:
+    organisation: str          # the organisation's name
+    open: int                  # open or in behandeling at the end of the period
+    overdue: int               # of those, the re-test date passed
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    organisation: str
+    title: str
+    source: str                # Dutch label, e.g. "IT-audit"
+    severity: str              # Dutch label
+    found_on: str              # "01-10-2026"
+    retest_on: str             # "01-12-2026"
+
+
+@dataclass(frozen=True)
+class FindingFigures:
+    """Findings (bevindingen) open at the end of the period: per organisation, and the overdue ones by name."""
+
+    per_organisation: list[FindingCount] = field(default_factory=list)
+    overdue: list[FindingLine] = field(default_factory=list)
+
+    @property
+    def open(self) -> int:
+        return sum(c.open for c in self.per_organisation)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(c.overdue for c in self.per_organisation)
+
+
+@dataclass(frozen=True)
 class ComplianceGroup:
     code: str
     title: str
@@ -105,6 +138,8 @@ class QuarterlyReport:
     #: ("30 september 2026") and of the previous one, compared with it
     compliance_as_of: str = ""
     compliance_previous_as_of: str = ""
+    #: findings open at the end of the quarter (per organisation) and those past their re-test date
+    findings: FindingFigures = field(default_factory=FindingFigures)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from reports.data import (
     ComplianceFigures,
     ControlLine,
     Count,
+    FindingFigures,
     MeasureFigures,
     MonthlyIncident,
     MonthlyReport,
@@ -65,6 +66,7 @@ EMPTY = "—"
 #: how much of a long list is shown
 MAX_GAPS = 15
 MAX_LINKED = 10
+MAX_FINDINGS = 40
 MAX_ATTENTION_SUMMARY = 8
 MAX_ATTENTION = 40
 MAX_SUMMARY_ROWS = 8
@@ -396,6 +398,9 @@ def _quarterly_summary(report: QuarterlyReport, width: float) -> list[Flowable]:
         ["Significante incidenten (Cbw)", str(report.cbw.significant), _cbw_note(report.cbw)],
         ["Maatregelen geopend / afgerond", f"{m.opened} / {m.completed}", ""],
         ["Maatregelen over de termijn", str(m.overdue), "open en over de streefdatum aan het eind van het kwartaal"],
+        ["Open bevindingen", str(report.findings.open),
+         f"{report.findings.overdue_count} met verlopen hertest" if report.findings.overdue_count
+         else "geen met verlopen hertest"],
     ]
     for c in report.compliance:
         note = percentage_change(c.percentage, c.previous_percentage)
@@ -535,6 +540,35 @@ def _measure_section(m: MeasureFigures, width: float) -> list[Flowable]:
     return story
 
 
+def _finding_section(f: FindingFigures, width: float) -> list[Flowable]:
+    """Open findings per organisation at the end of the quarter, and those past their re-test date by name."""
+    story: list[Flowable] = _heading("Bevindingen", _H2, 40 * mm)
+    if not f.per_organisation:
+        story.append(_sentence("Aan het eind van het kwartaal stonden er geen bevindingen open."))
+        return story
+    story.append(_sentence("Bevindingen uit ENSIA-assessments, audits, penetratietests en evaluaties die aan het eind "
+                           "van het kwartaal open of in behandeling waren, per organisatie."))
+    story.append(_table(["Organisatie", "Open", "Hertest verlopen"],
+                        [[c.organisation, str(c.open), str(c.overdue)] for c in f.per_organisation],
+                        [width * 0.56, width * 0.20, width * 0.24], numeric=[1, 2]))
+    if f.overdue:
+        story += _heading("Bevindingen met verlopen hertest", _H3)
+        if len(f.per_organisation) == 1:  # one organisation: its name is in the table above
+            rows = [[_shorten(line.title, 200), line.source, line.severity, line.retest_on]
+                    for line in f.overdue[:MAX_FINDINGS]]
+            story.append(_table(["Bevinding", "Bron", "Ernst", "Hertest"], rows,
+                                [w * width for w in (0.50, 0.24, 0.11, 0.15)]))
+        else:
+            rows = [[line.organisation, _shorten(line.title, 200), line.source, line.severity, line.retest_on]
+                    for line in f.overdue[:MAX_FINDINGS]]
+            story.append(_table(["Organisatie", "Bevinding", "Bron", "Ernst", "Hertest"], rows,
+                                [w * width for w in (0.20, 0.36, 0.20, 0.10, 0.14)]))
+        if len(f.overdue) > MAX_FINDINGS:
+            story.append(Paragraph(markup(f"De eerste {MAX_FINDINGS} van {len(f.overdue)} bevindingen met verlopen "
+                                          "hertest zijn getoond."), _NOTE))
+    return story
+
+
 def _control_table(lines: Sequence[ControlLine], last: str, width: float) -> Table:
     return _table(["Code", "Beheersmaatregel", last], [[c.code, _shorten(c.title, 200), c.detail] for c in lines],
                   [width * 0.13, width * 0.60, width * 0.27], bold_first=True)
@@ -619,6 +653,7 @@ def render_quarterly(report: QuarterlyReport) -> bytes:
     story += _incident_section(report, width)
     story += _breach_section(report, width)
     story += _measure_section(report.measures, width)
+    story += _finding_section(report.findings, width)
     story += _compliance_section(report, width)
     story += _attention_section(report)
     return _build(story, title=QUARTERLY_TITLE, scope=report.scope, period_label=report.period_label,

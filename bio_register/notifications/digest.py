@@ -9,9 +9,11 @@ What it holds, per person (only what their roles make theirs):
 - running AP clocks where they decide on the melding (``breach:decide``: the FG) and running Cbw
   clocks where they report to the CSIRT (``cbw:report``: the CISO);
 - open incidents with open steps of a playbook, where they handle them (the verbindingsofficier's
-  incidents, the FG's datalekken: ``playbooks.services.open_steps_for``).
+  incidents, the FG's datalekken: ``playbooks.services.open_steps_for``);
+- open findings (bevindingen: open or in behandeling) in the organisations where they keep them
+  (``finding:write``: the CISO), those past their re-test date first and marked.
 
-(Evidence reviews and audit findings do not exist in the register yet; they join the digest when they do.)
+(Evidence reviews do not exist in the register yet; they join the digest when they do.)
 
 Sent once per person per ISO week (Amsterdam time): the row in ``digests_sent`` is written in the
 same transaction as the e-mail and the notice, and its key makes a second run — or a second
@@ -32,6 +34,8 @@ from bio_register.accounts.models import User
 from bio_register.breaches import services as breaches
 from bio_register.database import utcnow
 from bio_register.extensions import db
+from bio_register.findings import labels as finding_labels
+from bio_register.findings.models import OPEN_FINDING_STATUSES, Finding
 from bio_register.i18n import format_local, ngettext
 from bio_register.i18n import gettext as _
 from bio_register.incidents import sla
@@ -61,9 +65,16 @@ class Digest:
     clocks: list[tuple[Incident, str, dt.datetime]] = field(default_factory=list)
     #: (incident, number of open steps of its playbook)
     open_steps: list[tuple[Incident, int]] = field(default_factory=list)
+    #: open findings, past their re-test date first; ``today`` tells which are past it
+    open_findings: list[Finding] = field(default_factory=list)
+    today: dt.date | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.overdue_incidents or self.overdue_measures or self.clocks or self.open_steps)
+        return bool(self.overdue_incidents or self.overdue_measures or self.clocks or self.open_steps
+                    or self.open_findings)
+
+    def finding_overdue(self, finding: Finding) -> bool:
+        return self.today is not None and finding.retest_on is not None and finding.retest_on < self.today
 
 
 def _in(scope: set[int] | AllOrganisations, organisation_id: int) -> bool:
@@ -74,7 +85,7 @@ def digest_for(user: User, now: dt.datetime, today: dt.date,
                clocks: Iterable[tuple[Incident, str, dt.datetime]] = ()) -> Digest:
     """What is ``user``'s this week. ``clocks``: the running clocks (``breaches.pending_clocks``),
     read once for all users."""
-    digest = Digest()
+    digest = Digest(today=today)
     handles = organisation_ids_with(user, Permission.INCIDENT_WRITE)
     if handles:
         stmt = select(Incident).where(sla.overdue_clause(now)).order_by(Incident.discovered_at, Incident.id)
@@ -98,6 +109,13 @@ def digest_for(user: User, now: dt.datetime, today: dt.date,
             digest.clocks.append((incident, breaches.CLOCK_LABELS[clock], deadline))
     digest.clocks.sort(key=lambda row: row[2])
     digest.open_steps = playbooks.open_steps_for(user)
+    keeps = organisation_ids_with(user, Permission.FINDING_WRITE)
+    if keeps:
+        found = select(Finding).where(Finding.status.in_(OPEN_FINDING_STATUSES)).order_by(
+            Finding.retest_on.is_(None), Finding.retest_on, Finding.found_on, Finding.id)
+        if not isinstance(keeps, AllOrganisations):
+            found = found.where(Finding.organisation_id.in_(sorted(keeps)))
+        digest.open_findings = list(db.session.scalars(found))
     return digest
 
 
@@ -110,7 +128,8 @@ def _section(title: str, lines: list[str]) -> str:
 
 def text_of(digest: Digest, url: Callable[[Incident], str], base_url: str) -> tuple[str, str]:
     """The subject and body of the e-mail."""
-    count = len(digest.overdue_incidents) + len(digest.overdue_measures) + len(digest.clocks) + len(digest.open_steps)
+    count = (len(digest.overdue_incidents) + len(digest.overdue_measures) + len(digest.clocks)
+             + len(digest.open_steps) + len(digest.open_findings))
     subject = ngettext("Weekoverzicht BIO-register: %(num)d punt voor u",
                        "Weekoverzicht BIO-register: %(num)d punten voor u", count)
     parts = [_("Wat deze week op u wacht in BIO-register:"), ""]
@@ -132,6 +151,17 @@ def text_of(digest: Digest, url: Callable[[Incident], str], base_url: str) -> tu
             ngettext("%(ref)s — %(title)s (%(org)s): %(num)d open stap: %(url)s",
                      "%(ref)s — %(title)s (%(org)s): %(num)d open stappen: %(url)s", n, ref=i.reference,
                      title=i.title, org=i.organisation.code, url=url(i)) for i, n in digest.open_steps]))
+    if digest.open_findings:
+        lines = []
+        for f in digest.open_findings:
+            line = _("%(title)s (%(org)s), %(status)s", title=f.title, org=f.organisation.code,
+                     status=finding_labels.STATUS[f.status])
+            if f.retest_on is not None:
+                line += ", " + (_("hertest verlopen sinds %(d)s", d=f.retest_on.strftime("%d-%m-%Y"))
+                                if digest.finding_overdue(f) else
+                                _("hertest %(d)s", d=f.retest_on.strftime("%d-%m-%Y")))
+            lines.append(line)
+        parts.append(_section(_("Open bevindingen (%(url)s/bevindingen)", url=base_url.rstrip("/")), lines))
     parts.append(_("U ontvangt dit overzicht elke maandag. U kunt het uitzetten op uw accountpagina: "
                    "%(url)s/account. Waarschuwingen voor de wettelijke termijnen (AP en Cbw) blijft u "
                    "altijd ontvangen.", url=base_url.rstrip("/")))

@@ -32,6 +32,8 @@ from bio_register.compliance import services as compliance
 from bio_register.database import utcnow
 from bio_register.errors import NotPermitted, ValidationFailed
 from bio_register.extensions import db
+from bio_register.findings import labels as finding_labels
+from bio_register.findings import services as findings
 from bio_register.i18n import gettext as _
 from bio_register.incidents import sla
 from bio_register.incidents.labels import CATEGORY, SEVERITY, STATUS
@@ -302,6 +304,29 @@ def measure_figures(org_ids: list[int], period: Period, tz: str = DEFAULT_TZ) ->
     return rd.MeasureFigures(opened or 0, completed or 0, overdue or 0)
 
 
+def finding_figures(organisations: list[Organisation], period: Period, tz: str = DEFAULT_TZ) -> rd.FindingFigures:
+    """The findings open at the end of the period, per organisation, and those whose re-test date had
+    passed by then (the re-test day itself included: the period ends after it), by name."""
+    last_day = to_local(period.end - dt.timedelta(seconds=1), tz).date()
+    names = {o.id: o.name for o in organisations}
+    rows = findings.open_at(list(names), period.end)
+    counts: dict[int, list[int]] = {}
+    overdue: list[rd.FindingLine] = []
+    for finding in rows:
+        tally = counts.setdefault(finding.organisation_id, [0, 0])
+        tally[0] += 1
+        if finding.retest_on is not None and finding.retest_on <= last_day:
+            tally[1] += 1
+            overdue.append(rd.FindingLine(
+                organisation=names[finding.organisation_id], title=finding.title,
+                source=str(finding_labels.SOURCE[finding.source]),
+                severity=str(finding_labels.SEVERITY[finding.severity]),
+                found_on=finding.found_on.strftime("%d-%m-%Y"), retest_on=finding.retest_on.strftime("%d-%m-%Y")))
+    per_organisation = sorted((rd.FindingCount(names[org_id], o, d) for org_id, (o, d) in counts.items()),
+                              key=lambda c: c.organisation)
+    return rd.FindingFigures(per_organisation=per_organisation, overdue=overdue)
+
+
 def _status_of(assessment: Any) -> str:
     """A gap's implementation status (a gap is always assessed, and not in full)."""
     return assessment.status.value if assessment.status is not None else "—"
@@ -336,7 +361,7 @@ def compliance_figures(organisations: list[Organisation], period: Period,
 
 
 def attention_items(org_ids: list[int], period: Period, breaches: rd.BreachFigures, measures: rd.MeasureFigures,
-                    cbw: rd.CbwFigures) -> list[str]:
+                    cbw: rd.CbwFigures, found: rd.FindingFigures | None = None) -> list[str]:
     items = []
     open_leaks = list(db.session.scalars(select(Incident).where(
         Incident.organisation_id.in_(org_ids), Incident.is_datalek.is_(True), Incident.status.in_(OPEN_STATUSES),
@@ -356,6 +381,9 @@ def attention_items(org_ids: list[int], period: Period, breaches: rd.BreachFigur
     if measures.overdue:
         items.append(f"{_count(measures.overdue, 'maatregel is', 'maatregelen zijn')} over de uiterste datum en "
                      "nog niet gereed.")
+    if found is not None and found.overdue:
+        items.append(f"{_count(len(found.overdue), 'bevinding is', 'bevindingen zijn')} over de hertestdatum en "
+                     f"nog niet opgelost of geaccepteerd: {', '.join(f.title for f in found.overdue[:8])}.")
     serious = list(db.session.scalars(select(Incident).where(
         Incident.organisation_id.in_(org_ids), Incident.status.in_(OPEN_STATUSES),
         Incident.severity.in_([Severity.HOOG, Severity.KRITIEK]),
@@ -396,6 +424,7 @@ def quarterly_data(scope: Scope, period: Period, *, version: int, generated_at: 
     breaches = breach_figures(org_ids, period)
     cbw = cbw_figures(org_ids, period, current.significant)
     measures = measure_figures(org_ids, period)
+    found = finding_figures(scope.organisations, period)
     return rd.QuarterlyReport(
         scope=scope.label, period=period.label, period_label=period_label(ReportKind.QUARTERLY, period),
         generated_at=generated_at, version=version,
@@ -407,7 +436,7 @@ def quarterly_data(scope: Scope, period: Period, *, version: int, generated_at: 
         trend=trend, breaches=breaches, cbw=cbw, measures=measures,
         compliance=compliance_figures(scope.organisations if scope.organisation else municipalities(), period,
                                       previous),
-        attention=attention_items(org_ids, period, breaches, measures, cbw),
+        attention=attention_items(org_ids, period, breaches, measures, cbw, found), findings=found,
         organisations=[o.name for o in scope.organisations] if scope.organisation is None else [],
         compliance_as_of=last_day(period), compliance_previous_as_of=last_day(previous),
     )
