@@ -6,8 +6,10 @@ from flask import current_app
 
 from bio_register.api.base import problem_doc
 from bio_register.compliance import services, updates
-from bio_register.compliance.models import Control, ControlCatalog, ControlKind
+from bio_register.compliance.models import Control, ControlAssessment, ControlCatalog, ControlKind
 from bio_register.compliance.schemas import (
+    CarryOverIn,
+    CarryOverOut,
     CatalogDiffArgs,
     CatalogDiffOut,
     CatalogOut,
@@ -18,6 +20,8 @@ from bio_register.compliance.schemas import (
     ControlAssessmentIn,
     ControlAssessmentOut,
     ControlOut,
+    ProposalDecisionIn,
+    ProposalDecisionOut,
 )
 from bio_register.database import utcnow
 from bio_register.errors import NotFound, ValidationFailed
@@ -110,6 +114,43 @@ def create_assessment(data: dict[str, Any], organisation: Organisation) -> Any:
         raise ValidationFailed(f"Onbekend nummer {control_code[:20]} in {catalog.key}.", field="control")
     today = to_local(utcnow(), current_app.config["TIMEZONE"]).date()
     return services.assess(api_user(), organisation, control, data, today=today)
+
+
+@compliance_blp.route("/<string:code>/carry-over", methods=["POST"])
+@compliance_blp.arguments(CarryOverIn)
+@compliance_blp.response(201, CarryOverOut)
+@compliance_blp.alt_response(403, **problem_doc("Only the organisation's CISO carries assessments over"))
+@requires(Permission.COMPLIANCE_WRITE, load=ORGANISATION)
+def carry_over(data: dict[str, Any], organisation: Organisation) -> Any:
+    """Carry the organisation's confirmed assessments of an earlier catalog version over to a new one,
+    as proposals ("Catalogus bijwerken"): the same, changed and moved measures; never withdrawn or
+    added ones, never what already has an assessment in the new version."""
+    new = _catalog(data["to"])
+    old = next((c for c in updates.earlier_versions(new) if c.key == data["from_"]), None)
+    if old is None:
+        raise ValidationFailed(f"Geen eerdere versie {data['from_'][:30]} van {new.key}.", field="from")
+    today = to_local(utcnow(), current_app.config["TIMEZONE"]).date()
+    return updates.carry_over(api_user(), organisation, old, new, today=today)
+
+
+@compliance_blp.route("/<string:code>/proposals", methods=["POST"])
+@compliance_blp.arguments(ProposalDecisionIn)
+@compliance_blp.response(200, ProposalDecisionOut)
+@compliance_blp.alt_response(403, **problem_doc("Only the organisation's CISO confirms or rejects proposals"))
+@compliance_blp.alt_response(409, **problem_doc("The control has no proposal in force"))
+@requires(Permission.COMPLIANCE_WRITE, load=ORGANISATION)
+def decide_proposal(data: dict[str, Any], organisation: Organisation) -> Any:
+    """Confirm or reject the proposal in force for one control (from BIO 1.04 or an earlier version)."""
+    catalog = _catalog(data["catalog"])
+    control = services.find_control(catalog, data["control"])
+    if control is None:
+        raise ValidationFailed(f"Onbekend nummer {data['control'][:20]} in {catalog.key}.", field="control")
+    assessment: ControlAssessment | None
+    if data["decision"] == "confirm":
+        assessment = services.confirm_proposal(api_user(), organisation, control)
+    else:
+        assessment = services.reject_proposal(api_user(), organisation, control)
+    return {"decision": data["decision"], "assessment": assessment}
 
 
 @compliance_blp.route("/<string:code>/compliance")

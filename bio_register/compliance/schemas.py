@@ -134,6 +134,38 @@ class ControlAssessmentIn(ma.Schema):
         "description": "Left out: kept as it is. Status voldoet needs evidence (a text or an attachment)"})
 
 
+class CarryOverIn(ma.Schema):
+    from_ = ma.fields.String(data_key="from", required=True, validate=ma.validate.Length(min=1, max=30),
+                             metadata={"description": "The earlier version, e.g. BIO2-1.3"})
+    to = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=30),
+                          metadata={"description": "The new version the proposals are made in"})
+
+
+class SkippedOut(ma.Schema):
+    control = ma.fields.Function(lambda s: s[0])
+    reason = ma.fields.Function(lambda s: s[1])
+
+
+class CarryOverOut(ma.Schema):
+    created = ma.fields.List(ma.fields.Nested(ControlAssessmentOut), metadata={
+        "description": "The proposals made (proposed: true), to be confirmed or rejected one by one"})
+    skipped = ma.fields.List(ma.fields.Nested(SkippedOut), metadata={
+        "description": "Assessments that no longer pass today's checks, with the reason: not carried"})
+
+
+class ProposalDecisionIn(ma.Schema):
+    catalog = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=30))
+    control = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20))
+    decision = ma.fields.String(required=True, validate=ma.validate.OneOf(["confirm", "reject"]))
+
+
+class ProposalDecisionOut(ma.Schema):
+    decision = ma.fields.String()
+    assessment = ma.fields.Nested(ControlAssessmentOut, allow_none=True, metadata={
+        "description": "The assessment in force now: the confirmed one, or after a rejection the one before "
+                       "the proposal (null when there was none)"})
+
+
 class GroupOut(ma.Schema):
     code = ma.fields.String()
     title = ma.fields.String()

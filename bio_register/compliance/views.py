@@ -347,12 +347,15 @@ def _render_update(organisation: Organisation, catalog: ControlCatalog, old: Con
     word = request.args.get("soort", "")
     kind = updates.KIND_BY_WORD.get(word)
     changes = updates.diff(old, catalog) if old is not None else None
-    carried = sum(1 for a in services.current_assessments(organisation, catalog).values() if a.proposed)
+    in_new = services.current_assessments(organisation, catalog)
+    in_old = services.current_assessments(organisation, old) if old is not None else {}
+    carried = sum(1 for a in in_new.values() if a.proposed)
     return render_template(
         "compliance/update.html", organisation=organisation, catalog=catalog, old=old, diff=changes,
         rows=changes.of_kind(kind) if changes else [], kind=kind, kinds=updates.KINDS,
         kind_text=updates.KIND_TEXT, word_by_kind=updates.WORD_BY_KIND, field_text=updates.FIELD_TEXT,
-        earlier=updates.earlier_versions(catalog), proposed=carried, error=error,
+        earlier=updates.earlier_versions(catalog), proposed=carried, error=error, in_old=in_old, in_new=in_new,
+        status_labels=STATUS_LABELS,
         can_write=has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id)), code
 
 

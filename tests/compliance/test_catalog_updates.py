@@ -186,6 +186,7 @@ def test_the_page_filters_carries_over_and_decides(client: FlaskClient, bio) -> 
     assert "Beoordelingen overnemen als voorstel" in html
     moved = client.get("/compliance/DIE/BIO2-1.4-test/bijwerken?soort=verplaatst").get_data(as_text=True)
     assert "van 5.24.05 naar 5.24.09" in moved and "5.26.02" not in moved and "5.24.10" not in moved
+    assert "gedeeltelijk geïmplementeerd" in moved   # the organisation's assessment under 1.3
     assert "5.26.02" in client.get("/compliance/DIE/BIO2-1.4-test/bijwerken?soort=vervallen").get_data(as_text=True)
     assert client.get("/compliance/DIE/BIO2-1.4-test/bijwerken?van=BIO-1.04").status_code == 404
     assert "Catalogus bijwerken naar BIO2 1.4 (test)" in client.get("/compliance/DIE/BIO2-1.3").get_data(as_text=True)
@@ -195,6 +196,8 @@ def test_the_page_filters_carries_over_and_decides(client: FlaskClient, bio) -> 
     carried = client.post("/compliance/DIE/BIO2-1.4-test/bijwerken", data={"csrf_token": token, "van": "BIO2-1.3"},
                           follow_redirects=True)
     assert carried.status_code == 200 and "3 beoordelingen overgenomen" in carried.get_data(as_text=True)
+    moved = client.get("/compliance/DIE/BIO2-1.4-test/bijwerken?soort=verplaatst").get_data(as_text=True)
+    assert moved.count("gedeeltelijk geïmplementeerd") == 2 and "voorstel</span>" in moved
     detail = client.get("/compliance/DIE/BIO2-1.4-test/5.24.09").get_data(as_text=True)
     assert "Voorstel bevestigen" in detail and "Voorstel afwijzen" in detail
     done = client.post("/compliance/DIE/BIO2-1.4-test/5.24.09/voorstel/bevestigen", data={"csrf_token": token},
@@ -253,3 +256,46 @@ def test_the_update_page_issues_a_fixed_number_of_queries(client: FlaskClient, b
     with count_queries() as many:
         assert client.get("/compliance/DIE/BIO2-1.4-test/bijwerken").status_code == 200
     assert many.count == few.count, many.statements
+
+
+def test_a_move_said_only_by_the_old_number_status_moved(bio) -> None:
+    """BIO2's own convention: the old number stays listed with status moved and moved_to, without
+    ``replaces`` on the new number: still one move, not a withdrawal and an addition."""
+    import dataclasses
+
+    catalog = loader.read_catalog_file(TEST_CATALOG)
+    measures = tuple(dataclasses.replace(m, replaces=None) if m.id == "5.24.09" else m for m in catalog.measures)
+    other = dataclasses.replace(catalog, key="BIO2-1.4-b", version="1.4-b", measures=measures)
+    row, _created = catalog_import.import_catalog(other, actor_label="test")
+    result = updates.diff(bio["BIO2-1.3"], row)
+    assert [(c.previous_code, c.code) for c in result.of_kind("moved")] == [("5.24.05", "5.24.09")]
+    assert [c.code for c in result.of_kind("added")] == ["5.24.10"]
+
+
+def test_carry_over_and_decisions_through_the_api(client: FlaskClient, bio) -> None:
+    ciso = factories.user([("ciso", "DIE")])
+    die = factories.organisation("DIE")
+    _assess_old(ciso, die, bio["BIO2-1.3"])
+    auth = bearer(factories.token(ciso))
+    made = client.post("/api/v1/organisations/DIE/carry-over", headers=auth,
+                       json={"from": "BIO2-1.3", "to": "BIO2-1.4-test"})
+    assert made.status_code == 201, made.get_json()
+    body = made.get_json()
+    assert sorted(a["control"] for a in body["created"]) == ["5.24.01", "5.24.07", "5.24.09"]
+    assert all(a["proposed"] for a in body["created"]) and body["skipped"] == []
+    confirmed = client.post("/api/v1/organisations/DIE/proposals", headers=auth,
+                            json={"catalog": "BIO2-1.4-test", "control": "5.24.09", "decision": "confirm"})
+    assert confirmed.status_code == 200
+    assert confirmed.get_json()["assessment"]["proposed"] is False
+    rejected = client.post("/api/v1/organisations/DIE/proposals", headers=auth,
+                           json={"catalog": "BIO2-1.4-test", "control": "5.24.07", "decision": "reject"})
+    assert rejected.status_code == 200 and rejected.get_json()["assessment"] is None
+    again = client.post("/api/v1/organisations/DIE/proposals", headers=auth,
+                        json={"catalog": "BIO2-1.4-test", "control": "5.24.07", "decision": "reject"})
+    assert again.status_code == 409
+    unknown = client.post("/api/v1/organisations/DIE/proposals", headers=auth,
+                          json={"catalog": "BIO2-1.4-test", "control": "5.99.99", "decision": "confirm"})
+    assert unknown.status_code == 422 and "control" in json.dumps(unknown.get_json())
+    wrong = client.post("/api/v1/organisations/DIE/carry-over", headers=auth,
+                        json={"from": "BIO-1.04", "to": "BIO2-1.4-test"})
+    assert wrong.status_code == 422 and "from" in json.dumps(wrong.get_json())
