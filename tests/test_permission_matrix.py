@@ -765,7 +765,7 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
     if "{rpt}" in path:
         ids["rpt"] = employee_report(factories.user([("medewerker", "DIE")], email="collega@example.nl"))
     path = path.format(**ids, catt="{catt}", pnd="{pnd}", vpnd="{vpnd}", ownrpt="{ownrpt}")
-    if any(part in path for part in ("compliance", "catalogs", "assessments", "ensia")):
+    if any(part in path for part in ("compliance", "catalogs", "assessments", "ensia", "carry-over", "proposals")):
         from bio_register.compliance.catalogs import import_all
         from bio_register.compliance.services import find_control, get_catalog
 

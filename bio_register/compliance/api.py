@@ -39,6 +39,14 @@ compliance_blp = api_blueprint("compliance_api", __name__, "/organisations",
 ORGANISATION = organisation_loader(Permission.COMPLIANCE_READ)
 
 
+def _body_catalog(key: str, field: str) -> ControlCatalog:
+    """A catalog named in a request body: unknown → 422 naming the field."""
+    catalog = services.get_catalog(key)
+    if catalog is None:
+        raise ValidationFailed(f"Onbekende catalogus: {key[:40]}", field=field)
+    return catalog
+
+
 def _catalog(key: str) -> ControlCatalog:
     catalog = services.get_catalog(key)
     if catalog is None:
@@ -125,7 +133,7 @@ def carry_over(data: dict[str, Any], organisation: Organisation) -> Any:
     """Carry the organisation's confirmed assessments of an earlier catalog version over to a new one,
     as proposals ("Catalogus bijwerken"): the same, changed and moved measures; never withdrawn or
     added ones, never what already has an assessment in the new version."""
-    new = _catalog(data["to"])
+    new = _body_catalog(data["to"], "to")
     old = next((c for c in updates.earlier_versions(new) if c.key == data["from_"]), None)
     if old is None:
         raise ValidationFailed(f"Geen eerdere versie {data['from_'][:30]} van {new.key}.", field="from")
@@ -141,7 +149,7 @@ def carry_over(data: dict[str, Any], organisation: Organisation) -> Any:
 @requires(Permission.COMPLIANCE_WRITE, load=ORGANISATION)
 def decide_proposal(data: dict[str, Any], organisation: Organisation) -> Any:
     """Confirm or reject the proposal in force for one control (from BIO 1.04 or an earlier version)."""
-    catalog = _catalog(data["catalog"])
+    catalog = _body_catalog(data["catalog"], "catalog")
     control = services.find_control(catalog, data["control"])
     if control is None:
         raise ValidationFailed(f"Onbekend nummer {data['control'][:20]} in {catalog.key}.", field="control")

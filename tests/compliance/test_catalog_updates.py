@@ -299,3 +299,6 @@ def test_carry_over_and_decisions_through_the_api(client: FlaskClient, bio) -> N
     wrong = client.post("/api/v1/organisations/DIE/carry-over", headers=auth,
                         json={"from": "BIO-1.04", "to": "BIO2-1.4-test"})
     assert wrong.status_code == 422 and "from" in json.dumps(wrong.get_json())
+    unknown_version = client.post("/api/v1/organisations/DIE/carry-over", headers=auth,
+                                  json={"from": "BIO2-1.3", "to": "BIO2-9.9"})
+    assert unknown_version.status_code == 422 and "to" in unknown_version.get_json().get("errors", {})
