@@ -11,7 +11,8 @@ any other caller, and no area depends on it. Nothing here commits: the caller is
 - :mod:`~bio_register.demo.plan`: which incidents a year holds and when each step happens (pure);
 - :mod:`~bio_register.demo.incidents`: records the plan through the incident and breach services;
 - :mod:`~bio_register.demo.compliance`: the BIO assessments;
-- :mod:`~bio_register.demo.processing`: Diemen's verwerkingen and verwerkers.
+- :mod:`~bio_register.demo.processing`: Diemen's verwerkingen and verwerkers;
+- :mod:`~bio_register.demo.findings`: Diemen's findings (bevindingen).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from bio_register.compliance.catalogs import import_all
 from bio_register.demo import people
 from bio_register.demo.compliance import create_demo_assessments
+from bio_register.demo.findings import create_demo_findings
 from bio_register.demo.incidents import create_demo_incidents
 from bio_register.demo.people import DEMO_ORGANISATIONS, DEMO_USERS
 from bio_register.demo.processing import create_demo_processing
@@ -75,6 +77,7 @@ def create_demo_data(*, now: dt.datetime) -> DemoData:
         with notifications.suppressed():  # a year of back-dated datalekken must not mail the FG
             created = create_demo_incidents(empty, users, now=now)
     create_demo_processing(municipalities, users.get(people.FG), now=now)
+    create_demo_findings(municipalities, ciso, now=now)
     return DemoData(credentials, assessed, created)
 
 
