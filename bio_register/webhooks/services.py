@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import case, delete, func, select
+from sqlalchemy.orm import joinedload
 
 from bio_register.accounts.models import User
 from bio_register.audit import services as audit
@@ -60,6 +61,8 @@ EVENTS: dict[str, Any] = {
     MAATREGEL_OVERDUE: _l("Maatregel over de datum"),
 }
 MAX_DESCRIPTION = 200
+#: a maatregel is announced as overdue when its date passed at most this long ago
+OVERDUE_WINDOW = dt.timedelta(days=7)
 MAX_ENDPOINTS = 20
 
 
@@ -334,8 +337,10 @@ def _measure(measure: Measure, links: Links) -> tuple[dict[str, Any], dict[str, 
 
 def queue_overdue_measures(today: dt.date, links: Links, now: dt.datetime | None = None) -> int:
     """``maatregel.overdue`` once per maatregel and due date, for each endpoint that listens to it:
-    open maatregelen due before ``today`` whose date passed after the endpoint was made (a new
-    endpoint is not flooded with the backlog). Returns how many deliveries were queued.
+    open maatregelen whose date passed in the last :data:`OVERDUE_WINDOW` and after the endpoint was
+    made (a new endpoint is not flooded with the backlog; a scheduler down for longer skips what it
+    missed). Returns how many deliveries were queued. Four reads (endpoints, the organisation tree,
+    maatregelen, keys already sent), however many endpoints and maatregelen.
 
     The key (endpoint, ``maatregel-overdue:<id>:<date>``) is unique: a concurrent run fails at its
     commit instead of sending twice."""
@@ -348,26 +353,32 @@ def queue_overdue_measures(today: dt.date, links: Links, now: dt.datetime | None
     if not endpoints:
         return 0
     tree = organisation_tree()
+    scope = {e.id: tree.covered(frozenset({e.organisation_id})) for e in endpoints}
+    earliest = today - OVERDUE_WINDOW
+    measures = list(db.session.scalars(
+        select(Measure).options(joinedload(Measure.organisation))
+        .where(Measure.organisation_id.in_(sorted(frozenset().union(*scope.values()))),
+               Measure.status.in_(OPEN_MEASURE_STATUSES), Measure.due_date.is_not(None),
+               Measure.due_date < today, Measure.due_date >= earliest)
+        .order_by(Measure.due_date, Measure.id)))
+    if not measures:
+        return 0
+    keys = {m.id: f"maatregel-overdue:{m.id}:{m.due_date}" for m in measures}
+    done = {(row[0], row[1]) for row in db.session.execute(
+        select(OutboxMessage.webhook_endpoint_id, OutboxMessage.dedupe_key).where(
+            OutboxMessage.webhook_endpoint_id.in_([e.id for e in endpoints]),
+            OutboxMessage.dedupe_key.in_(sorted(set(keys.values())))))}
     queued = 0
     for endpoint in endpoints:
-        organisations = tree.covered(frozenset({endpoint.organisation_id}))
-        since = endpoint.created_at.date() - dt.timedelta(days=1)
-        measures = list(db.session.scalars(
-            select(Measure).where(Measure.organisation_id.in_(sorted(organisations)),
-                                  Measure.status.in_(OPEN_MEASURE_STATUSES), Measure.due_date.is_not(None),
-                                  Measure.due_date < today, Measure.due_date >= since)
-            .order_by(Measure.due_date, Measure.id)))
-        if not measures:
-            continue
-        keys = {m.id: f"maatregel-overdue:{m.id}:{m.due_date}" for m in measures}
-        done = set(db.session.scalars(select(OutboxMessage.dedupe_key).where(
-            OutboxMessage.webhook_endpoint_id == endpoint.id, OutboxMessage.dedupe_key.in_(list(keys.values())))))
+        since = max(earliest, endpoint.created_at.date() - dt.timedelta(days=1))
         for measure in measures:
-            if keys[measure.id] in done:
+            key = keys[measure.id]
+            if (measure.organisation_id not in scope[endpoint.id] or measure.due_date is None
+                    or measure.due_date < since or (endpoint.id, key) in done):
                 continue
             data, personal = _measure(measure, links)
             payload = {**_envelope(MAATREGEL_OVERDUE, measure.organisation, now), **data}
-            _queue(endpoint, MAATREGEL_OVERDUE, payload, personal, dedupe_key=keys[measure.id])
+            _queue(endpoint, MAATREGEL_OVERDUE, payload, personal, dedupe_key=key)
             queued += 1
     db.session.flush()
     return queued

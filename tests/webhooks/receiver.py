@@ -52,7 +52,8 @@ class Receiver:
         assert self.server is not None
         return f"http://127.0.0.1:{self.server.server_address[1]}/bio-hook"
 
-    def start(self) -> Receiver:
+    def start(self, tls: tuple[str, str] | None = None) -> Receiver:
+        """Serve on a free port of 127.0.0.1; with ``tls`` (certificate file, key file): HTTPS."""
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -70,6 +71,12 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self

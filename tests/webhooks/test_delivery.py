@@ -292,3 +292,28 @@ def _links(app: Flask) -> webhooks.Links:
     from bio_register.webhooks import links
 
     return links.for_app(app)
+
+
+def test_the_overdue_scan_issues_a_fixed_number_of_queries(app: Flask, count_queries) -> None:
+    from bio_register.measures.rules import local_today
+
+    yesterday, earlier = local_today() - dt.timedelta(days=1), utcnow() - dt.timedelta(days=5)
+    factories.webhook("DIE", events=[webhooks.MAATREGEL_OVERDUE])
+    factories.measure("DIE", due_date=yesterday, now=earlier)
+    with count_queries() as few:
+        assert webhooks.queue_overdue_measures(local_today(), _links(app)) == 1
+    for code in ("DIE", "UIT", "DUO"):
+        factories.webhook(code, events=[webhooks.MAATREGEL_OVERDUE])
+        for _i in range(3):
+            factories.measure(code, due_date=yesterday, now=earlier)
+    factories.measure("DIE", due_date=local_today() - dt.timedelta(days=9), now=utcnow() - dt.timedelta(days=20))
+    with count_queries() as many:
+        queued = webhooks.queue_overdue_measures(local_today(), _links(app))
+    # DIE's measures to both DIE endpoints and DUO's; UIT's to UIT's and DUO's; DUO's to DUO's; one
+    # already announced to the first endpoint; the one 9 days over its date: outside the window
+    assert queued == (1 + 3) * 3 - 1 + 3 * 2 + 3
+
+    def reads(counter) -> list[str]:  # an INSERT per message queued is the work itself
+        return [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
+
+    assert len(reads(many)) == len(reads(few)) <= 4, reads(many)  # endpoints, the tree, maatregelen, keys
