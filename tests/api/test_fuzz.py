@@ -106,6 +106,7 @@ def fuzz_data() -> FuzzData:
         "description": "Laptop kwijt in de trein", "personal_data": "weet_niet"}, links=links.for_app(current_app))
     activity = factories.processing_activity("DIE", actor=user)
     template = factories.breach_template("DIE", actor=user, processing_activity_ids=[activity.id])
+    webhook = factories.webhook("DIE")
     db.session.commit()
     on_incident = {"incident_id": plain.id}
     on_control = {"code": "DIE", "catalog": CATALOG, "control": "5.25"}
@@ -122,6 +123,7 @@ def fuzz_data() -> FuzzData:
         "role": ["ciso", "verbindingsofficier"],
         "template_id": [template.id],
         "category": ["phishing", "email_verkeerde_ontvanger"],
+        "webhook_id": [webhook.id],
     }, owners={
         evidence.id: on_incident, removed.id: on_incident,
         control_evidence.id: on_control, control_removed.id: on_control,
