@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from bio_register.accounts import services as accounts
 from bio_register.accounts.models import ApiToken, User
-from bio_register.attachments.models import Attachment
+from bio_register.attachments.models import Attachment, EvidenceItem
 from bio_register.breaches.models import BreachTemplate
 from bio_register.compliance import services as compliance
 from bio_register.compliance.models import Control, ControlCatalog
@@ -248,6 +248,25 @@ API_ORGANISATION_CONTROL = Loader("scope", Permission.COMPLIANCE_READ, _api_orga
 CONTROL_ATTACHMENT = Loader("attachment", Permission.COMPLIANCE_READ, _control_attachment)
 #: the same under the API's path names
 API_CONTROL_ATTACHMENT = Loader("attachment", Permission.COMPLIANCE_READ, _api_control_attachment)
+
+
+def _control_evidence(code: str, key: str, control_code: str, item_id: int) -> EvidenceItem | None:
+    item = db.session.get(EvidenceItem, item_id)
+    if (item is None or item.retired_at is not None or item.organisation.code != code.upper()
+            or item.control.catalog.key != key or item.control.code != control_code.strip()):
+        return None
+    return item
+
+
+def _api_control_evidence(code: str, catalog: str, control: str, evidence_id: int) -> EvidenceItem | None:
+    return _control_evidence(code, catalog, control, evidence_id)
+
+
+#: a piece of evidence (a file or a link) in force on an organisation's control, with its life
+#: (of another organisation or control, or no longer in force: 404)
+CONTROL_EVIDENCE = Loader("item", Permission.COMPLIANCE_READ, _control_evidence)
+#: the same under the API's path names
+API_CONTROL_EVIDENCE = Loader("item", Permission.COMPLIANCE_READ, _api_control_evidence)
 
 
 def _own_pending_import(pending_id: int) -> PendingImport | None:

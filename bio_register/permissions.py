@@ -65,6 +65,8 @@ class Permission(enum.StrEnum):
     MEASURE_WRITE = "measure:write"
     COMPLIANCE_READ = "compliance:read"
     COMPLIANCE_WRITE = "compliance:write"
+    #: the organisation's default life of compliance evidence (the beheerder and the CISO)
+    EVIDENCE_PERIOD = "evidence:period"
     CATALOG_MANAGE = "catalog:manage"
     REPORT_READ = "report:read"
     REPORT_GENERATE = "report:generate"
@@ -112,11 +114,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.MEASURE_READ, P.MEASURE_WRITE, P.COMPLIANCE_READ, P.COMPLIANCE_WRITE, P.REPORT_READ,
         P.INCIDENT_REPORT, P.PROCESSING_READ, P.PROCESSING_WRITE, P.FINDING_READ, P.FINDING_WRITE,
         P.PLAYBOOK_MANAGE,
+        P.EVIDENCE_PERIOD,
     }),
     Role.CONCERN_CONTROL: _READ_ALL | {P.REPORT_GENERATE},
     Role.BEHEERDER: _READ_ALL | {
         P.ORGANISATION_MANAGE, P.USER_MANAGE, P.AUDIT_READ, P.CATALOG_MANAGE, P.SCHEDULE_MANAGE,
         P.PLAYBOOK_MANAGE,
+        P.EVIDENCE_PERIOD,
     },
 }
 

@@ -22,7 +22,7 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,28 +143,60 @@ def monthly_reports() -> None:
     _due_reports("monthly-reports", "monthly")
 
 
-def check_deadlines(app: Flask, now: dt.datetime | None = None) -> tuple[int, int, int]:
-    """The deadline check with its boundary (the job below and ``bio-register check-deadlines``):
-    queue the due AP and Cbw warnings in one transaction, commit, then send the e-mail outbox.
-    Returns (warnings, sent, failed).
+def send_due_once(app: Flask, queue: Callable[[], Sized]) -> tuple[int, int, int]:
+    """Messages sent once per threshold (the AP and Cbw deadline warnings, the evidence reminders):
+    ``queue`` records each due one under a unique key and queues its e-mail and notice, in one
+    transaction; this commits, then sends the e-mail outbox. Returns (queued, sent, failed).
 
-    Safe to run as often as you like, from several processes: a warning already sent is skipped,
-    and a concurrent duplicate is rolled back by the unique key (nothing is sent twice).
+    Safe to run as often as you like, from several processes: one already recorded is skipped by
+    ``queue``, and a concurrent duplicate is rolled back by the unique key (nothing is sent twice).
     """
     from sqlalchemy.exc import IntegrityError
 
-    from bio_register.breaches import links
-    from bio_register.breaches import services as breaches
     from bio_register.notifications import delivery
 
     try:
         with unit_of_work.boundary(db.session):
-            warnings = breaches.send_due_warnings(now, links=links.for_app(app),
-                                                  cbw_anchor=app.config["CBW_NOTIFICATION_ANCHOR"])
-    except IntegrityError:  # another run recorded the same warnings first: this one is rolled back
-        warnings = []
+            queued = len(queue())
+    except IntegrityError:  # another run recorded the same ones first: this one is rolled back
+        queued = 0
     sent, failed = delivery.deliver(app.config, kind=EMAIL)
-    return len(warnings), sent, failed
+    return queued, sent, failed
+
+
+def check_deadlines(app: Flask, now: dt.datetime | None = None) -> tuple[int, int, int]:
+    """The deadline check with its boundary (the job below and ``bio-register check-deadlines``):
+    the due AP and Cbw warnings, once each (:func:`send_due_once`). Returns (warnings, sent, failed)."""
+    from bio_register.breaches import links
+    from bio_register.breaches import services as breaches
+
+    return send_due_once(app, lambda: breaches.send_due_warnings(
+        now, links=links.for_app(app), cbw_anchor=app.config["CBW_NOTIFICATION_ANCHOR"]))
+
+
+def send_evidence_reminders(app: Flask, now: dt.datetime | None = None) -> tuple[int, int, int]:
+    """Reminders to the owners of compliance evidence 30 and 7 days before its review date and when
+    it has expired, once each (:func:`send_due_once`). Returns (reminders, sent, failed)."""
+    from bio_register.attachments import evidence
+
+    adapter = app.url_map.bind("localhost")  # only paths are built: the host is never used
+    base_url = app.config["BASE_URL"].rstrip("/")
+
+    def path(organisation: Any, control: Any) -> str:
+        return adapter.build("compliance.control", {"code": organisation.code, "key": control.catalog.key,
+                                                    "control_code": control.code}) + "#bewijs"
+
+    return send_due_once(app, lambda: evidence.send_due_reminders(
+        now or utcnow(), url=lambda o, c: base_url + path(o, c), path=path, tz=app.config["TIMEZONE"]))
+
+
+def evidence_reminders() -> None:
+    """``evidence-reminders``: reminders before and at the review date of compliance evidence."""
+    with _job("evidence-reminders") as (app, now):
+        reminders, sent, failed = send_evidence_reminders(app, now)
+        level = logging.WARNING if failed else logging.INFO if reminders or sent else logging.DEBUG
+        log.log(level, "job evidence-reminders: %d reminder(s), %d e-mail(s) sent, %d failed (retried next time)",
+                reminders, sent, failed)
 
 
 def deadline_warnings() -> None:
@@ -317,6 +349,11 @@ JOBS: tuple[JobSpec, ...] = (
             functools.partial(IntervalTrigger, minutes=1, timezone=TIMEZONE),
             lazy_gettext("Webhooks verzenden naar de geregistreerde eindpunten, met nieuwe pogingen na een pauze, en "
                          "maatregelen over de datum melden (elke minuut)")),
+    JobSpec("evidence-reminders", evidence_reminders,
+            functools.partial(CronTrigger, hour=6, minute=45, timezone=TIMEZONE),
+            lazy_gettext("Herinneringen aan de eigenaren van bewijs voor de Verklaring van Toepasselijkheid, 30 en "
+                         "7 dagen voor de herbeoordelingsdatum en als het bewijs verlopen is (elke dag om 06:45; "
+                         "elke herinnering één keer)")),
 )
 
 

@@ -99,6 +99,8 @@ BODIES = {
     ("POST", "/api/v1/incidents/{uit}/playbook"): {"category": "phishing"},
     ("PATCH", "/api/v1/incidents/{die}/tasks"): {"tasks": [{"id": 999999, "state": "gedaan"}]},
     ("PATCH", "/api/v1/incidents/{dlk}/tasks"): {"tasks": [{"id": 999999, "state": "gedaan"}]},
+    ("PATCH", "/api/v1/organisations/DIE/assessments/BIO2-1.3/5.24.01/evidence/{cev}"): {"owner_name": "F. de Vries"},
+    ("PATCH", "/api/v1/organisations/UIT/assessments/BIO2-1.3/5.24.01/evidence/{uitcev}"): {"owner_name": "F. Jansen"},
 }
 
 #: multipart uploads: (method, path) → the file sent as the part "file"
@@ -429,6 +431,16 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
      "control_attachments_api.control_attachment_content", (401, 404, 200, 200, 200, 200, 200)),
     ("DELETE", "/api/v1/organisations/DIE/assessments/BIO2-1.3/5.24.01/attachments/{catt}",
      "control_attachments_api.remove_control_attachment", (401, 404, 403, 403, 200, 403, 403)),
+    # the life of a piece of evidence (issue 21.2): the CISO sets it; the others read it on the page
+    ("PATCH", "/api/v1/organisations/DIE/assessments/BIO2-1.3/5.24.01/evidence/{cev}",
+     "compliance_api.update_evidence", (401, 404, 403, 403, 200, 403, 403)),
+    ("PATCH", "/api/v1/organisations/UIT/assessments/BIO2-1.3/5.24.01/evidence/{uitcev}",
+     "compliance_api.update_evidence", (401, 404, 404, 404, 404, 403, 403)),
+    # an empty form: the CISO is told the date is missing (422)
+    ("POST", "/compliance/DIE/BIO2-1.3/5.24.01/bewijs/{cev}", "compliance.evidence_update",
+                                                   (302, 404, 403, 403, 422, 403, 403)),
+    ("POST", "/compliance/UIT/BIO2-1.3/5.24.01/bewijs/{uitcev}", "compliance.evidence_update",
+                                                   (302, 404, 404, 404, 404, 403, 403)),
     ("GET", "/api/v1/docs", "api_docs.docs",       (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/openapi.json", "api-docs.openapi_json", (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/api/v1/me", "me_api.get_me",         (401, 200, 200, 200, 200, 200, 200)),
@@ -502,6 +514,11 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("POST", "/api/v1/users/{uid}/password-reset", "users_api.reset_password", (401, 404, 404, 404, 404, 404, 202)),
     ("POST", "/organisaties/DIE/tweestapsverificatie", "organisations.two_factor_setting",
                                                    (302, 404, 403, 403, 403, 403, 302)),
+    # the default life of evidence (issue 21.2): the beheerder and the CISO
+    ("POST", "/organisaties/DIE/bewijstermijn", "organisations.evidence_period",
+                                                   (302, 404, 403, 403, 302, 403, 302)),
+    ("POST", "/organisaties/UIT/bewijstermijn", "organisations.evidence_period",
+                                                   (302, 404, 404, 404, 404, 403, 422)),
     # target handling times (issue 22): the beheerder only (an empty form: 422)
     ("POST", "/organisaties/DIE/streeftijden", "organisations.handling_targets",
                                                    (302, 404, 403, 403, 403, 403, 422)),
@@ -661,6 +678,7 @@ FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/incidenten/{uit}/draaiboek"): {"category": "phishing"},
     ("POST", "/incidenten/{die}/stappen/999999"): {"state": "gedaan"},
     ("POST", "/incidenten/{dlk}/stappen/999999"): {"state": "gedaan"},
+    ("POST", "/organisaties/DIE/bewijstermijn"): {"months": "6"},
 }
 
 
@@ -764,7 +782,8 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
         ids["wh"] = factories.webhook("DIE").id
     if "{rpt}" in path:
         ids["rpt"] = employee_report(factories.user([("medewerker", "DIE")], email="collega@example.nl"))
-    path = path.format(**ids, catt="{catt}", pnd="{pnd}", vpnd="{vpnd}", ownrpt="{ownrpt}")
+    path = path.format(**ids, catt="{catt}", pnd="{pnd}", vpnd="{vpnd}", ownrpt="{ownrpt}", cev="{cev}",
+                       uitcev="{uitcev}")
     if any(part in path for part in ("compliance", "catalogs", "assessments", "ensia", "carry-over", "proposals")):
         from bio_register.compliance.catalogs import import_all
         from bio_register.compliance.services import find_control, get_catalog
@@ -773,6 +792,11 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
         if "{catt}" in template:
             control = find_control(get_catalog("BIO2-1.3"), "5.24.01")
             path = path.format(catt=factories.control_attachment("DIE", control).id)
+        if "{cev}" in template or "{uitcev}" in template:
+            control = find_control(get_catalog("BIO2-1.3"), "5.24.01")
+            org = "DIE" if "{cev}" in template else "UIT"
+            item = factories.control_attachment(org, control).evidence_item
+            path = path.format(cev=item.id) if org == "DIE" else path.format(uitcev=item.id)
     headers = {}
     roles = ROLES[role]
     user = factories.user(roles) if roles is not None else None

@@ -26,7 +26,7 @@ UTC = dt.UTC
 AMSTERDAM = scheduler.TIMEZONE
 POLL = 0.05
 JOB_IDS = ["quarterly-reports", "monthly-reports", "deadline-warnings", "audit-anchor", "weekly-digest",
-           "webhook-deliveries"]
+           "webhook-deliveries", "evidence-reminders"]
 
 
 # --- the job table -----------------------------------------------------------------------------

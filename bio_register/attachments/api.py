@@ -17,6 +17,7 @@ from bio_register.api.base import problem_doc
 from bio_register.attachments import services
 from bio_register.attachments.models import Attachment
 from bio_register.attachments.views import download_response, max_bytes
+from bio_register.compliance.schemas import EvidenceItemOut
 from bio_register.errors import ValidationFailed
 from bio_register.incidents.models import Incident
 from bio_register.loaders import (
@@ -68,6 +69,8 @@ class AttachmentOut(ma.Schema):
     removed_at = ma.fields.AwareDateTime(allow_none=True)
     removed_by = ma.fields.Function(lambda a: a.removed_by.name if a.removed_by else None, allow_none=True)
     removal_reason = ma.fields.String(allow_none=True)
+    evidence = ma.fields.Nested(EvidenceItemOut, attribute="evidence_item", allow_none=True, metadata={
+        "description": "A control's evidence file: its owner, date and review date (none on an incident's)"})
     content_url = ma.fields.Function(_content_url, allow_none=True,
                                      metadata={"description": "Where to download the bytes; null once removed"})
 

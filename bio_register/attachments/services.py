@@ -20,9 +20,10 @@ import hashlib
 from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from bio_register.accounts.models import User
-from bio_register.attachments import detect
+from bio_register.attachments import detect, evidence
 from bio_register.attachments.models import Attachment, AttachmentContent
 from bio_register.audit import services as audit
 from bio_register.compliance.models import Control
@@ -127,7 +128,9 @@ def add_to_control(actor: User, organisation: Organisation, control: Control, fi
     """Keep a file as evidence for the organisation's assessment of a control."""
     name, kind = _checked(filename, data, max_bytes)
     assert data is not None
-    return _store(actor, organisation.id, name, kind, data, control=control, now=now)
+    attachment = _store(actor, organisation.id, name, kind, data, control=control, now=now)
+    evidence.start_for_attachment(actor, organisation, attachment)
+    return attachment
 
 
 def remove(actor: User, attachment: Attachment, reason: str | None, *, now: dt.datetime | None = None) -> Attachment:
@@ -142,6 +145,8 @@ def remove(actor: User, attachment: Attachment, reason: str | None, *, now: dt.d
     attachment.removal_reason = clean
     attachment.content = None          # delete-orphan: the bytes go
     db.session.flush()
+    if attachment.control_id is not None:
+        evidence.retire_attachment(attachment, attachment.removed_at)
     audit.record(actor, "attachment", attachment.id, "remove",
                  {"removed_at": {"before": None, "after": audit._jsonable(attachment.removed_at)},
                   "reason": {"before": None, "after": clean},
@@ -164,13 +169,15 @@ def data_of(attachment: Attachment) -> bytes:
 
 def for_incident(incident: Incident) -> list[Attachment]:
     return list(db.session.scalars(
-        select(Attachment).where(Attachment.incident_id == incident.id).order_by(Attachment.uploaded_at,
-                                                                                  Attachment.id)))
+        select(Attachment).where(Attachment.incident_id == incident.id)
+        .options(selectinload(Attachment.evidence_item)).order_by(Attachment.uploaded_at, Attachment.id)))
 
 
 def for_control(organisation: Organisation, control: Control) -> list[Attachment]:
+    """The control's evidence files with their life (owner, date, review date), in two queries."""
     return list(db.session.scalars(
         select(Attachment).where(Attachment.organisation_id == organisation.id, Attachment.control_id == control.id)
+        .options(selectinload(Attachment.evidence_item))
         .order_by(Attachment.uploaded_at, Attachment.id)))
 
 

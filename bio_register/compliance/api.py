@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import current_app
 
 from bio_register.api.base import problem_doc
+from bio_register.attachments import evidence as evidence_life
+from bio_register.attachments.models import EvidenceItem
 from bio_register.compliance import services, updates
 from bio_register.compliance.models import Control, ControlAssessment, ControlCatalog, ControlKind
 from bio_register.compliance.schemas import (
@@ -20,11 +23,14 @@ from bio_register.compliance.schemas import (
     ControlAssessmentIn,
     ControlAssessmentOut,
     ControlOut,
+    EvidenceItemIn,
+    EvidenceItemOut,
     ProposalDecisionIn,
     ProposalDecisionOut,
 )
 from bio_register.database import utcnow
 from bio_register.errors import NotFound, ValidationFailed
+from bio_register.loaders import API_CONTROL_EVIDENCE
 from bio_register.loaders import organisation as organisation_loader
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import Permission
@@ -103,9 +109,14 @@ def list_assessments(args: dict[str, Any], organisation: Organisation) -> list[A
         control = services.find_control(catalog, args["control"])
         if control is None:
             raise NotFound("Onbekend nummer in deze catalogus.")
-        return services.assessment_history(organisation, control)
+        return services.with_evidence(organisation, services.assessment_history(organisation, control), _today())
     current = services.current_assessments(organisation, catalog)
-    return sorted(current.values(), key=lambda a: a.control.sort_key)
+    return services.with_evidence(organisation, sorted(current.values(), key=lambda a: a.control.sort_key),
+                                  _today())
+
+
+def _today() -> dt.date:
+    return evidence_life.local_today(utcnow(), current_app.config["TIMEZONE"])
 
 
 @compliance_blp.route("/<string:code>/assessments", methods=["POST"])
@@ -121,7 +132,21 @@ def create_assessment(data: dict[str, Any], organisation: Organisation) -> Any:
     if control is None:
         raise ValidationFailed(f"Onbekend nummer {control_code[:20]} in {catalog.key}.", field="control")
     today = to_local(utcnow(), current_app.config["TIMEZONE"]).date()
-    return services.assess(api_user(), organisation, control, data, today=today)
+    row = services.assess(api_user(), organisation, control, data, today=today)
+    return services.with_evidence(organisation, [row], today)[0]
+
+
+@compliance_blp.route("/<string:code>/assessments/<string:catalog>/<string:control>/evidence/<int:evidence_id>",
+                      methods=["PATCH"])
+@compliance_blp.arguments(EvidenceItemIn)
+@compliance_blp.response(200, EvidenceItemOut)
+@compliance_blp.alt_response(403, **problem_doc("Only the organisation's CISO sets the life of its evidence"))
+@requires(Permission.COMPLIANCE_WRITE, load=API_CONTROL_EVIDENCE)
+def update_evidence(data: dict[str, Any], item: EvidenceItem) -> EvidenceItem:
+    """Set the owner (a user of the organisation or a name), the date and the review date of one
+    piece of a control's evidence (an attachment or a link; its id in the assessment's
+    ``evidence_items``). Past its review date (Europe/Amsterdam) it is expired."""
+    return evidence_life.update_item(api_user(), item.organisation, item, data, today=_today())
 
 
 @compliance_blp.route("/<string:code>/carry-over", methods=["POST"])

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from bio_register.forms import choices
 from bio_register.i18n import lazy_gettext as _l
@@ -74,3 +74,24 @@ class AssessmentForm(FlaskForm):
     werking_assessed_by = _assessed_by()
     werking_evidence = _evidence()
     werking_attachments = _attachments()
+
+
+class EvidenceItemForm(FlaskForm):
+    """The owner, date and review date of one piece of evidence (prefixed per piece on the page)."""
+
+    owner_id = SelectField(_l("Eigenaar"), choices=[], validators=[Optional()],
+                           description=_l("Een medewerker van de organisatie, of vul hieronder een naam in."))
+    owner_name = StringField(_l("Of een naam"), validators=[Optional(), Length(max=200)],
+                             description=_l("Voor een eigenaar zonder account."))
+    evidence_date = DateField(_l("Datum van het bewijs"), validators=[InputRequired(_l("Geef een datum."))])
+    review_date = DateField(_l("Herbeoordelen uiterlijk"), validators=[Optional()],
+                            description=_l("Leeg: de datum plus de standaardtermijn van de organisatie."))
+
+
+class EvidencePeriodForm(FlaskForm):
+    """The organisation's default life of evidence, in months."""
+
+    months = IntegerField(_l("Standaardtermijn van bewijs (maanden)"),
+                          validators=[InputRequired(_l("Geef een aantal maanden.")),
+                                      NumberRange(min=1, max=60, message=_l("Geef 1 tot en met 60 maanden."))],
+                          description=_l("Nieuw bewijs moet zoveel maanden na zijn datum worden herbeoordeeld."))

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import current_app
 
 from bio_register.api.base import Boolean
+from bio_register.attachments import evidence as evidence_life
 from bio_register.compliance import services
 from bio_register.compliance.models import AspectStatus
 
@@ -74,6 +76,37 @@ class ControlArgs(ma.Schema):
     kind = ma.fields.String(validate=ma.validate.OneOf(["control", "measure"]))
 
 
+def _expired(item: object) -> bool:
+    return bool(item.expired_on(evidence_life.local_today(tz=current_app.config["TIMEZONE"])))  # type: ignore[attr-defined]
+
+
+class EvidenceItemOut(ma.Schema):
+    """The life of one piece of a control's evidence: an evidence attachment or an evidence link."""
+
+    id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"enum": ["attachment", "link"]})
+    attachment_id = ma.fields.Integer(allow_none=True)
+    filename = ma.fields.Function(lambda i: i.attachment.filename if i.attachment else None, allow_none=True)
+    link = ma.fields.String(allow_none=True)
+    owner_id = ma.fields.Integer(allow_none=True, metadata={"description": "The owner, a user of the organisation"})
+    owner_name = ma.fields.String(allow_none=True, metadata={"description": "The owner's name, without an account"})
+    owner = ma.fields.Function(lambda i: i.owner_label, allow_none=True,
+                               metadata={"description": "Who owns it, as shown (the user's name or the name)"})
+    evidence_date = ma.fields.Date()
+    review_date = ma.fields.Date(metadata={"description": "Valid up to and including this day"})
+    expired = ma.fields.Function(_expired, metadata={
+        "description": "Past its review date today (Europe/Amsterdam): no longer shows that the control works"})
+
+
+class EvidenceItemIn(ma.Schema):
+    owner_id = ma.fields.Integer(allow_none=True, metadata={"description": "A user of the organisation"})
+    owner_name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=200),
+                                  metadata={"description": "Or a name (not both)"})
+    evidence_date = ma.fields.Date(metadata={"description": "Not in the future"})
+    review_date = ma.fields.Date(metadata={
+        "description": "Left out with a new evidence_date: that date plus the organisation's default period"})
+
+
 class AspectOut(ma.Schema):
     status = ma.fields.Function(lambda a: a.status.value, metadata={"enum": ASPECT_STATUSES})
     assessed_on = ma.fields.Date(allow_none=True, metadata={"description": "The day it was judged"})
@@ -102,6 +135,11 @@ class ControlAssessmentOut(ma.Schema):
                                  "each other (Dutch text; empty when they agree)"})
     assessed_at = ma.fields.AwareDateTime()
     assessed_by = ma.fields.Function(lambda a: a.assessed_by.name if a.assessed_by else None, allow_none=True)
+    evidence_items = ma.fields.List(ma.fields.Nested(EvidenceItemOut), metadata={
+        "description": "The control's evidence in force now (files and links), each with its owner, date and "
+                       "review date (the same on every row of a control's history)"})
+    werking_shown = ma.fields.Boolean(metadata={
+        "description": "Werking voldoet with valid evidence (counted as 'werking aangetoond')"})
 
 
 class ControlAssessmentArgs(ma.Schema):
@@ -181,6 +219,8 @@ class GroupOut(ma.Schema):
     werking_voldoet = ma.fields.Integer(metadata={"description": "Applicable, with werking shown (voldoet)"})
     werking_percentage = ma.fields.Float(allow_none=True, metadata={
         "description": "Share of the applicable ones with werking shown"})
+    werking_expired = ma.fields.Integer(metadata={
+        "description": "Applicable, werking voldoet, but all its evidence files expired: not counted as shown"})
 
 
 class GapOut(ma.Schema):

@@ -14,7 +14,8 @@ from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from bio_register.accounts.models import User
-from bio_register.attachments.models import Attachment
+from bio_register.attachments import evidence as evidence_life
+from bio_register.attachments.models import Attachment, EvidenceItem
 from bio_register.audit import services as audit
 from bio_register.compliance.models import (
     ASPECTS,
@@ -162,7 +163,8 @@ def _aspect_attachments(errors: Errors, key: str, value: Any, attachments: Mappi
 
 
 def _clean_aspect(errors: Errors, name: str, raw: Any, previous: ControlAssessment | None, applicable: Any, *,
-                  actor: User | None, today: dt.date, attachments: Mapping[int, Attachment]) -> dict[str, Any]:
+                  actor: User | None, today: dt.date, attachments: Mapping[int, Attachment],
+                  expired: frozenset[int] = frozenset()) -> dict[str, Any]:
     """The columns of opzet, bestaan or werking. Left out: carried over from the assessment in force
     (clients that do not know the fields change nothing); not applicable: "niet beoordeeld"."""
     empty: dict[str, Any] = {f"{name}_status": AspectStatus.NIET_BEOORDEELD, f"{name}_assessed_on": None,
@@ -196,6 +198,12 @@ def _clean_aspect(errors: Errors, name: str, raw: Any, previous: ControlAssessme
     if name == "werking" and status == AspectStatus.VOLDOET and not evidence and not attachment_ids:
         errors.add(f"{name}.evidence", _("Werking „voldoet” vraagt om bewijs: beschrijf waaruit de werking blijkt "
                                          "of kies een bewijsstuk."))
+    elif (name == "werking" and status == AspectStatus.VOLDOET and attachment_ids
+          and not evidence_life.werking_shown(attachment_ids, expired)):
+        errors.add(f"{name}.attachments", _("Werking „voldoet” vraagt om geldig bewijs, maar alle gekozen "
+                                            "bewijsstukken zijn verlopen (hun herbeoordelingsdatum is voorbij). "
+                                            "Herbeoordeel het bewijs en leg een nieuwe datum vast, kies een geldig "
+                                            "bewijsstuk, of kies een andere status."))
     return {f"{name}_status": status, f"{name}_assessed_on": assessed_on or today,
             f"{name}_assessed_by": assessed_by or (actor.name if actor is not None else None),
             f"{name}_evidence": evidence, f"{name}_attachment_ids": attachment_ids}
@@ -264,7 +272,8 @@ def _evidence_links(errors: Errors, value: Any) -> list[str]:
 
 def _clean_assessment(data: Mapping[str, Any], previous: ControlAssessment | None = None, *,
                       actor: User | None = None, today: dt.date | None = None,
-                      attachments: Mapping[int, Attachment] | None = None) -> dict[str, Any]:
+                      attachments: Mapping[int, Attachment] | None = None,
+                      expired: frozenset[int] = frozenset()) -> dict[str, Any]:
     """The assessment's fields, checked; every problem at once as :class:`ValidationFailed`."""
     errors = Errors()
     for name in sorted(set(data) - ASSESSMENT_FIELDS):
@@ -285,7 +294,8 @@ def _clean_assessment(data: Mapping[str, Any], previous: ControlAssessment | Non
     }
     for name in ASPECTS:
         values.update(_clean_aspect(errors, name, data.get(name), previous, applicable, actor=actor,
-                                    today=today or dt.datetime.now(dt.UTC).date(), attachments=attachments or {}))
+                                    today=today or dt.datetime.now(dt.UTC).date(), attachments=attachments or {},
+                                    expired=expired))
     errors.raise_if_any()
     return values
 
@@ -306,8 +316,10 @@ def assess(actor: User | None, organisation: Organisation, control: Control, dat
     attachments = (_control_attachments(organisation, control)
                    if any(isinstance(data.get(name), Mapping) and data[name].get("attachments") for name in ASPECTS)
                    else {})
-    values = _clean_assessment(data, previous, actor=actor, today=today or to_local(now).date(),
-                               attachments=attachments)
+    today = today or to_local(now).date()
+    expired = (frozenset(evidence_life.invalid_attachments([organisation.id], today)[organisation.id][control.id])
+               if attachments else frozenset())
+    values = _clean_assessment(data, previous, actor=actor, today=today, attachments=attachments, expired=expired)
     row = ControlAssessment(organisation_id=organisation.id, control_id=control.id, **values, proposed=proposed,
                             assessed_by_id=actor.id if actor else None, assessed_at=now)
     changes = audit.diff(_snapshot(previous), _snapshot(row))
@@ -315,6 +327,8 @@ def assess(actor: User | None, organisation: Organisation, control: Control, dat
     db.session.flush()
     if basis:
         changes["basis"] = {"before": None, "after": basis}
+    # each link listed gets (or keeps) its owner, date and review date
+    evidence_life.sync_links(actor, organisation, control, row.evidence_links or [], now=now, today=today)
     audit.record(actor, "control_assessment", row.id, "propose" if proposed else "assess",
                  {"control": {"before": None, "after": f"{control.catalog.key} {control.code}"}, **changes},
                  organisation_id=organisation.id, actor_label=actor_label)
@@ -392,12 +406,42 @@ def evidence_file_names(organisation: Organisation, control_ids: Sequence[int]) 
                                                          Attachment.control_id.in_(list(control_ids)))).all())
 
 
+@dataclass(frozen=True)
+class AssessmentWithEvidence:
+    """An assessment with its control's evidence in force and whether its werking is shown (the
+    API's assessments resource); reads through to the assessment for everything else."""
+
+    assessment: ControlAssessment
+    evidence_items: list[EvidenceItem]
+    werking_shown: bool
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.assessment, name)
+
+
+def with_evidence(organisation: Organisation, assessments: Sequence[ControlAssessment],
+                  today: dt.date) -> list[AssessmentWithEvidence]:
+    """Each assessment with its control's evidence in force on ``today`` (two queries for any number)."""
+    control_ids = sorted({a.control_id for a in assessments})
+    items = evidence_life.items_by_control(organisation.id, control_ids)
+    invalid = evidence_life.invalid_attachments([organisation.id], today)[organisation.id] if control_ids else {}
+    out = []
+    for assessment in assessments:
+        werking = assessment.werking
+        shown = (assessment.applicable and werking.status == AspectStatus.VOLDOET
+                 and evidence_life.werking_shown(werking.attachment_ids, invalid.get(assessment.control_id, set())))
+        out.append(AssessmentWithEvidence(assessment, items.get(assessment.control_id, []), shown))
+    return out
+
+
 # --- statement of applicability and the compliance overview -----------------------------------------
 
 @dataclass(frozen=True)
 class SoaRow:
     control: Control
     assessment: ControlAssessment | None
+    #: a piece of the control's evidence in force is past its review date ("bewijs verlopen")
+    evidence_expired: bool = False
 
     def aspect_status(self, name: str) -> AspectStatus:
         """Opzet, bestaan or werking of the row ("niet beoordeeld" when the control is not assessed)."""
@@ -413,10 +457,13 @@ class SoaRow:
         return contradictions(self.assessment)
 
 
-def statement_of_applicability(organisation: Organisation, catalog: ControlCatalog) -> list[SoaRow]:
-    """Every control and overheidsmaatregel of the catalog with the organisation's assessment in force."""
+def statement_of_applicability(organisation: Organisation, catalog: ControlCatalog, *,
+                               today: dt.date | None = None) -> list[SoaRow]:
+    """Every control and overheidsmaatregel of the catalog with the organisation's assessment in
+    force, and whether any of its evidence has expired on ``today`` (the local day; default: now)."""
     current = current_assessments(organisation, catalog)
-    return [SoaRow(control, current.get(control.id)) for control in controls_of(catalog)]
+    expired = evidence_life.expired_controls(organisation.id, today or evidence_life.local_today())
+    return [SoaRow(control, current.get(control.id), control.id in expired) for control in controls_of(catalog)]
 
 
 #: the applicability filter's values: applicable, not applicable, not yet assessed, a proposal to confirm
@@ -440,12 +487,14 @@ class SoaFilter:
     werking: str | None = None
     #: only the rows whose implementation level and opzet, bestaan and werking contradict each other
     contradiction: bool = False
+    #: only the rows with evidence past its review date ("bewijs verlopen")
+    expired: bool = False
 
     @classmethod
     def build(cls, *, theme: str | None = None, applicability: str | None = None, status: str | None = None,
               owner: str | None = None, q: str | None = None, opzet: str | None = None,
               bestaan: str | None = None, werking: str | None = None,
-              contradiction: str | None = None) -> SoaFilter:
+              contradiction: str | None = None, expired: str | None = None) -> SoaFilter:
         """From what a person sent: unknown values are ignored (the filter is then not applied)."""
         def clean(value: str | None, limit: int = MAX_QUERY) -> str | None:
             text = " ".join((value or "").split())[:limit]
@@ -463,18 +512,20 @@ class SoaFilter:
             bestaan=bestaan if bestaan in aspect_values else None,
             werking=werking if werking in aspect_values else None,
             contradiction=contradiction == "1",
+            expired=expired == "verlopen",
         )
 
     @property
     def active(self) -> bool:
         return any((self.theme, self.applicability, self.status, self.owner, self.q, self.opzet, self.bestaan,
-                    self.werking, self.contradiction))
+                    self.werking, self.contradiction, self.expired))
 
     def args(self) -> dict[str, str]:
         """The filter as the page's query string (Dutch parameter names), empty fields left out."""
         pairs = {"thema": self.theme, "toepassing": self.applicability, "implementatie": self.status,
                  "eigenaar": self.owner, "q": self.q, "opzet": self.opzet, "bestaan": self.bestaan,
-                 "werking": self.werking, "tegenstrijdig": "1" if self.contradiction else None}
+                 "werking": self.werking, "tegenstrijdig": "1" if self.contradiction else None,
+                 "bewijs": "verlopen" if self.expired else None}
         return {key: value for key, value in pairs.items() if value}
 
     def matches(self, row: SoaRow) -> bool:
@@ -497,6 +548,8 @@ class SoaFilter:
             if wanted and row.aspect_status(name).value != wanted:
                 return False
         if self.contradiction and not row.contradictions:
+            return False
+        if self.expired and not row.evidence_expired:
             return False
         if self.q:
             title = f"{control.title_nl} {control.title_en or ''}".casefold()
@@ -544,10 +597,11 @@ class Soa:
     total: int
 
 
-def filtered_statement(organisation: Organisation, catalog: ControlCatalog, flt: SoaFilter) -> Soa:
-    """The statement of applicability narrowed by ``flt``, grouped per theme (two queries, whatever
+def filtered_statement(organisation: Organisation, catalog: ControlCatalog, flt: SoaFilter, *,
+                       today: dt.date | None = None) -> Soa:
+    """The statement of applicability narrowed by ``flt``, grouped per theme (three queries, whatever
     the filter: the catalog is a few hundred rows and is filtered here)."""
-    everything = statement_of_applicability(organisation, catalog)
+    everything = statement_of_applicability(organisation, catalog, today=today)
     themes: dict[str, SoaGroup] = {}
     owners: dict[str, str] = {}
     rows = []
@@ -629,10 +683,13 @@ class GroupSummary:
     volledig: int = 0
     gedeeltelijk: int = 0
     niet: int = 0
-    #: applicable ones whose opzet, bestaan, werking "voldoet" (werking: its evidence is required)
+    #: applicable ones whose opzet, bestaan, werking "voldoet" (werking: with valid evidence, see
+    #: ``attachments.evidence``)
     opzet_voldoet: int = 0
     bestaan_voldoet: int = 0
     werking_voldoet: int = 0
+    #: applicable ones whose werking "voldoet" but whose evidence files have all expired: not shown
+    werking_expired: int = 0
 
     @property
     def percentage(self) -> float | None:
@@ -728,7 +785,9 @@ class _Tally:
     contradictions: int = 0
 
 
-def _count(summary: GroupSummary, assessment: ControlAssessment | None) -> None:
+def _count(summary: GroupSummary, assessment: ControlAssessment | None, invalid: set[int]) -> None:
+    """Count ``assessment`` in ``summary``; ``invalid``: its control's evidence files that show
+    nothing (expired or removed): werking counts as shown only with valid evidence."""
     summary.total += 1
     if assessment is not None:
         summary.assessed += 1
@@ -737,18 +796,25 @@ def _count(summary: GroupSummary, assessment: ControlAssessment | None) -> None:
             if assessment.status is not None:  # always, for an applicable one (assess() requires it)
                 setattr(summary, assessment.status.value, getattr(summary, assessment.status.value) + 1)
             for aspect in assessment.aspects:
-                if aspect.status == AspectStatus.VOLDOET:
-                    setattr(summary, f"{aspect.name}_voldoet", getattr(summary, f"{aspect.name}_voldoet") + 1)
+                if aspect.status != AspectStatus.VOLDOET:
+                    continue
+                if aspect.name == "werking" and not evidence_life.werking_shown(aspect.attachment_ids, invalid):
+                    summary.werking_expired += 1
+                    continue
+                setattr(summary, f"{aspect.name}_voldoet", getattr(summary, f"{aspect.name}_voldoet") + 1)
 
 
-def _tally(organisation: Organisation, controls: Sequence[Control], current: Mapping[int, ControlAssessment]) -> _Tally:
-    """Implementation per group and in total, the unassessed controls and the gaps (no queries)."""
+def _tally(organisation: Organisation, controls: Sequence[Control], current: Mapping[int, ControlAssessment],
+           invalid: Mapping[int, set[int]]) -> _Tally:
+    """Implementation per group and in total, the unassessed controls and the gaps (no queries).
+    ``invalid``: per control, the evidence files that show nothing (expired or removed)."""
     tally = _Tally(organisation, {}, GroupSummary("", _("Totaal")))
     for control in controls:
         group = tally.groups.setdefault(control.group_code, GroupSummary(control.group_code, control.group_title_nl))
         assessment = current.get(control.id)
-        _count(group, assessment)
-        _count(tally.total, assessment)
+        bad = invalid.get(control.id, set())
+        _count(group, assessment, bad)
+        _count(tally.total, assessment, bad)
         if assessment is None:
             tally.unassessed.append(control)
             continue
@@ -806,7 +872,10 @@ def compliance_of_many(organisations: Sequence[Organisation], catalog: ControlCa
     controls = [c for c in controls_of(catalog, kind=kind) if c.status == "active"]
     org_ids = [o.id for o in organisations]
     current_by_org = _current_of_many(org_ids, catalog, as_of) if org_ids else {}
-    tallies = [_tally(organisation, controls, current_by_org.get(organisation.id, {}))
+    # evidence counts on the local day of the moment counted (now, or just before ``as_of``)
+    day = evidence_life.local_today(as_of - dt.timedelta(microseconds=1) if as_of is not None else now)
+    invalid = evidence_life.invalid_attachments(org_ids, day)
+    tallies = [_tally(organisation, controls, current_by_org.get(organisation.id, {}), invalid.get(organisation.id, {}))
                for organisation in organisations]
     gap_ids = sorted({c.id for tally in tallies for c, _a, _s in tally.gap_rows})
     counts, open_by = _gap_details(gap_ids, org_ids, now) if gap_ids else ({}, {})
@@ -896,10 +965,13 @@ def overview_kind(catalog: ControlCatalog) -> ControlKind:
 
 
 def summaries(org_ids: Sequence[int], catalog: ControlCatalog, *, kind: ControlKind | None = None,
-              as_of: dt.datetime | None = None) -> dict[int, OrganisationSummary]:
+              as_of: dt.datetime | None = None, now: dt.datetime | None = None) -> dict[int, OrganisationSummary]:
     """:func:`compliance`'s totals for each organisation in two aggregate queries (GROUP BY), with
     memory bounded by the number of organisations, not of assessments: the assessment in force per
-    (organisation, control) is chosen inside the database (the newest, before ``as_of`` if given)."""
+    (organisation, control) is chosen inside the database (the newest, before ``as_of`` if given).
+    Werking counts as shown only with valid evidence on the local day of ``as_of`` (or of ``now``):
+    the assessments whose evidence files have all expired are looked up apart and taken off (one
+    query more, only when some evidence file has expired or was removed)."""
     kind = kind or overview_kind(catalog)
     active = select(Control.id).where(Control.catalog_id == catalog.id, Control.kind == kind,
                                       Control.status == "active")
@@ -943,12 +1015,38 @@ def summaries(org_ids: Sequence[int], catalog: ControlCatalog, *, kind: ControlK
         out[org_id] = OrganisationSummary(org_id, GroupSummary(
             "", _("Totaal"), controls, int(assessed), int(n_applicable), int(volledig), int(gedeeltelijk),
             int(niet), int(opzet), int(bestaan), int(werking)), int(proposed))
+    _without_expired_werking(out, active, as_of, now)
     return out
+
+
+def _without_expired_werking(out: Mapping[int, OrganisationSummary], active: Any, as_of: dt.datetime | None,
+                             now: dt.datetime | None) -> None:
+    """Take off the werking counted as shown whose evidence files have all expired or were removed."""
+    day = evidence_life.local_today(as_of - dt.timedelta(microseconds=1) if as_of is not None else now)
+    invalid = evidence_life.invalid_attachments(list(out), day)
+    if not invalid:
+        return
+    control_ids = sorted({control_id for by_control in invalid.values() for control_id in by_control})
+    newest = (select(func.max(ControlAssessment.id))
+              .where(ControlAssessment.organisation_id.in_(list(invalid)),
+                     ControlAssessment.control_id.in_(control_ids), ControlAssessment.control_id.in_(active))
+              .group_by(ControlAssessment.organisation_id, ControlAssessment.control_id))
+    if as_of is not None:
+        newest = newest.where(ControlAssessment.assessed_at < as_of)
+    for org_id, control_id, attachment_ids in db.session.execute(
+            select(ControlAssessment.organisation_id, ControlAssessment.control_id,
+                   ControlAssessment.werking_attachment_ids)
+            .where(ControlAssessment.id.in_(newest), ControlAssessment.applicable.is_(True),
+                   ControlAssessment.werking_status == AspectStatus.VOLDOET)):
+        bad = invalid[org_id].get(control_id)
+        if bad and not evidence_life.werking_shown(list(attachment_ids or []), bad):
+            out[org_id].total.werking_voldoet -= 1
+            out[org_id].total.werking_expired += 1
 
 
 def implementation_history(organisation: Organisation, catalog: ControlCatalog,
                            moments: Sequence[dt.datetime | None], *,
-                           kind: ControlKind | None = None) -> list[GroupSummary]:
+                           kind: ControlKind | None = None, now: dt.datetime | None = None) -> list[GroupSummary]:
     """The organisation's total implementation as it stood at each of ``moments`` (``None``: now),
     from the assessments' history (append-only: the newest row before the moment was in force).
     One query for the rows of one organisation (a few per control), counted in Python."""
@@ -958,20 +1056,32 @@ def implementation_history(organisation: Organisation, catalog: ControlCatalog,
     controls = db.session.execute(select(func.count()).select_from(active.subquery())).scalar_one()
     rows = db.session.execute(
         select(ControlAssessment.control_id, ControlAssessment.assessed_at, ControlAssessment.applicable,
-               ControlAssessment.status, ControlAssessment.werking_status)
+               ControlAssessment.status, ControlAssessment.werking_status, ControlAssessment.werking_attachment_ids)
         .where(ControlAssessment.organisation_id == organisation.id, ControlAssessment.control_id.in_(active))
         .order_by(ControlAssessment.id)).all()
+    # werking is shown at a moment when its evidence was valid on that moment's local day (by the
+    # review dates as they stand now: earlier review dates are not kept)
+    lives = evidence_life.attachment_lives(organisation.id, sorted({row[0] for row in rows}))
     out = []
     for moment in moments:
-        in_force: dict[int, tuple[bool, ImplementationStatus | None, AspectStatus]] = {}
-        for control_id, assessed_at, is_applicable, status, werking in rows:
+        day = evidence_life.local_today(moment - dt.timedelta(microseconds=1) if moment is not None else now)
+        invalid: dict[int, set[int]] = defaultdict(set)
+        for control_id, attachment_id, review_date, retired_at in lives:
+            if review_date < day or (retired_at is not None and (moment is None or retired_at < moment)):
+                invalid[control_id].add(attachment_id)
+        in_force: dict[int, tuple[bool, ImplementationStatus | None, AspectStatus, list[int]]] = {}
+        for control_id, assessed_at, is_applicable, status, werking, werking_ids in rows:
             if moment is None or assessed_at < moment:
-                in_force[control_id] = (is_applicable, status, werking)
+                in_force[control_id] = (is_applicable, status, werking, list(werking_ids or []))
         summary = GroupSummary("", _("Totaal"), controls, len(in_force))
-        for is_applicable, status, werking in in_force.values():
+        for control_id, (is_applicable, status, werking, werking_ids) in in_force.items():
             if is_applicable:
                 summary.applicable += 1
-                summary.werking_voldoet += werking == AspectStatus.VOLDOET
+                if werking == AspectStatus.VOLDOET:
+                    if evidence_life.werking_shown(werking_ids, invalid.get(control_id, set())):
+                        summary.werking_voldoet += 1
+                    else:
+                        summary.werking_expired += 1
                 if status is not None:
                     setattr(summary, status.value, getattr(summary, status.value) + 1)
         out.append(summary)

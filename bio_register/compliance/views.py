@@ -9,7 +9,9 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import format_decimal
 from flask_login import current_user
 
+from bio_register.attachments import evidence as evidence_life
 from bio_register.attachments import services as attachments
+from bio_register.attachments.models import EvidenceItem
 from bio_register.compliance import services, updates
 from bio_register.compliance.forms import (
     ASPECT_HINTS,
@@ -17,6 +19,7 @@ from bio_register.compliance.forms import (
     ASPECT_STATUS_LABELS,
     STATUS_LABELS,
     AssessmentForm,
+    EvidenceItemForm,
 )
 from bio_register.compliance.models import ASPECTS, Control, ControlAssessment, ControlCatalog
 from bio_register.database import utcnow
@@ -26,7 +29,13 @@ from bio_register.findings import services as findings
 from bio_register.forms import apply_errors
 from bio_register.i18n import format_percentage
 from bio_register.i18n import gettext as _
-from bio_register.loaders import ORGANISATION_CATALOG, ORGANISATION_CONTROL, OrganisationCatalog, OrganisationControl
+from bio_register.loaders import (
+    CONTROL_EVIDENCE,
+    ORGANISATION_CATALOG,
+    ORGANISATION_CONTROL,
+    OrganisationCatalog,
+    OrganisationControl,
+)
 from bio_register.main import charts, trends
 from bio_register.measures import services as measures
 from bio_register.measures.forms import LinkControlForm
@@ -154,7 +163,7 @@ def soa(scope: OrganisationCatalog) -> Any:
     organisation, catalog = scope
     flt = soa_filter()
     return render_template("compliance/soa.html", organisation=organisation, catalog=catalog, flt=flt,
-                           soa=services.filtered_statement(organisation, catalog, flt),
+                           soa=services.filtered_statement(organisation, catalog, flt, today=_today()),
                            status_labels=STATUS_LABELS, aspects=ASPECTS, aspect_labels=ASPECT_LABELS,
                            aspect_status_labels=ASPECT_STATUS_LABELS)
 
@@ -165,7 +174,8 @@ def soa_filter() -> services.SoaFilter:
     return services.SoaFilter.build(theme=args.get("thema"), applicability=args.get("toepassing"),
                                     status=args.get("implementatie"), owner=args.get("eigenaar"), q=args.get("q"),
                                     opzet=args.get("opzet"), bestaan=args.get("bestaan"),
-                                    werking=args.get("werking"), contradiction=args.get("tegenstrijdig"))
+                                    werking=args.get("werking"), contradiction=args.get("tegenstrijdig"),
+                                    expired=args.get("bewijs"))
 
 
 @bp.route("/compliance/<code>/<key>/vvt.<any(xlsx, pdf):fmt>")
@@ -248,13 +258,40 @@ def assess(scope: OrganisationControl) -> Any:
                     + (f"?{carried}" if carried else ""))
 
 
+def _today() -> dt.date:
+    return evidence_life.local_today(utcnow(), current_app.config["TIMEZONE"])
+
+
 def render_control(organisation: Organisation, catalog: ControlCatalog, item: Control, *,
                    form: AssessmentForm | None = None, code: int = 200,
-                   attachment_errors: dict[Any, list[str]] | None = None) -> Any:
-    """The control page: the assessment in force and its form, the history, and the evidence files."""
+                   attachment_errors: dict[Any, list[str]] | None = None,
+                   evidence_form: tuple[int, EvidenceItemForm] | None = None) -> Any:
+    """The control page: the assessment in force and its form, the history, the evidence files,
+    and the life of each piece of evidence (owner, date, review date; expired ones marked)."""
     history = services.assessment_history(organisation, item)
     current = history[0] if history else None
     evidence_files = attachments.for_control(organisation, item)
+    today = _today()
+    items = evidence_life.for_control(organisation, item)
+    can_write = has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id)
+    evidence_forms: dict[int, EvidenceItemForm] = {}
+    if can_write:
+        owners = [("", _("— geen medewerker —"))] + [(str(u.id), u.name) for u in
+                                                      evidence_life.owner_choices(organisation)]
+        for piece in items:
+            if evidence_form is not None and evidence_form[0] == piece.id:
+                piece_form = evidence_form[1]
+            else:
+                piece_form = EvidenceItemForm(formdata=None, prefix=f"bewijs-{piece.id}", data={
+                    "owner_id": str(piece.owner_id or ""), "owner_name": piece.owner_name,
+                    "evidence_date": piece.evidence_date, "review_date": piece.review_date})
+            piece_form.owner_id.choices = owners
+            evidence_forms[piece.id] = piece_form
+    invalid = {a.id for a in evidence_files
+               if a.removed or (a.evidence_item is not None and a.evidence_item.expired_on(today))}
+    werking_expired = bool(current is not None and current.applicable
+                           and current.werking_status.value == "voldoet"
+                           and not evidence_life.werking_shown(current.werking_attachment_ids or [], invalid))
     if form is None:
         form = AssessmentForm(formdata=None)
         _fill(form, current)
@@ -278,8 +315,11 @@ def render_control(organisation: Organisation, catalog: ControlCatalog, item: Co
                            to_link=(measures.to_link_to_control(current_user, organisation, item, link_query)
                                     if can_link and link_query else []),
                            link_form=LinkControlForm(formdata=None),
-                           can_write=has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id),
+                           can_write=can_write,
                            attachments=evidence_files, files_by_id={a.id: a for a in evidence_files},
+                           evidence_items=items, evidence_forms=evidence_forms, today=today,
+                           expired_items=[p for p in items if p.expired_on(today)], werking_expired=werking_expired,
+                           describe_evidence=evidence_life.describe,
                            contradictions=services.contradictions(current), aspects=ASPECTS,
                            aspect_labels=ASPECT_LABELS, aspect_hints=ASPECT_HINTS,
                            aspect_status_labels=ASPECT_STATUS_LABELS,
@@ -308,6 +348,35 @@ def _attachment_choices(form: AssessmentForm, files: list[Any]) -> None:
     options = [(a.id, a.filename) for a in files if not a.removed]
     for name in ASPECTS:
         form[f"{name}_attachments"].choices = options
+
+
+@bp.route("/compliance/<code>/<key>/<control_code>/bewijs/<int:item_id>", methods=["POST"])
+@requires(Permission.COMPLIANCE_WRITE, load=CONTROL_EVIDENCE)
+def evidence_update(item: EvidenceItem) -> Any:
+    """The CISO sets the owner, date and review date of one piece of the control's evidence."""
+    organisation, control = item.organisation, item.control
+    catalog = control.catalog
+    form = EvidenceItemForm(prefix=f"bewijs-{item.id}")
+    form.owner_id.choices = [("", "")] + [(str(u.id), u.name) for u in evidence_life.owner_choices(organisation)]
+
+    def page(code: int = 422) -> Any:
+        return render_control(organisation, catalog, control, evidence_form=(item.id, form), code=code)
+
+    if not form.validate_on_submit():
+        return page()
+    data: dict[str, Any] = {"owner_id": int(form.owner_id.data) if form.owner_id.data else None,
+                            "owner_name": form.owner_name.data, "evidence_date": form.evidence_date.data}
+    if form.review_date.data:
+        data["review_date"] = form.review_date.data
+    try:
+        evidence_life.update_item(current_user, organisation, item, data, today=_today())
+    except DomainError as error:
+        apply_errors(form, error)
+        return Rejected(page, error.status_code)
+    flash_committed(_("De gegevens van het bewijs „%(what)s” zijn opgeslagen.", what=evidence_life.describe(item)))
+    carried = urlencode(soa_filter().args())
+    return redirect(url_for("compliance.control", code=organisation.code, key=catalog.key, control_code=control.code)
+                    + (f"?{carried}" if carried else "") + "#bewijs")
 
 
 @bp.route("/compliance/<code>/<key>/voorstel", methods=["POST"])

@@ -13,7 +13,8 @@ What it holds, per person (only what their roles make theirs):
 - open findings (bevindingen: open or in behandeling) in the organisations where they keep them
   (``finding:write``: the CISO), those past their re-test date first and marked.
 
-(Evidence reviews do not exist in the register yet; they join the digest when they do.)
+- compliance evidence they own whose review date is within 30 days or has passed (evidence
+  reviews due, ``attachments.evidence``).
 
 Sent once per person per ISO week (Amsterdam time): the row in ``digests_sent`` is written in the
 same transaction as the e-mail and the notice, and its key makes a second run — or a second
@@ -31,6 +32,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from bio_register.accounts.models import User
+from bio_register.attachments import evidence
+from bio_register.attachments.models import EvidenceItem
 from bio_register.breaches import services as breaches
 from bio_register.database import utcnow
 from bio_register.extensions import db
@@ -67,11 +70,14 @@ class Digest:
     open_steps: list[tuple[Incident, int]] = field(default_factory=list)
     #: open findings, past their re-test date first; ``today`` tells which are past it
     open_findings: list[Finding] = field(default_factory=list)
+    #: evidence they own to review within 30 days, or expired
+    evidence_reviews: list[EvidenceItem] = field(default_factory=list)
+    #: the local day the digest was made (expired: a review date before it)
     today: dt.date | None = None
 
     def __bool__(self) -> bool:
         return bool(self.overdue_incidents or self.overdue_measures or self.clocks or self.open_steps
-                    or self.open_findings)
+                    or self.open_findings or self.evidence_reviews)
 
     def finding_overdue(self, finding: Finding) -> bool:
         return self.today is not None and finding.retest_on is not None and finding.retest_on < self.today
@@ -86,6 +92,10 @@ def digest_for(user: User, now: dt.datetime, today: dt.date,
     """What is ``user``'s this week. ``clocks``: the running clocks (``breaches.pending_clocks``),
     read once for all users."""
     digest = Digest(today=today)
+    compliance = organisation_ids_with(user, Permission.COMPLIANCE_READ)
+    if compliance:
+        digest.evidence_reviews = [item for item in evidence.reviews_due_for(user, today)
+                                   if _in(compliance, item.organisation_id)]
     handles = organisation_ids_with(user, Permission.INCIDENT_WRITE)
     if handles:
         stmt = select(Incident).where(sla.overdue_clause(now)).order_by(Incident.discovered_at, Incident.id)
@@ -129,7 +139,7 @@ def _section(title: str, lines: list[str]) -> str:
 def text_of(digest: Digest, url: Callable[[Incident], str], base_url: str) -> tuple[str, str]:
     """The subject and body of the e-mail."""
     count = (len(digest.overdue_incidents) + len(digest.overdue_measures) + len(digest.clocks)
-             + len(digest.open_steps) + len(digest.open_findings))
+             + len(digest.open_steps) + len(digest.open_findings) + len(digest.evidence_reviews))
     subject = ngettext("Weekoverzicht BIO-register: %(num)d punt voor u",
                        "Weekoverzicht BIO-register: %(num)d punten voor u", count)
     parts = [_("Wat deze week op u wacht in BIO-register:"), ""]
@@ -162,6 +172,15 @@ def text_of(digest: Digest, url: Callable[[Incident], str], base_url: str) -> tu
                                 _("hertest %(d)s", d=f.retest_on.strftime("%d-%m-%Y")))
             lines.append(line)
         parts.append(_section(_("Open bevindingen (%(url)s/bevindingen)", url=base_url.rstrip("/")), lines))
+    if digest.evidence_reviews:
+        parts.append(_section(_("Uw bewijs om te herbeoordelen"), [
+            (_("%(what)s bij %(code)s (%(org)s): verlopen, herbeoordelingsdatum %(date)s verstreken",
+               what=evidence.describe(item),
+               code=item.control.code, org=item.organisation.code, date=item.review_date.strftime("%d-%m-%Y"))
+             if digest.today is not None and item.expired_on(digest.today) else
+             _("%(what)s bij %(code)s (%(org)s): herbeoordelen uiterlijk %(date)s", what=evidence.describe(item),
+               code=item.control.code, org=item.organisation.code, date=item.review_date.strftime("%d-%m-%Y")))
+            for item in digest.evidence_reviews]))
     parts.append(_("U ontvangt dit overzicht elke maandag. U kunt het uitzetten op uw accountpagina: "
                    "%(url)s/account. Waarschuwingen voor de wettelijke termijnen (AP en Cbw) blijft u "
                    "altijd ontvangen.", url=base_url.rstrip("/")))

@@ -25,6 +25,9 @@ class Organisation(Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Every member must log in with a second factor (TOTP), whatever their role.
     two_factor_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: the default life of a piece of compliance evidence: its review date is its date plus this
+    #: many months (the beheerder or the CISO sets it)
+    evidence_review_months: Mapped[int] = mapped_column(default=12, server_default="12")
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id])
 

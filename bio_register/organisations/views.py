@@ -6,6 +6,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from bio_register.accounts.forms import ConfirmForm, TwoFactorSettingForm
+from bio_register.attachments import evidence as evidence_life
+from bio_register.compliance.forms import EvidencePeriodForm
 from bio_register.errors import DomainError
 from bio_register.forms import apply_errors, choices
 from bio_register.i18n import gettext as _
@@ -78,6 +80,11 @@ def edit(organisation: Organisation) -> Any:
 @bp.route("/organisaties/<code>")
 @requires(Permission.ORGANISATION_READ, load=ORGANISATION)
 def detail(organisation: Organisation) -> Any:
+    return _render_detail(organisation)
+
+
+def _render_detail(organisation: Organisation, *, period_form: EvidencePeriodForm | None = None,
+                   code: int = 200) -> Any:
     members = (
         services.members_of(organisation)
         if has_permission(current_user, Permission.USER_MANAGE, organisation.id)
@@ -89,10 +96,29 @@ def detail(organisation: Organisation) -> Any:
         setting_form = TwoFactorSettingForm(formdata=None, required=organisation.two_factor_required)
     targets = sla.targets_for(organisation)
     targets_form = _targets_form(targets, formdata=None) if can_manage else None
+    if period_form is None and has_permission(current_user, Permission.EVIDENCE_PERIOD, organisation.id):
+        period_form = EvidencePeriodForm(formdata=None, data={"months": organisation.evidence_review_months})
     return render_template("organisations/detail.html", organisation=organisation,
                            my_roles=list(roles_in(current_user, organisation.id)), members=members,
                            setting_form=setting_form, confirm=ConfirmForm(), can_manage=can_manage,
-                           targets=targets, targets_form=targets_form)
+                           targets=targets, targets_form=targets_form, period_form=period_form), code
+
+
+@bp.route("/organisaties/<code>/bewijstermijn", methods=["POST"])
+@requires(Permission.EVIDENCE_PERIOD, load=ORGANISATION)
+def evidence_period(organisation: Organisation) -> Any:
+    """The beheerder or the CISO sets the default life of new evidence (in months)."""
+    form = EvidencePeriodForm()
+    if not form.validate_on_submit():
+        return _render_detail(organisation, period_form=form, code=422)
+    try:
+        evidence_life.set_review_months(actor(), organisation, form.months.data)
+    except DomainError as error:
+        apply_errors(form, error)
+        return Rejected(lambda: _render_detail(organisation, period_form=form), error.status_code)
+    flash_committed(_("Nieuw bewijs van %(name)s wordt nu %(n)d maanden na zijn datum herbeoordeeld.",
+                      name=organisation.name, n=organisation.evidence_review_months))
+    return redirect(url_for("organisations.detail", code=organisation.code) + "#evidence-period-heading")
 
 
 def _targets_form(targets: sla.Targets, **kwargs: Any) -> HandlingTargetsForm:
