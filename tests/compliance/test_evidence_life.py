@@ -193,7 +193,7 @@ def test_werking_voldoet_is_refused_when_all_its_evidence_has_expired(catalog: C
 
 def test_the_control_page_marks_expired_evidence_and_the_ciso_renews_it(client: FlaskClient, app: Flask,
                                                                          catalog: ControlCatalog) -> None:
-    _ciso, die, file = _werking_on_file(catalog, review=dt.date(2026, 1, 1))  # long expired by now
+    _ciso, _die, file = _werking_on_file(catalog, review=dt.date(2026, 1, 1))  # long expired by now
     item = _item_of(file)
     login(client, "ciso@die.example", factories.PASSWORD)
     page = client.get(PAGE).get_data(as_text=True)
@@ -293,6 +293,7 @@ def test_the_weekly_digest_names_evidence_reviews_due(catalog: ControlCatalog) -
     mine = digest.digest_for(ciso, now, evidence.local_today(now))
     assert [evidence.describe(i) for i in mine.evidence_reviews] == ["logboek-q3.pdf"]
     subject, body = digest.text_of(mine, lambda incident: "", "https://bio.example")
+    assert subject == "Weekoverzicht BIO-register: 1 punt voor u"
     assert "Uw bewijs om te herbeoordelen" in body
     assert "logboek-q3.pdf bij 5.24.01 (DIE): herbeoordelen uiterlijk 10-12-2026" in body
     later = dt.datetime(2026, 12, 14, 6, 0, tzinfo=UTC)
