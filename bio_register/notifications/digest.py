@@ -11,8 +11,7 @@ What it holds, per person (only what their roles make theirs):
 - open incidents with open steps of a playbook, where they handle them (the verbindingsofficier's
   incidents, the FG's datalekken: ``playbooks.services.open_steps_for``);
 - open findings (bevindingen: open or in behandeling) in the organisations where they keep them
-  (``finding:write``: the CISO), those past their re-test date first and marked.
-
+  (``finding:write``: the CISO), those past their re-test date first and marked;
 - compliance evidence they own whose review date is within 30 days or has passed (evidence
   reviews due, ``attachments.evidence``).
 
