@@ -332,6 +332,8 @@ def api_pages(facts: dict) -> list[tuple[str, str, dict[str, str]]]:
         ("GET /api/v1/incidents?open=true, every organisation", f"{path}&open=true", wide),
         ("GET /api/v1/organisations/G001/ensia (the ENSIA werkbestand's rows, last year)",
          f"/api/v1/organisations/G001/ensia?year={dt.date.today().year - 1}", wide),
+        ("GET /api/v1/organisations/G001/annual-report-paragraph (the jaarverslag paragraph, last year)",
+         f"/api/v1/organisations/G001/annual-report-paragraph?year={dt.date.today().year - 1}", wide),
     ]
 
 
@@ -481,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
                 # version is loaded (none is published after 1.3), then every measure of both versions
                 ("Catalogus bijwerken G001 (changes against the earlier version)", "cc",
                  f"/compliance/G001/{facts['catalog']}/bijwerken", 100),
+                ("Jaarcijfers G001 with the jaarverslag paragraph (last year)", "cc",
+                 f"/jaarcijfers?organisatie=G001&jaar={dt.date.today().year - 1}", 100),
                 ("Incident page with its one timeline (G001)", "cc", f"/incidenten/{facts['audit_incident']}", 100),
                 ("Datalek page with the AP form's completeness and the AP correspondence (G001)", "fg",
                  f"/incidenten/{facts['ap_datalek']}/datalek", 100),

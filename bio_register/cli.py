@@ -723,8 +723,8 @@ def _check_revision_known(revision: str | None) -> None:
 
 
 @bio.command("report")
-@click.option("--kind", type=click.Choice(["quarterly", "monthly"]), required=True)
-@click.option("--period", required=True, help="2026-Q3 (quarterly) or 2026-10 (monthly)")
+@click.option("--kind", type=click.Choice(["quarterly", "monthly", "annual"]), required=True)
+@click.option("--period", required=True, help="2026-Q3 (quarterly), 2026-10 (monthly) or 2026 (annual)")
 @click.option("--scope", default="all", show_default=True,
               help="An organisation code (DIE, OA, UIT), 'all' for Duo+ as a whole, or 'each' for every "
                    "municipality and Duo+ as a whole.")
@@ -735,6 +735,8 @@ def report_command(kind: str, period: str, scope: str) -> None:
     from bio_register.reporting import services as reporting
 
     scopes = reporting.scopes_for_schedule() if scope.lower() == "each" else [scope]
+    if kind == "annual" and scope.lower() == "each":
+        scopes = [code for code in scopes if code != reporting.ALL]  # an annual accountability is per organisation
     try:
         reporting.parse_period(kind, period)
         for code in scopes:

@@ -186,3 +186,74 @@ class AnnualFigures:
         return (f"In {self.year} zijn er voor de gemeente {self.organisation} {self.security_incidents} "
                 f"{incidenten} geregistreerd en {self.datalekken} {lekken}; in {self.ap_meldingen} {gevallen} "
                 f"is melding gedaan bij de Autoriteit Persoonsgegevens.")
+
+
+@dataclass(frozen=True)
+class AspectCounts:
+    """How many applicable measures of a theme have each status for one of opzet, bestaan, werking."""
+
+    voldoet: int = 0
+    gedeeltelijk: int = 0
+    niet: int = 0
+    niet_beoordeeld: int = 0
+
+
+@dataclass(frozen=True)
+class ThemeState:
+    """One BIO theme (chapter) in the annual accountability: its measures and their state."""
+
+    code: str
+    title: str
+    total: int
+    applicable: int
+    not_applicable: int
+    unassessed: int
+    volledig: int
+    gedeeltelijk: int
+    niet: int
+    opzet: AspectCounts
+    bestaan: AspectCounts
+    werking: AspectCounts
+
+
+@dataclass(frozen=True)
+class ExceptionLine:
+    """A measure that is not applicable or not (fully) implemented, with why and what is done about it."""
+
+    code: str
+    title: str
+    state: str                          # "niet van toepassing", "niet geïmplementeerd", "gedeeltelijk geïmplementeerd"
+    reason: str                         # the justification, or "" when none was given
+    measures: list[str]                 # the maatregelen that address it, as text
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    title: str
+    source: str                         # Dutch label
+    found_on: str                       # "20-04-2026"
+    severity: str
+    status: str                         # Dutch label, as it stands when the report was made
+    controls: str                       # "5.24.01, 8.01.01"
+    follow_up: str                      # maatregelen, re-test date, motivation of an acceptance
+
+
+@dataclass(frozen=True)
+class AnnualAccountability:
+    """The annual accountability of one organisation (collegeverklaring / In Control Verklaring,
+    BIO2 5.36.01): per theme the state of opzet, bestaan and werking, the exceptions, the findings and
+    their follow-up, and the draft jaarverslag paragraph."""
+
+    scope: str                          # the organisation's name
+    period: str                         # "2026"
+    period_label: str                   # "2026 (1 januari – 31 december 2026)"
+    as_of: str                          # "31 december 2026", the moment of the state
+    complete_year: bool                 # False: the year is still running, the state is of the moment made
+    catalog: str                        # "BIO2 1.3"
+    generated_at: dt.datetime
+    version: int
+    paragraph: list[str]                # the jaarverslag paragraph, one string per paragraph
+    themes: list[ThemeState]
+    exceptions: list[tuple[str, list[ExceptionLine]]]    # per theme ("5 Organisatorische maatregelen")
+    findings: list[FindingLine]         # open at the moment, or closed during the year
+    audit_anchor: str | None = None

@@ -40,6 +40,8 @@ from reportlab.platypus import (
 
 from reports import charts
 from reports.data import (
+    AnnualAccountability,
+    AspectCounts,
     BreachFigures,
     CbwFigures,
     ComplianceFigures,
@@ -56,6 +58,7 @@ from reports.pdf import TwoPassCanvas, fit, markup, split
 
 QUARTERLY_TITLE = "Kwartaalrapportage informatiebeveiliging"
 MONTHLY_TITLE = "Maandrapportage incidentopvolging (BIO2 5.24.04)"
+ANNUAL_TITLE = "Jaarverantwoording informatiebeveiliging"
 TIMEZONE = "Europe/Amsterdam"
 CLASSIFICATION = "Vertrouwelijk"
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -806,3 +809,83 @@ def render_monthly(report: MonthlyReport) -> bytes:
 
 __all__ = ["MONTHLY_TITLE", "QUARTERLY_TITLE", "change", "generated_text", "markup", "percentage",
            "percentage_change", "render_monthly", "render_quarterly"]
+
+
+# --- the annual accountability ----------------------------------------------------------------------------
+
+def _aspect_cell(counts: AspectCounts) -> str:
+    return f"{counts.voldoet}/{counts.gedeeltelijk}/{counts.niet}/{counts.niet_beoordeeld}"
+
+
+def _annual_themes(report: AnnualAccountability, width: float) -> list[Flowable]:
+    story: list[Flowable] = _heading("1 Opzet, bestaan en werking per thema", _H1, 60 * mm)
+    story.append(_sentence(f"De beoordelingen van de maatregelen uit de BIO ({report.catalog}) zoals ze er op "
+                           f"{report.as_of} bij lagen, per thema. Opzet, bestaan en werking tellen de toepasselijke "
+                           "maatregelen."))
+    if not report.themes:
+        story.append(_sentence("De catalogus bevat geen maatregelen."))
+        return story
+    rows = [[t.code, t.title, str(t.total), str(t.applicable), f"{t.volledig}/{t.gedeeltelijk}/{t.niet}",
+             _aspect_cell(t.opzet), _aspect_cell(t.bestaan), _aspect_cell(t.werking), str(t.not_applicable),
+             str(t.unassessed)] for t in report.themes]
+    points = (30, 91, 34, 44, 52, 48, 48, 48, 34, 52)   # no word broken at 8.5 pt (481 points in all)
+    story.append(_table(["Code", "Thema", "Maatr.", "Toepas.", "Implem. v/g/n", "Opzet", "Bestaan", "Werking",
+                         "N.v.t.", "Onbeoord."], rows, [p * width / sum(points) for p in points],
+                        numeric=[2, 3, 8, 9], bold_first=True))
+    story.append(Paragraph(markup("Maatr.: maatregelen in het thema; Toepas.: van toepassing; Implem.: volledig/"
+                                  "gedeeltelijk/niet geïmplementeerd; Opzet, Bestaan, Werking: voldoet/voldoet "
+                                  "gedeeltelijk/voldoet niet/niet beoordeeld; N.v.t.: niet van toepassing; Onbeoord.: "
+                                  "nog niet beoordeeld. Werking „voldoet” vraagt om bewijs."), _NOTE))
+    return story
+
+
+def _annual_exceptions(report: AnnualAccountability, width: float) -> list[Flowable]:
+    story: list[Flowable] = _heading("2 Uitzonderingen", _H1, 50 * mm)
+    story.append(_sentence("De maatregelen die niet van toepassing zijn verklaard of niet (volledig) zijn "
+                           "geïmplementeerd, met de motivering en de verbetermaatregelen die eraan werken."))
+    if not report.exceptions:
+        story.append(_sentence("Er zijn geen uitzonderingen."))
+    for heading, lines in report.exceptions:
+        story += _heading(heading, _H2, 40 * mm)
+        rows = [[e.code, _shorten(e.title, 200), e.state, _shorten(e.reason, CHUNK) or EMPTY,
+                 _shorten("\n".join(e.measures[:10]), CHUNK) or EMPTY] for e in lines]
+        story.append(_table(["Code", "Maatregel", "Stand", "Motivering / toelichting", "Verbetermaatregelen"], rows,
+                            [w * width for w in (0.09, 0.24, 0.16, 0.26, 0.25)], bold_first=True))
+    return story
+
+
+def _annual_findings(report: AnnualAccountability, width: float) -> list[Flowable]:
+    story: list[Flowable] = _heading("3 Bevindingen en hun opvolging", _H1, 50 * mm)
+    story.append(_sentence(f"De bevindingen uit audits, assessments en testen die op {report.as_of} open stonden "
+                           "of in het jaar zijn afgesloten; de status zoals die was toen deze verantwoording werd "
+                           "gemaakt."))
+    if not report.findings:
+        story.append(_sentence("Er zijn geen bevindingen vastgelegd."))
+        return story
+    rows = [[_shorten(f.title, 200), f"{f.source}, {f.found_on}", f.severity, f.status, f.controls or EMPTY,
+             _shorten(f.follow_up, CHUNK)] for f in report.findings]
+    story.append(_table(["Bevinding", "Bron, datum", "Ernst", "Status", "Betreft", "Opvolging"], rows,
+                        [w * width for w in (0.20, 0.18, 0.08, 0.13, 0.11, 0.30)], bold_first=True))
+    return story
+
+
+def render_annual(report: AnnualAccountability) -> bytes:
+    """The annual accountability (title page, the draft jaarverslag paragraph, three chapters) as PDF bytes."""
+    width = _frame_width()
+    generated = generated_text(report.generated_at)
+    intro = ("Ter onderbouwing van de collegeverklaring informatiebeveiliging en de In Control Verklaring (BIO2 "
+             "5.36.01): per thema van de BIO de stand van opzet, bestaan en werking, de uitzonderingen, de "
+             "bevindingen en hun opvolging. Samengesteld uit het BIO-register; het is geen oordeel van een auditor.")
+    story = _title_page(ANNUAL_TITLE, report.scope, report.period_label, report.period, report.version, generated,
+                        [], intro, width, report.audit_anchor)
+    story.append(Paragraph("Samenvatting", _H1))
+    if not report.complete_year:
+        story.append(Paragraph(markup(f"Het jaar loopt nog: dit is de stand op {report.as_of}."), _NOTE))
+    story.append(Paragraph("Concept voor de paragraaf bedrijfsvoering van het jaarverslag", _H2))
+    story += [_sentence(text) for text in report.paragraph]
+    story.append(PageBreak())
+    story += _annual_themes(report, width)
+    story += _annual_exceptions(report, width)
+    story += _annual_findings(report, width)
+    return _build(story, title=ANNUAL_TITLE, scope=report.scope, period_label=report.period_label,
+                  version=report.version, generated_at=report.generated_at, anchor=report.audit_anchor)

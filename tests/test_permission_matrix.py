@@ -224,6 +224,11 @@ MATRIX: list[tuple[str, str, str, tuple[int, ...]]] = [
     ("GET", "/api/v1/reports/{rep}/pdf", "reports_api.get_report_pdf", (401, 404, 404, 404, 200, 200, 200)),
     ("GET", "/api/v1/organisations/DIE/annual-figures?year=2026", "annual_figures_api.annual_figures",
                                                    (401, 404, 200, 200, 200, 200, 200)),
+    # the jaarverslag paragraph: who reads the incidents (and so the compliance, findings and maatregelen)
+    ("GET", "/api/v1/organisations/DIE/annual-report-paragraph?year=2025",
+     "accountability_api.get_annual_report_paragraph", (401, 404, 200, 200, 200, 200, 200)),
+    ("GET", "/api/v1/organisations/UIT/annual-report-paragraph?year=2025",
+     "accountability_api.get_annual_report_paragraph", (401, 404, 404, 404, 404, 200, 200)),
     ("GET", "/datalekken", "breaches.overview",    (302, 403, 200, 200, 200, 200, 200)),
     ("GET", "/datalekken/register.csv", "breaches.register_export", (302, 403, 200, 200, 200, 200, 200)),
     ("GET", "/datalekken/register.pdf?organisation=UIT&year=2026", "breaches.register_export",
@@ -784,7 +789,8 @@ def test_role_route_status(client: FlaskClient, method: str, path: str, role: st
         ids["rpt"] = employee_report(factories.user([("medewerker", "DIE")], email="collega@example.nl"))
     path = path.format(**ids, catt="{catt}", pnd="{pnd}", vpnd="{vpnd}", ownrpt="{ownrpt}", cev="{cev}",
                        uitcev="{uitcev}")
-    if any(part in path for part in ("compliance", "catalogs", "assessments", "ensia", "carry-over", "proposals")):
+    if any(part in path for part in ("compliance", "catalogs", "assessments", "ensia", "carry-over", "proposals",
+                                     "paragraph")):
         from bio_register.compliance.catalogs import import_all
         from bio_register.compliance.services import find_control, get_catalog
 

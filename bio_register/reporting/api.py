@@ -7,9 +7,10 @@ from flask import Response, current_app
 
 from bio_register import loaders
 from bio_register.api.base import problem_doc
+from bio_register.errors import NotPermitted
 from bio_register.loaders import REPORT
 from bio_register.organisations.models import Organisation
-from bio_register.permissions import Permission
+from bio_register.permissions import Permission, has_permission
 from bio_register.pipeline import api_blueprint, api_caller, api_user, requires
 from bio_register.reporting import ensia, services
 from bio_register.reporting.models import Report, ReportKind
@@ -30,16 +31,21 @@ class ReportOut(ma.Schema):
     size = ma.fields.Integer()
 
 
+KINDS = ["quarterly", "monthly", "annual"]
+
+
 class ReportIn(ma.Schema):
-    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["quarterly", "monthly"]))
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(KINDS),
+                            metadata={"description": "quarterly, monthly, or annual (the annual accountability of "
+                                                     "one organisation, for the collegeverklaring / ICV)"})
     period = ma.fields.String(required=True, validate=ma.validate.Length(max=10),
-                              metadata={"description": "2026-Q3 or 2026-10"})
+                              metadata={"description": "2026-Q3, 2026-10 or 2026"})
     scope = ma.fields.String(required=True, validate=ma.validate.Length(max=10),
-                             metadata={"description": "DIE, OA, UIT … or all"})
+                             metadata={"description": "DIE, OA, UIT … or all (not for annual)"})
 
 
 class ReportArgs(ma.Schema):
-    kind = ma.fields.String(validate=ma.validate.OneOf(["quarterly", "monthly"]))
+    kind = ma.fields.String(validate=ma.validate.OneOf(KINDS))
 
 
 class AnnualArgs(ma.Schema):
@@ -194,3 +200,30 @@ def get_ensia(args: dict[str, Any], organisation: Organisation) -> Any:
     tz = current_app.config["TIMEZONE"]
     book = ensia.werkbestand(organisation, ensia.catalog_named(args.get("catalog")), ensia.year_of(args["year"], tz=tz))
     return ensia.as_data(book)
+
+
+class ParagraphOut(ma.Schema):
+    organisation = ma.fields.Function(lambda j: j.organisation.code)
+    year = ma.fields.Integer()
+    as_of = ma.fields.AwareDateTime(metadata={"description": "The moment of the state: the year's end, or now"})
+    complete_year = ma.fields.Boolean()
+    sentence = ma.fields.Function(lambda j: j.figures.sentence,
+                                  metadata={"description": "The annual figures' sentence (also in annual-figures)"})
+    paragraphs = ma.fields.List(ma.fields.String())
+    text = ma.fields.String(metadata={"description": "The paragraphs joined by a blank line"})
+
+
+@accountability_blp.route("/<string:code>/annual-report-paragraph")
+@accountability_blp.arguments(EnsiaArgs(only=["year"]), location="query")
+@accountability_blp.response(200, ParagraphOut)
+@accountability_blp.alt_response(403, **problem_doc("The caller does not read the compliance, findings and "
+                                                    "maatregelen the paragraph tells of"))
+@requires(Permission.INCIDENT_READ, load=loaders.organisation(Permission.INCIDENT_READ))
+def get_annual_report_paragraph(args: dict[str, Any], organisation: Organisation) -> Any:
+    """The draft informatieveiligheid paragraph for the jaarverslag (paragraaf bedrijfsvoering): the annual
+    figures' sentence, compliance with the BIO, open findings and the main maatregelen, in Dutch."""
+    caller = api_caller()
+    if not all(has_permission(caller, p, organisation.id) for p in services.PARAGRAPH_READS):
+        raise NotPermitted("U leest niet de compliance, bevindingen en maatregelen van deze organisatie.")
+    tz = current_app.config["TIMEZONE"]
+    return services.jaarverslag(organisation, ensia.year_of(args["year"], tz=tz), tz)

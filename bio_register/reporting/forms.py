@@ -10,11 +10,13 @@ from bio_register.i18n import lazy_gettext as _l
 
 class GenerateForm(FlaskForm):
     kind = SelectField(_l("Soort"), choices=choices([("quarterly", _l("kwartaalrapportage")),
-                                                     ("monthly", _l("maandrapportage incidentopvolging"))]))
+                                                     ("monthly", _l("maandrapportage incidentopvolging")),
+                                                     ("annual", _l("jaarverantwoording informatiebeveiliging"))]))
     #: choices (recent quarters and months, grouped) are set by the view
     period = SelectField(_l("Periode"), validators=[InputRequired(_l("Kies een periode."))],
                          description=_l("Een afgesloten kwartaal voor een kwartaalrapportage, een afgesloten maand "
-                                        "voor een maandrapportage."))
+                                        "voor een maandrapportage, een jaar voor een jaarverantwoording (één "
+                                        "organisatie; het lopende jaar geeft de stand van nu)."))
     scope = SelectField(_l("Voor"))
 
 

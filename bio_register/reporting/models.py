@@ -15,6 +15,8 @@ from bio_register.organisations.models import Organisation
 class ReportKind(enum.StrEnum):
     QUARTERLY = "quarterly"
     MONTHLY = "monthly"
+    #: the annual accountability of one organisation (collegeverklaring / In Control Verklaring)
+    ANNUAL = "annual"
 
 
 class Report(Model):

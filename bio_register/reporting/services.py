@@ -41,6 +41,7 @@ from bio_register.incidents.models import OPEN_STATUSES, Category, Incident, Sev
 from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import AllOrganisations, Permission, Principal, organisation_ids_with
+from bio_register.reporting import accountability, ensia
 from bio_register.reporting.models import Report, ReportKind
 from bio_register.timeutil import DEFAULT_TZ, Period, quarter, to_local, to_utc
 from reports import data as rd
@@ -65,6 +66,8 @@ def parse_period(kind: ReportKind | str, text: str, *, now: dt.datetime | None =
     now = now or utcnow()
     kind = ReportKind(kind)
     text = (text or "").strip()
+    if kind == ReportKind.ANNUAL:
+        return _annual_period(text, now)
     match = (QUARTER_RE if kind == ReportKind.QUARTERLY else MONTH_RE).match(text)
     if not match:
         example = "2026-Q3" if kind == ReportKind.QUARTERLY else "2026-10"
@@ -78,6 +81,21 @@ def parse_period(kind: ReportKind | str, text: str, *, now: dt.datetime | None =
         raise ValidationFailed(_("De periode %(p)s is nog niet voorbij; een rapportage gaat over een afgesloten "
                                  "periode.", p=period.label), field="period")
     return period
+
+
+YEAR_RE = re.compile(r"^(\d{4})$")
+
+
+def _annual_period(text: str, now: dt.datetime, tz: str = DEFAULT_TZ) -> Period:
+    """``2026``: a whole year (cut in Amsterdam time) that has begun. The year still running is
+    allowed: its accountability shows the state of the moment it is made (and says so)."""
+    if not YEAR_RE.match(text):
+        raise ValidationFailed(_("Geen geldig jaar: %(p)s (bijvoorbeeld 2026).", p=text[:20]), field="period")
+    try:
+        year = ensia.year_of(int(text), now=now, tz=tz)
+    except ValidationFailed as error:
+        raise ValidationFailed(error.message, field="period") from None
+    return Period(str(year.year), year.start, year.end)
 
 
 def previous_period(kind: ReportKind | str, now: dt.datetime, tz: str = DEFAULT_TZ) -> Period:
@@ -101,7 +119,8 @@ def recent_periods(kind: ReportKind | str, now: dt.datetime, count: int, tz: str
 def file_name(report: Report, tz: str = DEFAULT_TZ) -> str:
     """The download's file name in Dutch: ``kwartaalrapportage-DIE-2026-K3-v1-20261001.pdf``,
     ``maandrapportage-incidentopvolging-alle-2026-10-v2-20261101.pdf`` (the date in local time)."""
-    kind = "kwartaalrapportage" if report.kind == ReportKind.QUARTERLY else "maandrapportage-incidentopvolging"
+    kind = {ReportKind.QUARTERLY: "kwartaalrapportage", ReportKind.MONTHLY: "maandrapportage-incidentopvolging",
+            ReportKind.ANNUAL: "jaarverantwoording-informatiebeveiliging"}[report.kind]
     scope = "alle" if report.scope == ALL else report.scope
     period = report.period.replace("-Q", "-K")
     return f"{kind}-{scope}-{period}-v{report.version}-{to_local(report.generated_at, tz):%Y%m%d}.pdf"
@@ -508,6 +527,31 @@ def annual_figures(organisation: Organisation, year: int, tz: str = DEFAULT_TZ) 
     return rd.AnnualFigures(organisation.name.removeprefix("Gemeente "), year, incidents, leaks, notified)
 
 
+# --- the annual accountability and the jaarverslag paragraph ---------------------------------------------------
+
+#: what the jaarverslag paragraph tells besides the figures: compliance, findings and maatregelen; who
+#: reads it must read these in the organisation (every role that reads incidents does)
+PARAGRAPH_READS = (Permission.COMPLIANCE_READ, Permission.FINDING_READ, Permission.MEASURE_READ)
+
+
+def jaarverslag(organisation: Organisation, year: ensia.Year, tz: str = DEFAULT_TZ) -> accountability.Jaarverslag:
+    """The draft informatieveiligheid paragraph for the jaarverslag (newest BIO2 catalog)."""
+    s = accountability.state(organisation, ensia.default_catalog(), year)
+    return accountability.jaarverslag(s, annual_figures(organisation, year.year, tz))
+
+
+def annual_accountability(scope: Scope, period: Period, *, version: int, generated_at: dt.datetime,
+                          audit_anchor: str | None = None) -> rd.AnnualAccountability:
+    """The data of the annual accountability PDF of one organisation (never "all")."""
+    if scope.organisation is None:
+        raise ValidationFailed(_("Een jaarverantwoording gaat over één organisatie; kies een organisatie."),
+                               field="scope")
+    year = ensia.year_of(int(period.label), now=generated_at)
+    s = accountability.state(scope.organisation, ensia.default_catalog(), year)
+    return accountability.annual_data(s, annual_figures(scope.organisation, year.year), version=version,
+                                      generated_at=generated_at, audit_anchor=audit_anchor)
+
+
 # --- the archive ---------------------------------------------------------------------------------------------
 
 def latest_version(kind: ReportKind, period: str, scope: str) -> int:
@@ -530,7 +574,10 @@ def generate(kind: ReportKind | str, period_text: str, scope_code: str, *, actor
         _check_may_generate(actor, scope)
     version = latest_version(kind, period.label, scope.code) + 1
     anchor = str(audit.chain_head())  # printed on the report: the archive anchors the chain outside the database
-    if kind == ReportKind.QUARTERLY:
+    if kind == ReportKind.ANNUAL:
+        pdf = render.render_annual(annual_accountability(scope, period, version=version, generated_at=now,
+                                                         audit_anchor=anchor))
+    elif kind == ReportKind.QUARTERLY:
         pdf = render.render_quarterly(dataclasses.replace(
             quarterly_data(scope, period, version=version, generated_at=now), audit_anchor=anchor))
     else:

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask_login import current_user
 
 from bio_register.database import utcnow
-from bio_register.errors import DomainError
+from bio_register.errors import DomainError, NotFound
 from bio_register.extensions import db
 from bio_register.forms import apply_errors, choices
 from bio_register.i18n import format_period
@@ -14,9 +14,10 @@ from bio_register.i18n import gettext as _
 from bio_register.loaders import REPORT
 from bio_register.permissions import Permission, has_permission, scoped_organisations
 from bio_register.pipeline import Rejected, flash_committed, requires
-from bio_register.reporting import services
+from bio_register.reporting import ensia, services
 from bio_register.reporting.forms import AnnualForm, GenerateForm
 from bio_register.reporting.models import Report, ReportKind
+from bio_register.timeutil import to_local
 
 bp = Blueprint("reporting", __name__, template_folder="templates")
 
@@ -33,6 +34,8 @@ def _generate_form(formdata: Any = None) -> GenerateForm:
                               for p in services.recent_periods(ReportKind.QUARTERLY, now, QUARTERS_OFFERED)],
         str(_("Maanden")): [(p.label, format_period(p.label))
                             for p in services.recent_periods(ReportKind.MONTHLY, now, MONTHS_OFFERED)],
+        str(_("Jaren")): [(str(year), str(year))
+                          for year in range(to_local(now).year, to_local(now).year - YEARS_OFFERED, -1)],
     }
     return form
 
@@ -40,6 +43,7 @@ def _generate_form(formdata: Any = None) -> GenerateForm:
 #: how far back the reporting page offers periods (older ones through the API)
 QUARTERS_OFFERED = 8
 MONTHS_OFFERED = 12
+YEARS_OFFERED = 5
 
 
 def _archive(form: GenerateForm) -> str:
@@ -63,9 +67,9 @@ def generate() -> Any:
     form = _generate_form()
     if not form.validate_on_submit():
         return _archive(form), 422
-    if (form.kind.data == ReportKind.QUARTERLY.value) != ("-Q" in (form.period.data or "")):
-        form.period.errors = [_("Kies een kwartaal voor een kwartaalrapportage en een maand voor een "
-                                "maandrapportage.")]
+    if _period_kind(form.period.data or "") != form.kind.data:
+        form.period.errors = [_("Kies een kwartaal voor een kwartaalrapportage, een maand voor een "
+                                "maandrapportage en een jaar voor een jaarverantwoording.")]
         return _archive(form), 422
     try:
         report = services.generate(form.kind.data, form.period.data or "", form.scope.data or "",
@@ -77,6 +81,11 @@ def generate() -> Any:
     flash_committed(_("Rapportage over %(p)s voor %(s)s gemaakt (versie %(v)d).", p=format_period(report.period),
                       s=scope, v=report.version))
     return redirect(url_for("reporting.index"))
+
+
+def _period_kind(period: str) -> str:
+    """The kind of report a period of the form's choices belongs to."""
+    return "quarterly" if "-Q" in period else "monthly" if "-" in period else "annual"
 
 
 @bp.route("/rapportages/<int:report_id>.pdf")
@@ -96,14 +105,24 @@ def annual() -> Any:
     organisations = scoped_organisations(current_user, Permission.INCIDENT_READ)
     form = AnnualForm(request.args)
     form.organisatie.choices = choices([(o.code, o.name) for o in organisations])
-    figures = None
+    figures = paragraph = None
     if request.args and form.validate():
         organisation = next(o for o in organisations if o.code == form.organisatie.data)
+        tz = current_app.config["TIMEZONE"]
         try:
-            figures = services.annual_figures(organisation, form.jaar.data or 0)
+            year = ensia.year_of(form.jaar.data or 0, tz=tz)
+            figures = services.annual_figures(organisation, year.year, tz)
+            if all(has_permission(current_user, p, organisation.id) for p in services.PARAGRAPH_READS):
+                paragraph = services.jaarverslag(organisation, year, tz)
+        except NotFound:
+            paragraph = None  # no BIO catalog loaded yet: the figures without the paragraph
         except DomainError as error:
+            error.errors = {"jaar" if name == "year" else name: messages
+                            for name, messages in (error.errors or {error.field or "jaar": [error.message]}).items()}
             apply_errors(form, error)
-    return render_template("reporting/annual.html", form=form, figures=figures)
+            figures = None
+    return render_template("reporting/annual.html", form=form, figures=figures, paragraph=paragraph)
+
 
 
 @bp.route("/beheer/planning")
