@@ -228,7 +228,7 @@ class ExceptionLine:
 
 
 @dataclass(frozen=True)
-class FindingLine:
+class FindingFollowUp:
     title: str
     source: str                         # Dutch label
     found_on: str                       # "20-04-2026"
@@ -255,5 +255,5 @@ class AnnualAccountability:
     paragraph: list[str]                # the jaarverslag paragraph, one string per paragraph
     themes: list[ThemeState]
     exceptions: list[tuple[str, list[ExceptionLine]]]    # per theme ("5 Organisatorische maatregelen")
-    findings: list[FindingLine]         # open at the moment, or closed during the year
+    findings: list[FindingFollowUp]     # open at the moment, or closed during the year
     audit_anchor: str | None = None

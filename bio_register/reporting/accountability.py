@@ -289,8 +289,8 @@ def _follow_up(finding: Finding) -> str:
     return "; ".join(parts) or "nog geen opvolging vastgelegd"
 
 
-def _finding_lines(s: State) -> list[rd.FindingLine]:
-    return [rd.FindingLine(f.title, FINDING_SOURCE_TEXT[f.source], day(f.found_on), f.severity.value,
+def _finding_lines(s: State) -> list[rd.FindingFollowUp]:
+    return [rd.FindingFollowUp(f.title, FINDING_SOURCE_TEXT[f.source], day(f.found_on), f.severity.value,
                            FINDING_STATUS_TEXT[f.status], ", ".join(c.code for c in f.controls), _follow_up(f))
             for f in s.findings]
 
