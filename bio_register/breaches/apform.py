@@ -591,8 +591,8 @@ def count_open_at_ap(user: Principal, at: dt.datetime | None = None) -> int:
     the meldingen and the correspondence themselves.
     """
     scope = organisation_scope(user, Permission.BREACH_READ, Incident.organisation_id)
-    conditions = _open_at_ap(at) if at is not None else [Incident.ap_file_open.is_(True),
-                                                          Incident.is_datalek.is_(True)]
+    # bare booleans, not IS TRUE: PostgreSQL proves the partial index's predicate only from these
+    conditions = _open_at_ap(at) if at is not None else [Incident.ap_file_open, Incident.is_datalek]
     return db.session.scalar(select(func.count()).select_from(Incident).where(scope, *conditions)) or 0
 
 
