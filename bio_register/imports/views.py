@@ -4,80 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bio_register.errors import DomainError, NotFound
-from bio_register.forms import choices
+from bio_register.errors import DomainError
 from bio_register.i18n import gettext as _
-from bio_register.imports import engine, services
+from bio_register.imports import engine, services, steps
 from bio_register.imports.forms import StepForm, UploadForm
 from bio_register.imports.models import PendingImport
 from bio_register.incidents.forms import category_choices
 from bio_register.incidents.models import Category
 from bio_register.loaders import PENDING_IMPORT
-from bio_register.permissions import Permission, scoped_organisations
+from bio_register.permissions import Permission
 from bio_register.pipeline import Rejected, flash_committed, requires
 
 bp = Blueprint("imports", __name__, template_folder="templates")
 
 
-def _max_bytes() -> int:
-    return services.max_bytes(current_app.config)
-
-
 def _upload_page(form: UploadForm, code: int = 200) -> Any:
-    return render_template("imports/upload.html", form=form, max_mb=_max_bytes() // services.MIB), code
+    return render_template("imports/upload.html", form=form, max_mb=steps.max_mb()), code
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_error: RequestEntityTooLarge) -> Any:
-    """The web server's own limit (MAX_CONTENT_LENGTH) was hit before the view could look."""
-    orgs = scoped_organisations(current_user, Permission.INCIDENT_WRITE) if current_user.is_authenticated else []
-    if not orgs:
-        return render_template("errors/error.html", code=413, message=_("Het bestand is te groot.")), 413
-    form = UploadForm(formdata=None)
-    form.organisation.choices = choices([(o.code, o.name) for o in orgs])
-    form.file.errors = [_("Het bestand is te groot om te versturen (meer dan %(max)d MB). Splits het bestand, "
-                          "of importeer het met de opdracht bio-register import-register.",
-                          max=_max_bytes() // services.MIB)]
-    return _upload_page(form, 413)
+    return steps.too_large(Permission.INCIDENT_WRITE, "bio-register import-register", _upload_page)
 
 
 @bp.route("/incidenten/importeren", methods=["GET", "POST"])
 @requires(Permission.INCIDENT_WRITE)
 def upload() -> Any:
-    orgs = scoped_organisations(current_user, Permission.INCIDENT_WRITE)
-    form = UploadForm()
-    form.organisation.choices = choices([(o.code, o.name) for o in orgs])
-    if request.method == "GET" and len(orgs) == 1:
-        form.organisation.data = orgs[0].code
-    if form.validate_on_submit():
-        organisation = next(o for o in orgs if o.code == form.organisation.data)
-        upload = request.files.get(form.file.name)
-        if upload is None or not upload.filename:
-            form.file.errors = [_("Kies een bestand.")]
-        else:
-            try:
-                content = upload.read()
-            finally:
-                upload.close()  # a large upload sits in a temporary file
-            try:
-                pending = services.store_upload(current_user, organisation, upload.filename, content,
-                                                max_bytes=_max_bytes())
-            except DomainError as error:
-                form.file.errors = [error.message]
-                return Rejected(lambda: _upload_page(form), 422)
-            return redirect(url_for("imports.columns", pending_id=pending.id))
-    return _upload_page(form, 422 if form.is_submitted() else 200)
-
-
-def _sheet(pending: PendingImport) -> services.Sheet:
-    try:
-        return services.Sheet.read(pending.content, pending.filename, max_bytes=_max_bytes())
-    except DomainError:  # it was readable at upload; a changed limit can make it too large now
-        raise NotFound() from None
+    return steps.upload(Permission.INCIDENT_WRITE, services.store_upload, "imports.columns", _upload_page)
 
 
 def _chosen_mapping(sheet: services.Sheet, mapping: services.ColumnMapping,
@@ -101,7 +58,7 @@ def _chosen_mapping(sheet: services.Sheet, mapping: services.ColumnMapping,
 @bp.route("/incidenten/importeren/<int:pending_id>/kolommen", methods=["GET", "POST"])
 @requires(Permission.INCIDENT_WRITE, load=PENDING_IMPORT)
 def columns(pending: PendingImport) -> Any:
-    sheet = _sheet(pending)
+    sheet = steps.sheet_of(pending)
     form = StepForm()
     mapping = services.mapping_of(pending, sheet)
     errors: list[str] = []
@@ -125,7 +82,7 @@ def columns(pending: PendingImport) -> Any:
 @bp.route("/incidenten/importeren/<int:pending_id>/controle")
 @requires(Permission.INCIDENT_WRITE, load=PENDING_IMPORT)
 def check(pending: PendingImport) -> Any:
-    sheet = _sheet(pending)
+    sheet = steps.sheet_of(pending)
     preview = services.preview(pending.organisation, sheet, services.mapping_of(pending, sheet))
     return render_template("imports/preview.html", form=StepForm(), pending=pending, preview=preview,
                            fields=services.FIELDS)
@@ -142,7 +99,7 @@ def _refused(pending: PendingImport, sheet: services.Sheet, message: str,
 @bp.route("/incidenten/importeren/<int:pending_id>/importeren", methods=["POST"])
 @requires(Permission.INCIDENT_WRITE, load=PENDING_IMPORT)
 def run(pending: PendingImport) -> Any:
-    sheet = _sheet(pending)
+    sheet = steps.sheet_of(pending)
     form = StepForm()
     if not form.validate_on_submit():
         message = " ".join(e for messages in form.errors.values() for e in messages)
