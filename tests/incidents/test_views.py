@@ -253,9 +253,12 @@ def test_detail_and_dashboard_issue_a_fixed_number_of_queries(client: FlaskClien
 
 def test_dashboard_shows_open_datalekken_with_hours_left(client: FlaskClient, vo) -> None:
     factories.incident(actor=vo, is_datalek=True, title="Lek met BSN", discovered_at=utcnow() - dt.timedelta(hours=10))
+    factories.incident(actor=vo, is_datalek=True, title="Bijna", discovered_at=utcnow() - dt.timedelta(hours=52))
     html = client.get("/").get_data(as_text=True)
-    assert "Lek met BSN" in html
-    assert re.search(r'class="hours-left">6[12],\d<', html)
+    assert "Lek met BSN" in html and "Tijd over" in html and "Uren over" not in html
+    # past 48 hours in days and hours, below that in hours with a decimal comma
+    assert re.search(r'class="hours-left">nog 2 dagen en 1[34] uur<', html)
+    assert re.search(r'class="hours-left">nog (19,\d|20,0) uur<', html)
 
 
 def test_other_organisations_incident_is_404_everywhere(client: FlaskClient, vo) -> None:
