@@ -47,6 +47,7 @@ from bio_register.breaches.models import (
 )
 from bio_register.breaches.services import ap_deadline, awareness
 from bio_register.extensions import db
+from bio_register.i18n import format_hours
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import labels
 from bio_register.incidents.models import Incident
@@ -248,7 +249,7 @@ def _on_time(incident: Incident, assessment: BreachAssessment | None, decision: 
         return str(_l("ja"))
     hours = hours_between(awareness(incident, assessment), initial.submitted_at)
     reason = initial.late_reason or str(_l("geen reden vastgelegd"))
-    return str(_l("te laat (%(h)s uur na bewustwording); reden: %(reason)s", h=f"{hours:.0f}", reason=reason))
+    return str(_l("te laat (%(h)s na bewustwording); reden: %(reason)s", h=format_hours(hours), reason=reason))
 
 
 #: (field, how its text follows from the incident); ``tz`` for times

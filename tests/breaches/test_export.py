@@ -165,7 +165,8 @@ def test_full_assessment_decision_and_late_notification(register: Register) -> N
     assert row.meldnummers == (f"{MELDNUMMER} (eerste melding, 07-03-2025 11:00); "
                                f"{MELDNUMMER} (aanvulling, 10-03-2025 11:00)")
     assert row.notified_at == "07-03-2025 11:00"
-    assert row.on_time == f"te laat (97 uur na bewustwording); reden: {LATE_REASON}"
+    # past 48 hours in days and hours, as on screen
+    assert row.on_time == f"te laat (4 dagen en 1 uur na bewustwording); reden: {LATE_REASON}"
     assert (row.subjects_informed, row.subjects_ground, row.subjects_informed_at, row.subjects_channel) == (
         "ja", "", "08-03-2025 09:00", "brief")
     assert row.subjects_explanation == "Ouders per brief geïnformeerd."
