@@ -19,9 +19,9 @@ ASPECT_STATUS_LABELS = {"voldoet": _l("voldoet"), "voldoet_gedeeltelijk": _l("vo
                         "voldoet_niet": _l("voldoet niet"), "niet_beoordeeld": _l("niet beoordeeld")}
 #: the aspects' names as the user reads them
 ASPECT_LABELS = {"opzet": _l("Opzet"), "bestaan": _l("Bestaan"), "werking": _l("Werking")}
-ASPECT_HINTS = {"opzet": _l("Is de maatregel goed ontworpen (beleid, procedure, inrichting)?"),
-                "bestaan": _l("Is de maatregel op een moment aantoonbaar ingevoerd?"),
-                "werking": _l("Werkt de maatregel aantoonbaar over een periode? „Voldoet” vraagt om bewijs.")}
+ASPECT_HINTS = {"opzet": _l("Is de beheersmaatregel goed ontworpen (beleid, procedure, inrichting)?"),
+                "bestaan": _l("Is de beheersmaatregel op een moment aantoonbaar ingevoerd?"),
+                "werking": _l("Werkt de beheersmaatregel aantoonbaar over een periode? „Voldoet” vraagt om bewijs.")}
 
 
 def _status(label: Any) -> SelectField:

@@ -93,7 +93,9 @@ def index() -> Any:
         by_org = services.summaries([o.id for o in organisations], catalog)
         rows = [(organisation, by_org[organisation.id]) for organisation in organisations]
     bands = distribution([summary for _org, summary in rows])
+    counted = services.overview_kind(catalog).value if catalog else "control"
     return render_template("compliance/index.html", rows=rows, catalog=catalog, catalogs=catalogs, bands=bands,
+                           counted=counted,
                            chart=charts.distribution_chart(bands) if len(rows) > 1 else None)
 
 
@@ -133,6 +135,7 @@ def overview(scope: OrganisationCatalog) -> Any:
     name = _("implementatie")
     return render_template(
         "compliance/overview.html", organisation=organisation, catalog=catalog, result=result,
+        counted=services.overview_kind(catalog).value,
         can_propose=can_propose, source=source, history=history, newer=newer, older=older,
         ensia_years=list(range(to_local(utcnow(), current_app.config["TIMEZONE"]).year, 2000, -1))[:ENSIA_YEARS],
         chart=charts.implementation_chart(bars(result)),

@@ -105,7 +105,7 @@ def test_organisation_page_shows_readable_charts_with_their_numbers(client: Flas
         sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)px"', svg)]
         assert sizes and min(sizes) >= 10.5      # was 8 px
     # the count beside each bar is explained and written out: "n van m"
-    assert "toepasselijke beheersmaatregelen" in html
+    assert "toepasselijke overheidsmaatregelen" in html
     assert re.search(r">\d+ van \d+</text>", per_theme)
     # the quarters in words, in the chart and in its table; percentages in Dutch
     quarter = trends.last_quarters(utcnow())[-1].label

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -232,6 +233,9 @@ def test_pages_for_the_ciso_and_concern_control(client: FlaskClient, bio) -> Non
     login(client, ciso.email, factories.PASSWORD)
     html = client.get("/compliance/DIE/BIO2-1.3").get_data(as_text=True)
     assert "Implementatie per thema" in html and 'role="img"' in html
+    # BIO2 counts its overheidsmaatregelen, and says so: "maatregel" is what is done after an incident
+    assert re.search(r"\d+ overheidsmaatregelen zijn nog niet beoordeeld", html)
+    assert '<th scope="col">Overheidsmaatregelen</th>' in html and '<th scope="col">Maatregelen</th>' not in html
     svg = client.get("/compliance/DIE/BIO2-1.3/chart.svg")
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
     page = "/compliance/DIE/BIO2-1.3/5.24.01"
