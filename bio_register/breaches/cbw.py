@@ -36,7 +36,7 @@ from bio_register.breaches.models import (
 from bio_register.database import utcnow
 from bio_register.errors import Conflict, ValidationFailed
 from bio_register.extensions import db
-from bio_register.i18n import format_local
+from bio_register.i18n import format_local, ngettext
 from bio_register.i18n import gettext as _
 from bio_register.incidents.models import Incident
 from bio_register.validation import Errors
@@ -166,8 +166,9 @@ def advise(criteria: CbwCriteriaSet, answers: Mapping[str, Any]) -> tuple[bool, 
                            q=text, v=_number(float(value)), u=unit, t=_number(float(threshold))))
     significant = bool(met)
     if significant:
-        lines.append(_("Advies: significant, omdat aan %(n)d criterium/criteria is voldaan (criteria versie %(v)s).",
-                       n=len(met), v=criteria.version))
+        lines.append(ngettext("Advies: significant, omdat aan %(num)d criterium is voldaan (criteria versie %(v)s).",
+                              "Advies: significant, omdat aan %(num)d criteria is voldaan (criteria versie %(v)s).",
+                              len(met), v=criteria.version))
     else:
         lines.append(_("Advies: niet significant: aan geen van de criteria is voldaan (criteria versie %(v)s).",
                        v=criteria.version))

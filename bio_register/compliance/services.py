@@ -155,7 +155,8 @@ def _aspect_attachments(errors: Errors, key: str, value: Any, attachments: Mappi
     for attachment_id in ids:
         found = attachments.get(attachment_id)
         if found is None:
-            errors.add(key, _("Bewijsstuk %(id)d hoort niet bij deze beheersmaatregel of overheidsmaatregel van deze organisatie.",
+            errors.add(key, _("Bewijsstuk %(id)d hoort niet bij deze beheersmaatregel of overheidsmaatregel van "
+                                "deze organisatie.",
                               id=attachment_id))
         elif found.removed:
             errors.add(key, _("Bewijsstuk „%(name)s” is verwijderd.", name=found.filename))

@@ -27,7 +27,7 @@ from bio_register.errors import DomainError, NotFound
 from bio_register.findings import labels as finding_labels
 from bio_register.findings import services as findings
 from bio_register.forms import apply_errors
-from bio_register.i18n import format_percentage
+from bio_register.i18n import format_percentage, ngettext
 from bio_register.i18n import gettext as _
 from bio_register.loaders import (
     CONTROL_EVIDENCE,
@@ -400,8 +400,9 @@ def propose(scope: OrganisationCatalog) -> Any:
             return redirect(url_for("compliance.overview", code=organisation.code, key=catalog.key))
 
         return Rejected(back, 302)
-    flash_committed(_("%(n)d voorstellen gemaakt uit %(s)s; bevestig ze één voor één.", n=len(created),
-                      s=source.name))
+    flash_committed(ngettext("%(num)d voorstel gemaakt uit %(s)s; bevestig het of wijs het af.",
+                             "%(num)d voorstellen gemaakt uit %(s)s; bevestig ze één voor één.", len(created),
+                             s=source.name))
     return redirect(url_for("compliance.soa", code=organisation.code, key=catalog.key, voorstel=1))
 
 
@@ -459,8 +460,10 @@ def carry_over(scope: OrganisationCatalog) -> Any:
     except DomainError as error:
         message = error.message
         return Rejected(lambda: _render_update(organisation, catalog, old, error=message), error.status_code)
-    flash_committed(_("%(n)d beoordelingen overgenomen uit %(s)s als voorstel; bevestig of wijs ze één voor één af.",
-                      n=len(result.created), s=old.name))
+    flash_committed(ngettext("%(num)d beoordeling overgenomen uit %(s)s als voorstel; bevestig het of wijs het af.",
+                             "%(num)d beoordelingen overgenomen uit %(s)s als voorstel; "
+                             "bevestig of wijs ze één voor één af.",
+                             len(result.created), s=old.name))
     if result.skipped:
         skipped = "; ".join(f"{code_}: {reason}" for code_, reason in result.skipped[:10])
         flash_committed(_("Niet overgenomen (%(n)d): %(list)s", n=len(result.skipped), list=skipped), "warning")

@@ -46,7 +46,7 @@ from bio_register.breaches.models import (
 )
 from bio_register.breaches.services import AP_DEADLINE
 from bio_register.extensions import db
-from bio_register.i18n import format_fixed, format_hours, format_local
+from bio_register.i18n import format_fixed, format_hours, format_local, ngettext
 from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.incidents import labels
@@ -303,8 +303,9 @@ def _incident_item(event: _Event) -> TimelineItem | None:
         category = _after(changes, "playbook")
         steps = _after(changes, "steps") or []
         name = labels.category_label(category) if category in set(Category) else str(category or "—")
-        return TimelineItem(event.at, "incident", _("Draaiboek „%(name)s” toegepast: %(n)d stappen", name=name,
-                                                    n=len(steps)), event.actor,
+        return TimelineItem(event.at, "incident", ngettext("Draaiboek „%(name)s” toegepast: %(num)d stap",
+                                                           "Draaiboek „%(name)s” toegepast: %(num)d stappen",
+                                                           len(steps), name=name), event.actor,
                             text="\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1)) or None)
     if event.action == "task":
         state = _after(changes, "state")

@@ -296,7 +296,8 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("code", "Nummer", "Het nummer van de beheersmaatregel of overheidsmaatregel in de BIO-catalogus."),
     ("kind", "Soort", "Beheersmaatregel (ISO/IEC 27002) of overheidsmaatregel (BIO), zoals in de Verklaring van "
      "Toepasselijkheid."),
-    ("theme", "Thema / hoofdstuk", "Het thema of hoofdstuk van de BIO waar de beheersmaatregel of overheidsmaatregel onder valt."),
+    ("theme", "Thema / hoofdstuk", "Het thema of hoofdstuk van de BIO waar de beheersmaatregel of "
+     "overheidsmaatregel onder valt."),
     ("title", "Titel", "De titel van de beheersmaatregel of overheidsmaatregel (nooit de normtekst)."),
     ("answer", "Antwoord", "Afgeleid uit de beoordeling: geïmplementeerd (implementatie volledig), gedeeltelijk, "
      "niet, niet van toepassing, of nog niet beoordeeld."),
@@ -307,9 +308,11 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("explanation", "Toelichting", "De toelichting bij een toepasselijke beheersmaatregel of overheidsmaatregel."),
     ("owner", "Eigenaar", "De eigenaar van de beheersmaatregel of overheidsmaatregel in de beoordeling."),
     ("evidence", "Bewijs", "Per regel: bestand, link of tekst, met de datum (upload of beoordeling)."),
-    ("findings", "Open bevindingen", "Bevindingen over deze beheersmaatregel of overheidsmaatregel die aan het eind van het jaar (of nu) open "
+    ("findings", "Open bevindingen", "Bevindingen over deze beheersmaatregel of overheidsmaatregel die aan het "
+     "eind van het jaar (of nu) open "
      "waren: bron, datum, ernst, status en hertestdatum."),
-    ("measures", "Verbetermaatregelen", "Maatregelen (acties na een incident of bevinding) gekoppeld aan deze beheersmaatregel of overheidsmaatregel die in het jaar liepen: eigenaar, "
+    ("measures", "Verbetermaatregelen", "Maatregelen (acties na een incident of bevinding) gekoppeld aan deze "
+     "beheersmaatregel of overheidsmaatregel die in het jaar liepen: eigenaar, "
      "uiterste datum en status."),
     ("assessed_at", "Beoordeeld op", "Wanneer de beoordeling is vastgelegd (Nederlandse tijd)."),
     ("warnings", "Aandachtspunten", "Een voorstel dat nog bevestigd moet worden, of een tegenspraak tussen "

@@ -206,7 +206,7 @@ def test_the_advice_and_its_reasoning_are_kept_with_the_criteria_version() -> No
     assert stored.answers["severe_disruption"] is True and stored.answers["users_affected"] == 1200
     assert any("ernstige operationele verstoring" in line and "voldoet" in line for line in stored.reasoning)
     assert any("1.200 gebruikers: geen drempel in deze versie" in line for line in stored.reasoning)
-    assert stored.reasoning[-1].startswith("Advies: significant")
+    assert stored.reasoning[-1].startswith("Advies: significant, omdat aan 1 criterium is voldaan (criteria versie")
     assert stored.motivation == "Burgerzaken twee dagen dicht."
     # the advice does not mark the incident
     assert incident.is_significant_cbw is False

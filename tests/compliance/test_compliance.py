@@ -154,6 +154,18 @@ def test_proposal_from_bio_104_is_marked_and_confirmed(bio) -> None:
     assert services.current_assessments(die, new)[target["6.8"].control_id].proposed is False
 
 
+def test_one_proposal_is_announced_in_the_singular(client: FlaskClient, bio) -> None:
+    ciso = factories.user([("ciso", "DIE")])
+    die = factories.organisation("DIE")
+    services.assess(ciso, die, control(bio["BIO-1.04"], "16.1.3"), {"applicable": True, "status": "volledig"})
+    db.session.commit()
+    login(client, ciso.email, factories.PASSWORD)
+    page = "/compliance/DIE/BIO2-1.3"
+    html = client.post(f"{page}/voorstel", data={"csrf_token": csrf_token(client, page)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "1 voorstel gemaakt uit BIO 1.04; bevestig het of wijs het af." in html
+
+
 def test_soa_exports_contain_every_applicable_control(bio) -> None:
     from bio_register.compliance import export
 

@@ -58,6 +58,18 @@ def count() -> int:
     return db.session.scalar(select(func.count()).select_from(Incident)) or 0
 
 
+def test_one_incident_is_counted_in_the_singular(client: FlaskClient) -> None:
+    as_officer(client)
+    columns_url = upload(client, sheets.xlsx(sheets.ROWS[2:])).headers["Location"]
+    fields = form_fields(client.get(columns_url).get_data(as_text=True))
+    mapped = client.post(columns_url, data={"csrf_token": csrf_token(client, columns_url), **fields})
+    check_url = mapped.headers["Location"]
+    run_url = re.search(r'action="([^"]+/importeren)"', client.get(check_url).get_data(as_text=True)).group(1)
+    done = client.post(run_url, data={"csrf_token": csrf_token(client, check_url)}).get_data(as_text=True)
+    assert ("1 incident uit register.xlsx is vastgelegd voor Gemeente Diemen, waarvan 1 datalek en "
+            "1 besluit over de AP-melding.") in done
+
+
 def test_the_whole_flow(client: FlaskClient) -> None:
     as_officer(client)
     response = upload(client, sheets.xlsx(sheets.ROWS))
@@ -79,6 +91,7 @@ def test_the_whole_flow(client: FlaskClient) -> None:
     assert done.status_code == 200
     assert "3 incidenten uit register.xlsx zijn vastgelegd voor Gemeente Diemen" in html
     assert "DIE-2021-0001 … DIE-2021-0002" in html
+    assert ", waarvan 2 datalekken en 2 besluiten over de AP-melding." in html
     assert count() == 3
     assert db.session.scalar(select(func.count()).select_from(PendingImport)) == 0
     assert db.session.scalar(select(ImportMapping)).columns["original_reference"] == "Nr."
