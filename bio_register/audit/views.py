@@ -20,7 +20,7 @@ from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.permissions import Permission, has_permission, scoped_organisations
 from bio_register.pipeline import requires
-from bio_register.timeutil import to_utc
+from bio_register.timeutil import to_local, to_utc
 
 bp = Blueprint("audit", __name__, template_folder="templates")
 
@@ -128,7 +128,7 @@ def export() -> Any:
             return read()
 
     events = browse.iter_events(current_user, flt, within=within)  # the scope now; the rows while streaming
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
+    stamp = to_local(dt.datetime.now(dt.UTC), app.config["TIMEZONE"]).strftime("%Y%m%d-%H%M")
     response = Response(exporter.csv_chunks(events, app.config["TIMEZONE"]), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="auditlog-{stamp}.csv"'
     return response

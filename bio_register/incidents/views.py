@@ -32,7 +32,7 @@ from bio_register.measures import services as measures
 from bio_register.permissions import Permission, has_permission, scoped_organisations
 from bio_register.pipeline import Rejected, flash_committed, requires
 from bio_register.playbooks import services as playbooks
-from bio_register.timeutil import to_utc
+from bio_register.timeutil import to_local, to_utc
 
 bp = Blueprint("incidents", __name__, template_folder="templates")
 
@@ -124,7 +124,7 @@ def export(fmt: str) -> Any:
     form = _filter_form()
     stmt = services.filtered(current_user, filter_from_form(form)).limit(EXPORT_LIMIT)
     incidents = db.session.scalars(stmt).all()
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
+    stamp = to_local(dt.datetime.now(dt.UTC), current_app.config["TIMEZONE"]).strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         body, mimetype = exporter.to_csv(incidents), "text/csv; charset=utf-8"
     else:

@@ -38,6 +38,7 @@ from bio_register.i18n import gettext as _
 from bio_register.incidents import sla
 from bio_register.incidents.labels import CATEGORY, SEVERITY, STATUS
 from bio_register.incidents.models import OPEN_STATUSES, Category, Incident, Severity, Status, TimelineEntry
+from bio_register.measures.labels import STATUS as MEASURE_STATUS
 from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import AllOrganisations, Permission, Principal, organisation_ids_with
@@ -466,7 +467,7 @@ def quarterly_data(scope: Scope, period: Period, *, version: int, generated_at: 
 def _monthly_item(incident: Incident, entries: list[TimelineEntry], measures: list[Measure],
                   tz: str = DEFAULT_TZ) -> rd.MonthlyIncident:
     actions = [f"{to_local(e.occurred_at, tz):%d-%m} {e.kind.value}: {e.text[:140]}" for e in entries[-6:]]
-    actions += [f"maatregel: {m.title} ({m.status.value})" for m in measures]
+    actions += [f"maatregel: {m.title} ({MEASURE_STATUS[m.status]})" for m in measures]
     return rd.MonthlyIncident(
         reference=incident.reference, title=incident.title, status=str(STATUS[incident.status]),
         severity=str(SEVERITY[incident.severity]) if incident.severity else "—",

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -188,7 +191,10 @@ def test_csv_export_is_streamed_with_dutch_headers_and_neutralised_cells(client:
     assert response.status_code == 200
     assert response.is_streamed
     assert response.mimetype == "text/csv"
-    assert "auditlog-" in response.headers["Content-Disposition"]
+    # the file name in Amsterdam time, as the times in the file
+    stamp = re.search(r'filename="auditlog-(\d{8}-\d{4})\.csv"', response.headers["Content-Disposition"]).group(1)
+    local_now = dt.datetime.now(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)
+    assert abs(dt.datetime.strptime(stamp, "%Y%m%d-%H%M") - local_now) < dt.timedelta(minutes=5)
     raw = response.get_data()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
@@ -277,6 +278,11 @@ def test_export_csv_follows_the_filters(client: FlaskClient, vo) -> None:
     response = client.get("/incidenten/export.csv?datalek=ja")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
+    # the file name in Amsterdam time (UTC+1 in winter, +2 in summer), not in UTC
+    stamp = re.search(r'filename="incidentregister-(\d{8}-\d{4})\.csv"',
+                      response.headers["Content-Disposition"]).group(1)
+    local_now = dt.datetime.now(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)
+    assert abs(dt.datetime.strptime(stamp, "%Y%m%d-%H%M") - local_now) < dt.timedelta(minutes=5)
     text = response.get_data().decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "Geen datalek" not in text
     xlsx = client.get("/incidenten/export.xlsx")

@@ -13,6 +13,7 @@ from bio_register.breaches import services as breaches
 from bio_register.errors import ValidationFailed
 from bio_register.extensions import db
 from bio_register.incidents import services as incidents
+from bio_register.measures.models import MeasureStatus
 from bio_register.reporting import services as reporting
 from bio_register.reporting.models import Report, ReportKind
 from bio_register.timeutil import quarter, to_utc
@@ -113,11 +114,15 @@ def test_monthly_report_lists_the_incidents_and_what_was_done() -> None:
     vo = factories.user([("verbindingsofficier", "DIE")])
     incident = log(discovered_at=ams(2026, 10, 3, 14, 5), title="USB-stick kwijt")
     incidents.add_entry(vo, incident, "actie", "Apparaat op afstand gewist", ams(2026, 10, 3, 16, 0), now=NOW)
+    factories.measure("DIE", incidents=[incident.id], title="USB-poorten dichtzetten",
+                      status=MeasureStatus.IN_UITVOERING)
     db.session.commit()
     data = reporting.monthly_data(reporting.resolve_scope("DIE"), reporting.month(2026, 10), version=1,
                                   generated_at=NOW)
     assert [i.reference for i in data.opened] == [incident.reference]
     assert any("Apparaat op afstand gewist" in a for a in data.opened[0].actions)
+    # the maatregel's status in words, not its code ("in_uitvoering")
+    assert "maatregel: USB-poorten dichtzetten (in uitvoering)" in data.opened[0].actions
     assert data.period_label == "oktober 2026"
 
 
