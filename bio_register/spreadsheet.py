@@ -21,6 +21,7 @@ import re
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,10 +56,16 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _string_cell(sheet: Any, value: Any, font: Font | None = None, *, wrap: bool = False) -> Cell:
+def _string_cell(sheet: Any, value: Any, font: Font | None = None, *, wrap: bool = False,
+                 like: Cell | None = None) -> Cell:
+    """A text cell. ``like``: a cell whose style to copy (its style array), which spares registering
+    the same alignment and font with the workbook again for each of thousands of cells."""
     text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
     cell = WriteOnlyCell(sheet, value=neutralise(text))
     cell.data_type = "s"  # a string, never a formula, whatever the text looks like
+    if like is not None:
+        cell._style = copy(like._style)
+        return cell
     if wrap:
         cell.alignment = Alignment(vertical="top", wrap_text=True)
     if font is not None:
@@ -78,8 +85,9 @@ def to_xlsx(title: str, columns: Sequence[tuple[str, str]], rows: Iterable[Seque
         sheet.column_dimensions[get_column_letter(index)].width = (widths or {}).get(key, 14)
     bold = Font(bold=True)
     sheet.append([_string_cell(sheet, header, bold) for _, header in columns])
+    body = _string_cell(sheet, "", wrap=wrap)  # the style every body cell shares
     for row in rows:
-        sheet.append([_string_cell(sheet, value, wrap=wrap) for value in row])
+        sheet.append([_string_cell(sheet, value, like=body) for value in row])
     if notes:
         explained = workbook.create_sheet(notes_title)
         explained.column_dimensions["A"].width = 28

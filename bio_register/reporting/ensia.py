@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import load_only
 
 from bio_register import spreadsheet
 from bio_register.attachments.models import Attachment
@@ -250,7 +251,9 @@ def _add_measures(organisation: Organisation, rows: Mapping[int, EnsiaRow], year
         .where(Measure.organisation_id == organisation.id, measure_controls.c.control_id.in_(list(rows)),
                Measure.status != MeasureStatus.VERVALLEN, Measure.created_at < year.as_of,
                or_(Measure.completed_at.is_(None), Measure.completed_at >= year.start))
-        .order_by(Measure.due_date.is_(None), Measure.due_date, Measure.id))
+        .order_by(Measure.due_date.is_(None), Measure.due_date, Measure.id)
+        # the columns the workbook and the API show (a large municipality links thousands)
+        .options(load_only(Measure.id, Measure.title, Measure.owner, Measure.due_date, Measure.status)))
     for control_id, measure in found:
         rows[control_id].measures.append(measure)
 
@@ -361,7 +364,7 @@ def notes(book: Werkbestand) -> list[tuple[str, str]]:
 
 def xlsx(book: Werkbestand) -> bytes:
     columns = [(key, header) for key, header, _meaning in COLUMNS]
-    rows = ([cells(row)[key] for key, _header in columns] for row in book.rows)
+    rows = ([texts[key] for key, _header in columns] for texts in map(cells, book.rows))  # each row's cells once
     return spreadsheet.to_xlsx(f"ENSIA {book.year.year}", columns, rows, widths=WIDTHS, wrap=True,
                                notes=notes(book))
 
