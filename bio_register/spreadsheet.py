@@ -64,7 +64,7 @@ def _string_cell(sheet: Any, value: Any, font: Font | None = None, *, wrap: bool
     cell = WriteOnlyCell(sheet, value=neutralise(text))
     cell.data_type = "s"  # a string, never a formula, whatever the text looks like
     if like is not None:
-        cell._style = copy(like._style)
+        cell._style = copy(like._style)  # type: ignore[attr-defined]  # openpyxl keeps the style array private
         return cell
     if wrap:
         cell.alignment = Alignment(vertical="top", wrap_text=True)

@@ -136,8 +136,12 @@ class EnsiaAspectOut(ma.Schema):
 class EnsiaEvidenceOut(ma.Schema):
     kind = ma.fields.String(metadata={"description": "bestand, link or tekst"})
     text = ma.fields.String()
-    date = ma.fields.Date(allow_none=True, metadata={"description": "The upload's day, or the assessment's"})
+    date = ma.fields.Date(allow_none=True, metadata={"description": "The evidence's date, or the assessment's"})
     attachment_id = ma.fields.Integer(allow_none=True)
+    owner = ma.fields.String(allow_none=True)
+    review_date = ma.fields.Date(allow_none=True)
+    valid = ma.fields.Boolean(allow_none=True, metadata={"description": "Not past its review date on the year's "
+                                                                        "day; null for the assessment's text"})
 
 
 class EnsiaFindingOut(ma.Schema):

@@ -35,9 +35,18 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import load_only
 
 from bio_register import spreadsheet
-from bio_register.attachments.models import Attachment
+from bio_register.attachments import evidence as evidence_life
+from bio_register.attachments.models import Attachment, EvidenceItem
 from bio_register.compliance import services as compliance
-from bio_register.compliance.models import ASPECTS, Aspect, Control, ControlAssessment, ControlCatalog, ControlKind
+from bio_register.compliance.models import (
+    ASPECTS,
+    Aspect,
+    AspectStatus,
+    Control,
+    ControlAssessment,
+    ControlCatalog,
+    ControlKind,
+)
 from bio_register.compliance.models import ImplementationStatus as Level
 from bio_register.database import utcnow
 from bio_register.errors import NotFound, ValidationFailed
@@ -123,12 +132,16 @@ def catalog_named(key: str | None) -> ControlCatalog:
 
 @dataclass(frozen=True)
 class Evidence:
-    """One piece of evidence: a file (its upload date), a link, or the assessment's text."""
+    """One piece of evidence: a file, a link, or the assessment's text. Files and links have a life
+    (issue 21.2: owner, date, review date); ``valid``: not past its review date on the year's day."""
 
     kind: str                     # "bestand", "link" or "tekst"
     text: str
     date: dt.date | None = None
     attachment_id: int | None = None
+    owner: str | None = None
+    review_date: dt.date | None = None
+    valid: bool | None = None     # None: no life recorded (the assessment's text)
 
 
 @dataclass
@@ -159,11 +172,28 @@ class EnsiaRow:
         return a.aspect(name) if a is not None and a.applicable else None
 
     @property
+    def expired(self) -> list[Evidence]:
+        return [e for e in self.evidence if e.valid is False]
+
+    @property
+    def werking_without_valid_evidence(self) -> bool:
+        """Werking "voldoet" (or partly) resting only on evidence files that are expired or gone
+        (:func:`bio_register.attachments.evidence.werking_shown`)."""
+        werking = self.aspect("werking")
+        if werking is None or werking.status not in (AspectStatus.VOLDOET, AspectStatus.VOLDOET_GEDEELTELIJK):
+            return False
+        valid = {e.attachment_id for e in self.evidence if e.attachment_id is not None and e.valid is not False}
+        invalid = set(werking.attachment_ids) - valid
+        return not evidence_life.werking_shown(werking.attachment_ids, invalid)
+
+    @property
     def warnings(self) -> list[str]:
         out = []
         if self.assessment is not None and self.assessment.proposed:
             out.append("Voorstel uit de overgang naar BIO2, nog niet bevestigd.")
         out += [str(text) for text in compliance.contradictions(self.assessment)]
+        if self.werking_without_valid_evidence:
+            out.append("De werking rust op bewijs dat verlopen of verwijderd is.")
         return out
 
 
@@ -210,8 +240,31 @@ def werkbestand(organisation: Organisation, catalog: ControlCatalog, year: Year)
     return Werkbestand(organisation, catalog, year, [rows[i] for i in ids])
 
 
+def _day_of(year: Year) -> dt.date:
+    """The calendar day of the year's state: 31 December, or today while the year runs."""
+    return to_local(year.as_of).date() if year.running else dt.date(year.year, 12, 31)
+
+
 def _add_evidence(organisation: Organisation, rows: Mapping[int, EnsiaRow], year: Year) -> None:
-    """The assessment's evidence text and links, and the files present at the year's moment (one query)."""
+    """The assessment's evidence text and links, and the files present at the year's moment, each
+    file and link with its life (owner, date, review date) and its validity on the year's day
+    (two queries)."""
+    today = _day_of(year)
+    lives = [item for item in db.session.scalars(
+        select(EvidenceItem).where(EvidenceItem.organisation_id == organisation.id,
+                                   EvidenceItem.control_id.in_(list(rows)),
+                                   or_(EvidenceItem.retired_at.is_(None), EvidenceItem.retired_at >= year.as_of))
+        .order_by(EvidenceItem.id))]
+    by_file = {item.attachment_id: item for item in lives if item.attachment_id is not None}
+    by_link = {(item.control_id, item.link): item for item in lives if item.link is not None}
+
+    def dated(kind: str, text: str, day: dt.date | None, item: EvidenceItem | None,
+              attachment_id: int | None = None) -> Evidence:
+        if item is None:
+            return Evidence(kind, text, day, attachment_id)
+        return Evidence(kind, text, item.evidence_date, attachment_id, item.owner_label, item.review_date,
+                        not item.expired_on(today))
+
     files: dict[int, list[Attachment]] = defaultdict(list)
     for attachment in db.session.scalars(
             select(Attachment).where(Attachment.organisation_id == organisation.id,
@@ -225,8 +278,9 @@ def _add_evidence(organisation: Organisation, rows: Mapping[int, EnsiaRow], year
         if a is not None and a.evidence:
             row.evidence.append(Evidence("tekst", a.evidence, to_local(a.assessed_at).date()))
         if a is not None:
-            row.evidence += [Evidence("link", link, to_local(a.assessed_at).date()) for link in a.evidence_links or []]
-        row.evidence += [Evidence("bestand", f.filename, to_local(f.uploaded_at).date(), f.id)
+            row.evidence += [dated("link", link, to_local(a.assessed_at).date(), by_link.get((control_id, link)))
+                             for link in a.evidence_links or []]
+        row.evidence += [dated("bestand", f.filename, to_local(f.uploaded_at).date(), by_file.get(f.id), f.id)
                          for f in files.get(control_id, [])]
 
 
@@ -274,8 +328,25 @@ def aspect_text(aspect: Aspect | None) -> str:
 
 
 def evidence_text(item: Evidence) -> str:
-    """"bestand: beleid.pdf (12-11-2026)", "link: https://… (12-11-2026)", "tekst: … (12-11-2026)"."""
-    return f"{item.kind}: {item.text}" + (f" ({day(item.date)})" if item.date else "")
+    """"bestand: beleid.pdf (12-11-2026; eigenaar C. Smit; herzien uiterlijk 12-11-2027)",
+    "link: https://… (12-11-2026)", "tekst: … (12-11-2026)"."""
+    details = [day(item.date)] if item.date else []
+    if item.owner:
+        details.append(f"eigenaar {item.owner}")
+    if item.review_date:
+        details.append(f"herzien uiterlijk {day(item.review_date)}")
+    return f"{item.kind}: {item.text}" + (f" ({'; '.join(details)})" if details else "")
+
+
+def validity_text(row: EnsiaRow, on: dt.date) -> str:
+    """"alle 2 stukken geldig op 31-12-2025", "verlopen op 31-12-2025: beleid.pdf"; empty without
+    evidence that has a review date."""
+    dated = [e for e in row.evidence if e.valid is not None]
+    if not dated:
+        return ""
+    if not row.expired:
+        return f"{'het stuk is' if len(dated) == 1 else f'alle {len(dated)} stukken zijn'} geldig op {day(on)}"
+    return f"verlopen op {day(on)}: " + ", ".join(e.text for e in row.expired)
 
 
 def finding_text(finding: Finding) -> str:
@@ -310,7 +381,10 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("werking", "Werking", "Idem voor de werking."),
     ("explanation", "Toelichting", "De toelichting bij een toepasselijke beheersmaatregel of overheidsmaatregel."),
     ("owner", "Eigenaar", "De eigenaar van de beheersmaatregel of overheidsmaatregel in de beoordeling."),
-    ("evidence", "Bewijs", "Per regel: bestand, link of tekst, met de datum (upload of beoordeling)."),
+    ("evidence", "Bewijs", "Per regel: bestand, link of tekst, met de datum van het bewijs, de eigenaar en de "
+     "datum waarop het herzien moet zijn (bij een tekst: de datum van de beoordeling)."),
+    ("validity", "Geldigheid bewijs", "Of de bestanden en links op 31 december (of vandaag, in het lopende jaar) nog "
+     "geldig waren: na de herzieningsdatum is bewijs verlopen."),
     ("findings", "Open bevindingen", "Bevindingen over deze beheersmaatregel of overheidsmaatregel die aan het "
      "eind van het jaar (of nu) open "
      "waren: bron, datum, ernst, status en hertestdatum."),
@@ -318,16 +392,16 @@ COLUMNS: list[tuple[str, str, str]] = [
      "beheersmaatregel of overheidsmaatregel die in het jaar liepen: eigenaar, "
      "uiterste datum en status."),
     ("assessed_at", "Beoordeeld op", "Wanneer de beoordeling is vastgelegd (Nederlandse tijd)."),
-    ("warnings", "Aandachtspunten", "Een voorstel dat nog bevestigd moet worden, of een tegenspraak tussen "
-     "implementatie en opzet, bestaan en werking."),
+    ("warnings", "Aandachtspunten", "Een voorstel dat nog bevestigd moet worden, een tegenspraak tussen "
+     "implementatie en opzet, bestaan en werking, of werking die op verlopen bewijs rust."),
 ]
 WIDTHS = {"code": 10, "kind": 18, "theme": 28, "title": 50, "answer": 20, "reason": 40, "opzet": 26, "bestaan": 26,
-          "werking": 26, "explanation": 50, "owner": 20, "evidence": 50, "findings": 50, "measures": 50,
+          "werking": 26, "explanation": 50, "owner": 20, "evidence": 50, "validity": 30, "findings": 50, "measures": 50,
           "assessed_at": 17, "warnings": 40}
 
 
-def cells(row: EnsiaRow) -> dict[str, str]:
-    """One row of the workbook as text, by column key."""
+def cells(row: EnsiaRow, on: dt.date) -> dict[str, str]:
+    """One row of the workbook as text, by column key (``on``: the day of the year's state)."""
     control, a = row.control, row.assessment
     return {
         "code": control.code,
@@ -340,6 +414,7 @@ def cells(row: EnsiaRow) -> dict[str, str]:
         "explanation": row.explanation,
         "owner": (a.owner or "") if a is not None else "",
         "evidence": "\n".join(evidence_text(item) for item in row.evidence),
+        "validity": validity_text(row, on),
         "findings": "\n".join(finding_text(f) for f in row.findings),
         "measures": "\n".join(measure_text(m) for m in row.measures),
         "assessed_at": f"{to_local(a.assessed_at):%d-%m-%Y %H:%M}" if a is not None else "",
@@ -364,7 +439,8 @@ def notes(book: Werkbestand) -> list[tuple[str, str]]:
 
 def xlsx(book: Werkbestand) -> bytes:
     columns = [(key, header) for key, header, _meaning in COLUMNS]
-    rows = ([texts[key] for key, _header in columns] for texts in map(cells, book.rows))  # each row's cells once
+    on = _day_of(book.year)
+    rows = ([texts[key] for key, _header in columns] for texts in (cells(row, on) for row in book.rows))  # once each
     return spreadsheet.to_xlsx(f"ENSIA {book.year.year}", columns, rows, widths=WIDTHS, wrap=True,
                                notes=notes(book))
 
@@ -406,8 +482,8 @@ def _row_data(row: EnsiaRow) -> dict[str, Any]:
         **{name: _aspect_data(row.aspect(name)) for name in ASPECTS},
         "explanation": row.explanation or None,
         "owner": a.owner if a is not None else None,
-        "evidence": [{"kind": e.kind, "text": e.text, "date": e.date, "attachment_id": e.attachment_id}
-                     for e in row.evidence],
+        "evidence": [{"kind": e.kind, "text": e.text, "date": e.date, "attachment_id": e.attachment_id,
+                      "owner": e.owner, "review_date": e.review_date, "valid": e.valid} for e in row.evidence],
         "open_findings": [{"id": f.id, "title": f.title, "source": f.source.value, "found_on": f.found_on,
                            "severity": f.severity.value, "status": f.status.value, "retest_on": f.retest_on}
                           for f in row.findings],

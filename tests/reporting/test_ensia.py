@@ -11,14 +11,16 @@ import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
+from bio_register.attachments import evidence as evidence_life
 from bio_register.compliance import catalogs as catalog_import
 from bio_register.compliance import services as compliance
 from bio_register.compliance.models import ControlCatalog
+from bio_register.database import utcnow
 from bio_register.errors import ValidationFailed
 from bio_register.extensions import db
 from bio_register.findings import services as findings
 from bio_register.reporting import ensia
-from bio_register.timeutil import to_utc
+from bio_register.timeutil import to_local, to_utc
 from tests import factories
 from tests.api.test_api_base import assert_problem, bearer
 from tests.conftest import login
@@ -27,7 +29,8 @@ KEY = "BIO2-1.3"
 #: "now" for the service tests: the year 2025 is over, 2026 is running
 NOW = to_utc(dt.datetime(2026, 6, 15, 12, 0))
 HEADERS = ["Nummer", "Soort", "Thema / hoofdstuk", "Titel", "Antwoord", "Reden niet van toepassing", "Opzet",
-           "Bestaan", "Werking", "Toelichting", "Eigenaar", "Bewijs", "Open bevindingen", "Verbetermaatregelen",
+           "Bestaan", "Werking", "Toelichting", "Eigenaar", "Bewijs", "Geldigheid bewijs", "Open bevindingen",
+           "Verbetermaatregelen",
            "Beoordeeld op", "Aandachtspunten"]
 
 
@@ -78,6 +81,9 @@ def recorded(catalog: ControlCatalog) -> dict[str, Any]:
     db.session.commit()
     policy = factories.control_attachment("DIE", c24, filename="procedure-melden.pdf", actor=ciso)
     policy.uploaded_at = at(2025, 1, 20, 14, 0)
+    # its life (issue 21.2): dated 20 January, to be reviewed by 15 December: expired on 31 December
+    life = evidence_life.by_attachment([policy.id])[policy.id]
+    life.evidence_date, life.review_date = dt.date(2025, 1, 20), dt.date(2025, 12, 15)
     late = factories.control_attachment("DIE", c24, filename="na-het-jaar.pdf", actor=ciso)
     late.uploaded_at = at(2026, 1, 5, 9, 0)
     db.session.commit()
@@ -112,17 +118,19 @@ def expected_rows(catalog: ControlCatalog, r: dict[str, Any]) -> dict[str, list[
                     "voldoet (11-02-2025, J. Jansen)", "voldoet gedeeltelijk (12-02-2025, A. de Auditor)",
                     "Meldpunt op intranet en via de servicedesk.", "Teamleider ICT",
                     "tekst: Procedure melden incidenten v2 (01-03-2025)\n"
-                    "link: https://intranet.example.nl/melden (01-03-2025)\n"
-                    "bestand: procedure-melden.pdf (20-01-2025)",
+                    "link: https://intranet.example.nl/melden (01-03-2025; eigenaar Carel Smit; herzien uiterlijk "
+                    "01-03-2026)\n"
+                    "bestand: procedure-melden.pdf (20-01-2025; eigenaar Carel Smit; herzien uiterlijk 15-12-2025)",
+                    "verlopen op 31-12-2025: procedure-melden.pdf",
                     "Meldpunt 's nachts onbereikbaar (IT-audit, 20-04-2025, ernst midden, open; hertest 01-10-2025)",
                     "Meldpunt 24/7 bereikbaar (eigenaar: Teamleider ICT; uiterlijk 31-03-2026; gepland)",
                     "01-03-2025 10:00", ""],
         "5.26.02": [*start(r["c25"]), "gedeeltelijk", "", "niet beoordeeld", "niet beoordeeld", "niet beoordeeld",
-                    "", "CISO", "", "", "", "01-03-2025 10:05", ""],
+                    "", "CISO", "", "", "", "", "01-03-2025 10:05", ""],
         "5.26": [*start(r["c26"]), "niet", "", "niet beoordeeld", "niet beoordeeld", "niet beoordeeld", "", "", "",
-                 "", "", "01-03-2025 10:10", ""],
+                 "", "", "", "01-03-2025 10:10", ""],
         "8.01.01": [*start(r["c81"]), "niet van toepassing", "Geen eigen eindapparaten.", "", "", "", "", "", "",
-                    "", "", "01-03-2025 10:15", ""],
+                    "", "", "", "01-03-2025 10:15", ""],
     }
 
 
@@ -149,7 +157,7 @@ def test_the_workbook_read_back_matches_the_data_cell_by_cell(catalog: ControlCa
     # the rest: not yet assessed, nothing else filled in
     for c in active:
         if c.code not in expected:
-            assert by_code[c.code][4:] == ["nog niet beoordeeld"] + [""] * 11, c.code
+            assert by_code[c.code][4:] == ["nog niet beoordeeld"] + [""] * 12, c.code
     assert ["Let op", "Een werkbestand uit het BIO-register om de ENSIA-zelfevaluatie in te vullen; geen officieel "
             "importformaat van ENSIA."] in notes
     assert ["Stand", "de stand op 31-12-2025 om middernacht"] in notes
@@ -184,6 +192,30 @@ def test_a_warning_for_a_proposal_and_a_contradiction(catalog: ControlCatalog) -
     row = next(r for r in ensia.werkbestand(die, catalog, ensia.year_of(2025, now=NOW)).rows if r.control.id == c.id)
     assert row.warnings == ["Voorstel uit de overgang naar BIO2, nog niet bevestigd.",
                             "„Volledig geïmplementeerd”, maar opzet „voldoet niet”."]
+
+
+def test_werking_on_expired_evidence_is_pointed_out(catalog: ControlCatalog) -> None:
+    die = factories.organisation("DIE")
+    ciso = factories.user([("ciso", "DIE")])
+    c = control(catalog, "5.24.03")
+    report = factories.control_attachment("DIE", c, filename="testrapport.pdf", actor=ciso)
+    compliance.assess(ciso, die, c, {"applicable": True, "status": "volledig",
+                                     "werking": {"status": "voldoet", "attachments": [report.id]}})
+    db.session.commit()
+    now = utcnow()
+    year = ensia.year_of(to_local(now).year, now=now)
+
+    def the_row() -> Any:
+        return next(r for r in ensia.werkbestand(die, catalog, year).rows if r.control.id == c.id)
+
+    assert the_row().warnings == [] and the_row().expired == []
+    life = evidence_life.by_attachment([report.id])[report.id]
+    life.review_date = to_local(now).date() - dt.timedelta(days=1)
+    db.session.commit()
+    row = the_row()
+    assert [e.text for e in row.expired] == ["testrapport.pdf"]
+    assert row.warnings == ["De werking rust op bewijs dat verlopen of verwijderd is."]
+    assert ensia.validity_text(row, to_local(now).date()) == f"verlopen op {to_local(now):%d-%m-%Y}: testrapport.pdf"
 
 
 @pytest.mark.parametrize(("year", "message"), [
@@ -227,7 +259,9 @@ def test_download_from_the_compliance_page_and_the_api(client: FlaskClient, cata
     assert first["werking"] == {"status": "voldoet_gedeeltelijk", "assessed_on": "2025-02-12",
                                 "assessed_by": "A. de Auditor"}
     assert first["evidence"][2] == {"kind": "bestand", "text": "procedure-melden.pdf", "date": "2025-01-20",
-                                    "attachment_id": recorded["policy"].id}
+                                    "attachment_id": recorded["policy"].id, "owner": "Carel Smit",
+                                    "review_date": "2025-12-15", "valid": False}
+    assert first["evidence"][0]["valid"] is None and first["evidence"][1]["valid"] is True
     assert [f["id"] for f in first["open_findings"]] == [recorded["finding"].id]
     assert first["measures"] == [{"id": recorded["measure"].id, "title": "Meldpunt 24/7 bereikbaar",
                                   "owner": "Teamleider ICT", "due_date": "2026-03-31", "status": "gepland"}]
