@@ -155,6 +155,11 @@ def create() -> Any:
             apply_errors(form, error)
             return Rejected(lambda: render_template("incidents/create.html", form=form), error.status_code)
         flash_committed(_("Incident %(ref)s is vastgelegd.", ref=incident.reference))
+        if playbooks.playbook_for(incident.organisation_id, incident.category) is not None:
+            # the proposal: the page shows the playbook with "Draaiboek toepassen"
+            flash_committed(_("Voor deze categorie is een draaiboek: pas het toe onder „Draaiboek” om de stappen "
+                              "als taken bij het incident te zetten."), "info")
+            return redirect(url_for("incidents.detail", incident_id=incident.id) + "#draaiboek")
         return redirect(url_for("incidents.detail", incident_id=incident.id))
     status = 422 if form.is_submitted() else 200
     return render_template("incidents/create.html", form=form), status

@@ -299,3 +299,23 @@ def test_the_incident_page_with_steps_issues_a_fixed_number_of_queries(client: F
     with count_queries() as counter:
         assert client.get(f"/incidenten/{leak.id}").status_code == 200
     assert counter.count <= before, counter.statements
+
+
+def test_logging_an_incident_of_a_category_with_a_playbook_proposes_it(client: FlaskClient) -> None:
+    vo = factories.user([("verbindingsofficier", "DIE")])
+    login(client, vo.email, factories.PASSWORD)
+    token = csrf_token(client, "/incidenten/nieuw")
+    response = client.post("/incidenten/nieuw", data={
+        "csrf_token": token, "organisation": "DIE", "title": "Laptop gestolen uit auto",
+        "description": "Laptop van Burgerzaken gestolen.", "discovered_at": "2026-11-20T09:15",
+        "is_datalek": "nee", "category": Category.LOST_STOLEN_DEVICE.value})
+    assert response.status_code == 302 and response.headers["Location"].endswith("#draaiboek")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Voor deze categorie is een draaiboek" in page and "Draaiboek toepassen" in page
+    assert "Laat het apparaat op afstand blokkeren en wissen" in page
+    # without a category: no proposal
+    response = client.post("/incidenten/nieuw", data={
+        "csrf_token": token, "organisation": "DIE", "title": "Onbekend", "description": "Nog onduidelijk.",
+        "discovered_at": "2026-11-20T09:15", "is_datalek": "nee"})
+    assert not response.headers["Location"].endswith("#draaiboek")
+    assert "Draaiboek toepassen" not in client.get(response.headers["Location"]).get_data(as_text=True)
