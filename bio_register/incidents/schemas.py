@@ -107,7 +107,8 @@ class TimelineItemOut(ma.Schema):
     at = ma.fields.AwareDateTime()
     kind = ma.fields.String(metadata={"description": "waarneming, actie, besluit, communicatie, "
                                                      "create, update, status, reopen, "
-                                                     "attachment_upload, attachment_remove or report"})
+                                                     "attachment_upload, attachment_remove, report, playbook_apply "
+                                                     "(a playbook applied) or task (a step of it changed)"})
     actor = ma.fields.String()
     text = ma.fields.String(allow_none=True)
     changes = ma.fields.Dict()
