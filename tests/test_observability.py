@@ -359,7 +359,8 @@ def test_metrics_have_every_documented_name(client: FlaskClient, app: Flask) -> 
                  "bio_register_scheduler_job_last_run_timestamp_seconds",
                  "bio_register_scheduler_job_last_run_success", "bio_register_scheduler_job_last_run_duration_seconds",
                  "bio_register_scheduler_job_last_success_timestamp_seconds", "bio_register_ap_clocks_open",
-                 "bio_register_ap_clocks_overdue"):
+                 "bio_register_ap_clocks_overdue", "bio_register_webhook_deliveries_pending",
+                 "bio_register_webhook_deliveries_failed"):
         assert re.search(rf"^{name}[ {{]", text, re.MULTILINE), f"{name} missing"
     assert _sample(text, "bio_register_database_up") == 1 and _sample(text, "bio_register_schema_at_head") == 1
     assert _sample(text, "bio_register_scheduler_job_last_run_success", job="deadline-warnings") == 1
@@ -382,6 +383,29 @@ def test_metrics_count_the_running_and_overdue_ap_clocks(client: FlaskClient) ->
     text = _scrape(client)
     assert _sample(text, "bio_register_ap_clocks_open") == 2
     assert _sample(text, "bio_register_ap_clocks_overdue") == 1
+
+
+@pytest.mark.usefixtures("metrics_access")
+def test_metrics_count_webhook_deliveries_pending_and_failed_apart_from_e_mail(client: FlaskClient) -> None:
+    endpoint = factories.webhook("DIE")
+    now = utcnow()
+
+    def delivery(**values: Any) -> OutboxMessage:
+        return OutboxMessage(kind="webhook", webhook_endpoint_id=endpoint.id, recipient="hooks.example.nl",
+                             subject="incident.logged", body="{}", **values)
+
+    db.session.add_all([
+        delivery(), delivery(attempts=2, next_attempt_at=now + dt.timedelta(minutes=5), http_status=503),
+        delivery(attempts=6, failed_at=now, last_error="Geen antwoord binnen 5 seconden."),
+        delivery(attempts=1, sent_at=now, http_status=204),
+    ])
+    db.session.commit()
+    text = _scrape(client)
+    assert _sample(text, "bio_register_webhook_deliveries_pending") == 2
+    assert _sample(text, "bio_register_webhook_deliveries_failed") == 1
+    assert _sample(text, "bio_register_outbox_unsent") == 0 and _sample(text, "bio_register_outbox_failed") == 0
+    ready = client.get("/health/ready").get_json()
+    assert ready["outbox"]["unsent"] == 0  # the e-mail outbox: webhooks are not e-mail
 
 
 @pytest.mark.usefixtures("metrics_access")

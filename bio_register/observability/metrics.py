@@ -30,7 +30,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import Engine, event
 from sqlalchemy.pool import QueuePool
 
-from bio_register.observability.state import OutboxBacklog, SchedulerState
+from bio_register.observability.state import OutboxBacklog, SchedulerState, WebhookBacklog
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 PREFIX = "bio_register_"
@@ -125,7 +125,7 @@ def _gauge(name: str, documentation: str, value: float | None) -> GaugeMetricFam
 
 def state_metrics(*, database_up: bool, at_head: bool | None = None, outbox: OutboxBacklog | None = None,
                   scheduler: SchedulerState | None = None, ap_clocks: tuple[int, int] | None = None,
-                  ) -> list[Metric]:
+                  webhooks: WebhookBacklog | None = None) -> list[Metric]:
     """The per-scrape gauges from what was read (None: not read, e.g. the database did not answer)."""
     metrics: list[Metric] = [_gauge("database_up", "1 when the database answered this scrape", float(database_up))]
     if at_head is not None:
@@ -161,6 +161,13 @@ def state_metrics(*, database_up: bool, at_head: bool | None = None, outbox: Out
             if run.last_success_at is not None:
                 last_success.add_metric([run.job_id], run.last_success_at.timestamp())
         metrics += [last_run, last_ok, duration, last_success]
+    if webhooks is not None:
+        metrics += [
+            _gauge("webhook_deliveries_pending", "Webhook deliveries not delivered yet and still to be tried",
+                   webhooks.pending),
+            _gauge("webhook_deliveries_failed", "Webhook deliveries given up (every attempt failed, or refused)",
+                   webhooks.failed),
+        ]
     if ap_clocks is not None:
         metrics += [
             _gauge("ap_clocks_open", "Open datalekken whose 72-hour AP clock runs", ap_clocks[0]),

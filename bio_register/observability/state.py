@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, scoped_session
 from bio_register.breaches.models import ApDecision, ApNotification, BreachAssessment, NotificationKind
 from bio_register.breaches.services import AP_DEADLINE
 from bio_register.incidents.models import OPEN_STATUSES, Incident
-from bio_register.notifications.models import EMAIL, OutboxMessage
+from bio_register.notifications.models import EMAIL, WEBHOOK, OutboxMessage
 from bio_register.notifications.services import MAX_ATTEMPTS
 from bio_register.observability.models import ROLE_ACTIVE, ROLE_STANDBY, SchedulerHeartbeat, SchedulerJobRun
 
@@ -69,6 +69,24 @@ def outbox_backlog(session: AnySession, now: dt.datetime) -> OutboxBacklog:
     oldest_dt = _aware(oldest)
     age = max(0.0, (now - oldest_dt).total_seconds()) if oldest_dt is not None else None
     return OutboxBacklog(int(unsent), int(retrying), int(failed), age)
+
+
+@dataclass(frozen=True)
+class WebhookBacklog:
+    #: webhook deliveries not delivered yet and still to be tried (in the queue or waiting out a back-off)
+    pending: int
+    #: given up: every attempt failed, or the receiver refused (shown on the webhook's page)
+    failed: int
+
+
+def webhook_backlog(session: AnySession) -> WebhookBacklog:
+    """One query over the webhook deliveries not delivered (``ix_outbox_messages_sent_at``)."""
+    failed = OutboxMessage.failed_at.is_not(None)
+    pending, given_up = session.execute(
+        select(func.coalesce(func.sum(case((failed, 0), else_=1)), 0),
+               func.coalesce(func.sum(case((failed, 1), else_=0)), 0))
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.kind == WEBHOOK)).one()
+    return WebhookBacklog(int(pending), int(given_up))
 
 
 def _aware(value: Any) -> dt.datetime | None:

@@ -109,6 +109,7 @@ def metrics_page() -> Any:
             read["outbox"] = state.outbox_backlog(db.session, now)
             read["scheduler"] = state.scheduler_state(db.session, now)
             read["ap_clocks"] = state.ap_clocks(db.session, now)
+            read["webhooks"] = state.webhook_backlog(db.session)
     except SQLAlchemyError:
         # the request metrics still go out; the pipeline rolls the failed transaction back
         body = metrics.exposition(metrics.state_metrics(database_up=False, **read))
