@@ -395,3 +395,46 @@ def test_migration_dates_existing_evidence_by_its_upload_and_nothing_more(tmp_pa
             with db.engine.connect() as conn:
                 assert conn.execute(text("SELECT count(*) FROM attachments")).scalar_one() == 2
             db.engine.dispose()
+
+
+# --- queries ------------------------------------------------------------------------------------------------
+
+def _expired_werking(code: str, catalog: ControlCatalog, n: int) -> None:
+    """``n`` controls of ``code`` with werking "voldoet" on an evidence file that has since expired."""
+    org = factories.organisation(code, parent="DUO")
+    ciso = factories.user([("ciso", code)])
+    active = [c for c in services.controls_of(catalog, kind=services.ControlKind.MEASURE) if c.status == "active"]
+    for control in active[:n]:
+        file = factories.control_attachment(code, control, actor=ciso)
+        services.assess(ciso, org, control, {"applicable": True, "status": "volledig",
+                                             "werking": {"status": "voldoet", "attachments": [file.id]}})
+        evidence.update_item(ciso, org, _item_of(file), {"evidence_date": dt.date(2024, 1, 1),
+                                                         "review_date": dt.date(2025, 1, 1)}, today=dt.date(2026, 1, 1))
+    db.session.commit()
+
+
+def test_expired_evidence_costs_a_fixed_number_of_queries(client: FlaskClient, catalog: ControlCatalog,
+                                                          count_queries: Any) -> None:
+    cc = factories.user([("concern_control", "DUO")])
+    login(client, cc.email, factories.PASSWORD)
+    _expired_werking("DIE", catalog, 1)
+    first = next(c for c in services.controls_of(catalog, kind=services.ControlKind.MEASURE)
+                 if c.status == "active").code
+    pages = ["/compliance", f"/compliance/DIE/{KEY}", f"/compliance/DIE/{KEY}/vvt?bewijs=verlopen",
+             f"/compliance/DIE/{KEY}/{first}"]
+    few = {}
+    for page in pages:
+        with count_queries() as counted:
+            assert client.get(page).status_code == 200
+        few[page] = counted.count
+    for code in ("OA", "UIT", "AMS"):
+        _expired_werking(code, catalog, 4)
+    _expired_werking("DIE", catalog, 6)  # more controls, and a second file on the first one
+    for page in pages:
+        with count_queries() as counted:
+            html = client.get(page).get_data(as_text=True)
+        assert counted.count == few[page], (page, counted.statements)
+    assert "Werking niet aangetoond:" in html and html.count("bewijs verlopen") >= 2
+    summaries = services.summaries([factories.organisation(c).id for c in ("DIE", "OA", "UIT", "AMS")], catalog)
+    assert [s.total.werking_expired for s in summaries.values()] == [6, 4, 4, 4]
+    assert all(s.total.werking_voldoet == 0 for s in summaries.values())
