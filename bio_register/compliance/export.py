@@ -26,7 +26,8 @@ from reports.pdf import TwoPassCanvas
 COLUMNS = [("code", "Nummer"), ("kind", "Soort"), ("group", "Thema / hoofdstuk"), ("title", "Titel"),
            ("applicable", "Van toepassing"), ("status", "Implementatie"), ("opzet", "Opzet"), ("bestaan", "Bestaan"),
            ("werking", "Werking"), ("contradictions", "Tegenstrijdig"), ("justification", "Toelichting"),
-           ("owner", "Eigenaar"), ("assessed_at", "Beoordeeld op"), ("proposed", "Voorstel")]
+           ("owner", "Eigenaar"), ("assessed_at", "Beoordeeld op"), ("proposed", "Voorstel"),
+           ("evidence_expired", "Bewijs verlopen")]
 #: the PDF's columns (landscape A4): opzet, bestaan and werking together in one
 PDF_COLUMNS = [("code", "Nummer"), ("kind", "Soort"), ("group", "Thema / hoofdstuk"), ("title", "Titel"),
                ("applicable", "Van toepassing"), ("status", "Implementatie"), ("obw", "Opzet, bestaan, werking"),
@@ -36,7 +37,7 @@ CELL_PADDING = 12.0
 #: the PDF columns that take the width left over, in this proportion (title, justification)
 FLEXIBLE = {3: 1.0, 7: 1.0}
 WIDTHS = {"code": 10, "kind": 14, "group": 28, "title": 50, "opzet": 30, "bestaan": 30, "werking": 30,
-          "contradictions": 40, "justification": 50, "owner": 20, "assessed_at": 17}
+          "contradictions": 40, "evidence_expired": 10, "justification": 50, "owner": 20, "assessed_at": 17}
 ASPECT_TEXT = {"voldoet": "voldoet", "voldoet_gedeeltelijk": "voldoet gedeeltelijk", "voldoet_niet": "voldoet niet",
                "niet_beoordeeld": "niet beoordeeld"}
 
@@ -81,6 +82,7 @@ def _values(row: SoaRow, files: Mapping[int, str]) -> dict[str, Any]:
         **{name: aspect_text(aspects[name], files) if name in aspects else "" for name in ASPECTS},
         "obw": "\n".join(f"{name}: {ASPECT_TEXT[aspects[name].status.value]}" for name in ASPECTS if name in aspects),
         "contradictions": " ".join(row.contradictions),
+        "evidence_expired": "ja" if row.evidence_expired else "",
         "justification": a.justification or "" if a else "",
         "owner": a.owner or "" if a else "",
         "assessed_at": to_local(a.assessed_at).strftime("%d-%m-%Y %H:%M") if a else "",

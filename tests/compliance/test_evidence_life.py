@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
+from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
 from bio_register import MIGRATIONS_DIR, scheduler
@@ -24,7 +26,7 @@ from bio_register.attachments import evidence
 from bio_register.attachments.models import EvidenceItem, EvidenceReminder
 from bio_register.audit.models import AuditEvent
 from bio_register.compliance import catalogs as catalog_import
-from bio_register.compliance import services
+from bio_register.compliance import export, services
 from bio_register.compliance.models import ControlCatalog
 from bio_register.errors import ValidationFailed
 from bio_register.extensions import db
@@ -168,6 +170,11 @@ def test_expiry_changes_the_figures_on_the_day_it_passes_in_amsterdam(catalog: C
     assert services.filtered_statement(die, catalog, flt, today=local_before).rows == []
     rows = services.filtered_statement(die, catalog, flt, today=local_after).rows
     assert [r.control.code for r in rows] == ["5.24.01"] and flt.args() == {"bewijs": "verlopen"}
+    # the Excel download says so in its own column
+    sheet = load_workbook(io.BytesIO(export.soa_xlsx(die, catalog, rows))).active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.cell(2, header.index("Bewijs verlopen") + 1).value == "ja"
 
 
 def test_werking_voldoet_is_refused_when_all_its_evidence_has_expired(catalog: ControlCatalog) -> None:
