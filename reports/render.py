@@ -835,7 +835,8 @@ def _annual_themes(report: AnnualAccountability, width: float) -> list[Flowable]
     story.append(Paragraph(markup("Maatr.: maatregelen in het thema; Toepas.: van toepassing; Implem.: volledig/"
                                   "gedeeltelijk/niet geïmplementeerd; Opzet, Bestaan, Werking: voldoet/voldoet "
                                   "gedeeltelijk/voldoet niet/niet beoordeeld; N.v.t.: niet van toepassing; Onbeoord.: "
-                                  "nog niet beoordeeld. Werking „voldoet” vraagt om bewijs."), _NOTE))
+                                  "nog niet beoordeeld. Werking „voldoet” vraagt om geldig bewijs: rust ze op "
+                                  "verlopen of verwijderd bewijs, dan telt ze hier als niet beoordeeld."), _NOTE))
     return story
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from bio_register.attachments import evidence as evidence_life
 from bio_register.compliance import services as compliance
 from bio_register.compliance.models import ASPECTS, AspectStatus, Control, ControlAssessment, ControlCatalog
 from bio_register.compliance.models import ImplementationStatus as Level
@@ -85,6 +86,15 @@ class State:
     completed: int
     #: the open maatregelen linked to each control
     measures_by_control: dict[int, list[Measure]]
+    #: per control, the evidence files that showed nothing on the year's day (expired or removed)
+    invalid: dict[int, set[int]]
+
+    def werking_shown(self, assessment: ControlAssessment) -> bool:
+        """Werking "voldoet" with valid evidence on the year's day: what "werking aangetoond" counts
+        (issue 21.2, as the compliance figures count it)."""
+        werking = assessment.aspect("werking")
+        return (werking.status == AspectStatus.VOLDOET
+                and evidence_life.werking_shown(werking.attachment_ids, self.invalid.get(assessment.control_id, set())))
 
     @property
     def moment(self) -> dt.date:
@@ -135,8 +145,16 @@ def state(organisation: Organisation, catalog: ControlCatalog, year: Year) -> St
                 .where(measure_controls.c.measure_id.in_(sorted(open_ids)),
                        measure_controls.c.control_id.in_([c.id for c in controls]))):
             by_control[control_id].append(by_id[measure_id])
+    # the evidence files' validity on the year's day (by the review dates as they stand now, as the
+    # compliance history reads them: earlier review dates are not kept)
+    day = to_local(year.as_of).date() if year.running else dt.date(year.year, 12, 31)
+    invalid: dict[int, set[int]] = defaultdict(set)
+    for control_id, attachment_id, review_date, retired_at in evidence_life.attachment_lives(
+            organisation.id, sorted(current)):
+        if review_date < day or (retired_at is not None and retired_at < year.as_of):
+            invalid[control_id].add(attachment_id)
     return State(organisation, catalog, year, controls, current, findings, open_measures, completed,
-                 dict(by_control))
+                 dict(by_control), dict(invalid))
 
 
 # --- the jaarverslag paragraph --------------------------------------------------------------------------------
@@ -167,12 +185,15 @@ def _compliance_text(s: State) -> str:
     if applicable:
         counted = {level: sum(1 for a in applicable if a.status == level) for level in Level}
         score = 100 * (counted[Level.VOLLEDIG] + 0.5 * counted[Level.GEDEELTELIJK]) / len(applicable)
-        werking = sum(1 for a in applicable if a.werking_status == AspectStatus.VOLDOET)
+        werking = sum(1 for a in applicable if s.werking_shown(a))
         sentences.append(
             f"Van de {n(len(applicable), 'toepasselijke maatregel', 'toepasselijke maatregelen')} {where} waren er op "
             f"{date} {counted[Level.VOLLEDIG]} volledig, {counted[Level.GEDEELTELIJK]} gedeeltelijk en "
             f"{counted[Level.NIET]} niet geïmplementeerd; dat is een implementatiegraad van {percentage(score)}.")
         sentences.append(f"Bij {werking} daarvan is de werking aangetoond.")
+        expired = sum(1 for a in applicable if a.werking_status == AspectStatus.VOLDOET and not s.werking_shown(a))
+        if expired:
+            sentences.append(f"Bij {n(expired, 'maatregel', 'maatregelen')} rust de werking op verlopen bewijs.")
     else:
         sentences.append(f"Op {date} was geen van de beoordeelde maatregelen {where} van toepassing.")
     if not_applicable:
@@ -250,6 +271,12 @@ def _themes(s: State) -> list[rd.ThemeState]:
         assessed = [s.current[c.id] for c in controls if c.id in s.current]
         applicable = [a for a in assessed if a.applicable]
         counts = {name: _aspect_counts(applicable, name) for name in ASPECTS}
+        # werking "voldoet" on expired evidence is not shown: counted as not (yet) judged, as the figures do
+        unshown = sum(1 for a in applicable if a.werking_status == AspectStatus.VOLDOET and not s.werking_shown(a))
+        if unshown:
+            w = counts["werking"]
+            counts["werking"] = rd.AspectCounts(w.voldoet - unshown, w.gedeeltelijk, w.niet,
+                                                w.niet_beoordeeld + unshown)
         out.append(rd.ThemeState(
             code, controls[0].group_title_nl, len(controls), len(applicable), len(assessed) - len(applicable),
             len(controls) - len(assessed), sum(a.status == Level.VOLLEDIG for a in applicable),

@@ -290,3 +290,31 @@ def test_the_paragraph_issues_a_fixed_number_of_queries(catalog: ControlCatalog,
     with count_queries() as many:
         reporting.jaarverslag(die, year)
     assert many.count == few.count
+
+
+def test_werking_on_expired_evidence_is_not_shown(catalog: ControlCatalog) -> None:
+    """Werking "voldoet" counts as shown only with evidence valid on 31 December (issue 21.2)."""
+    from bio_register.attachments import evidence as evidence_life
+
+    oa = factories.organisation("OA")
+    ciso = factories.user([("ciso", "OA")])
+    c = control(catalog, "5.24.01")
+    report = factories.control_attachment("OA", c, filename="testrapport.pdf", actor=ciso)
+    report.uploaded_at = at(2025, 1, 10, 9, 0)
+    compliance.assess(ciso, oa, c, {"applicable": True, "status": "volledig",
+                                    "werking": {"status": "voldoet", "assessed_on": "2025-02-01",
+                                                "attachments": [report.id]}}, now=at(2025, 2, 1, 10, 0),
+                      today=dt.date(2025, 2, 1))
+    life = evidence_life.by_attachment([report.id])[report.id]
+    life.evidence_date, life.review_date = dt.date(2025, 1, 10), dt.date(2025, 12, 30)
+    db.session.commit()
+    year = ensia.year_of(2025, now=NOW)
+    assert "Bij 0 daarvan is de werking aangetoond. Bij 1 maatregel rust de werking op verlopen bewijs." in \
+        reporting.jaarverslag(oa, year).paragraphs[1]
+    data = reporting.annual_accountability(reporting.resolve_scope("OA"), reporting.parse_period("annual", "2025",
+                                                                                                 now=NOW),
+                                           version=1, generated_at=NOW)
+    assert next(t for t in data.themes if t.code == "5").werking == accountability.rd.AspectCounts(0, 0, 0, 1)
+    life.review_date = dt.date(2025, 12, 31)        # valid up to and including 31 December
+    db.session.commit()
+    assert "Bij 1 daarvan is de werking aangetoond." in reporting.jaarverslag(oa, year).paragraphs[1]
