@@ -35,15 +35,19 @@ PERSON = ("/gebruikers", r"/gebruikers/\d+$")
 ORG_COMPLIANCE = ("/compliance", r"/compliance/[^/]+/[^/]+$")
 SOA = ("@organisation-compliance", r"/compliance/[^/]+/[^/]+/vvt$")
 CONTROL = ("@soa", r"/compliance/[^/]+/[^/]+/(?!vvt|chart)[^/]+$")
+FINDING = ("/bevindingen", r"/bevindingen/\d+$")
+PROCESSING = ("/verwerkingen", r"/verwerkingen/\d+$")
 OWN = ["/", "/meldingen", "/account", "/account/tokens", "/api/v1/docs"]
 
 #: The main pages of each role (what its menu offers, and one of each kind of detail page).
 PAGES: dict[str, list[Page]] = {
     VO: [*OWN, "/melden", "/incidenten", INCIDENT, "/incidenten/nieuw", "/maatregelen"],
-    FG: [*OWN, "/incidenten", INCIDENT, "/datalekken", DATALEK, "/maatregelen"],
-    CISO: [*OWN, "/incidenten", INCIDENT, "/compliance", ORG_COMPLIANCE, SOA, CONTROL, "/maatregelen",
-           MEASURE, "/rapportages", "/jaarcijfers"],
-    CONCERN_CONTROL: [*OWN, "/compliance", ORG_COMPLIANCE, SOA, CONTROL, "/rapportages", "/jaarcijfers"],
+    FG: [*OWN, "/incidenten", INCIDENT, "/datalekken", DATALEK, "/datalekken/sjablonen", "/maatregelen",
+         "/verwerkingen", PROCESSING, "/verwerkers", "/compliance"],
+    CISO: [*OWN, "/incidenten", INCIDENT, "/datalekken", "/compliance", ORG_COMPLIANCE, SOA, CONTROL,
+           "/maatregelen", MEASURE, "/bevindingen", FINDING, "/rapportages", "/jaarcijfers"],
+    CONCERN_CONTROL: [*OWN, "/incidenten", "/datalekken", "/maatregelen", "/compliance", ORG_COMPLIANCE, SOA,
+                      CONTROL, "/rapportages", "/jaarcijfers"],
     BEHEERDER: [*OWN, "/beheer/planning", "/beheer/auditlog", "/organisaties", ORGANISATION, "/gebruikers",
                 PERSON],
 }
