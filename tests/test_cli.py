@@ -94,6 +94,28 @@ def test_create_token_for_unknown_user(app: Flask) -> None:
     assert result.exit_code != 0 and "Onbekende gebruiker" in result.output
 
 
+def test_load_cbw_criteria_loads_the_shipped_set_and_a_new_version_once(app: Flask, tmp_path) -> None:
+    import json
+
+    from bio_register.breaches import cbw
+
+    result = run(app, "load-cbw-criteria")
+    assert result.exit_code == 0, result.output
+    assert "versie NIS2-art23-3-v1: geladen" in result.output
+    data = {**cbw.shipped_criteria(), "version": "regeling-2027"}
+    data["questions"] = [dict(q, threshold=50000) if q["id"] == "users_affected" else q for q in data["questions"]]
+    path = tmp_path / "criteria.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert "regeling-2027: geladen" in run(app, "load-cbw-criteria", str(path)).output
+    assert "regeling-2027: al aanwezig" in run(app, "load-cbw-criteria", str(path)).output
+    assert cbw.current_criteria().version == "regeling-2027"
+    path.write_text(json.dumps({**data, "title": "Anders"}), encoding="utf-8")
+    refused = run(app, "load-cbw-criteria", str(path))
+    assert refused.exit_code != 0 and "nieuw versienummer" in refused.output
+    path.write_text("{niet json", encoding="utf-8")
+    assert run(app, "load-cbw-criteria", str(path)).exit_code != 0
+
+
 def test_console_script_lists_the_commands() -> None:
     import subprocess
     import sys

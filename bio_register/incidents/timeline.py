@@ -36,8 +36,11 @@ from bio_register.breaches.models import (
     ApNotification,
     BreachApForm,
     BreachAssessment,
+    CbwCase,
+    CbwIbdCopy,
     CbwPhase,
     CbwReport,
+    CbwSignificance,
     CorrespondenceKind,
     DataSubjectDecision,
     NoNotifyGround,
@@ -63,6 +66,9 @@ BREACH_ENTITIES: dict[str, Any] = {
     "cbw_report": CbwReport,
     "ap_form": BreachApForm,
     "ap_correspondence": ApCorrespondence,
+    "cbw_significance": CbwSignificance,
+    "cbw_case": CbwCase,
+    "cbw_ibd_copy": CbwIbdCopy,
 }
 
 #: the assessment's fields as the datalek page names them
@@ -398,6 +404,25 @@ def _breach_item(event: _Event, aware_at: dt.datetime | None) -> TimelineItem | 
         return TimelineItem(event.at, "cbw", _("Cbw-melding: %(phase)s", phase=label), event.actor, changes=[
             Change(_("Aan"), "", str(_after(changes, "recipient") or "—")),
             Change(_("Verstuurd op"), "", format_local(submitted) if submitted else "—"),
+            Change(_("Kenmerk"), "", str(_after(changes, "reference") or "—"))])
+    if event.entity == "cbw_significance":
+        title = (_("Cbw-advies: significant") if _after(changes, "significant")
+                 else _("Cbw-advies: niet significant"))
+        return TimelineItem(event.at, "cbw", title, event.actor, text=_after(changes, "motivation"), changes=[
+            Change(_("Criteria versie"), "", str(_after(changes, "criteria_version") or "—"))])
+    if event.entity == "cbw_case":
+        phase = _after(changes, "phase")
+        label = str(breach_catalog.PHASE_LABELS[CbwPhase(phase)]) if phase in set(CbwPhase) else str(phase)
+        details = []
+        handled = _moment(_after(changes, "handled_at")) if "handled_at" in changes else None
+        if handled:
+            details.append(Change(_("Incident afgehandeld op"), "", format_local(handled)))
+        return TimelineItem(event.at, "cbw", _("Inhoud van de Cbw-melding bijgewerkt: %(phase)s", phase=label),
+                            event.actor, changes=details)
+    if event.entity == "cbw_ibd_copy":
+        sent = _moment(_after(changes, "sent_at"))
+        return TimelineItem(event.at, "cbw", _("Kopie aan de IBD (informatief)"), event.actor, changes=[
+            Change(_("Verstuurd op"), "", format_local(sent) if sent else "—"),
             Change(_("Kenmerk"), "", str(_after(changes, "reference") or "—"))])
     return None
 

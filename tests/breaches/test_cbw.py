@@ -328,3 +328,18 @@ def test_the_incident_page_shows_the_three_obligations_side_by_side(client: Flas
     assert "Open: vroegtijdige waarschuwing" in panel
     assert "Geïnformeerd op" in panel and "geen wettelijke termijn" in panel
     assert "nog 19,0 uur" in panel or "nog 18,9 uur" in panel   # the early warning: 24 h after awareness
+
+
+def test_the_advice_the_content_and_the_ibd_copy_are_in_the_timeline() -> None:
+    from bio_register.incidents import timeline
+
+    incident = significant(discovered_at=utcnow() - 5 * H)
+    officer = ciso()
+    cbw.assess_significance(officer, incident, {**ANSWERS, "damage_to_others": True})
+    cbw.save_phase_content(officer, incident, "early_warning", {"malicious_suspected": True})
+    cbw.record_ibd_copy(officer, incident, utcnow() - H, reference="IBD-3")
+    db.session.commit()
+    titles = [str(item.title) for item in timeline.timeline(officer, incident)]
+    assert "Cbw-advies: significant" in titles
+    assert "Inhoud van de Cbw-melding bijgewerkt: vroegtijdige waarschuwing (24 uur)" in titles
+    assert "Kopie aan de IBD (informatief)" in titles
