@@ -343,3 +343,27 @@ def test_the_advice_the_content_and_the_ibd_copy_are_in_the_timeline() -> None:
     assert "Cbw-advies: significant" in titles
     assert "Inhoud van de Cbw-melding bijgewerkt: vroegtijdige waarschuwing (24 uur)" in titles
     assert "Kopie aan de IBD (informatief)" in titles
+
+
+def test_the_cbw_page_refuses_a_phase_without_content_in_dutch_and_keeps_prepared_content(
+        client: FlaskClient) -> None:
+    incident = significant(discovered_at=utcnow() - 5 * H)
+    officer = ciso()
+    login(client, officer.email, factories.PASSWORD)
+    page = f"/incidenten/{incident.id}/datalek"
+    when = (utcnow() - H).astimezone(AMS).strftime("%Y-%m-%dT%H:%M")
+    refused = client.post(f"/incidenten/{incident.id}/cbw", data={
+        "csrf_token": csrf_token(client, page), "phase": "early_warning", "submitted_at": when})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert "Verplicht voor de vroegtijdige waarschuwing (24 uur) (NIS2 art. 23(4))" in html
+    assert breaches.cbw_reports_of(incident) == []
+    saved = client.post(f"/incidenten/{incident.id}/cbw/inhoud/eindverslag", data={
+        "final-csrf_token": csrf_token(client, page), "final-root_cause": "Phishing-mail met macro"})
+    assert saved.status_code == 302
+    html = client.get(page).get_data(as_text=True)
+    assert "Phishing-mail met macro" in html
+    assert "ontbreekt: 4" in html       # the final report still lacks four required items
+    bad = client.post(f"/incidenten/{incident.id}/cbw/inhoud/vroegtijdige-waarschuwing", data={
+        "early_warning-csrf_token": csrf_token(client, page), "early_warning-malicious_suspected": "misschien"})
+    assert bad.status_code == 422
