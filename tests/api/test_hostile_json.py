@@ -104,9 +104,11 @@ def test_brackets_digits_and_commas_inside_strings_are_text(client: FlaskClient,
     b"[1]" * (MAX_JSON_BYTES // 3),           # many brackets, shallow
 ])
 def test_the_scan_takes_linear_time(raw: bytes) -> None:
-    started = time.monotonic()
+    """A megabyte scans in milliseconds; a quadratic scan would take minutes. CPU time, not the wall
+    clock, and a wide bound: other processes on a busy CI machine must not fail it."""
+    started = time.process_time()
     scan_json(raw)
-    assert time.monotonic() - started < 0.5
+    assert time.process_time() - started < 2
 
 
 def test_ordinary_json_passes_the_scan() -> None:
