@@ -104,6 +104,16 @@ class ControlLine:
 
 
 @dataclass(frozen=True)
+class AspectFigures:
+    applicable: int
+    opzet: int
+    bestaan: int
+    werking: int
+    werking_expired: int = 0
+    kind: str = "beheersmaatregel"      # what is counted: "beheersmaatregel" or "overheidsmaatregel"
+
+
+@dataclass(frozen=True)
 class ComplianceFigures:
     organisation: str                   # the organisation's name
     catalog: str                        # "BIO2 1.3"
@@ -112,6 +122,9 @@ class ComplianceFigures:
     groups: list[ComplianceGroup]
     largest_gaps: list[ControlLine]
     most_linked: list[ControlLine]      # controls most often linked to incidents
+    #: of the applicable measures at the quarter's end: how many have opzet and bestaan "voldoet",
+    #: werking shown ("voldoet" with valid evidence), and werking "voldoet" on expired evidence only
+    aspects: AspectFigures | None = None
 
 
 @dataclass(frozen=True)

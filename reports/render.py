@@ -42,6 +42,7 @@ from reports import charts
 from reports.data import (
     AnnualAccountability,
     AspectCounts,
+    AspectFigures,
     BreachFigures,
     CbwFigures,
     ComplianceFigures,
@@ -577,6 +578,17 @@ def _control_table(lines: Sequence[ControlLine], last: str, width: float) -> Tab
                   [width * 0.13, width * 0.60, width * 0.27], bold_first=True)
 
 
+def aspects_sentence(a: AspectFigures) -> str:
+    """"Van de 54 toepasselijke overheidsmaatregelen voldoet de opzet bij 30, het bestaan bij 25; de werking is
+    aangetoond bij 12 (werking voldoet, met geldig bewijs)." plus the ones on expired evidence."""
+    noun = a.kind if a.applicable == 1 else a.kind + "en"
+    text = (f"Van de {a.applicable} toepasselijke {noun} voldoet de opzet bij {a.opzet} en het bestaan bij "
+            f"{a.bestaan}; de werking is aangetoond bij {a.werking} (werking „voldoet”, met geldig bewijs)")
+    if a.werking_expired:
+        text += f"; bij {a.werking_expired} rust de werking op verlopen bewijs"
+    return text + "."
+
+
 def _compliance_block(c: ComplianceFigures, width: float) -> list[Flowable]:
     story: list[Flowable] = _heading(f"{c.organisation}: {c.catalog}", _H2, 70 * mm)
     text = f"Implementatiegraad {percentage(c.percentage)}"
@@ -584,6 +596,8 @@ def _compliance_block(c: ComplianceFigures, width: float) -> list[Flowable]:
     if note:
         text += f"; bij de vorige rapportage {percentage(c.previous_percentage)} ({note})"
     story.append(_sentence(text + "."))
+    if c.aspects is not None and c.aspects.applicable:
+        story.append(_sentence(aspects_sentence(c.aspects)))
     if not c.groups:
         story.append(_sentence("Er zijn nog geen beoordelingen vastgelegd."))
     else:

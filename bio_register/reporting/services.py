@@ -29,6 +29,7 @@ from bio_register.breaches.models import (
 )
 from bio_register.breaches.services import AP_DEADLINE, cbw_clock
 from bio_register.compliance import services as compliance
+from bio_register.compliance.models import ControlKind
 from bio_register.database import utcnow
 from bio_register.errors import NotPermitted, ValidationFailed
 from bio_register.extensions import db
@@ -360,6 +361,8 @@ def compliance_figures(organisations: list[Organisation], period: Period,
     catalog = catalogs[-1]
     out = []
     controls = {c.id: c for c in compliance.controls_of(catalog)}
+    counted = ("overheidsmaatregel" if compliance.overview_kind(catalog) == ControlKind.MEASURE
+               else "beheersmaatregel")
     now_states = compliance.compliance_of_many(organisations, catalog, now=period.end, as_of=period.end)
     befores = compliance.compliance_of_many(organisations, catalog, now=previous.end, as_of=previous.end)
     for org, now_state, before in zip(organisations, now_states, befores, strict=True):
@@ -375,8 +378,11 @@ def compliance_figures(organisations: list[Organisation], period: Period,
         linked = compliance.incidents_per_control(org.id, list(controls), period.end - dt.timedelta(days=365))
         most = [rd.ControlLine(controls[cid].code, controls[cid].title_nl,
                                f"{n} incident{'en' if n != 1 else ''}") for cid, n in linked.most_common(5)]
+        total = now_state.total
+        aspects = rd.AspectFigures(total.applicable, total.opzet_voldoet, total.bestaan_voldoet,
+                                   total.werking_voldoet, total.werking_expired, kind=counted)
         out.append(rd.ComplianceFigures(org.name, catalog.name, now_state.total.percentage,
-                                        before.total.percentage, groups, gaps, most))
+                                        before.total.percentage, groups, gaps, most, aspects))
     return out
 
 

@@ -373,3 +373,22 @@ def test_migration_leaves_existing_assessments_niet_beoordeeld(tmp_path: Path) -
             with db.engine.connect() as conn:
                 assert conn.execute(text("SELECT count(*) FROM control_assessments")).scalar_one() == 3
             db.engine.dispose()
+
+
+def test_the_quarterly_report_counts_opzet_bestaan_and_shown_werking(catalog: ControlCatalog) -> None:
+    from bio_register.reporting import services as reporting
+
+    ciso = factories.user([("ciso", "DIE")], name="Carel Smit")
+    die = factories.organisation("DIE")
+    services.assess(ciso, die, _control(catalog, "5.24.01"), {
+        "applicable": True, "status": "volledig", "opzet": {"status": "voldoet"}, "bestaan": {"status": "voldoet"},
+        "werking": {"status": "voldoet", "evidence": "Steekproef 25 wijzigingen"}}, today=TODAY)
+    services.assess(ciso, die, _control(catalog, "5.24.02"), {
+        "applicable": True, "status": "gedeeltelijk", "opzet": {"status": "voldoet"}}, today=TODAY)
+    db.session.commit()
+    period = reporting.parse_period("quarterly", "2026-Q4", now=dt.datetime(2027, 1, 5, tzinfo=dt.UTC))
+    previous = reporting.parse_period("quarterly", "2026-Q3", now=dt.datetime(2027, 1, 5, tzinfo=dt.UTC))
+    [figures] = reporting.compliance_figures([die], period, previous)
+    assert figures.aspects is not None
+    assert (figures.aspects.applicable, figures.aspects.opzet, figures.aspects.bestaan, figures.aspects.werking,
+            figures.aspects.kind) == (2, 2, 1, 1, "overheidsmaatregel")

@@ -16,6 +16,7 @@ from reportlab.graphics import renderPDF
 
 from reports import charts, render
 from reports.data import (
+    AspectFigures,
     BreachFigures,
     CbwFigures,
     ComplianceFigures,
@@ -309,3 +310,15 @@ def test_the_quarterly_report_states_how_it_counts_and_the_bio_reference_date() 
     empty = " ".join(pages(render.render_quarterly(dataclasses.replace(report, compliance=[]))))
     assert "geen BIO-beoordeling vastgelegd op of vóór 30 september 2026" in empty
     assert "(en)" not in text and "(ken)" not in text
+
+
+def test_the_compliance_block_states_opzet_bestaan_and_shown_werking() -> None:
+    aspects = AspectFigures(applicable=54, opzet=30, bestaan=25, werking=12, werking_expired=2,
+                            kind="overheidsmaatregel")
+    figures = ComplianceFigures("Uithoorn", "BIO2 1.3", 62.5, None, [], [], [], aspects)
+    text = " ".join(pages(render.render_quarterly(quarterly(compliance=[figures]))))
+    assert ("Van de 54 toepasselijke overheidsmaatregelen voldoet de opzet bij 30 en het bestaan bij 25; de "
+            "werking is aangetoond bij 12 (werking „voldoet”, met geldig bewijs); bij 2 rust de werking op "
+            "verlopen bewijs.") in text
+    one = render.aspects_sentence(AspectFigures(applicable=1, opzet=1, bestaan=0, werking=0))
+    assert one.startswith("Van de 1 toepasselijke beheersmaatregel voldoet") and "verlopen" not in one
