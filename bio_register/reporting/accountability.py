@@ -16,8 +16,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import load_only, selectinload
 
 from bio_register.attachments import evidence as evidence_life
 from bio_register.compliance import services as compliance
@@ -122,12 +122,15 @@ def state(organisation: Organisation, catalog: ControlCatalog, year: Year) -> St
                or_(Finding.closed_at.is_(None), Finding.closed_at >= year.start))
         .order_by(Finding.found_on, Finding.id)))
     open_measures = list(db.session.scalars(
-        select(Measure).where(Measure.organisation_id == organisation.id, Measure.status != MeasureStatus.VERVALLEN,
-                              Measure.created_at < year.as_of,
-                              or_(Measure.completed_at.is_(None), Measure.completed_at >= year.as_of))))
-    completed = sum(1 for _ in db.session.scalars(
-        select(Measure.id).where(Measure.organisation_id == organisation.id, Measure.status == MeasureStatus.GEREED,
-                                 Measure.completed_at >= year.start, Measure.completed_at < year.as_of)))
+        select(Measure)
+        .options(load_only(Measure.id, Measure.title, Measure.owner, Measure.due_date, Measure.status))
+        .where(Measure.organisation_id == organisation.id, Measure.status != MeasureStatus.VERVALLEN,
+               Measure.created_at < year.as_of,
+               or_(Measure.completed_at.is_(None), Measure.completed_at >= year.as_of))))
+    completed = db.session.scalar(
+        select(func.count()).select_from(Measure)
+        .where(Measure.organisation_id == organisation.id, Measure.status == MeasureStatus.GEREED,
+               Measure.completed_at >= year.start, Measure.completed_at < year.as_of)) or 0
     open_ids = {m.id for m in open_measures}
     # the main ones: those resolving a finding still open, then by due date
     resolving = set()
