@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import load_only, selectinload
 
 from bio_register.attachments import evidence as evidence_life
@@ -80,7 +80,7 @@ class State:
     current: dict[int, ControlAssessment]
     #: findings open at the moment, or closed during the year (oldest first)
     findings: list[Finding]
-    #: maatregelen open at the moment, the main ones first
+    #: maatregelen open at the moment, the main ones first (for the paragraph alone: only the main ones)
     open_measures: list[Measure]
     #: maatregelen finished (gereed) during the year
     completed: int
@@ -88,6 +88,9 @@ class State:
     measures_by_control: dict[int, list[Measure]]
     #: per control, the evidence files that showed nothing on the year's day (expired or removed)
     invalid: dict[int, set[int]]
+    #: how many maatregelen were open at the moment (all of them, also where ``open_measures`` holds
+    #: only the main ones)
+    open_measure_count: int = 0
 
     def werking_shown(self, assessment: ControlAssessment) -> bool:
         """Werking "voldoet" with valid evidence on the year's day: what "werking aangetoond" counts
@@ -110,44 +113,65 @@ def _open_at(finding: Finding, moment: dt.datetime) -> bool:
     return finding.closed_at is None or finding.closed_at >= moment
 
 
-def state(organisation: Organisation, catalog: ControlCatalog, year: Year) -> State:
+def state(organisation: Organisation, catalog: ControlCatalog, year: Year, *, full: bool = True) -> State:
+    """The year's state. ``full=False`` reads what the jaarverslag paragraph needs and no more: the
+    main open maatregelen (chosen and counted in SQL) instead of every open one, no maatregelen per
+    control, the findings without their controls and maatregelen (G001 of the benchmark: 24,000
+    maatregelen)."""
     kind = compliance.overview_kind(catalog)
     controls = [c for c in compliance.controls_of(catalog, kind=kind) if c.status == "active"]
     current = compliance.current_assessments(organisation, catalog, as_of=None if year.running else year.as_of)
     ids = {c.id for c in controls}
     current = {cid: a for cid, a in current.items() if cid in ids}
-    findings = list(db.session.scalars(
-        select(Finding).options(selectinload(Finding.controls), selectinload(Finding.measures))
+    findings_query = (
+        select(Finding)
         .where(Finding.organisation_id == organisation.id, Finding.created_at < year.as_of,
                or_(Finding.closed_at.is_(None), Finding.closed_at >= year.start))
-        .order_by(Finding.found_on, Finding.id)))
-    open_measures = list(db.session.scalars(
-        select(Measure)
-        .options(load_only(Measure.id, Measure.title, Measure.owner, Measure.due_date, Measure.status))
-        .where(Measure.organisation_id == organisation.id, Measure.status != MeasureStatus.VERVALLEN,
-               Measure.created_at < year.as_of,
-               or_(Measure.completed_at.is_(None), Measure.completed_at >= year.as_of))))
+        .order_by(Finding.found_on, Finding.id))
+    if full:
+        findings_query = findings_query.options(selectinload(Finding.controls), selectinload(Finding.measures))
+    findings = list(db.session.scalars(findings_query))
+    open_condition = (Measure.organisation_id == organisation.id, Measure.status != MeasureStatus.VERVALLEN,
+                      Measure.created_at < year.as_of,
+                      or_(Measure.completed_at.is_(None), Measure.completed_at >= year.as_of))
     completed = db.session.scalar(
         select(func.count()).select_from(Measure)
         .where(Measure.organisation_id == organisation.id, Measure.status == MeasureStatus.GEREED,
                Measure.completed_at >= year.start, Measure.completed_at < year.as_of)) or 0
-    open_ids = {m.id for m in open_measures}
-    # the main ones: those resolving a finding still open, then by due date
-    resolving = set()
-    if open_ids:
-        resolving = set(db.session.scalars(
-            select(finding_measures.c.measure_id).join(Finding, Finding.id == finding_measures.c.finding_id)
-            .where(finding_measures.c.measure_id.in_(sorted(open_ids)),
-                   Finding.status.in_(OPEN_FINDING_STATUSES))))
-    open_measures.sort(key=lambda m: (m.id not in resolving, m.due_date is None, m.due_date or dt.date.max, m.id))
     by_control: dict[int, list[Measure]] = defaultdict(list)
-    if open_ids and controls:
-        by_id = {m.id: m for m in open_measures}
-        for control_id, measure_id in db.session.execute(
-                select(measure_controls.c.control_id, measure_controls.c.measure_id)
-                .where(measure_controls.c.measure_id.in_(sorted(open_ids)),
-                       measure_controls.c.control_id.in_([c.id for c in controls]))):
-            by_control[control_id].append(by_id[measure_id])
+    columns = load_only(Measure.id, Measure.title, Measure.owner, Measure.due_date, Measure.status)
+    if not full:
+        # the main ones: those resolving a finding still open, then by due date (as the sort below)
+        resolving = (select(finding_measures.c.measure_id)
+                     .join(Finding, Finding.id == finding_measures.c.finding_id)
+                     .where(finding_measures.c.measure_id == Measure.id,
+                            Finding.status.in_(OPEN_FINDING_STATUSES))
+                     .exists())
+        open_measures = list(db.session.scalars(
+            select(Measure).options(columns).where(*open_condition)
+            .order_by(case((resolving, 0), else_=1), case((Measure.due_date.is_(None), 1), else_=0),
+                      Measure.due_date, Measure.id)
+            .limit(MAIN_MEASURES)))
+        open_count = db.session.scalar(select(func.count()).select_from(Measure).where(*open_condition)) or 0
+    else:
+        open_measures = list(db.session.scalars(select(Measure).options(columns).where(*open_condition)))
+        open_count = len(open_measures)
+        open_ids = {m.id for m in open_measures}
+        resolving_ids = set()
+        if open_ids:
+            resolving_ids = set(db.session.scalars(
+                select(finding_measures.c.measure_id).join(Finding, Finding.id == finding_measures.c.finding_id)
+                .where(finding_measures.c.measure_id.in_(sorted(open_ids)),
+                       Finding.status.in_(OPEN_FINDING_STATUSES))))
+        open_measures.sort(key=lambda m: (m.id not in resolving_ids, m.due_date is None,
+                                          m.due_date or dt.date.max, m.id))
+        if open_ids and controls:
+            by_id = {m.id: m for m in open_measures}
+            for control_id, measure_id in db.session.execute(
+                    select(measure_controls.c.control_id, measure_controls.c.measure_id)
+                    .where(measure_controls.c.measure_id.in_(sorted(open_ids)),
+                           measure_controls.c.control_id.in_([c.id for c in controls]))):
+                by_control[control_id].append(by_id[measure_id])
     # the evidence files' validity on the year's day (by the review dates as they stand now, as the
     # compliance history reads them: earlier review dates are not kept)
     day = to_local(year.as_of).date() if year.running else dt.date(year.year, 12, 31)
@@ -157,7 +181,7 @@ def state(organisation: Organisation, catalog: ControlCatalog, year: Year) -> St
         if review_date < day or (retired_at is not None and retired_at < year.as_of):
             invalid[control_id].add(attachment_id)
     return State(organisation, catalog, year, controls, current, findings, open_measures, completed,
-                 dict(by_control), dict(invalid))
+                 dict(by_control), dict(invalid), open_count)
 
 
 # --- the jaarverslag paragraph --------------------------------------------------------------------------------
@@ -235,7 +259,7 @@ def _measure_name(measure: Measure) -> str:
 
 def _measures_text(s: State) -> str:
     date = in_words(s.moment)
-    count = len(s.open_measures)
+    count = s.open_measure_count
     if not count:
         text = f"Op {date} liepen er geen verbetermaatregelen."
     elif count == 1:

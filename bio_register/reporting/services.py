@@ -520,11 +520,11 @@ def annual_figures(organisation: Organisation, year: int, tz: str = DEFAULT_TZ) 
     if not 2000 <= year <= 2100:
         raise ValidationFailed(_("Kies een jaar tussen 2000 en 2100."), field="year")
     start, end = to_utc(dt.datetime(year, 1, 1), tz), to_utc(dt.datetime(year + 1, 1, 1), tz)
-    base = select(func.count()).select_from(Incident).where(
-        Incident.organisation_id == organisation.id, Incident.discovered_at >= start, Incident.discovered_at < end,
-        Incident.status != Status.INGETROKKEN)
-    incidents = db.session.scalar(base.where(Incident.is_datalek.is_(False))) or 0
-    leaks = db.session.scalar(base.where(Incident.is_datalek.is_(True))) or 0
+    incidents, leaks = db.session.execute(
+        select(func.count().filter(Incident.is_datalek.is_(False)), func.count().filter(Incident.is_datalek.is_(True)))
+        .select_from(Incident)
+        .where(Incident.organisation_id == organisation.id, Incident.discovered_at >= start,
+               Incident.discovered_at < end, Incident.status != Status.INGETROKKEN)).one()
     notified = db.session.scalar(
         select(func.count(func.distinct(ApNotification.incident_id)))
         .join(Incident, Incident.id == ApNotification.incident_id)
@@ -541,10 +541,12 @@ def annual_figures(organisation: Organisation, year: int, tz: str = DEFAULT_TZ) 
 PARAGRAPH_READS = (Permission.COMPLIANCE_READ, Permission.FINDING_READ, Permission.MEASURE_READ)
 
 
-def jaarverslag(organisation: Organisation, year: ensia.Year, tz: str = DEFAULT_TZ) -> accountability.Jaarverslag:
-    """The draft informatieveiligheid paragraph for the jaarverslag (newest BIO2 catalog)."""
-    s = accountability.state(organisation, ensia.default_catalog(), year)
-    return accountability.jaarverslag(s, annual_figures(organisation, year.year, tz))
+def jaarverslag(organisation: Organisation, year: ensia.Year, tz: str = DEFAULT_TZ,
+               figures: rd.AnnualFigures | None = None) -> accountability.Jaarverslag:
+    """The draft informatieveiligheid paragraph for the jaarverslag (newest BIO2 catalog); ``figures``
+    when the caller has counted the year's figures already."""
+    s = accountability.state(organisation, ensia.default_catalog(), year, full=False)
+    return accountability.jaarverslag(s, figures or annual_figures(organisation, year.year, tz))
 
 
 def annual_accountability(scope: Scope, period: Period, *, version: int, generated_at: dt.datetime,

@@ -113,7 +113,7 @@ def annual() -> Any:
             year = ensia.year_of(form.jaar.data or 0, tz=tz)
             figures = services.annual_figures(organisation, year.year, tz)
             if all(has_permission(current_user, p, organisation.id) for p in services.PARAGRAPH_READS):
-                paragraph = services.jaarverslag(organisation, year, tz)
+                paragraph = services.jaarverslag(organisation, year, tz, figures)
         except NotFound:
             paragraph = None  # no BIO catalog loaded yet: the figures without the paragraph
         except DomainError as error:

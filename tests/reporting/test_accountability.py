@@ -134,6 +134,37 @@ def test_the_jaarverslag_paragraph_for_diemen_in_2025(diemen_2025: dict[str, Any
     assert paragraph.complete_year
 
 
+def test_the_paragraph_chooses_and_counts_the_main_maatregelen_as_the_full_state_does(
+        diemen_2025: dict[str, Any]) -> None:
+    """The paragraph reads only the main open maatregelen (chosen and counted in SQL); it names the same
+    ones, in the same order, and counts the same as the annual PDF's full state: those resolving an open
+    finding first, then by due date (none last), then by number; one finished after the year's end was
+    still open on 31 December."""
+    die = diemen_2025["die"]
+    factories.measure("DIE", now=at(2025, 8, 1, 9, 0), title="Zonder datum")
+    factories.measure("DIE", now=at(2025, 8, 1, 9, 0), title="Vroeg", due_date=dt.date(2025, 9, 1))
+    later = factories.measure("DIE", now=at(2025, 8, 1, 9, 0), title="Na het jaar afgerond",
+                              due_date=dt.date(2025, 10, 1), status="in_uitvoering")
+    from bio_register.measures import services as measures
+    from bio_register.measures.models import MeasureStatus
+
+    measures.change_status(None, later, MeasureStatus.GEREED, later.version, now=at(2026, 2, 1, 9, 0))
+    factories.measure("DIE", now=at(2026, 2, 1, 9, 0), title="Pas in 2026 begonnen", due_date=dt.date(2026, 2, 2))
+    db.session.commit()
+    year = ensia.year_of(2025, now=NOW)
+    light = accountability.state(die, ensia.default_catalog(), year, full=False)
+    full = accountability.state(die, ensia.default_catalog(), year)
+    assert [m.title for m in light.open_measures] == [m.title for m in full.open_measures[:3]] == [
+        "MFA op alle beheeraccounts", "Vroeg", "Na het jaar afgerond"]
+    assert light.open_measure_count == full.open_measure_count == len(full.open_measures) == 5
+    figures = reporting.annual_figures(die, 2025)
+    assert accountability.jaarverslag(light, figures).paragraphs == accountability.jaarverslag(full, figures).paragraphs
+    assert reporting.jaarverslag(die, year).paragraphs[3].startswith(
+        "Op 31 december 2025 liepen er 5 verbetermaatregelen; de belangrijkste: MFA op alle beheeraccounts "
+        "(uiterlijk 31 maart 2026), Vroeg (uiterlijk 1 september 2025) en Na het jaar afgerond (uiterlijk "
+        "1 oktober 2025).")
+
+
 def test_singular_and_plural(catalog: ControlCatalog) -> None:
     """One of everything reads "1 datalek", "1 bevinding", "liep er 1 verbetermaatregel"."""
     oa = factories.organisation("OA")
