@@ -11,7 +11,9 @@ import datetime as dt
 import enum
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -27,6 +29,30 @@ if TYPE_CHECKING:
 
 GENESIS_HASH = "0" * 64
 CHAIN_HEAD_ID = 1
+
+#: the time :func:`recorded_as_of` gives the events recorded inside it; None: the clock's
+_recorded_at: ContextVar[dt.datetime | None] = ContextVar("audit_recorded_at", default=None)
+
+
+@contextmanager
+def recorded_as_of(moment: dt.datetime) -> Iterator[None]:
+    """Stamp the events recorded inside with ``moment`` instead of the time of recording.
+
+    For the demo only (``bio_register.demo.clock``), which re-enacts a past year through the
+    services with their ``now=``: its incidents' timelines, built from these events, then read as
+    that year did. Every other event carries the real time it was recorded (a test holds the demo
+    to be the only caller). The chain does not depend on it: :func:`verify_chain` checks sequence
+    numbers and hashes, and an event's hash covers the time it carries, whatever that is.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("recorded_as_of needs an aware datetime")
+    if moment > utcnow() + dt.timedelta(minutes=5):
+        raise ValueError("an audit event cannot be recorded as of the future")
+    token = _recorded_at.set(moment.astimezone(dt.UTC))
+    try:
+        yield
+    finally:
+        _recorded_at.reset(token)
 
 
 def _jsonable(value: Any) -> Any:
@@ -123,7 +149,7 @@ def record(
     ).one()
 
     label = actor_label or (actor.email if actor is not None else "systeem")
-    occurred_at = utcnow()
+    occurred_at = _recorded_at.get() or utcnow()
     changes_json = json.dumps(_jsonable(dict(changes or {})), sort_keys=True, ensure_ascii=False)
     event = AuditEvent(
         seq=head_seq,

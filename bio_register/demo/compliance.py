@@ -17,6 +17,7 @@ from typing import Any
 from bio_register.accounts.models import User
 from bio_register.compliance import services
 from bio_register.compliance.models import ControlCatalog, ControlKind
+from bio_register.demo.clock import as_of
 from bio_register.organisations.models import Organisation
 
 OWNERS = ("Teamleider ICT Duo+", "Informatiebeveiliger", "Privacy officer", "Facilitair beheer", "HR-adviseur")
@@ -62,7 +63,9 @@ def _assess_measures(rng: random.Random, organisation: Organisation, catalog: Co
         for index, (days_before, data) in enumerate(rounds):
             if index == len(rounds) - 1:
                 data = {**data, **_opzet_bestaan_werking(judged, data)}
-            services.assess(ciso, organisation, measure, data, now=now - dt.timedelta(days=days_before))
+            assessed = now - dt.timedelta(days=days_before)
+            with as_of(assessed):
+                services.assess(ciso, organisation, measure, data, now=assessed)
             count += 1
     return count
 
@@ -117,8 +120,10 @@ def _assess_old_controls(rng: random.Random, organisation: Organisation, old: Co
     if services.current_assessments(organisation, old):
         return 0
     controls = services.controls_of(old, kind=ControlKind.CONTROL)[:40]
-    for control in controls:
-        services.assess(ciso, organisation, control, {
-            "applicable": True, "status": rng.choice(["volledig", "volledig", "gedeeltelijk", "niet"]),
-            "owner": rng.choice(OWNERS)}, now=now - dt.timedelta(days=OLD_CATALOG_DAYS))
+    assessed = now - dt.timedelta(days=OLD_CATALOG_DAYS)
+    with as_of(assessed):
+        for control in controls:
+            services.assess(ciso, organisation, control, {
+                "applicable": True, "status": rng.choice(["volledig", "volledig", "gedeeltelijk", "niet"]),
+                "owner": rng.choice(OWNERS)}, now=assessed)
     return len(controls)

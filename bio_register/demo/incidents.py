@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bio_register.accounts.models import User
 from bio_register.breaches import services as breaches
+from bio_register.demo.clock import as_of
 from bio_register.demo.plan import (
     HOUR,
     RECENT,
@@ -82,10 +83,11 @@ def _cast(users: Mapping[str, User], organisation: Organisation) -> _Cast:
 def _create_one(rng: random.Random, organisation: Organisation, plan: Plan, cast: _Cast,
                 now: dt.datetime) -> Incident:
     course = course_of(rng, plan, now)
-    incident = services.create_incident(cast.actor, organisation, course.fields, now=course.created)
-    # the observation is recorded at once, dated the moment of discovery
-    kind, text = course.steps[0]
-    services.add_entry(cast.actor, incident, kind, text, plan.discovered_at, now=course.created)
+    with as_of(course.created):
+        incident = services.create_incident(cast.actor, organisation, course.fields, now=course.created)
+        # the observation is recorded at once, dated the moment of discovery
+        kind, text = course.steps[0]
+        services.add_entry(cast.actor, incident, kind, text, plan.discovered_at, now=course.created)
     if course.timeline is not None:
         _follow(rng, incident, course, course.timeline, cast)
     return incident
@@ -96,10 +98,13 @@ def _follow(rng: random.Random, incident: Incident, course: Course, timeline: Ti
     plan = course.plan
     scenario = plan.scenario
     if plan.status is Status.INGETROKKEN and not timeline.entries and rng.random() < 0.5:
-        services.change_status(cast.actor, incident, Status.INGETROKKEN, incident.version,
-                               reason=scenario.withdraw, now=timeline.started)
+        with as_of(timeline.started):
+            services.change_status(cast.actor, incident, Status.INGETROKKEN, incident.version,
+                                   reason=scenario.withdraw, now=timeline.started)
         return
-    services.change_status(cast.actor, incident, Status.IN_BEHANDELING, incident.version, now=timeline.started)
+    with as_of(timeline.started):
+        services.change_status(cast.actor, incident, Status.IN_BEHANDELING, incident.version,
+                               now=timeline.started)
     breach = scenario.breach if scenario.is_datalek else None
     if breach is not None and _assessing(rng, plan, timeline):
         _assess(cast.fg, incident, breach, course, now=timeline.started)
@@ -122,9 +127,11 @@ def _record_entries(rng: random.Random, incident: Incident, course: Course, time
         if breach is not None and kind is EntryKind.DECISION:
             assessed = max(timeline.started, at - dt.timedelta(minutes=rng.uniform(15, 120)))
             _assess(cast.fg, incident, breach, course, now=assessed)
-            breaches.decide(cast.fg, incident, breach.notify, text, now=at)
+            with as_of(at):
+                breaches.decide(cast.fg, incident, breach.notify, text, now=at)
         author = decider if kind is EntryKind.DECISION else cast.actor
-        services.add_entry(author, incident, kind, text, at, now=at)
+        with as_of(at):
+            services.add_entry(author, incident, kind, text, at, now=at)
 
 
 def _close(rng: random.Random, incident: Incident, course: Course, timeline: Timeline, actor: User) -> None:
@@ -133,41 +140,45 @@ def _close(rng: random.Random, incident: Incident, course: Course, timeline: Tim
     if plan.status is Status.AFGEHANDELD:
         last_entry = timeline.entries[-1][1] if timeline.entries else timeline.started
         edited = max(timeline.closing - dt.timedelta(minutes=rng.uniform(1, 30)), last_entry)
-        services.update_incident(actor, incident,
-                                 {"cause": plan.scenario.cause, "lessons_learned": plan.scenario.lessons},
-                                 incident.version, now=edited)
-        services.change_status(actor, incident, Status.AFGEHANDELD, incident.version, now=timeline.closing)
+        with as_of(edited):
+            services.update_incident(actor, incident,
+                                     {"cause": plan.scenario.cause, "lessons_learned": plan.scenario.lessons},
+                                     incident.version, now=edited)
+        with as_of(timeline.closing):
+            services.change_status(actor, incident, Status.AFGEHANDELD, incident.version, now=timeline.closing)
     elif plan.status is Status.INGETROKKEN:
-        services.change_status(actor, incident, Status.INGETROKKEN, incident.version,
-                               reason=plan.scenario.withdraw, now=timeline.closing)
+        with as_of(timeline.closing):
+            services.change_status(actor, incident, Status.INGETROKKEN, incident.version,
+                                   reason=plan.scenario.withdraw, now=timeline.closing)
 
 
 def _assess(fg: User, incident: Incident, breach: Breach, course: Course, *, now: dt.datetime) -> None:
     """The FG's assessment: what the AP's meldformulier asks, and the ENISA inputs."""
     values = course.values
     measures = " ".join(text for kind, text in course.steps if kind is EntryKind.ACTION)
-    breaches.save_assessment(fg, incident, {
-        "aware_at": incident.discovered_at,
-        "data_categories": list(breach.data),
-        "special_categories": list(breach.special),
-        "subject_categories": list(breach.subjects),
-        "bsn": breach.bsn,
-        "criminal_data": breach.criminal,
-        "subjects_count": int(values["n"]),
-        "nature_confidentiality": incident.impact_confidentiality,
-        "nature_integrity": incident.impact_integrity,
-        "nature_availability": incident.impact_availability,
-        "processor_involved": breach.processor is not None,
-        "processor_name": breach.processor.format(**values) if breach.processor else None,
-        "likely_consequences": breach.consequences.format(**values),
-        "measures_taken": measures or None,
-        "enisa_dpc": breach.dpc,
-        "enisa_ei": breach.ei,
-        "enisa_cb_confidentiality": breach.conf,
-        "enisa_cb_integrity": breach.integ,
-        "enisa_cb_availability": breach.avail,
-        "enisa_cb_malicious": breach.malicious,
-    }, now=now)
+    with as_of(now):
+        breaches.save_assessment(fg, incident, {
+            "aware_at": incident.discovered_at,
+            "data_categories": list(breach.data),
+            "special_categories": list(breach.special),
+            "subject_categories": list(breach.subjects),
+            "bsn": breach.bsn,
+            "criminal_data": breach.criminal,
+            "subjects_count": int(values["n"]),
+            "nature_confidentiality": incident.impact_confidentiality,
+            "nature_integrity": incident.impact_integrity,
+            "nature_availability": incident.impact_availability,
+            "processor_involved": breach.processor is not None,
+            "processor_name": breach.processor.format(**values) if breach.processor else None,
+            "likely_consequences": breach.consequences.format(**values),
+            "measures_taken": measures or None,
+            "enisa_dpc": breach.dpc,
+            "enisa_ei": breach.ei,
+            "enisa_cb_confidentiality": breach.conf,
+            "enisa_cb_integrity": breach.integ,
+            "enisa_cb_availability": breach.avail,
+            "enisa_cb_malicious": breach.malicious,
+        }, now=now)
 
 
 def _notify_ap(rng: random.Random, fg: User, incident: Incident, decided: dt.datetime, until: dt.datetime,
@@ -178,11 +189,13 @@ def _notify_ap(rng: random.Random, fg: User, incident: Incident, decided: dt.dat
     if submitted > breaches.ap_deadline(incident, breaches.assessment_of(incident)):
         late = ("De aard en omvang van het datalek werden pas na onderzoek duidelijk; daarna is direct "
                 "gemeld.")
-    breaches.record_notification(fg, incident, "initial", submitted, str(rng.randint(10**6, 10**7 - 1)), late,
-                                 now=submitted)
+    with as_of(submitted):
+        breaches.record_notification(fg, incident, "initial", submitted, str(rng.randint(10**6, 10**7 - 1)),
+                                     late, now=submitted)
     informed = moment_between(rng, submitted, until, any_time)
-    breaches.decide_data_subjects(fg, incident, True, now=informed, notified_at=informed, channel="Brief",
-                                  explanation="Hoog risico voor de betrokkenen (art. 34 AVG).")
+    with as_of(informed):
+        breaches.decide_data_subjects(fg, incident, True, now=informed, notified_at=informed, channel="Brief",
+                                      explanation="Hoog risico voor de betrokkenen (art. 34 AVG).")
 
 
 def create_demo_incidents(organisations: Sequence[Organisation], users: Mapping[str, User], *,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import threading
 from pathlib import Path
@@ -12,6 +13,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from bio_register.audit import services as audit
 from bio_register.audit.models import AuditChainHead, AuditEvent
+from bio_register.database import utcnow
 from bio_register.extensions import db
 from tests import dbutil, factories
 from tests.conftest import make_app
@@ -144,6 +146,22 @@ def test_audit_events_carry_before_and_after() -> None:
     assert event.changes == '{"name": {"after": "Nieuw", "before": "Oud"}}'
     assert event.occurred_at.tzinfo is not None
 
+
+
+def test_an_event_recorded_as_of_the_past_keeps_that_time_and_the_chain_verifies() -> None:
+    """The demo's back-dating (audit.recorded_as_of): only inside it, never the future, chain intact."""
+    past = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)
+    with audit.recorded_as_of(past):
+        inside = audit.record(None, "test", 1, "create", actor_label="demo")
+    after = audit.record(None, "test", 2, "create", actor_label="test")
+    db.session.commit()
+    assert inside.occurred_at == past
+    assert after.occurred_at > utcnow() - dt.timedelta(minutes=1)  # the clock again, outside it
+    assert _verify().ok
+    with pytest.raises(ValueError, match="future"), audit.recorded_as_of(utcnow() + dt.timedelta(hours=1)):
+        pass
+    with pytest.raises(ValueError, match="aware"), audit.recorded_as_of(dt.datetime(2026, 5, 12, 9, 30)):
+        pass
 
 @pytest.mark.committed
 def test_concurrent_appends_never_fork_the_chain(tmp_path: Path) -> None:
