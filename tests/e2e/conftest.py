@@ -26,7 +26,11 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("BIO_REGISTER_CHROMIUM", "/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync"]
+               "--disable-component-update", "--disable-sync", "--lang=nl"]
+#: Chromium's own widgets (the date and time fields' dd-mm-jjjj) in Dutch, as a municipality's
+#: browser shows them, when Debian's chromium-l10n is installed; without it they stay en-US
+#: (mm/dd/yyyy, AM/PM), which the tests allow too. The page's locale is the context's (nl-NL).
+BROWSER_ENV = {**os.environ, "LANG": "nl_NL.UTF-8", "LANGUAGE": "nl"}
 VIEWPORT = {"width": 1280, "height": 800}
 
 #: The development server that serves the browser leaves a static file unclosed when the browser
@@ -116,7 +120,7 @@ def browser() -> Iterator[Any]:
     if not AXE.is_file():
         _missing("axe-core (npm ci)")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, env=BROWSER_ENV)
         yield chromium
         chromium.close()
 
