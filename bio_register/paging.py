@@ -32,6 +32,10 @@ class Page(Generic[T]):
     total: int
     #: the total is a lower bound: there are more than ``total`` (a search counted up to a limit)
     more: bool = False
+    #: lists with keyset paging (the incident list): the opaque cursors of the page after and the
+    #: page before this one (None: no page after; the page before is page 1 or there is none)
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
 
     @property
     def pages(self) -> int:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     case,
     false,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -54,6 +55,7 @@ from bio_register.incidents.models import (
 from bio_register.organisations.models import Organisation
 from bio_register.paging import (
     EXACT_COUNT_LIMIT,
+    MAX_PAGE,
     Explain,
     Page,
     decode_cursor,
@@ -565,10 +567,11 @@ def conditions(user: Principal | None, flt: IncidentFilter) -> list[ColumnElemen
     return [_clause(term, bound=True) for term in _terms(user, flt)]
 
 
-def ordering(flt: IncidentFilter) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-    """The ORDER BY: the chosen sort, ties broken by id in the same direction."""
+def ordering(flt: IncidentFilter, *, reverse: bool = False) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """The ORDER BY: the chosen sort, ties broken by id in the same direction (``reverse``: the
+    other way round, for reading the rows before a keyset backwards)."""
     key = SORTS.get(flt.sort, SORTS["discovered"])
-    if flt.descending:
+    if flt.descending != reverse:
         return key.desc(), _INCIDENTS.c.id.desc()
     return key.asc(), _INCIDENTS.c.id.asc()
 
@@ -605,25 +608,86 @@ def count_up_to(stmt: Select[Incident], limit: int) -> int:
 SEARCH_COUNT_LIMIT = 1000
 
 
+@dataclass(frozen=True)
+class Keyset:
+    """Where a page of the web list starts, from its ``cursor``: beside the row whose sort key and
+    id are (``key``, ``id``) — the rows after it, or (``backwards``) the rows before it — and which
+    page that is (``page``: for "pagina N van M" only; the rows come from the keyset, never from an
+    OFFSET)."""
+
+    key: Any
+    id: int
+    backwards: bool
+    page: int
+
+
+def _web_cursor(flt: IncidentFilter, incident: Incident, *, backwards: bool, page: int) -> str:
+    """The cursor of the page after (or, ``backwards``, before) ``incident``: the API's cursor
+    values (sort, order, key, id) plus the direction and the page number it leads to."""
+    values = _cursor_values(flt, {"discovered_at": incident.discovered_at, "severity": incident.severity,
+                                  "status": incident.status, "reference": incident.reference,
+                                  "title": incident.title, "id": incident.id})
+    return encode_cursor([*values, "prev" if backwards else "next", page])
+
+
+def web_keyset(flt: IncidentFilter, cursor: str) -> Keyset:
+    """The keyset in a cursor of the web list's pager (:func:`_web_cursor`); a clear 422 when it is
+    not one, or one of another sort or direction."""
+    values = decode_cursor(cursor)
+    if len(values) != 6 or values[4] not in ("next", "prev"):
+        raise invalid_cursor()
+    page = values[5]
+    if not isinstance(page, int) or isinstance(page, bool) or not 1 < page <= MAX_PAGE:
+        raise invalid_cursor()
+    key, incident_id = _keyset_values(flt, values[:4])
+    return Keyset(key, incident_id, values[4] == "prev", page)
+
+
 def list_incidents(user: User | None, flt: IncidentFilter, page: int = 1, per_page: int = 25,
-                   *, count_limit: int | None = None) -> Page[Incident]:
-    """A page of incidents with the total. With ``count_limit`` the total counts no further than
-    that (at least past this page): ``Page.more`` then says there are more."""
-    stmt = filtered(user, flt)
+                   *, count_limit: int | None = None, keyset: Keyset | None = None) -> Page[Incident]:
+    """A page of incidents with the total, and the cursors of the pages before and after it.
+
+    The page is page ``page`` (OFFSET: the deeper, the more rows skipped), or with ``keyset`` the
+    page beside a row of the previous page (as quick at any depth: the pager's links carry these
+    cursors, see :func:`web_keyset`). With ``count_limit`` the total counts no further than that
+    (at least past this page): ``Page.more`` then says there are more."""
+    matches = filtered(user, flt)
+    stmt = matches
+    if keyset is not None:
+        page = keyset.page
+        key = _sort_key(flt)
+        row = tuple_(key, _INCIDENTS.c.id)
+        mark = tuple_(literal(keyset.key, key.type), literal(keyset.id, Integer()))
+        stmt = stmt.where(row < mark if flt.descending != keyset.backwards else row > mark)
+        if keyset.backwards:
+            stmt = stmt.order_by(None).order_by(*ordering(flt, reverse=True))
     more = False
     if count_limit is None:
-        total = count(stmt)
+        total = count(matches)
     else:
         bound = max(count_limit, page * per_page) + 1
-        total = count_up_to(stmt, bound)
+        total = count_up_to(matches, bound)
         if total == bound:
             total, more = bound - 1, True
-    items = list(db.session.scalars(
+    rows = list(db.session.scalars(
         stmt.options(selectinload(Incident.created_by),
                      with_expression(Incident.sla_overdue, sla.overdue_flag(utcnow())))
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page + 1).offset((page - 1) * per_page if keyset is None else 0)
     ).unique())
-    return Page(items, page, per_page, total, more)
+    beyond = len(rows) > per_page  # one more row: there is a page after (or, backwards, before) this one
+    items = rows[:per_page]
+    if keyset is not None and keyset.backwards:
+        items.reverse()
+        if not beyond:  # nothing before these: this is the first page (the list changed meanwhile)
+            page = 1
+        has_next = True  # the row the cursor was taken from comes after these
+    else:
+        has_next = beyond
+    next_cursor = _web_cursor(flt, items[-1], backwards=False, page=page + 1) if has_next and items else None
+    prev_cursor = _web_cursor(flt, items[0], backwards=True, page=page - 1) if page > 2 and items else None
+    if not more:  # a page number from a cursor is for display: never past the last page
+        page = max(1, min(page, -(-total // per_page)))
+    return Page(items, page, per_page, total, more, next_cursor=next_cursor, prev_cursor=prev_cursor)
 
 
 #: the columns of an incident in the API's list (IncidentOut), in its order
@@ -684,8 +748,16 @@ def _after(flt: IncidentFilter, cursor: str) -> tuple[Any, int]:
     """The (sort key, id) a cursor from :func:`_cursor_values` continues after; 422 when it is not one,
     or one of another sort or direction."""
     values = decode_cursor(cursor)
+    if len(values) != 4:
+        raise invalid_cursor()
+    return _keyset_values(flt, values)
+
+
+def _keyset_values(flt: IncidentFilter, values: list[Any]) -> tuple[Any, int]:
+    """The (sort key, id) in a cursor's values ``[sort, order, key, id]``, checked: of this sort and
+    direction, a key of the sort's type and an id the column can hold; else 422."""
     sort = flt.sort if flt.sort in SORTS else "discovered"
-    if len(values) != 4 or values[:2] != [sort, "desc" if flt.descending else "asc"]:
+    if values[:2] != [sort, "desc" if flt.descending else "asc"]:
         raise invalid_cursor()
     key, incident_id = values[2], values[3]
     # ids are an INTEGER column: a larger number would make PostgreSQL fail the statement
@@ -893,7 +965,7 @@ def status_label(status: Status) -> str:
 
 
 __all__ = [
-    "TRANSITIONS", "Dashboard", "HistoryItem", "IncidentFilter", "Page", "add_entry",
+    "TRANSITIONS", "Dashboard", "HistoryItem", "IncidentFilter", "Keyset", "Page", "add_entry",
     "allowed_transitions", "change_status", "create_incident", "dashboard", "filtered",
-    "history", "import_incident", "list_incidents", "next_number", "purge", "update_incident",
+    "history", "import_incident", "list_incidents", "next_number", "purge", "update_incident", "web_keyset",
 ]

@@ -96,26 +96,40 @@ def filter_from_form(form: FilterForm) -> services.IncidentFilter:
 @bp.route("/incidenten")
 @requires(Permission.INCIDENT_READ)
 def index() -> Any:
+    """The register, filtered and sorted, 25 at a time. The pager's links carry a cursor (keyset: as
+    quick a hundred pages deep as on the first); ``page=N`` keeps working for links made before."""
     form = _filter_form()
     flt = filter_from_form(form)
     page_number = page_arg(request.args.get("page", 1))
+    keyset, cursor_error = None, None
+    if request.args.get("cursor"):
+        try:
+            keyset = services.web_keyset(flt, request.args["cursor"])
+        except DomainError:  # a crafted or mangled link, or one of another sort: the first page, and why
+            cursor_error = _("Deze paginalink is niet geldig (meer): u ziet de eerste pagina.")
+            page_number = 1
     # a search says "more than 1,000" rather than rechecking the text of every match for an exact total
     page = services.list_incidents(current_user, flt, page_number, PER_PAGE,
-                                   count_limit=services.SEARCH_COUNT_LIMIT if flt.q else None)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+                                   count_limit=services.SEARCH_COUNT_LIMIT if flt.q else None, keyset=keyset)
+    args = {k: v for k, v in request.args.items() if k not in ("page", "cursor") and v}
+    base = url_for("incidents.index")
 
     def page_url(n: int) -> str:
-        return url_for("incidents.index") + "?" + urlencode({**args, "page": n})
+        return base + "?" + urlencode({**args, "page": n}) if n > 1 else base + ("?" + urlencode(args) if args else "")
+
+    def cursor_url(cursor: str) -> str:
+        return base + "?" + urlencode({**args, "cursor": cursor})
 
     def sort_url(key: str) -> str:
         same = (form.sort.data or "discovered") == key
         order = "asc" if same and (form.order.data or "desc") == "desc" else "desc"
-        return url_for("incidents.index") + "?" + urlencode({**args, "sort": key, "order": order})
+        return base + "?" + urlencode({**args, "sort": key, "order": order})
 
     export_query = urlencode(args)
-    return render_template("incidents/index.html", form=form, page=page, page_url=page_url,
-                           sort_url=sort_url, export_query=export_query,
-                           can_create=has_permission(current_user, Permission.INCIDENT_WRITE))
+    return render_template("incidents/index.html", form=form, page=page, page_url=page_url, cursor_url=cursor_url,
+                           sort_url=sort_url, export_query=export_query, cursor_error=cursor_error,
+                           can_create=has_permission(current_user, Permission.INCIDENT_WRITE)), (
+        422 if cursor_error else 200)
 
 
 @bp.route("/incidenten/export.<any(csv, xlsx):fmt>")
