@@ -87,7 +87,7 @@ def make_app(url: str):
     return create_app({"INSTANCE_PATH": tempfile.mkdtemp(prefix="bio-bench-")})
 
 
-def setup_users(url: str) -> dict:
+def setup_users(url: str, deep_page: int = 2000) -> dict:
     """Create or reset the benchmark users; returns their passwords, the API token and facts."""
     import pyotp
     from sqlalchemy import func, select
@@ -169,6 +169,17 @@ def setup_users(url: str) -> dict:
 
         year_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=365)
         out["incidents_deep_cursor"] = encode_cursor(["discovered", "desc", year_ago.isoformat(), 2**31 - 1])
+        # the web list's deep page reached through its pager: the cursor of page 1999's "Volgende"
+        # (after its last row), i.e. the same rows as page=deep_page of G001 by date
+        from bio_register.incidents.views import PER_PAGE
+
+        last = db.session.execute(
+            select(Incident.discovered_at, Incident.id).where(Incident.organisation_id == big.id)
+            .order_by(Incident.discovered_at.desc(), Incident.id.desc())
+            .offset((deep_page - 1) * PER_PAGE - 1).limit(1)).one()
+        out["web_deep_cursor"] = encode_cursor([
+            "discovered", "desc", last.discovered_at.astimezone(dt.UTC).isoformat(timespec="microseconds"), last.id,
+            "next", deep_page])
         # outgoing webhooks (issue 22): G001's first endpoint and the size of its delivery log
         from bio_register.notifications.models import OutboxMessage
         from bio_register.webhooks.models import WebhookEndpoint
@@ -428,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     print(f"Setting up benchmark users in {args.database_url.rsplit('/', 1)[-1]} …", file=sys.stderr)
-    facts = setup_users(args.database_url)
+    facts = setup_users(args.database_url, args.deep_page)
     results: list[tuple[str, str, str, str]] = []   # what, result, target, load
 
     def add(what: str, result: str, target: str, load: str) -> None:
@@ -457,8 +468,10 @@ def main(argv: list[str] | None = None) -> int:
                  "/incidenten?organisation=G001&status=open&sort=discovered&order=desc", 100),
                 ("Incident list, verbindingsofficier G001 (all statuses)", "vo", "/incidenten", 100),
                 (f"Deep page (G001, page {args.deep_page})", "cc",
-                 f"/incidenten?organisation=G001&page={args.deep_page}", 200),
-                (f"Search '{SEARCH_WORD}' (all organisations)", "cc", f"/incidenten?q={SEARCH_WORD}", 200),
+                 f"/incidenten?organisation=G001&page={args.deep_page}", 100),
+                (f"Deep page (G001, page {args.deep_page} through the pager's cursor)", "cc",
+                 f"/incidenten?organisation=G001&cursor={facts['web_deep_cursor']}", 100),
+                (f"Search '{SEARCH_WORD}' (all organisations)", "cc", f"/incidenten?q={SEARCH_WORD}", 100),
                 ("Search a reference (G001-…)", "cc", f"/incidenten?q=G001-{dt.date.today().year - 1}-0042", 200),
                 ("Dashboard with the 8-quarter chart, concern control", "cc", "/", 100),
                 ("Dashboard with the 8-quarter chart, verbindingsofficier G001", "vo", "/", 100),

@@ -669,10 +669,15 @@ def list_incidents(user: User | None, flt: IncidentFilter, page: int = 1, per_pa
         total = count_up_to(matches, bound)
         if total == bound:
             total, more = bound - 1, True
+    stmt = stmt.limit(per_page + 1)
+    if keyset is None and page > 1:
+        # OFFSET (an old page=N link): skip the rows by their ids alone, then read the page's own rows
+        # with their organisation and SLA flag, rather than building every skipped row in full
+        ids = stmt.with_only_columns(_INCIDENTS.c.id).offset((page - 1) * per_page).scalar_subquery()
+        stmt = select(Incident).where(_INCIDENTS.c.id.in_(ids)).order_by(*ordering(flt))
     rows = list(db.session.scalars(
         stmt.options(selectinload(Incident.created_by),
                      with_expression(Incident.sla_overdue, sla.overdue_flag(utcnow())))
-        .limit(per_page + 1).offset((page - 1) * per_page if keyset is None else 0)
     ).unique())
     beyond = len(rows) > per_page  # one more row: there is a page after (or, backwards, before) this one
     items = rows[:per_page]
