@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import selectinload, with_expression
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.util import ClauseAdapter
 
 from bio_register import signals
 from bio_register.accounts.models import User
@@ -606,6 +607,37 @@ def count_up_to(stmt: Select[Incident], limit: int) -> int:
 
 #: a search counts its matches up to this many ("more than 1,000"), see :func:`count_up_to`
 SEARCH_COUNT_LIMIT = 1000
+#: a search among at most this many incidents (the caller's organisations with the other filters)
+#: reads their text one by one, see :func:`count_matches_up_to`
+SEARCH_SCAN_LIMIT = 5000
+
+
+def count_matches_up_to(user: Principal | None, flt: IncidentFilter, limit: int) -> int:
+    """How many incidents match ``flt`` (with a search), counting no further than ``limit``.
+
+    The trigram indexes answer a word with every incident of the *whole register* that holds it:
+    their work grows with the register, not with what the caller reads (a verbindingsofficier of a
+    municipality of 1,600 incidents searching for a common word waited for the 32,000 matches of
+    all 350 municipalities: 35 ms at a million incidents, ten times that at ten million). So when
+    the caller's organisations and the other filters hold at most :data:`SEARCH_SCAN_LIMIT`
+    incidents (an index range, counted that far and no further), their text is checked row by row
+    — bounded by that limit whatever the register's size. Beyond, :func:`count_up_to` asks the
+    trigram indexes. The answer is the same either way."""
+    terms = _terms(user, flt)
+    scope = [_clause(term, bound=True) for term in terms if not term.name.startswith("word_")]
+    words = [_clause(term, bound=True) for term in terms if term.name.startswith("word_")]
+    one = literal_column("1", Integer).label("one")
+    within = select(one).select_from(_INCIDENTS).where(*scope).limit(SEARCH_SCAN_LIMIT + 1).subquery()
+    if not words or (db.session.scalar(select(func.count()).select_from(within)) or 0) > SEARCH_SCAN_LIMIT:
+        return count_up_to(select(Incident).where(*scope, *words), limit)
+    # the incidents in scope (all of them: at most SEARCH_SCAN_LIMIT) behind a LIMIT, which keeps the
+    # planner from combining the word conditions with the trigram indexes
+    c = _INCIDENTS.c
+    rows = (select(c.title, c.description, c.reference).where(*scope).limit(SEARCH_SCAN_LIMIT + 1)
+            .subquery("in_scope"))
+    text = [ClauseAdapter(rows).traverse(clause) for clause in words]
+    matches = select(one).select_from(rows).where(*text).limit(limit).subquery()
+    return db.session.scalar(select(func.count()).select_from(matches)) or 0
 
 
 @dataclass(frozen=True)
@@ -666,7 +698,7 @@ def list_incidents(user: User | None, flt: IncidentFilter, page: int = 1, per_pa
         total = count(matches)
     else:
         bound = max(count_limit, page * per_page) + 1
-        total = count_up_to(matches, bound)
+        total = count_matches_up_to(user, flt, bound)
         if total == bound:
             total, more = bound - 1, True
     stmt = stmt.limit(per_page + 1)

@@ -220,3 +220,27 @@ def test_count_up_to_counts_exactly_below_the_limit(app_ctx: None) -> None:
     stmt = services.filtered(vo, services.IncidentFilter(q="phishing"))
     assert services.count_up_to(stmt, 100) == 5
     assert services.count_up_to(stmt, 3) == 3
+
+
+@pytest.mark.parametrize("scan_limit", [0, 3, 10_000])
+def test_a_search_counts_the_same_whether_it_reads_the_rows_or_the_trigram_index(
+        app_ctx: None, monkeypatch: pytest.MonkeyPatch, scan_limit: int) -> None:
+    """A caller with few incidents has the text of each checked (bounded by their own incidents, not
+    the register); one with more asks the trigram indexes. The count is the same either way, and
+    never includes another organisation's incidents."""
+    from bio_register.incidents import services
+
+    monkeypatch.setattr(services, "SEARCH_SCAN_LIMIT", scan_limit)
+    vo = factories.user([("verbindingsofficier", "DIE")])
+    for i in range(6):
+        factories.incident(actor=vo, title=f"Phishing {i}", description="Een bewindvoerder belde." if i % 2 else "—")
+    factories.incident(actor=vo, title="Brief kwijt", description="Lag bij de BEWINDVOERDER.")
+    factories.incident("UIT", title="Phishing in Uithoorn", description="bewindvoerder")
+    cases = {("phishing", None): 6, ("bewindvoerder", None): 4, ("bewindvoerder phishing", None): 3,
+             ("phishing", "UIT"): 0, ("kwijt", None): 1, ("uithoorn", None): 0}
+    for (q, organisation), expected in cases.items():
+        flt = services.IncidentFilter.build(q=q, organisation=organisation)
+        assert services.count_matches_up_to(vo, flt, 100) == expected, (q, organisation)
+        assert services.count_matches_up_to(vo, flt, 2) == min(expected, 2), (q, organisation)
+    cc = factories.user([("concern_control", "DUO")])
+    assert services.count_matches_up_to(cc, services.IncidentFilter.build(q="bewindvoerder"), 100) == 5
