@@ -28,6 +28,20 @@ def test_numbers_and_durations_follow_the_language(app: Flask, lang: str, fixed:
         assert format_fixed(4.25, 2) == fixed.replace("1.234,5", "4,25").replace("1,234.5", "4.25")
 
 
+def test_a_number_formatted_before_reads_in_the_language_and_decimals_asked_now(app: Flask) -> None:
+    """The formatted numbers are remembered (a page of hundreds of percentages): the same value
+    asked again in another language or with other decimals is not given the earlier text."""
+    seen = []
+    for lang, digits in (("nl", 1), ("en", 1), ("nl", 1), ("nl", 0), ("en", 2)):
+        with app.app_context(), app.test_request_context(f"/?lang={lang}"):  # a new request, a new locale
+            seen.append((format_fixed(1234.5, digits), format_percentage(55.5, digits)))
+    assert seen == [("1.234,5", "55,5\u00a0%"), ("1,234.5", "55.5%"), ("1.234,5", "55,5\u00a0%"),
+                    ("1.234", "56\u00a0%"), ("1,234.50", "55.50%")]
+    # outside a request: Babel's default locale, as before
+    with app.app_context():
+        assert format_fixed(2.0, 1) in ("2.0", "2,0")
+
+
 def test_durations_switch_to_days_at_48_hours(app: Flask) -> None:
     with app.test_request_context("/?lang=nl"):
         assert format_hours(47.9) == "47,9 uur"
