@@ -45,6 +45,7 @@ from bio_register.i18n import gettext as _
 from bio_register.notifications import services as notifications
 from bio_register.organisations.models import Organisation
 from bio_register.permissions import organisation_tree
+from bio_register.queries import among_ids
 from bio_register.timeutil import DEFAULT_TZ, to_local
 from bio_register.validation import Errors
 
@@ -253,7 +254,7 @@ def invalid_attachments(org_ids: Sequence[int], today: dt.date) -> dict[int, dic
         return out
     for org_id, control_id, attachment_id in db.session.execute(
             select(EvidenceItem.organisation_id, EvidenceItem.control_id, EvidenceItem.attachment_id)
-            .where(EvidenceItem.organisation_id.in_(list(org_ids)), EvidenceItem.attachment_id.is_not(None),
+            .where(among_ids(EvidenceItem.organisation_id, list(org_ids)), EvidenceItem.attachment_id.is_not(None),
                    or_(EvidenceItem.review_date < today, EvidenceItem.retired_at.is_not(None)))):
         if attachment_id is not None:
             out[org_id][control_id].add(attachment_id)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, lazyload
 
 from bio_register.accounts.models import User
 from bio_register.attachments import evidence as evidence_life
@@ -35,6 +35,7 @@ from bio_register.i18n import lazy_gettext
 from bio_register.incidents.models import Incident
 from bio_register.measures.models import OPEN_MEASURE_STATUSES, Measure, measure_controls, measure_incidents
 from bio_register.organisations.models import Organisation
+from bio_register.queries import among_ids
 from bio_register.timeutil import to_local
 from bio_register.validation import Errors
 
@@ -738,8 +739,7 @@ def incidents_per_control(organisation_id: int | None, control_ids: Iterable[int
         return Counter()
     stmt = (
         select(measure_controls.c.control_id, func.count(func.distinct(Incident.id)))
-        .join(Measure, Measure.id == measure_controls.c.measure_id)
-        .join(measure_incidents, measure_incidents.c.measure_id == Measure.id)
+        .join(measure_incidents, measure_incidents.c.measure_id == measure_controls.c.measure_id)
         .join(Incident, Incident.id == measure_incidents.c.incident_id)
         .where(measure_controls.c.control_id.in_(ids), Incident.discovered_at >= since)
         .group_by(measure_controls.c.control_id)
@@ -796,13 +796,16 @@ def _count(summary: GroupSummary, assessment: ControlAssessment | None, invalid:
             summary.applicable += 1
             if assessment.status is not None:  # always, for an applicable one (assess() requires it)
                 setattr(summary, assessment.status.value, getattr(summary, assessment.status.value) + 1)
-            for aspect in assessment.aspects:
-                if aspect.status != AspectStatus.VOLDOET:
+            # the statuses read straight from the row (twice per control: its group and the total),
+            # without building the three Aspect objects of ``assessment.aspects`` each time
+            for name in ASPECTS:
+                if getattr(assessment, f"{name}_status") != AspectStatus.VOLDOET:
                     continue
-                if aspect.name == "werking" and not evidence_life.werking_shown(aspect.attachment_ids, invalid):
+                if name == "werking" and not evidence_life.werking_shown(assessment.werking_attachment_ids or [],
+                                                                         invalid):
                     summary.werking_expired += 1
                     continue
-                setattr(summary, f"{aspect.name}_voldoet", getattr(summary, f"{aspect.name}_voldoet") + 1)
+                setattr(summary, f"{name}_voldoet", getattr(summary, f"{name}_voldoet") + 1)
 
 
 def _tally(organisation: Organisation, controls: Sequence[Control], current: Mapping[int, ControlAssessment],
@@ -827,29 +830,36 @@ def _tally(organisation: Organisation, controls: Sequence[Control], current: Map
     return tally
 
 
-def _gap_details(gap_ids: list[int], org_ids: list[int], now: dt.datetime
-                 ) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], list[Measure]]]:
-    """Per (organisation, control): the incidents linked in the 12 months before ``now``, and the open
-    measures (two queries)."""
+def _gap_incidents(gap_ids: list[int], org_ids: list[int], now: dt.datetime) -> dict[tuple[int, int], int]:
+    """Per (organisation, control): the incidents linked in the 12 months before ``now`` (one query).
+    A maatregel is linked to a control and to its incidents through ``measure_controls`` and
+    ``measure_incidents``, which both name it: the count joins them directly, not through
+    ``measures``."""
     counted = db.session.execute(
         select(Incident.organisation_id, measure_controls.c.control_id, func.count(func.distinct(Incident.id)))
-        .join(Measure, Measure.id == measure_controls.c.measure_id)
-        .join(measure_incidents, measure_incidents.c.measure_id == Measure.id)
+        .join(measure_incidents, measure_incidents.c.measure_id == measure_controls.c.measure_id)
         .join(Incident, Incident.id == measure_incidents.c.incident_id)
         .where(measure_controls.c.control_id.in_(gap_ids), Incident.organisation_id.in_(org_ids),
                Incident.discovered_at >= now - dt.timedelta(days=365))
         .group_by(Incident.organisation_id, measure_controls.c.control_id))
-    counts = {(org_id, control_id): n for org_id, control_id, n in counted}
+    return {(org_id, control_id): n for org_id, control_id, n in counted}
+
+
+def _open_measures(gap_ids: list[int], org_ids: list[int]) -> dict[tuple[int, int], list[Measure]]:
+    """Per (organisation, control): the open measures, soonest due first (one query)."""
+    open_by: dict[tuple[int, int], list[Measure]] = defaultdict(list)
+    # the measures' organisations are the ones asked for, already in the session: not joined again
+    # for each of the hundreds of open measures (a lazy many-to-one load finds them in the session)
     rows = db.session.execute(
         select(measure_controls.c.control_id, Measure)
         .join(Measure, Measure.id == measure_controls.c.measure_id)
         .where(measure_controls.c.control_id.in_(gap_ids), Measure.organisation_id.in_(org_ids),
                Measure.status.in_(OPEN_MEASURE_STATUSES))
+        .options(lazyload(Measure.organisation))
         .order_by(Measure.due_date))
-    open_by: dict[tuple[int, int], list[Measure]] = defaultdict(list)
     for control_id, measure in rows:
         open_by[(measure.organisation_id, control_id)].append(measure)
-    return counts, open_by
+    return open_by
 
 
 def _result(catalog: ControlCatalog, tally: _Tally, counts: Mapping[tuple[int, int], int],
@@ -865,9 +875,14 @@ def _result(catalog: ControlCatalog, tally: _Tally, counts: Mapping[tuple[int, i
 
 def compliance_of_many(organisations: Sequence[Organisation], catalog: ControlCatalog, *,
                        now: dt.datetime | None = None, kind: ControlKind | None = None,
-                       as_of: dt.datetime | None = None) -> list[Compliance]:
+                       as_of: dt.datetime | None = None, with_measures: bool = True,
+                       with_incidents: bool = True) -> list[Compliance]:
     """:func:`compliance` for each organisation, in a fixed number of queries however many there are
-    (the overview of concern control shows hundreds side by side)."""
+    (the overview of concern control shows hundreds side by side). Without ``with_measures`` the
+    gaps' ``open_measures`` are left empty (one query less, no maatregel loaded: the quarterly
+    report names the gaps, not their maatregelen); without ``with_incidents`` their
+    ``incidents_12m`` too (no query: the gaps then in order of status and catalog), for callers
+    that only use the figures."""
     now = now or utcnow()
     kind = kind or (ControlKind.MEASURE if _has_measures(catalog) else ControlKind.CONTROL)
     controls = [c for c in controls_of(catalog, kind=kind) if c.status == "active"]
@@ -879,7 +894,8 @@ def compliance_of_many(organisations: Sequence[Organisation], catalog: ControlCa
     tallies = [_tally(organisation, controls, current_by_org.get(organisation.id, {}), invalid.get(organisation.id, {}))
                for organisation in organisations]
     gap_ids = sorted({c.id for tally in tallies for c, _a, _s in tally.gap_rows})
-    counts, open_by = _gap_details(gap_ids, org_ids, now) if gap_ids else ({}, {})
+    counts = _gap_incidents(gap_ids, org_ids, now) if gap_ids and with_incidents else {}
+    open_by = _open_measures(gap_ids, org_ids) if gap_ids and with_measures else {}
     return [_result(catalog, tally, counts, open_by) for tally in tallies]
 
 
@@ -994,7 +1010,7 @@ def summaries(org_ids: Sequence[int], catalog: ControlCatalog, *, kind: ControlK
             + case((and_(applies, ControlAssessment.werking_status == AspectStatus.VOLDOET), 64), else_=0))
     newest = (select(ControlAssessment.organisation_id,
                      func.max(cast(ControlAssessment.id, BigInteger) * 128 + code).label("packed"))
-              .where(ControlAssessment.organisation_id.in_(list(org_ids)),
+              .where(among_ids(ControlAssessment.organisation_id, list(org_ids)),
                      ControlAssessment.control_id.in_(active))
               .group_by(ControlAssessment.organisation_id, ControlAssessment.control_id))
     if as_of is not None:
@@ -1011,10 +1027,11 @@ def summaries(org_ids: Sequence[int], catalog: ControlCatalog, *, kind: ControlK
                counted(status == 2), counted(status == 3), counted(packed % 16 >= 8), counted(packed % 32 >= 16),
                counted(packed % 64 >= 32), counted(packed % 128 >= 64))
         .group_by(in_force.c.organisation_id))
-    out = {org_id: OrganisationSummary(org_id, GroupSummary("", _("Totaal"), controls)) for org_id in org_ids}
+    label = _("Totaal")  # translated once, not once an organisation
+    out = {org_id: OrganisationSummary(org_id, GroupSummary("", label, controls)) for org_id in org_ids}
     for org_id, assessed, n_applicable, volledig, gedeeltelijk, niet, proposed, opzet, bestaan, werking in rows:
         out[org_id] = OrganisationSummary(org_id, GroupSummary(
-            "", _("Totaal"), controls, int(assessed), int(n_applicable), int(volledig), int(gedeeltelijk),
+            "", label, controls, int(assessed), int(n_applicable), int(volledig), int(gedeeltelijk),
             int(niet), int(opzet), int(bestaan), int(werking)), int(proposed))
     _without_expired_werking(out, active, as_of, now)
     return out

@@ -21,7 +21,7 @@ from bio_register.compliance.forms import (
     AssessmentForm,
     EvidenceItemForm,
 )
-from bio_register.compliance.models import ASPECTS, Control, ControlAssessment, ControlCatalog
+from bio_register.compliance.models import ASPECTS, Control, ControlAssessment, ControlCatalog, ControlKind
 from bio_register.database import utcnow
 from bio_register.errors import DomainError, NotFound
 from bio_register.findings import labels as finding_labels
@@ -66,9 +66,9 @@ def _control(catalog: ControlCatalog, control_code: str) -> Control:
     return control
 
 
-def default_catalog() -> ControlCatalog | None:
-    """The newest BIO2 catalog, else any."""
-    all_catalogs = services.catalogs()
+def default_catalog(all_catalogs: list[ControlCatalog] | None = None) -> ControlCatalog | None:
+    """The newest BIO2 catalog, else any (of ``all_catalogs`` when the caller has them already)."""
+    all_catalogs = services.catalogs() if all_catalogs is None else all_catalogs
     bio2 = [c for c in all_catalogs if c.key.startswith("BIO2")]
     candidates = bio2 or all_catalogs
     return candidates[-1] if candidates else None
@@ -86,14 +86,15 @@ def index() -> Any:
     organisations = scoped_organisations(current_user, Permission.COMPLIANCE_READ)
     catalogs = services.catalogs()
     key = request.args.get("catalogus")
-    catalog = next((c for c in catalogs if c.key == key), None) or default_catalog()
+    catalog = next((c for c in catalogs if c.key == key), None) or default_catalog(catalogs)
     rows: list[tuple[Organisation, services.OrganisationSummary]] = []
+    kind = services.overview_kind(catalog) if catalog else ControlKind.CONTROL
     if catalog:
         # counted in SQL (GROUP BY): hundreds of organisations without loading their assessments
-        by_org = services.summaries([o.id for o in organisations], catalog)
+        by_org = services.summaries([o.id for o in organisations], catalog, kind=kind)
         rows = [(organisation, by_org[organisation.id]) for organisation in organisations]
     bands = distribution([summary for _org, summary in rows])
-    counted = services.overview_kind(catalog).value if catalog else "control"
+    counted = kind.value
     return render_template("compliance/index.html", rows=rows, catalog=catalog, catalogs=catalogs, bands=bands,
                            counted=counted,
                            chart=charts.distribution_chart(bands) if len(rows) > 1 else None)
@@ -122,7 +123,8 @@ def distribution(rows: list[services.OrganisationSummary]) -> list[Count]:
 @requires(Permission.COMPLIANCE_READ, load=ORGANISATION_CATALOG)
 def overview(scope: OrganisationCatalog) -> Any:
     organisation, catalog = scope
-    result = services.compliance(organisation, catalog)
+    kind = services.overview_kind(catalog)  # asked once for the figures, the history and the wording
+    result = services.compliance(organisation, catalog, kind=kind)
     source = _source_catalog()
     can_propose = (source is not None and catalog.key.startswith("BIO2")
                    and has_permission(current_user, Permission.COMPLIANCE_WRITE, organisation.id))
@@ -131,11 +133,11 @@ def overview(scope: OrganisationCatalog) -> Any:
     periods = trends.last_quarters(utcnow(), trends.QUARTERS, current_app.config["TIMEZONE"])
     moments: list[dt.datetime | None] = [p.end for p in periods[:-1]] + [None]
     history = list(zip([p.label for p in periods],
-                       services.implementation_history(organisation, catalog, moments), strict=True))
+                       services.implementation_history(organisation, catalog, moments, kind=kind), strict=True))
     name = _("implementatie")
     return render_template(
         "compliance/overview.html", organisation=organisation, catalog=catalog, result=result,
-        counted=services.overview_kind(catalog).value,
+        counted=kind.value,
         can_propose=can_propose, source=source, history=history, newer=newer, older=older,
         ensia_years=list(range(to_local(utcnow(), current_app.config["TIMEZONE"]).year, 2000, -1))[:ENSIA_YEARS],
         chart=charts.implementation_chart(bars(result)),

@@ -363,8 +363,11 @@ def compliance_figures(organisations: list[Organisation], period: Period,
     controls = {c.id: c for c in compliance.controls_of(catalog)}
     counted = ("overheidsmaatregel" if compliance.overview_kind(catalog) == ControlKind.MEASURE
                else "beheersmaatregel")
-    now_states = compliance.compliance_of_many(organisations, catalog, now=period.end, as_of=period.end)
-    befores = compliance.compliance_of_many(organisations, catalog, now=previous.end, as_of=previous.end)
+    now_states = compliance.compliance_of_many(organisations, catalog, now=period.end, as_of=period.end,
+                                              with_measures=False)
+    # of the quarter before only the figures are shown: its gaps need no incidents or maatregelen
+    befores = compliance.compliance_of_many(organisations, catalog, now=previous.end, as_of=previous.end,
+                                           with_measures=False, with_incidents=False)
     for org, now_state, before in zip(organisations, now_states, befores, strict=True):
         if not now_state.total.assessed and not before.total.assessed:
             continue

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from bio_register.compliance import catalogs as catalog_import
 from bio_register.compliance import services
 from bio_register.compliance.models import Control, ControlAssessment, ControlCatalog, ControlKind, ControlMapping
+from bio_register.database import utcnow
 from bio_register.errors import ValidationFailed
 from bio_register.extensions import db
 from bio_register.measures.models import Measure
@@ -133,6 +135,49 @@ def test_compliance_percentages_and_gaps_from_known_assessments(bio) -> None:
     assert result.gaps[0].incidents_12m == 1
     assert [m.title for m in result.gaps[0].open_measures] == ["Procedure herzien"]
     assert len(result.unassessed) == len(measures) - 4
+
+
+def test_gap_incidents_and_maatregelen_equal_the_straightforward_count(bio) -> None:
+    """The gaps' incidents of the last 12 months are counted in SQL (maatregel links joined directly);
+    they equal a count over the maatregelen's own links: each incident once, of this organisation,
+    discovered within the 12 months; the open maatregelen only. Asked for the figures alone, the same
+    figures come without those details."""
+    ciso = factories.user([("ciso", "DIE")])
+    die = factories.organisation("DIE")
+    catalog = bio["BIO2-1.3"]
+    measures = [m for m in services.controls_of(catalog, kind=ControlKind.MEASURE) if m.status == "active"][:6]
+    for i, m in enumerate(measures):
+        services.assess(ciso, die, m, {"applicable": True, "status": ("niet", "gedeeltelijk", "volledig")[i % 3]})
+    now = utcnow()
+    recent = [factories.incident("DIE") for _ in range(3)]
+    old = factories.incident("DIE", discovered_at=now - dt.timedelta(days=400))
+    other = factories.incident("OA")
+    links = [(measures[0], [*recent, old], "gepland"), (measures[0], recent[:1], "gereed"),
+             (measures[1], [recent[1], other], "in_uitvoering"), (measures[3], recent[2:], "gepland"),
+             (measures[2], recent, "gepland")]           # measures[2] is "volledig": no gap
+    for control, incidents, status in links:
+        measure = Measure(organisation_id=die.id, title=f"Maatregel {control.code} {status}", status=status)
+        measure.controls.append(control)
+        measure.incidents.extend(incidents)
+        db.session.add(measure)
+    db.session.commit()
+    result = services.compliance(die, catalog, now=now)
+    assert {g.control.code for g in result.gaps} == {m.code for i, m in enumerate(measures) if i % 3 != 2}
+    linked = list(db.session.scalars(select(Measure).where(Measure.organisation_id == die.id)))
+    for gap in result.gaps:
+        expected = {i.id for m in linked if gap.control in m.controls for i in m.incidents
+                    if i.organisation_id == die.id and i.discovered_at >= now - dt.timedelta(days=365)}
+        assert gap.incidents_12m == len(expected), gap.control.code
+        assert sorted(m.title for m in gap.open_measures) == sorted(
+            m.title for m in linked if gap.control in m.controls and m.status.value in ("gepland", "in_uitvoering"))
+    assert [g.incidents_12m for g in result.gaps][:3] == [3, 1, 1]      # not all alike: the check above bites
+    figures = services.compliance_of_many([die], catalog, now=now, with_measures=False, with_incidents=False)[0]
+    assert (figures.total, figures.groups, figures.unassessed) == (result.total, result.groups, result.unassessed)
+    assert {g.control.id for g in figures.gaps} == {g.control.id for g in result.gaps}
+    assert all(g.incidents_12m == 0 and g.open_measures == [] for g in figures.gaps)
+    counted = services.compliance_of_many([die], catalog, now=now, with_measures=False)[0]
+    assert [(g.control.id, g.incidents_12m) for g in counted.gaps] == [
+        (g.control.id, g.incidents_12m) for g in result.gaps]
 
 
 def test_proposal_from_bio_104_is_marked_and_confirmed(bio) -> None:
