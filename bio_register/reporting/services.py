@@ -361,13 +361,13 @@ def compliance_figures(organisations: list[Organisation], period: Period,
     catalog = catalogs[-1]
     out = []
     controls = {c.id: c for c in compliance.controls_of(catalog)}
-    counted = ("overheidsmaatregel" if compliance.overview_kind(catalog) == ControlKind.MEASURE
-               else "beheersmaatregel")
-    now_states = compliance.compliance_of_many(organisations, catalog, now=period.end, as_of=period.end,
+    kind = compliance.overview_kind(catalog)  # asked once (a count query), passed on
+    counted = "overheidsmaatregel" if kind == ControlKind.MEASURE else "beheersmaatregel"
+    now_states = compliance.compliance_of_many(organisations, catalog, now=period.end, as_of=period.end, kind=kind,
                                               with_measures=False)
     # of the quarter before only the figures are shown: its gaps need no incidents or maatregelen
     befores = compliance.compliance_of_many(organisations, catalog, now=previous.end, as_of=previous.end,
-                                           with_measures=False, with_incidents=False)
+                                           kind=kind, with_measures=False, with_incidents=False)
     for org, now_state, before in zip(organisations, now_states, befores, strict=True):
         if not now_state.total.assessed and not before.total.assessed:
             continue
