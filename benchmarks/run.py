@@ -460,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(1)
         if "pages" not in args.skip:
             clients = {}
-            for key in ("cc", "vo", "fg"):
+            for key in ("cc", "vo", "fg", "api"):
                 clients[key] = Client(port)
                 clients[key].login(*facts["passwords"][key])
             pages = [
@@ -472,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
                 (f"Deep page (G001, page {args.deep_page} through the pager's cursor)", "cc",
                  f"/incidenten?organisation=G001&cursor={facts['web_deep_cursor']}", 100),
                 (f"Search '{SEARCH_WORD}' (all organisations)", "cc", f"/incidenten?q={SEARCH_WORD}", 100),
+                (f"Search '{SEARCH_WORD}', verbindingsofficier of {facts['middle']} "
+                 f"({facts['middle_incidents']:,} incidents)", "api", f"/incidenten?q={SEARCH_WORD}", 100),
                 ("Search a reference (G001-…)", "cc", f"/incidenten?q=G001-{dt.date.today().year - 1}-0042", 200),
                 ("Dashboard with the 8-quarter chart, concern control", "cc", "/", 100),
                 ("Dashboard with the 8-quarter chart, verbindingsofficier G001", "vo", "/", 100),
