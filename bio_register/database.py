@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import sqlite3
 import time
 from typing import Any
@@ -179,6 +180,7 @@ _NEEDS_TRANSACTION = ("FOR UPDATE", "FOR SHARE", "FOR NO KEY UPDATE", "FOR KEY S
 _READING = "reads_without_transaction"
 
 
+@functools.lru_cache(maxsize=1024)  # the statements come from SQLAlchemy's compiled cache: a few hundred texts
 def _only_reads(statement: str) -> bool:
     head = statement.lstrip()[:6].upper()
     if head != "SELECT":

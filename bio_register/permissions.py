@@ -21,7 +21,21 @@ import enum
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, event, false, inspect, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    ScalarSelect,
+    SQLColumnExpression,
+    String,
+    cast,
+    event,
+    false,
+    func,
+    inspect,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from bio_register.errors import NotFound, NotPermitted
@@ -162,6 +176,8 @@ class OrganisationTree:
                 if org_id not in seen:
                     seen.add(org_id)
                     stack.extend(self.children.get(org_id, ()))
+            if len(self._covered) >= 1024:  # kept by the process (adopt_tree): bounded whatever the callers
+                self._covered.clear()
             found = self._covered[held] = frozenset(seen)
         return found
 
@@ -176,16 +192,76 @@ class OrganisationTree:
 
 
 _TREE_KEY = "bio_register.organisation_tree"
+_ORGANISATIONS = Organisation.__table__
 
 
 def organisation_tree(session: Session | None = None) -> OrganisationTree:
-    """The organisation tree, read once per transaction (a request commits once, at its end)."""
+    """The organisation tree, read once per transaction (a request commits once, at its end)
+    unless the request already confirmed the process's copy (:func:`adopt_tree`)."""
     session = session if session is not None else db.session()
     tree: OrganisationTree | None = session.info.get(_TREE_KEY)
     if tree is None:
-        rows = session.execute(select(Organisation.id, Organisation.parent_id)).all()
-        tree = session.info[_TREE_KEY] = OrganisationTree(rows)
+        connection = session.connection()  # plain rows: no ORM execution layer
+        rows = connection.execute(_tree_rows(connection.dialect.name)).all()
+        tree = session.info[_TREE_KEY] = OrganisationTree(row[:2] for row in rows)
+        if rows:
+            _remember_tree(rows[0][2], tree)
     return tree
+
+
+# --- the process's copy of the tree, confirmed per request --------------------------------------------
+#
+# A request that authenticates with an API token reads, in the same statement as its token, a
+# signature of the tree as it is now (:func:`tree_signature`). When it equals the signature read
+# with the tree this process holds, that tree is the request's (:func:`adopt_tree`): the same ids
+# and parents, so the same scopes, without reading 350 rows and building the tree again. Any
+# change to the organisations (added, removed, moved, by any process) changes the signature, and
+# the request reads the tree itself as before.
+
+_known_tree: tuple[str, OrganisationTree] | None = None
+_TREE_STATEMENTS: dict[str, Any] = {}
+
+
+def _remember_tree(signature: str | None, tree: OrganisationTree) -> None:
+    global _known_tree
+    if signature is not None:
+        _known_tree = (signature, tree)
+
+
+def tree_signature(dialect: str) -> ScalarSelect[Any]:
+    """A scalar subquery whose value identifies the organisation tree as it is at that moment (see
+    above); to be selected along with a statement the request makes anyway.
+
+    PostgreSQL: the number of organisations and two sums of 64-bit hashes (two seeds) of each
+    (id, parent id) pair, packed into one bigint (both are 32-bit): a change to any pair changes
+    the sums but for a chance of 2^-128, and it costs what reading the pairs costs (building and
+    hashing the pairs as text took five times that). Elsewhere (SQLite: small) the pairs themselves
+    in id order."""
+    o = _ORGANISATIONS.c
+    if dialect == "postgresql":
+        pair = cast(o.id, BigInteger).op("<<")(literal_column("32")).op("|")(func.coalesce(o.parent_id, 0))
+        seeds = [func.sum(func.hashint8extended(pair, literal_column(seed))) for seed in ("0", "1")]
+        return select(func.concat(func.count(), ":", seeds[0], ":", seeds[1])).scalar_subquery()
+    text = cast(o.id, String) + ":" + func.coalesce(cast(o.parent_id, String), "")
+    ordered = select(text.label("pair")).order_by(o.id).subquery()
+    return select(func.group_concat(ordered.c.pair, ",")).scalar_subquery()
+
+
+def _tree_rows(dialect: str) -> Any:
+    """Every (id, parent id), each row with the signature of the tree they make (one snapshot)."""
+    statement = _TREE_STATEMENTS.get(dialect)
+    if statement is None:
+        statement = _TREE_STATEMENTS[dialect] = select(
+            _ORGANISATIONS.c.id, _ORGANISATIONS.c.parent_id, tree_signature(dialect).label("signature"))
+    return statement
+
+
+def adopt_tree(session: Session, signature: str | None) -> None:
+    """Use the process's tree in this transaction when ``signature`` (read from the database by
+    this request) says it is the tree as it is now; otherwise the tree is read when needed."""
+    known = _known_tree
+    if known is not None and signature is not None and known[0] == signature:
+        session.info[_TREE_KEY] = known[1]
 
 
 def forget_tree(session: Session) -> None:

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from zxcvbn import zxcvbn
 
 from bio_register.accounts.models import AccountLink, ApiToken, LinkPurpose, Membership, User, UserSession
@@ -24,7 +24,15 @@ from bio_register.i18n import gettext as _
 from bio_register.i18n import lazy_gettext as _l
 from bio_register.notifications import services as notifications
 from bio_register.organisations.models import Organisation
-from bio_register.permissions import AllOrganisations, Permission, Principal, Role, organisation_ids_with
+from bio_register.permissions import (
+    AllOrganisations,
+    Permission,
+    Principal,
+    Role,
+    adopt_tree,
+    organisation_ids_with,
+    tree_signature,
+)
 
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so both cases cost the same time.
@@ -324,8 +332,9 @@ def caller_for_token(secret: str, now: dt.datetime | None = None) -> ApiCaller |
     """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    connection = db.session.connection()  # the request's transaction, without the ORM's execution layer
-    rows = connection.execute(_CALLER_BY_TOKEN, {"digest": _token_digest(secret)}).all()
+    session = db.session()
+    connection = session.connection()  # the request's transaction, without the ORM's execution layer
+    rows = connection.execute(_caller_by_token(connection.dialect.name), {"digest": _token_digest(secret)}).all()
     if not rows:
         return None
     token_id, user_id, expires_at, revoked_at, last_used_at, active = rows[0][:6]
@@ -335,7 +344,21 @@ def caller_for_token(secret: str, now: dt.datetime | None = None) -> ApiCaller |
     if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
         connection.execute(update(_TOKENS).where(_TOKENS.c.id == token_id).values(last_used_at=now))
     roles = tuple(CallerRole(row[6], row[7]) for row in rows if row[6] is not None)
+    adopt_tree(session, rows[0][8])  # what the roles cover: the process's tree while it is current
     return ApiCaller(user_id=user_id, token_id=token_id, memberships=roles)
+
+
+_CALLER_STATEMENTS: dict[str, Select[Any]] = {}
+
+
+def _caller_by_token(dialect: str) -> Select[Any]:
+    """The token's statement, with the organisation tree's signature riding along (one per dialect,
+    built once: SQLAlchemy computes its cache key once, not on every request)."""
+    statement = _CALLER_STATEMENTS.get(dialect)
+    if statement is None:
+        statement = _CALLER_STATEMENTS[dialect] = _CALLER_BY_TOKEN.add_columns(
+            tree_signature(dialect).label("tree"))
+    return statement
 
 
 def find_managed_user(manager: Principal | None, user_id: int) -> User | None:

@@ -194,3 +194,36 @@ def test_a_beheerder_manages_a_user_only_when_all_their_roles_lie_in_its_scope(c
     assert response.status_code == 404
     db.session.refresh(duo_fg)
     assert duo_fg.totp_enabled
+
+
+def test_the_tree_an_api_request_takes_from_the_process_is_never_stale(client: FlaskClient,
+                                                                     count_queries: Any) -> None:
+    """API requests share the process's copy of the tree while the database's signature of it is
+    unchanged; an organisation moved by any process (here: plain SQL, which tells this process
+    nothing) counts on the very next request."""
+    from sqlalchemy import update
+
+    from bio_register.organisations.models import Organisation
+
+    _duo()
+    elders = factories.organisation("ELDERS")   # a second tree
+    duo = factories.organisation("DUO")
+    headers = bearer(factories.token(factories.user([("verbindingsofficier", "DUO")])))
+    factories.incident("DIE")
+    factories.incident("ELDERS")
+
+    def organisations() -> set[str]:
+        return {i["organisation"] for i in client.get("/api/v1/incidents", headers=headers).get_json()["items"]}
+
+    def move(parent_id: int | None) -> None:
+        db.session.execute(update(Organisation).where(Organisation.id == elders.id).values(parent_id=parent_id))
+        db.session.commit()
+
+    assert organisations() == {"DIE"}
+    with count_queries() as counter:
+        assert organisations() == {"DIE"}
+    assert counter.count == 2, counter.statements   # the token (and the tree's signature); the page
+    move(duo.id)
+    assert organisations() == {"DIE", "ELDERS"}
+    move(None)
+    assert organisations() == {"DIE"}
