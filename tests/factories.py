@@ -85,6 +85,25 @@ def token(u: User, name: str = "script", days: int = 30) -> str:
     return issued.secret
 
 
+def tied_incidents(n: int = 13, *, vo_of_diemen: User | None = None) -> None:
+    """``n`` incidents in Diemen and Uithoorn with ties in every sort of the incident lists (four at
+    the same moment, titles and severities repeating, three statuses), for the paging tests of the
+    web list and the API; Diemen's logged by ``vo_of_diemen`` when given."""
+    import datetime as dt
+
+    from bio_register.database import utcnow
+
+    same_time = utcnow() - dt.timedelta(days=3)
+    severities = ("laag", "midden", "hoog", None)
+    statuses = (None, "in_behandeling", "afgehandeld")
+    for i in range(n):
+        extra: dict = {"status": statuses[i % 3]} if statuses[i % 3] else {}
+        if severities[i % 4]:
+            extra["severity"] = severities[i % 4]
+        incident("DIE" if i % 2 else "UIT", actor=vo_of_diemen if i % 2 else None, title=f"Incident {i % 5}",
+                 discovered_at=same_time if i < 4 else utcnow() - dt.timedelta(hours=i), **extra)
+
+
 def incident(org_code: str = "DIE", *, actor: User | None = None, **overrides):
     """An incident logged now (or at ``discovered_at``), committed."""
     import datetime as dt

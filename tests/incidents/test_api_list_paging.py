@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -22,15 +21,7 @@ def _register(n: int = 13) -> dict[str, Any]:
     """``n`` incidents in Diemen and Uithoorn with ties in every sort (two at the same time, titles
     and severities repeating), read by concern control (every organisation)."""
     vo = factories.user([("verbindingsofficier", "DIE")])
-    same_time = utcnow() - dt.timedelta(days=3)
-    severities = ("laag", "midden", "hoog", None)
-    statuses = (None, "in_behandeling", "afgehandeld")
-    for i in range(n):
-        extra: dict[str, Any] = {"status": statuses[i % 3]} if statuses[i % 3] else {}
-        if severities[i % 4]:
-            extra["severity"] = severities[i % 4]
-        factories.incident("DIE" if i % 2 else "UIT", actor=vo if i % 2 else None, title=f"Incident {i % 5}",
-                           discovered_at=same_time if i < 4 else utcnow() - dt.timedelta(hours=i), **extra)
+    factories.tied_incidents(n, vo_of_diemen=vo)
     return {"cc": bearer(factories.token(factories.user([("concern_control", "DUO")]))),
             "vo": bearer(factories.token(vo))}
 

@@ -29,17 +29,7 @@ def small_pages(monkeypatch: pytest.MonkeyPatch) -> int:
 
 
 def _register(n: int = 13) -> None:
-    """``n`` incidents in Diemen and Uithoorn with ties in every sort (four at the same moment,
-    titles and severities repeating)."""
-    same_time = utcnow() - dt.timedelta(days=3)
-    severities = ("laag", "midden", "hoog", None)
-    statuses = (None, "in_behandeling", "afgehandeld")
-    for i in range(n):
-        extra: dict[str, Any] = {"status": statuses[i % 3]} if statuses[i % 3] else {}
-        if severities[i % 4]:
-            extra["severity"] = severities[i % 4]
-        factories.incident("DIE" if i % 2 else "UIT", title=f"Incident {i % 5}",
-                           discovered_at=same_time if i < 4 else utcnow() - dt.timedelta(hours=i), **extra)
+    factories.tied_incidents(n)
 
 
 def _sign_in(client: FlaskClient, *roles: tuple[str, str]) -> Any:
