@@ -87,7 +87,7 @@ class Incident(Model):
         UniqueConstraint("organisation_id", "year", "number"),
         # an imported incident keeps the number it had in the old register, once per organisation
         UniqueConstraint("organisation_id", "original_reference"),
-        Index("ix_incidents_organisation_id_discovered_at", "organisation_id", "discovered_at"),
+        Index("ix_incidents_organisation_id_discovered_at_id", "organisation_id", "discovered_at", "id"),
         Index("ix_incidents_status_discovered_at", "status", "discovered_at"),
         # performance (migration 0008): the list by date across organisations and per organisation
         # and status, keyset pagination on (discovered_at, id), and free-text search; the columns
