@@ -256,6 +256,12 @@ def _tree_rows(dialect: str) -> Any:
     return statement
 
 
+def forget_process_tree() -> None:
+    """Drop the process's copy of the tree: the next request reads it (tests start from here)."""
+    global _known_tree
+    _known_tree = None
+
+
 def adopt_tree(session: Session, signature: str | None) -> None:
     """Use the process's tree in this transaction when ``signature`` (read from the database by
     this request) says it is the tree as it is now; otherwise the tree is read when needed."""

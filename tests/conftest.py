@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from bio_register import create_app
+from bio_register import create_app, permissions
 from bio_register.accounts import services as accounts_services
 from bio_register.extensions import db, limiter
 from tests import dbutil
@@ -77,6 +77,9 @@ def _rollback(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
     concurrency) opt out and use a fresh database of their own.
     """
     limiter.reset()  # login attempts counted in one test must not spill into the next
+    # nor the organisation tree a process keeps for token requests (permissions.adopt_tree): whether a
+    # test's first request reads it must not depend on which test ran before it in this worker
+    permissions.forget_process_tree()
     if request.node.get_closest_marker("committed"):
         yield
         return

@@ -112,6 +112,7 @@ def test_lists_issue_a_fixed_number_of_queries(client: FlaskClient, beheerder, h
     first = factories.webhook("DIE")
     _deliveries(first, 1)
     client.get("/api/v1/me", headers=headers)  # the token's first use is recorded once
+    client.get(BASE, headers=headers)  # and the organisation tree is read once (permissions.adopt_tree)
     login(client, beheerder.email, factories.PASSWORD)
     urls = [BASE, f"{BASE}/{first.id}/deliveries", "/organisaties/DIE/webhooks",
             f"/organisaties/DIE/webhooks/{first.id}"]
