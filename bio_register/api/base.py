@@ -318,8 +318,7 @@ class QuickQuery:
         self.choices: dict[str, frozenset[str]] = {}
         for name, field in fields.items():
             if field.load_default is not ma.missing:
-                default = field.load_default
-                self.defaults[name] = default() if callable(default) else default
+                self.defaults[name] = field.load_default  # a callable is called per load, as marshmallow does
             if field.data_key not in (None, name) or field.attribute not in (None, name) or len(field.validators) != 1:
                 continue
             validator = field.validators[0]
@@ -333,7 +332,7 @@ class QuickQuery:
     def load(self, args: Any) -> dict[str, Any] | None:
         if not self.usable:
             return None
-        loaded = dict(self.defaults)
+        loaded = {name: default() if callable(default) else default for name, default in self.defaults.items()}
         for name, values in args.lists():
             if len(values) != 1:
                 return None

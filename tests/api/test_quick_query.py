@@ -88,3 +88,18 @@ def test_the_list_answers_a_plain_query_as_marshmallow_would(client: FlaskClient
     body = client.get("/api/v1/incidents?per_page=2&sort=title&order=asc", headers=headers).get_json()
     assert [i["title"] for i in body["items"]] == ["Incident 0", "Incident 1"]
     assert (body["page"], body["per_page"], body["total"]) == (1, 2, 3)
+
+
+def test_a_callable_default_is_made_anew_for_each_load() -> None:
+    """As marshmallow does: a default such as ``list`` gives each request its own value, never one
+    shared object that a view could change for the next request."""
+    import marshmallow as ma
+
+    class WithList(ma.Schema):
+        per_page = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=100))
+        tags = ma.fields.List(ma.fields.String(), load_default=list)
+
+    quick = QuickQuery(WithList)
+    first, second = quick.load(MultiDict([("per_page", "5")])), quick.load(MultiDict())
+    assert first == {"per_page": 5, "tags": []} and second == {"per_page": 25, "tags": []}
+    assert first["tags"] is not second["tags"]
