@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""How close can the API list come to ``/health``? The floor under issue 23's throughput target.
+
+    python benchmarks/floor.py                 # ~2 minutes on the database of benchmarks/generate.py
+    python benchmarks/floor.py --rounds 5 --duration 30 --output benchmarks/README.md
+
+``run.py`` measures ``GET /api/v1/incidents?per_page=50`` as a share of ``GET /health`` under the same
+gunicorn. This measures, in the same alternating rounds and the same gunicorn (2 sync workers, wrk
+with 8 connections), what a request for that first page costs at the least on this machine, with the
+probes of ``benchmarks/floor_app.py`` (which exist only in this benchmark):
+
+- ``/health``: the reference (no database);
+- ``/_floor/select1``: the application's request pipeline plus one prepared ``SELECT 1`` on a plain
+  psycopg connection — one database round trip and nothing else;
+- ``/_floor/list``: the application's pipeline plus the API list's first page for the middle-sized
+  caller (the same 50 rows and columns, checked against the real API's ids) read and checked with
+  the token in one prepared statement on a plain connection and encoded by orjson — no organisation
+  tree, no total, no cursor, no query-string parsing: less work than the API must do;
+- ``/_floor/list-bare``: the same work in a bare WSGI callable in front of Flask;
+- ``GET /api/v1/incidents?per_page=50`` itself, for the middle-sized and the wide caller (as ``run.py``).
+
+Each is given as requests per second and as a share of ``/health`` (the median of the rounds' ratios).
+A probe below 50 % shows that no implementation of the API list inside that path can reach the
+target on this machine. It makes (or resets) the benchmark users as ``run.py`` does: do not run it
+at the same time as ``run.py`` on the same database. Needs ``wrk`` (``apt-get install wrk``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import run  # noqa: E402  (benchmarks/run.py: the users, the server's start and wrk)
+
+API_PATH = "/api/v1/incidents?per_page=50"
+
+
+def get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as response:  # noqa: S310
+        return response.status, response.read()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BIO_BENCH_DATABASE_URL", run.DEFAULT_URL))
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--duration", type=int, default=20,
+                        help="seconds per endpoint, split over --rounds (default 20)")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds (default 4)")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
+    parser.add_argument("--label", default="", help="a note for the table's header")
+    parser.add_argument("--output", type=Path, help="also append the Markdown table to this file")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+
+    print(f"Setting up benchmark users in {args.database_url.rsplit('/', 1)[-1]} …", file=sys.stderr)
+    facts = run.setup_users(args.database_url)
+    port = run._free_port()
+    instance = tempfile.mkdtemp(prefix="bio-bench-floor-")
+    env = {**os.environ, "BIO_REGISTER_DATABASE_URL": args.database_url,
+           "BIO_REGISTER_SECRET_KEY": secrets.token_urlsafe(48), "BIO_REGISTER_INSTANCE_PATH": instance,
+           "BIO_REGISTER_MAIL": "off", "PYTHONPATH": os.pathsep.join([str(HERE), str(run.ROOT)])}
+    gunicorn = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",
+                "--log-level", "warning", "floor_app:floor_app"]
+    server = subprocess.Popen(gunicorn, cwd=run.ROOT, env=env, start_new_session=True)  # noqa: S603
+    results: list[tuple[str, str, str]] = []
+    try:
+        run.wait_for(port)
+        auth = {"Authorization": f"Bearer {facts['token']}"}
+        wide = {"Authorization": f"Bearer {facts['wide_token']}"}
+        # the probes read what the API returns: the same incidents, in the same order, every column
+        _, api_body = get(port, API_PATH, auth)
+        api_items = json.loads(api_body)["items"]
+        for path in ("/_floor/list", "/_floor/list-bare"):
+            status, body = get(port, path, auth)
+            items = json.loads(body)["items"]
+            if status != 200 or [i["id"] for i in items] != [i["id"] for i in api_items]:
+                raise SystemExit(f"{path} does not read the API list's rows")
+            if set(items[0]) != set(api_items[0]):
+                raise SystemExit(f"{path} does not read the API list's columns: {set(items[0]) ^ set(api_items[0])}")
+        sizes = {"api": len(api_body), "floor": len(get(port, "/_floor/list", auth)[1])}
+        probes = [
+            ("health", "GET /health (no database)", "/health", {}),
+            ("select1", "application pipeline + one prepared SELECT 1 (plain psycopg)", "/_floor/select1", {}),
+            ("list", "application pipeline + the first page in one prepared statement (plain psycopg, orjson)",
+             "/_floor/list", auth),
+            ("bare", "bare WSGI (no Flask) + the same statement and encoding", "/_floor/list-bare", auth),
+            ("api", f"{API_PATH} (API user of {facts['middle']}, {facts['middle_incidents']:,} incidents)",
+             API_PATH, auth),
+            ("wide", f"{API_PATH} (API user of every organisation, {facts['incidents']:,} incidents)",
+             API_PATH, wide),
+        ]
+        seconds = max(1, args.duration // args.rounds)
+        rates: dict[str, list[float]] = {key: [] for key, *_ in probes}
+        loads: dict[str, str] = {}
+        print(f"wrk: {args.rounds} rounds × {seconds} s per endpoint, {args.connections} connections …",
+              file=sys.stderr)
+        for _ in range(args.rounds):
+            for key, _what, path, headers in probes:
+                rate, bad = run.throughput_wrk(f"http://127.0.0.1:{port}{path}", seconds, args.connections, headers)
+                if bad:
+                    raise SystemExit(f"{path}: {bad} responses were not 200")
+                rates[key].append(rate)
+                loads[key] = run.loadavg()
+        for key, what, _path, _headers in probes:
+            rate = statistics.median(rates[key])
+            if key == "health":
+                results.append((what, f"{rate:,.0f} req/s", loads[key]))
+                continue
+            ratios = sorted(a / h for a, h in zip(rates[key], rates["health"], strict=True))
+            spread = f" (rounds {ratios[0]:.0%}–{ratios[-1]:.0%})" if len(ratios) > 1 else ""
+            mark = " ✓" if statistics.median(ratios) >= run.API_TARGET else " ✗"
+            results.append((what, f"{rate:,.0f} req/s = {statistics.median(ratios):.0%} of /health{spread}{mark}",
+                            loads[key]))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(instance, ignore_errors=True)
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    header = (f"\n**{stamp}** — {run.machine()}; PostgreSQL {run.pg_version(args.database_url)}; "
+              f"gunicorn {args.workers} sync workers; wrk {args.connections} connections, {args.rounds} × "
+              f"{max(1, args.duration // args.rounds)} s per endpoint; first page {sizes['api']:,} bytes "
+              f"(the probe's {sizes['floor']:,}){'; ' + args.label if args.label else ''}\n\n")
+    table = "| request | throughput | load average (1, 5, 15 min) |\n|---|---|---|\n"
+    table += "".join(f"| {a} | {b} | {c} |\n" for a, b, c in results)
+    print(header + table)
+    if args.output:
+        with args.output.open("a", encoding="utf-8") as fh:
+            fh.write(header + table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
