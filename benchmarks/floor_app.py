@@ -5,7 +5,7 @@ exist only in this benchmark; the application never has them.
 - ``/_floor/select1``: a route of the application (the same request pipeline as ``/health``) that
   sends one prepared ``SELECT 1`` on a plain psycopg connection: the price of one round trip.
 - ``/_floor/list``: a route of the application that reads what ``GET /api/v1/incidents?per_page=50``
-  returns for a caller with a role in one organisation (the same columns and rows, newest first,
+  (or ``per_page=N``) returns for a caller with a role in one organisation (the same columns and rows, newest first,
   with the organisation's code) in *one* prepared statement that also checks the token's hash, on a
   plain psycopg connection, and encodes the rows with orjson. No organisation tree, no total, no
   cursor, no ORM, no query-string parsing: less than the API can do, so an upper bound for it.
@@ -63,12 +63,20 @@ def _digest(authorization: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def first_page(authorization: str) -> bytes | None:
-    rows = connection().execute(LIST_SQL, {"digest": _digest(authorization), "limit": 51}, prepare=True).fetchall()
+def _per_page(query: str) -> int:
+    """``per_page=N`` (1–100) from the query string, else 50: the API list's sizes."""
+    value = query.partition("per_page=")[2].partition("&")[0] if query.startswith("per_page=") else ""
+    return min(max(int(value), 1), 100) if value.isdigit() else 50
+
+
+def first_page(authorization: str, query: str) -> bytes | None:
+    per_page = _per_page(query)
+    rows = connection().execute(LIST_SQL, {"digest": _digest(authorization), "limit": per_page + 1},
+                                prepare=True).fetchall()
     if not rows:
         return None
-    items = [dict(zip(NAMES, row, strict=True)) for row in rows[:50]]
-    return orjson.dumps({"items": items, "page": 1, "per_page": 50}, option=orjson.OPT_SORT_KEYS)
+    items = [dict(zip(NAMES, row, strict=True)) for row in rows[:per_page]]
+    return orjson.dumps({"items": items, "page": 1, "per_page": per_page}, option=orjson.OPT_SORT_KEYS)
 
 
 @app.route("/_floor/select1")
@@ -81,7 +89,7 @@ def floor_select1() -> Any:
 @app.route("/_floor/list")
 @public
 def floor_list() -> Any:
-    body = first_page(request.headers.get("Authorization", ""))
+    body = first_page(request.headers.get("Authorization", ""), request.query_string.decode("ascii", "replace"))
     if body is None:
         return {"status": "unauthorised"}, 401
     return Response(body, mimetype="application/json")
@@ -89,7 +97,7 @@ def floor_list() -> Any:
 
 def floor_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     if environ.get("PATH_INFO") == "/_floor/list-bare":
-        body = first_page(environ.get("HTTP_AUTHORIZATION", ""))
+        body = first_page(environ.get("HTTP_AUTHORIZATION", ""), environ.get("QUERY_STRING", ""))
         if body is None:
             start_response("401 Unauthorized", [("Content-Type", "text/plain")])
             return [b"unauthorised"]

@@ -348,8 +348,9 @@ def api_pages(facts: dict) -> list[tuple[str, str, dict[str, str]]]:
     ]
 
 
-def throughput_wrk(url: str, duration: int, connections: int, headers: dict[str, str]) -> tuple[float, int]:
-    cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency"]
+def throughput_wrk(url: str, duration: int, connections: int, headers: dict[str, str],
+                   prefix: tuple[str, ...] = ()) -> tuple[float, int]:
+    cmd = [*prefix, "wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency"]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
