@@ -21,8 +21,8 @@ least on this machine, with the probes of ``benchmarks/floor_app.py`` (which exi
 
 Each is given as requests per second and as a share of ``/health`` (the median of the rounds' ratios).
 A probe below 50 % shows that no implementation of the API list inside that path can reach the
-target on this machine. It makes (or resets) the benchmark users as ``run.py`` does: do not run it
-at the same time as ``run.py`` on the same database. Needs ``wrk`` (``apt-get install wrk``).
+target on this machine. It makes (or resets) the benchmark users as ``run.py`` does, under the same
+lock: one benchmark at a time per database. Needs ``wrk`` (``apt-get install wrk``).
 
 ``--app-cpus 0`` runs gunicorn and wrk on CPU 0 only: with PostgreSQL pinned to the other core, this
 approximates a database server of its own (as in production), whose CPU the application's cores do

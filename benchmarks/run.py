@@ -26,13 +26,15 @@ What it does:
    (which needs CPU of its own on the same cores, so the ratio is then pessimistic).
 
 Every measured row records the load average (``uptime``) at that moment: the machine may be
-shared. The table is printed at the end (and written to --output if given).
+shared. One benchmark at a time per database: run.py, floor.py and instructions.py hold an advisory
+lock on it while they run, and a second one stops at once with a message. The table is printed at the end (and written to --output if given).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import http.client
 import json
 import os
@@ -87,8 +89,33 @@ def make_app(url: str):
     return create_app({"INSTANCE_PATH": tempfile.mkdtemp(prefix="bio-bench-")})
 
 
+#: the PostgreSQL advisory lock a benchmark holds on its database while it runs (the first 8 bytes of
+#: sha256(b"bio-register:benchmark"), as the scheduler makes its own): two runs on one database would
+#: reset each other's users and tokens and time each other's load
+BENCH_LOCK_KEY = int.from_bytes(hashlib.sha256(b"bio-register:benchmark").digest()[:8], "big", signed=True)
+_bench_lock = None  # the connection that holds it, open as long as this process runs
+
+
+def hold_benchmark_lock(url: str) -> None:
+    """Take the benchmark lock of ``url``'s database for the rest of this process, or stop with a
+    message saying another benchmark is running there (run.py, floor.py and instructions.py take it)."""
+    global _bench_lock
+    import psycopg
+
+    if _bench_lock is not None:
+        return
+    connection = psycopg.connect(url, autocommit=True)
+    if not connection.execute("SELECT pg_try_advisory_lock(%s)", (BENCH_LOCK_KEY,)).fetchone()[0]:
+        connection.close()
+        raise SystemExit(f"Another benchmark is running on {url.rsplit('/', 1)[-1]} (it holds the advisory lock "
+                         f"{BENCH_LOCK_KEY}): wait until it is done.")
+    _bench_lock = connection
+
+
 def setup_users(url: str, deep_page: int = 2000) -> dict:
-    """Create or reset the benchmark users; returns their passwords, the API token and facts."""
+    """Create or reset the benchmark users; returns their passwords, the API token and facts. Takes
+    the benchmark lock of the database first (:func:`hold_benchmark_lock`)."""
+    hold_benchmark_lock(url)
     import pyotp
     from sqlalchemy import func, select
 
