@@ -27,7 +27,8 @@ What it does:
 
 Every measured row records the load average (``uptime``) at that moment: the machine may be
 shared. One benchmark at a time per database: run.py, floor.py and instructions.py hold an advisory
-lock on it while they run, and a second one stops at once with a message. The table is printed at the end (and written to --output if given).
+lock on it while they run, and a second one stops at once with a message. The table is printed at
+the end (and written to --output if given).
 """
 
 from __future__ import annotations
