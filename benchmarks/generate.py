@@ -632,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
                 "id, organisation_id, reference, year, number, title, description, category, severity, "
                 "impact_confidentiality, impact_integrity, impact_availability, occurred_at, discovered_at, "
                 "reporter, is_datalek, is_significant_cbw, status, cause, lessons_learned, created_by_id, "
-                "created_at, updated_at, closed_at, version")),
+                "created_at, updated_at, closed_at, version, ap_clock_running, ap_aware_at, ap_notified_at")),
             "entries": Buffer("timeline_entries", "id, incident_id, kind, text, occurred_at, author_id, created_at"),
             "assessments": Buffer("breach_assessments", (
                 "id, incident_id, aware_at, data_categories, special_categories, bsn, criminal_data, "
@@ -690,12 +690,14 @@ def main(argv: list[str] | None = None) -> int:
                     words = rng.sample(FILLER, 18)
                     description = (f"Gemeld door {rng.choice(SURNAMES)}. {title}. " + " ".join(words) + ".")
                     occurred = discovered - dt.timedelta(hours=rng.randint(0, 72)) if r < 0.7 else None
-                    inc_copy.write_row((
+                    row = (
                         iid, org_id, f"{prefix}-{year}-{number:04d}", year, number, title, description, category,
                         severity, is_datalek, rng.random() < 0.2, category in ("onbeschikbaarheid", "availability"),
                         occurred, discovered, rng.choice(SURNAMES), is_datalek, significant, status,
                         "Menselijke fout" if closed else None, None, None, discovered,
-                        closed_at or discovered, closed_at, 1))
+                        closed_at or discovered, closed_at, 1)
+                    # the derived AP clock (breaches.services.refresh_ap_state), written with the row below
+                    clock_running, aware_at, notified_at = True, None, None
                     seeds.incident_created(discovered, iid, org_id, {
                         "reference": f"{prefix}-{year}-{number:04d}", "title": title, "category": category,
                         "severity": severity, "is_datalek": is_datalek, "is_significant_cbw": significant,
@@ -718,6 +720,7 @@ def main(argv: list[str] | None = None) -> int:
                         if closed or rng.random() < 0.6:
                             ids["assessment"] += 1
                             seeds.add(aware + dt.timedelta(hours=8), 4, ids["assessment"], org_id)
+                            aware_at = aware
                             ba_copy.write_row((
                                 ids["assessment"], iid, aware, '["naw", "contact"]', "[]", rng.random() < 0.1,
                                 False, '["burgers"]', rng.randint(1, 50), rng.randint(1, 200), True, False, False,
@@ -727,6 +730,7 @@ def main(argv: list[str] | None = None) -> int:
                             notify = rng.random() < 0.2
                             decided = aware + dt.timedelta(hours=rng.randint(4, 60))
                             ids["decision"] += 1
+                            clock_running = False  # not to notify, or notified just below
                             seeds.add(decided, AuditSeeds.NOTIFY if notify else 5, ids["decision"], org_id)
                             dec_copy.write_row((ids["decision"], iid, notify,
                                                 "Beoordeeld met de ENISA-methode." if not notify else
@@ -736,6 +740,7 @@ def main(argv: list[str] | None = None) -> int:
                                 submitted = decided + dt.timedelta(hours=rng.randint(1, 20))
                                 seeds.add(submitted, 6, ids["notification"], org_id)
                                 late = submitted > aware + dt.timedelta(hours=72)
+                                notified_at = submitted
                                 not_copy.write_row((ids["notification"], iid, "initial", submitted,
                                                     f"M{iid:09d}", "Later ontdekt wat er speelde." if late else None,
                                                     1, submitted))
@@ -756,6 +761,7 @@ def main(argv: list[str] | None = None) -> int:
                                 ds_copy.write_row((ids["subject"], iid, informed, None if informed else "no_high_risk",
                                                    None, decided if informed else None,
                                                    "brief" if informed else None, 1, decided))
+                    inc_copy.write_row((*row, clock_running, aware_at, notified_at))
                     if significant:
                         for hours, phase in ((20, "early_warning"), (60, "notification"), (600, "final")):
                             submitted = discovered + dt.timedelta(hours=hours)
@@ -839,7 +845,7 @@ def main(argv: list[str] | None = None) -> int:
         with conn.cursor().copy("COPY reference_counters (organisation_id, year, last_number) FROM STDIN") as copy:
             for (org_id, year), last in counters.items():
                 copy.write_row((org_id, year, last))
-        # the derived flag the services keep (breaches.services.refresh_ap_file), as migration 0025 fills it
+        # the derived flag the services keep (breaches.services.refresh_ap_state), as migration 0025 fills it
         conn.execute("UPDATE incidents SET ap_file_open = true WHERE EXISTS (SELECT 1 FROM ap_notifications n "
                      "WHERE n.incident_id = incidents.id AND n.kind = 'initial') AND NOT EXISTS (SELECT 1 FROM "
                      "ap_correspondence c WHERE c.incident_id = incidents.id AND c.kind = 'dossier_gesloten')")

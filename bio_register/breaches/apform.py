@@ -41,7 +41,7 @@ from bio_register.breaches.services import (
     MAX_TEXT,
     assessment_of,
     notifications_of,
-    refresh_ap_file,
+    refresh_ap_state,
     subject_decisions_of,
 )
 from bio_register.database import utcnow
@@ -550,7 +550,7 @@ def record_correspondence(actor: User, incident: Incident, kind: Any, occurred_a
                             attachments=list(attachments))
     db.session.add(item)
     db.session.flush()
-    refresh_ap_file(incident)
+    refresh_ap_state(incident)
     audit.record(actor, "ap_correspondence", item.id, "create",
                  audit.created({"incident": incident.reference, "kind": kind, "occurred_at": occurred_at,
                                 "text": body, "ap_reference": reference,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, true, union_all, update
 from sqlalchemy.orm import lazyload, load_only
 
 from bio_register import signals
@@ -46,7 +46,15 @@ from bio_register.incidents.models import CLOSED_STATUSES, OPEN_STATUSES, Incide
 from bio_register.notifications import services as notifications
 from bio_register.organisations.models import Organisation
 from bio_register.paging import Page
-from bio_register.permissions import Permission, Role, has_permission, organisation_scope, organisation_tree
+from bio_register.permissions import (
+    AllOrganisations,
+    Permission,
+    Role,
+    has_permission,
+    organisation_ids_with,
+    organisation_scope,
+    organisation_tree,
+)
 from bio_register.processing.labels import ART9_GROUNDS, LEGAL_BASES
 from bio_register.queries import among_ids
 from bio_register.timeutil import DEFAULT_TZ, NonexistentLocalTime, to_local, to_utc
@@ -385,6 +393,7 @@ def save_assessment(actor: User, incident: Incident, data: Mapping[str, Any],
                                       version=1, **values)
         db.session.add(assessment)
         db.session.flush()
+        refresh_ap_state(incident)
         audit.record(actor, "breach_assessment", assessment.id, "create",
                      audit.created({"incident": incident.reference, **values}),
                      organisation_id=incident.organisation_id)
@@ -399,6 +408,7 @@ def save_assessment(actor: User, incident: Incident, data: Mapping[str, Any],
     if changes:
         assessment.assessed_by_id, assessment.assessed_at = actor.id, now
         db.session.flush()
+        refresh_ap_state(incident)
         audit.record(actor, "breach_assessment", assessment.id, "update", changes,
                      organisation_id=incident.organisation_id)
     return assessment
@@ -427,6 +437,7 @@ def decide(actor: User, incident: Incident, notify: Any, motivation: str | None,
                           decided_at=now)
     db.session.add(decision)
     db.session.flush()
+    refresh_ap_state(incident)
     audit.record(actor, "ap_decision", decision.id, "create",
                  audit.created({"incident": incident.reference, "notify": notify, "motivation": text}),
                  organisation_id=incident.organisation_id)
@@ -477,7 +488,7 @@ def record_notification(actor: User, incident: Incident, kind: Any, submitted_at
                                   meldnummer=number, late_reason=reason, recorded_by_id=actor.id, recorded_at=now)
     db.session.add(notification)
     db.session.flush()
-    refresh_ap_file(incident)
+    refresh_ap_state(incident)
     audit.record(actor, "ap_notification", notification.id, "create",
                  audit.created({"incident": incident.reference, "kind": kind, "submitted_at": submitted_at,
                                 "meldnummer": number, "late_reason": reason}),
@@ -486,18 +497,38 @@ def record_notification(actor: User, incident: Incident, kind: Any, submitted_at
     return notification
 
 
-def refresh_ap_file(incident: Incident) -> None:
-    """Set the incident's derived ``ap_file_open``: its initial AP melding is recorded and the AP
-    has not closed the file (``apform.record_correspondence``). Call it after adding either."""
-    db.session.flush()
-    notified = select(ApNotification.id).where(ApNotification.incident_id == incident.id,
-                                               ApNotification.kind == NotificationKind.INITIAL).exists()
-    closed = select(ApCorrespondence.id).where(ApCorrespondence.incident_id == incident.id,
+def ap_state_values(incident_id: Any) -> dict[str, Any]:
+    """The incident's derived AP columns as SQL expressions of its assessment, decisions, meldingen and
+    correspondence (``incident_id``: a value or the correlated ``Incident.id``): ``ap_file_open`` (the
+    initial melding recorded and the file not closed by the AP), ``ap_clock_running`` (no initial
+    melding, and the decision in force, if any, is to notify), ``ap_aware_at`` and ``ap_notified_at``."""
+    initial = select(ApNotification.submitted_at).where(ApNotification.incident_id == incident_id,
+                                                        ApNotification.kind == NotificationKind.INITIAL)
+    notified = initial.exists()
+    closed = select(ApCorrespondence.id).where(ApCorrespondence.incident_id == incident_id,
                                                ApCorrespondence.kind == CorrespondenceKind.DOSSIER_GESLOTEN).exists()
-    # a bulk UPDATE: the flag is derived, not an edit of the incident, so its version (the
+    latest_notify = (select(ApDecision.notify).where(ApDecision.incident_id == incident_id)
+                     .order_by(ApDecision.decided_at.desc(), ApDecision.id.desc()).limit(1).scalar_subquery())
+    return {
+        "ap_file_open": and_(notified, ~closed),
+        "ap_clock_running": and_(~notified, func.coalesce(latest_notify, true())),
+        "ap_aware_at": select(BreachAssessment.aware_at).where(BreachAssessment.incident_id == incident_id)
+        .scalar_subquery(),
+        "ap_notified_at": select(func.min(initial.subquery().c.submitted_at)).scalar_subquery(),
+    }
+
+
+def refresh_ap_state(incident: Incident) -> None:
+    """Set the incident's derived AP columns (:func:`ap_state_values`) from what is stored. Call it
+    after every change of the assessment, a decision, a melding or the AP's closure of the file."""
+    db.session.flush()
+    # a bulk UPDATE: the columns are derived, not an edit of the incident, so its version (the
     # optimistic lock of the incident's forms) stays
     db.session.execute(update(Incident).where(Incident.id == incident.id)
-                       .values(ap_file_open=and_(notified, ~closed)))
+                       .values(**ap_state_values(incident.id))
+                       .execution_options(synchronize_session=False))
+    # the loaded incident forgets its old values (read again when asked)
+    db.session.expire(incident, ["ap_file_open", "ap_clock_running", "ap_aware_at", "ap_notified_at"])
 
 
 def record_imported_decision(actor: User | None, incident: Incident, notify: bool, decided_at: dt.datetime,
@@ -515,6 +546,7 @@ def record_imported_decision(actor: User | None, incident: Incident, notify: boo
                           decided_by_id=recorded_by.id, decided_at=decided_at)
     db.session.add(decision)
     db.session.flush()
+    refresh_ap_state(incident)
     audit.record(actor, "ap_decision", decision.id, "import",
                  audit.created({"incident": incident.reference, "notify": notify, "motivation": motivation,
                                 "decided_at": decided_at, "source": source}),
@@ -525,7 +557,7 @@ def record_imported_decision(actor: User | None, incident: Incident, notify: boo
                                       recorded_by_id=recorded_by.id, recorded_at=utcnow())
         db.session.add(notification)
         db.session.flush()
-        refresh_ap_file(incident)
+        refresh_ap_state(incident)
         audit.record(actor, "ap_notification", notification.id, "import",
                      audit.created({"incident": incident.reference, "kind": NotificationKind.INITIAL,
                                     "submitted_at": notification.submitted_at, "meldnummer": meldnummer,
@@ -809,6 +841,9 @@ def count_overview(user: User, *, include_closed: bool = True) -> int:
                              .where(*_overview_where(user, include_closed))) or 0
 
 
+#: where a datalek's 72 hours count from: the assessment's awareness, else the discovery (both UTC)
+AP_CLOCK_START = func.coalesce(Incident.ap_aware_at, Incident.discovered_at)
+
 #: the states the overview filters on ("stand"): what the FG asks of the list
 FILTER_STATES = ("open", "te_beoordelen", "te_laat", "besloten_melden", "gemeld", "niet_gemeld", "afgesloten")
 #: the orders the overview offers; "termijn" is the FG's working order of :func:`overview`
@@ -844,20 +879,21 @@ def _state_parts() -> tuple[Any, Any, Any, Any]:
 def _filter_where(user: User, flt: BreachFilter, now: dt.datetime) -> list[Any]:
     """The WHERE of the filtered overview: the user's datalekken that match ``flt``; the states
     follow the rules of :func:`overview_for` (a melding stops the clock, else the latest decision)."""
-    where = [organisation_scope(user, Permission.BREACH_READ, Incident.organisation_id), Incident.is_datalek.is_(True)]
+    where = [organisation_scope(user, Permission.BREACH_READ, Incident.organisation_id), Incident.is_datalek]
     if flt.organisation:
         where.append(Incident.organisation_id == select(Organisation.id).where(
             Organisation.code == flt.organisation.upper()).scalar_subquery())
-    has_initial, latest_notify, aware_at, closed = _state_parts()
-    # "open" as the statuses it is (an index range), not "not closed": the open states read a few
-    # hundred rows where the closed ones are tens of thousands
-    open_ = Incident.status.in_(OPEN_STATUSES)
-    running = and_(open_, ~has_initial, or_(latest_notify.is_(None), latest_notify.is_(True)))
+    has_initial, latest_notify, _aware_at, closed = _state_parts()
+    # "open" as the statuses it is (an index range), not "not closed"; with the bare booleans of the
+    # derived AP clock these are the predicate of ix_incidents_ap_clock, which PostgreSQL then proves
+    open_ = and_(Incident.is_datalek, Incident.status.in_(OPEN_STATUSES))
+    running = and_(open_, Incident.ap_clock_running)
     states = {
         "open": open_,
-        "te_beoordelen": and_(open_, ~has_initial, latest_notify.is_(None)),
-        "te_laat": and_(running, func.coalesce(aware_at, Incident.discovered_at) < now - AP_DEADLINE),
-        "besloten_melden": and_(open_, ~has_initial, latest_notify.is_(True)),
+        "te_beoordelen": and_(running, latest_notify.is_(None)),
+        # 72 elapsed hours: the stored moments are UTC, so the deadline is a plain subtraction
+        "te_laat": and_(running, AP_CLOCK_START < now - AP_DEADLINE),
+        "besloten_melden": and_(running, latest_notify.is_(True)),
         "gemeld": has_initial,
         "niet_gemeld": and_(~has_initial, latest_notify.is_(False)),
         "afgesloten": closed,
@@ -875,21 +911,23 @@ def _filter_where(user: User, flt: BreachFilter, now: dt.datetime) -> list[Any]:
 
 
 def _filter_order(flt: BreachFilter) -> list[Any]:
-    has_initial, latest_notify, aware_at, closed = _state_parts()
+    closed = Incident.status.in_(CLOSED_STATUSES)
     if flt.sort == "ontdekt":
         key: Any = Incident.discovered_at
     elif flt.sort == "referentie":
         key = Incident.reference
     elif flt.sort == "gemeld":
-        key = (select(func.min(ApNotification.submitted_at)).where(
-            ApNotification.incident_id == Incident.id, ApNotification.kind == NotificationKind.INITIAL)
-            .scalar_subquery())
+        key = Incident.ap_notified_at
+    elif flt.state in OPEN_STATES:  # "termijn" over open datalekken only: the columns of ix_incidents_ap_clock
+        if flt.descending:
+            return [Incident.ap_clock_running.asc(), AP_CLOCK_START.desc(), Incident.discovered_at.asc(),
+                    Incident.id.asc()]
+        return [Incident.ap_clock_running.desc(), AP_CLOCK_START.asc(), Incident.discovered_at.desc(),
+                Incident.id.desc()]
     else:  # "termijn": the working order of :func:`overview` (reversed: closed first, latest deadline first)
-        group = case((closed, 2), (and_(~has_initial, or_(latest_notify.is_(None), latest_notify.is_(True))), 0),
-                     else_=1)
-        # a closed datalek has no clock: its deadline is not looked up (one subquery less for each of
-        # the many closed rows), and closed ones follow newest first, as in :func:`overview`
-        deadline = case((closed, None), else_=func.coalesce(aware_at, Incident.discovered_at))
+        group = case((closed, 2), (Incident.ap_clock_running, 0), else_=1)
+        # a closed datalek has no clock, and closed ones follow newest first, as in :func:`overview`
+        deadline = case((closed, None), else_=AP_CLOCK_START)
         if flt.descending:
             return [group.desc(), deadline.desc(), Incident.discovered_at.asc(), Incident.id.asc()]
         return [group, deadline, Incident.discovered_at.desc(), Incident.id.desc()]
@@ -902,9 +940,15 @@ def _filter_order(flt: BreachFilter) -> list[Any]:
 #: "meer dan …" (``Page.more``): counting 80,000 closed datalekken of five municipalities exactly cost
 #: 200 ms on every page, to say a number nobody pages through
 COUNT_BOUND = 10_000
+#: the same for a search in the reference and title, as the incident list's search counts
+#: (``incidents.services.SEARCH_COUNT_LIMIT``): its matches are read row by row to be counted
+SEARCH_COUNT_BOUND = 1_000
 
-#: the states whose datalekken are all open (a few hundred at most, counted exactly)
+#: the states whose datalekken are all open: in the working order an index range per organisation
 OPEN_STATES = frozenset({"open", "te_beoordelen", "te_laat", "besloten_melden"})
+#: up to this many organisations the open datalekken are read per organisation, each an index range of
+#: at most a page, and merged (beyond it, one range over all of them)
+MERGE_ORGANISATIONS = 50
 
 
 def _count_matching(where: list[Any], bound: int | None) -> tuple[int, bool]:
@@ -921,18 +965,44 @@ def _rows(where: list[Any], order: list[Any], limit: int, offset: int) -> list[I
                                    .order_by(*order).limit(limit).offset(offset)))
 
 
+def _merged_rows(organisation_ids: list[int], where: list[Any], order: list[Any], limit: int,
+                 offset: int) -> list[Incident]:
+    """:func:`_rows` for an order that is an index range within one organisation (``ix_incidents_ap_clock``):
+    the first ``offset + limit`` of each organisation, merged in one statement. It reads at most that
+    many rows per organisation, however many match, where one range over all of them would be sorted
+    whole (an index on the organisation first yields its rows per organisation, not in the order)."""
+    depth = offset + limit
+    firsts = [select(select(Incident.id).where(Incident.organisation_id == organisation_id, *where)
+                     .order_by(*order).limit(depth).subquery()) for organisation_id in organisation_ids]
+    return list(db.session.scalars(select(Incident).where(Incident.id.in_(union_all(*firsts)))
+                                   .options(load_only(*OVERVIEW_COLUMNS))
+                                   .order_by(*order).limit(limit).offset(offset)))
+
+
+def _organisations_to_merge(user: User, flt: BreachFilter) -> list[int] | None:
+    """The organisations whose open datalekken :func:`list_overview` reads apart and merges (the
+    user's, when they are a few and the filter names none), else None."""
+    if flt.organisation or flt.state not in OPEN_STATES or flt.sort != "termijn":
+        return None
+    scope = organisation_ids_with(user, Permission.BREACH_READ)
+    if isinstance(scope, AllOrganisations) or not 1 < len(scope) <= MERGE_ORGANISATIONS:
+        return None
+    return sorted(scope)
+
+
 def list_overview(user: User, flt: BreachFilter, page: int = 1, per_page: int = 50,
                   now: dt.datetime | None = None) -> Page[OverviewRow]:
     """One page of the user's datalekken that match ``flt``, in its order, with their state and AP
-    clock, and the total (exact up to :data:`COUNT_BOUND`): a fixed number of queries whatever the
-    number of datalekken.
+    clock, and the total (exact up to :data:`COUNT_BOUND`, for a search :data:`SEARCH_COUNT_BOUND`): a
+    fixed number of queries whatever the number of datalekken.
 
-    In the working order (``termijn``, ascending) over open and closed datalekken, the open ones come
-    first and the closed ones follow newest first; the two parts are read apart, so the clock's
-    subqueries run only for the few open rows and the closed part is an index range."""
+    The open states in the working order are read per organisation from ``ix_incidents_ap_clock`` and
+    merged (:func:`_merged_rows`): a page reads at most a page of rows per organisation, however many
+    datalekken are open. In the working order over open and closed datalekken, the open ones come
+    first and the closed ones follow newest first; the two parts are read apart, so the closed part is
+    an index range."""
     now = now or utcnow()
     where = _filter_where(user, flt, now)
-    bound = None if flt.state in OPEN_STATES else COUNT_BOUND
     offset = (max(1, page) - 1) * per_page
     if flt.sort == "termijn" and not flt.descending and flt.state in (None, "afgesloten"):
         open_where = [*where, Incident.status.in_(OPEN_STATUSES)]
@@ -947,10 +1017,14 @@ def list_overview(user: User, flt: BreachFilter, page: int = 1, per_page: int = 
             leaks += _rows(closed_where, [Incident.discovered_at.desc(), Incident.id.desc()],
                            per_page - len(leaks), max(0, offset - n_open))
         return Page(overview_for(leaks, now, brief=True), page, per_page, total, more)
-    total, more = _count_matching(where, bound)
+    total, more = _count_matching(where, SEARCH_COUNT_BOUND if flt.q else COUNT_BOUND)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages + (1 if more else 0))
-    leaks = _rows(where, _filter_order(flt), per_page, (page - 1) * per_page)
+    merge = _organisations_to_merge(user, flt)
+    if merge is not None:
+        leaks = _merged_rows(merge, where[1:], _filter_order(flt), per_page, (page - 1) * per_page)
+    else:
+        leaks = _rows(where, _filter_order(flt), per_page, (page - 1) * per_page)
     return Page(overview_for(leaks, now, brief=True), page, per_page, total, more)
 
 

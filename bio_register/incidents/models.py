@@ -62,6 +62,9 @@ class Status(enum.StrEnum):
 
 OPEN_STATUSES = (Status.NIEUW, Status.IN_BEHANDELING)
 CLOSED_STATUSES = (Status.AFGEHANDELD, Status.INGETROKKEN)
+#: the open statuses as SQL, for partial indexes over open incidents (a query proves such an index's
+#: predicate with ``status.in_(OPEN_STATUSES)``)
+_OPEN_SQL = "(" + ", ".join(f"'{s.value}'" for s in OPEN_STATUSES) + ")"
 
 
 class EntryKind(enum.StrEnum):
@@ -100,6 +103,13 @@ class Incident(Model):
         # the datalekken whose file is open at the AP, per organisation ("Dossiers open bij de AP")
         Index("ix_incidents_ap_file_open", "organisation_id",
               postgresql_where=text("ap_file_open AND is_datalek"), sqlite_where=text("ap_file_open AND is_datalek")),
+        # the FG's working order of the open datalekken per organisation (``breaches.services``): running AP
+        # clocks first, by the moment the 72 hours count from, then the newest; an index range, not a sort
+        Index("ix_incidents_ap_clock", "organisation_id", text("ap_clock_running DESC"),
+              text("coalesce(ap_aware_at, discovered_at)"), text("discovered_at DESC"), text("id DESC"),
+              postgresql_include=["ap_aware_at"],  # the overdue ones counted from the index alone
+              postgresql_where=text(f"is_datalek AND status IN {_OPEN_SQL}"),
+              sqlite_where=text(f"is_datalek AND status IN {_OPEN_SQL}")),
         # PostgreSQL only (pg_trgm): substring search with ILIKE '%word%' uses these
         *(Index(f"ix_incidents_{column}_trgm", column, postgresql_using="gin",
                 postgresql_ops={column: "gin_trgm_ops"}) for column in ("title", "description", "reference")),
@@ -124,9 +134,19 @@ class Incident(Model):
     is_datalek: Mapped[bool]
     is_significant_cbw: Mapped[bool] = mapped_column(default=False)
     #: the datalek's file is open at the AP: its initial melding is recorded and the AP has not
-    #: closed it. Derived (``breaches.apform.refresh_ap_file``, set where meldingen and the AP's
+    #: closed it. Derived (``breaches.services.refresh_ap_state``, set where meldingen and the AP's
     #: closure are recorded) so that counting the open files reads a small partial index.
     ap_file_open: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    #: the AP clock of art. 33(1) runs: no initial AP melding, and no decision in force not to notify
+    #: (whatever the status). Derived like ``ap_file_open`` (``breaches.services.refresh_ap_state``, set
+    #: where assessments, decisions and meldingen are recorded), with the two below, so that the FG's
+    #: working order and the overdue datalekken are an index range (``ix_incidents_ap_clock``)
+    ap_clock_running: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    #: the assessment's moment of awareness (None until assessed): the 72 hours count from
+    #: ``coalesce(ap_aware_at, discovered_at)``, elapsed hours in UTC
+    ap_aware_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: when the initial AP melding was made (None without one)
+    ap_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[Status] = mapped_column(value_enum(Status, "status", 20), default=Status.NIEUW)
     cause: Mapped[str | None] = mapped_column(Text)
     lessons_learned: Mapped[str | None] = mapped_column(Text)
