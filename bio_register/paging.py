@@ -32,6 +32,9 @@ class Page(Generic[T]):
     total: int
     #: the total is a lower bound: there are more than ``total`` (a search counted up to a limit)
     more: bool = False
+    #: the total is PostgreSQL's estimate ("ongeveer"), at least the rows up to this page: a search
+    #: over a wide scope, where counting the matches would cost the register's size
+    approximate: bool = False
     #: lists with keyset paging (the incident list): the opaque cursors of the page after and the
     #: page before this one (None: no page after; the page before is page 1 or there is none)
     next_cursor: str | None = None

@@ -612,7 +612,24 @@ SEARCH_COUNT_LIMIT = 1000
 SEARCH_SCAN_LIMIT = 5000
 
 
-def count_matches_up_to(user: Principal | None, flt: IncidentFilter, limit: int) -> int:
+def _scope_and_words(user: Principal | None, flt: IncidentFilter) -> tuple[list[_Term], list[_Term]]:
+    """The filter's terms: the caller's organisations with the other filters, and the search's words."""
+    terms = _terms(user, flt)
+    return ([term for term in terms if not term.name.startswith("word_")],
+            [term for term in terms if term.name.startswith("word_")])
+
+
+def _scope_is_wide(scope: list[_Term]) -> bool:
+    """Whether the caller's organisations and the other filters hold more than
+    :data:`SEARCH_SCAN_LIMIT` incidents (an index range, counted that far and no further)."""
+    one = literal_column("1", Integer).label("one")
+    within = (select(one).select_from(_INCIDENTS).where(*[_clause(term, bound=True) for term in scope])
+              .limit(SEARCH_SCAN_LIMIT + 1).subquery())
+    return (db.session.scalar(select(func.count()).select_from(within)) or 0) > SEARCH_SCAN_LIMIT
+
+
+def count_matches_up_to(user: Principal | None, flt: IncidentFilter, limit: int, *,
+                        wide: bool | None = None) -> int:
     """How many incidents match ``flt`` (with a search), counting no further than ``limit``.
 
     The trigram indexes answer a word with every incident of the *whole register* that holds it:
@@ -620,24 +637,169 @@ def count_matches_up_to(user: Principal | None, flt: IncidentFilter, limit: int)
     municipality of 1,600 incidents searching for a common word waited for the 32,000 matches of
     all 350 municipalities: 35 ms at a million incidents, ten times that at ten million). So when
     the caller's organisations and the other filters hold at most :data:`SEARCH_SCAN_LIMIT`
-    incidents (an index range, counted that far and no further), their text is checked row by row
-    — bounded by that limit whatever the register's size. Beyond, :func:`count_up_to` asks the
-    trigram indexes. The answer is the same either way."""
-    terms = _terms(user, flt)
-    scope = [_clause(term, bound=True) for term in terms if not term.name.startswith("word_")]
-    words = [_clause(term, bound=True) for term in terms if term.name.startswith("word_")]
-    one = literal_column("1", Integer).label("one")
-    within = select(one).select_from(_INCIDENTS).where(*scope).limit(SEARCH_SCAN_LIMIT + 1).subquery()
-    if not words or (db.session.scalar(select(func.count()).select_from(within)) or 0) > SEARCH_SCAN_LIMIT:
+    incidents, their text is checked row by row — bounded by that limit whatever the register's
+    size. Beyond (``wide``, when the caller already knows), :func:`count_up_to` asks the trigram
+    indexes. The answer is the same either way."""
+    scope_terms, word_terms = _scope_and_words(user, flt)
+    scope = [_clause(term, bound=True) for term in scope_terms]
+    words = [_clause(term, bound=True) for term in word_terms]
+    if not words or (_scope_is_wide(scope_terms) if wide is None else wide):
         return count_up_to(select(Incident).where(*scope, *words), limit)
     # the incidents in scope (all of them: at most SEARCH_SCAN_LIMIT) behind a LIMIT, which keeps the
     # planner from combining the word conditions with the trigram indexes
+    one = literal_column("1", Integer).label("one")
     c = _INCIDENTS.c
     rows = (select(c.title, c.description, c.reference).where(*scope).limit(SEARCH_SCAN_LIMIT + 1)
             .subquery("in_scope"))
     text = [ClauseAdapter(rows).traverse(clause) for clause in words]
     matches = select(one).select_from(rows).where(*text).limit(limit).subquery()
     return db.session.scalar(select(func.count()).select_from(matches)) or 0
+
+
+def _count_newest_up_to(scope: list[_Term], words: list[_Term], order: tuple[ColumnElement[Any], ColumnElement[Any]],
+                        limit: int) -> int:
+    """How many of the newest SEARCH_SCAN_LIMIT incidents in ``scope`` match ``words``, counting no
+    further than ``limit``: a lower bound of the matches, read row by row (bounded whatever the
+    register's size; a word in every incident of the scope stops after ``limit`` rows)."""
+    one = literal_column("1", Integer).label("one")
+    c = _INCIDENTS.c
+    rows = (select(c.title, c.description, c.reference).where(*[_clause(term, bound=True) for term in scope])
+            .order_by(*order).limit(SEARCH_SCAN_LIMIT).subquery("newest"))
+    text = [ClauseAdapter(rows).traverse(_clause(term, bound=True)) for term in words]
+    matches = select(one).select_from(rows).where(*text).limit(limit).subquery()
+    return db.session.scalar(select(func.count()).select_from(matches)) or 0
+
+
+#: a word is known to PostgreSQL's statistics when the planner expects at least this many times the
+#: matches it expects for a word of the same length that occurs nowhere (see :func:`_known_estimate`)
+KNOWN_WORD_FACTOR = 4
+
+
+def _known_estimate(flt: IncidentFilter, scope: list[_Term], words: list[_Term]) -> int | None:
+    """PostgreSQL's estimate of the matches of a search, or None when it would be a guess.
+
+    The planner estimates ``ILIKE '%word%'`` from a sample of each column (its most common values
+    and a histogram of a hundred more): a word found there gets a share of the register within a
+    factor of about two of the truth (at a million incidents 'bewindvoerder' 45,000, after the next
+    ANALYZE 70,000, for 32,287; 'leverancier' 324,000 for 303,798); a word or fragment that the
+    sample does not hold gets a fixed floor whatever its real count ('xyzzy' and 'G001-2025-0042':
+    244, for 0 and 1; 'G176': 244, for 1,648). So each word's estimate is compared with that of a
+    word of the same length that occurs nowhere: only when every word stands out is the estimate
+    given (None on SQLite, which keeps no statistics). Kept for ESTIMATE_SECONDS (``_estimate``)."""
+    if db.session.get_bind().dialect.name != "postgresql" or not words:
+        return None
+    connection = db.session.connection()
+    for term in words:
+        explain = _page_statements([term], flt, False)[2]
+        nowhere = "%" + "\x01" * (len(term.value) - 2) + "%"  # a control character: in no text
+        floor = _estimate(connection, explain, [term], {term.name: nowhere})
+        if _estimate(connection, explain, [term], {term.name: term.value}) < KNOWN_WORD_FACTOR * max(floor, 1):
+            return None
+    terms = [*scope, *words]
+    explain = _page_statements(terms, flt, False)[2]
+    params = {term.name: term.value for term in terms if term.value is not None}
+    return int(_estimate(connection, explain, terms, params))
+
+
+def _about(number: int) -> int:
+    """``number`` to two significant digits (45,002 → 45,000): an estimate shown as one."""
+    if number < 100:
+        return number
+    unit = int(10 ** (len(str(number)) - 2))
+    return (number + unit // 2) // unit * unit
+
+
+def _search_page(scope: list[ColumnElement[bool]], words: list[ColumnElement[bool]],
+                 order: tuple[ColumnElement[Any], ColumnElement[Any]], limit: int, *, walk: bool) -> Select[Any]:
+    """The ids of a search's first ``limit`` matches in ``scope`` (after the keyset, by date) with a
+    number ``seen``, over a scope wider than SEARCH_SCAN_LIMIT, found without reading what grows with
+    the register when that is not needed.
+
+    ``walk``: the newest SEARCH_SCAN_LIMIT incidents of the scope (an index range in the list's order),
+    their text checked row by row; when ``limit`` of them match, they are the first ``limit`` matches
+    of all (a common word: 'bewindvoerder' is in one of 30, so 26 matches within ~800 rows), and
+    ``seen`` is how many incidents it read for them. Else the matches from the trigram indexes,
+    sorted, and ``seen`` is how many there are: the work of the matches, not of the rows between
+    them (the planner, left to itself with a LIMIT, walks the date index for a fragment whose
+    matches are all old: 'G001-2024' read 193,000 incidents for 26, 1.35 s at a million). A
+    MATERIALIZED common table expression keeps that to the indexes on PostgreSQL."""
+    c = _INCIDENTS.c
+    if walk:
+        recent = (select(c.id, c.discovered_at, c.title, c.description, c.reference,
+                         func.row_number().over(order_by=order).label("seen"))
+                  .where(*scope).order_by(*order).limit(SEARCH_SCAN_LIMIT).subquery("recent"))
+        adapt = ClauseAdapter(recent)
+        return (select(recent.c.id, recent.c.seen).where(*[adapt.traverse(w) for w in words])
+                .order_by(*[adapt.traverse(o) for o in order]).limit(limit))
+    if db.session.get_bind().dialect.name != "postgresql":
+        return (select(c.id, func.count().over().label("seen")).where(*scope, *words)
+                .order_by(*order).limit(limit))
+    found = select(c.id, c.discovered_at).where(*scope, *words).cte("matches").prefix_with("MATERIALIZED")
+    adapt = ClauseAdapter(found)
+    everything = select(func.count()).select_from(found).scalar_subquery()
+    return select(found.c.id, everything.label("seen")).order_by(*[adapt.traverse(o) for o in order]).limit(limit)
+
+
+#: the sample of a search's matches among the newest incidents of its scope stops at this many (a
+#: share within about a tenth), or at SEARCH_SCAN_LIMIT incidents
+SAMPLE_MATCHES = 100
+#: a search's estimate (from the sample) is shown when the share of matches it gives and the share
+#: the planner expects differ by less than this factor
+ESTIMATE_AGREEMENT = 4.0
+
+
+#: a scope the planner expects to hold fewer incidents than this is counted for a search's estimate
+#: (an index range of one municipality: a few milliseconds), a larger one is taken from the planner
+SCOPE_COUNT_LIMIT = 20_000
+
+
+def _sampled_estimate(flt: IncidentFilter, scope: list[_Term], words: list[_Term]) -> int:
+    """How many incidents in ``scope`` match ``words``, estimated from the newest: their text read
+    row by row, newest first, until SAMPLE_MATCHES match, at most SEARCH_SCAN_LIMIT of them
+    (bounded whatever the register's size; 'bewindvoerder' in G001 at a million: 100 in the newest
+    3,600, so 3,300 for 3,964), times the incidents in scope (counted up to SCOPE_COUNT_LIMIT, else
+    the planner's estimate, :func:`_scope_estimate`). Kept for ESTIMATE_SECONDS, so the pages after
+    the first show the same."""
+    terms = [*scope, *words]
+
+    def sample() -> int:
+        in_scope = _scope_estimate(flt, scope)
+        if in_scope < SCOPE_COUNT_LIMIT:
+            one = literal_column("1", Integer).label("one")
+            rows = (select(one).select_from(_INCIDENTS).where(*[_clause(term, bound=True) for term in scope])
+                    .limit(2 * SCOPE_COUNT_LIMIT).subquery())
+            counted = db.session.scalar(select(func.count()).select_from(rows)) or 0
+            in_scope = counted if counted < 2 * SCOPE_COUNT_LIMIT else in_scope
+        order = ordering(IncidentFilter())  # the newest first
+        c = _INCIDENTS.c
+        recent = (select(c.id, c.discovered_at, c.title, c.description, c.reference,
+                         func.row_number().over(order_by=order).label("n"))
+                  .where(*[_clause(term, bound=True) for term in scope])
+                  .order_by(*order).limit(SEARCH_SCAN_LIMIT).subquery("recent"))
+        adapt = ClauseAdapter(recent)
+        hits = (select(recent.c.n).where(*[adapt.traverse(_clause(term, bound=True)) for term in words])
+                .order_by(*[adapt.traverse(o) for o in order]).limit(SAMPLE_MATCHES).subquery("hits"))
+        found, last = db.session.execute(select(func.count(), func.max(hits.c.n)).select_from(hits)).one()
+        share = (found - 1) / (last - 1) if found == SAMPLE_MATCHES else found / SEARCH_SCAN_LIMIT
+        return int(in_scope * share + 0.5)
+
+    return _kept(("sampled", *_estimate_key(terms, {t.name: t.value for t in terms if t.value is not None})), sample)
+
+
+def _scope_estimate(flt: IncidentFilter, scope: list[_Term]) -> int:
+    """PostgreSQL's estimate of the incidents in ``scope`` (organisations, statuses, dates: columns
+    whose statistics it keeps per value), kept for ESTIMATE_SECONDS."""
+    explain = _page_statements(scope, flt, False)[2]
+    return int(_estimate(db.session.connection(), explain, scope,
+                         {term.name: term.value for term in scope if term.value is not None}))
+
+
+def _agrees(planned: int, sampled: int) -> bool:
+    """Whether the planner's estimate of a search's matches and the one from the newest incidents
+    agree within a factor of ESTIMATE_AGREEMENT. They fail in different ways: the planner takes a
+    word and an organisation for independent (a verbindingsofficier of G001 searching 'g001': 13,000
+    expected, all 120,000 incidents of G001 match), the sample sees only the newest (a year)."""
+    return max(planned, sampled) < ESTIMATE_AGREEMENT * max(min(planned, sampled), 1)
 
 
 @dataclass(frozen=True)
@@ -681,50 +843,108 @@ def list_incidents(user: User | None, flt: IncidentFilter, page: int = 1, per_pa
 
     The page is page ``page`` (OFFSET: the deeper, the more rows skipped), or with ``keyset`` the
     page beside a row of the previous page (as quick at any depth: the pager's links carry these
-    cursors, see :func:`web_keyset`). With ``count_limit`` the total counts no further than that
-    (at least past this page): ``Page.more`` then says there are more."""
+    cursors, see :func:`web_keyset`). With ``count_limit`` (a search) the total counts no further
+    than that (at least past this page): ``Page.more`` then says there are more.
+
+    A search over more than SEARCH_SCAN_LIMIT incidents (a wide scope: concern control, a large
+    municipality) would otherwise cost every match in the register, twice: the trigram indexes
+    cannot stop early. Its page (by date) comes from :func:`_search_page`: the newest incidents of
+    the scope read row by row, or the trigram indexes when those hold too few matches (then counted
+    with the page). Its total, in this order: the page's own when there is no next page; those
+    counted matches; an estimate (``Page.approximate``: "ongeveer") from the newest incidents
+    (:func:`_sampled_estimate`) when PostgreSQL's planner knows every word (:func:`_known_estimate`)
+    and agrees within ESTIMATE_AGREEMENT; "more than" from the newest incidents alone when they
+    hold enough matches; else the bounded count as for any search."""
     matches = filtered(user, flt)
     stmt = matches
+    order = ordering(flt)
+    mark = None
     if keyset is not None:
         page = keyset.page
         key = _sort_key(flt)
         row = tuple_(key, _INCIDENTS.c.id)
-        mark = tuple_(literal(keyset.key, key.type), literal(keyset.id, Integer()))
-        stmt = stmt.where(row < mark if flt.descending != keyset.backwards else row > mark)
+        at = tuple_(literal(keyset.key, key.type), literal(keyset.id, Integer()))
+        mark = row < at if flt.descending != keyset.backwards else row > at
+        stmt = stmt.where(mark)
         if keyset.backwards:
-            stmt = stmt.order_by(None).order_by(*ordering(flt, reverse=True))
-    more = False
-    if count_limit is None:
-        total = count(matches)
+            order = ordering(flt, reverse=True)
+            stmt = stmt.order_by(None).order_by(*order)
+    search = count_limit is not None and bool(flt.q)
+    wide, estimate, walk = False, None, False
+    scope_terms, word_terms = _scope_and_words(user, flt) if search else ([], [])
+    if search:
+        wide = bool(word_terms) and _scope_is_wide(scope_terms)
+        if wide:
+            estimate = _known_estimate(flt, scope_terms, word_terms)
+            # PostgreSQL: walk the newest incidents only for words its statistics know (a word it
+            # does not know is rare or a fragment: the trigram indexes find it quicker); SQLite: always
+            walk = estimate is not None or db.session.get_bind().dialect.name != "postgresql"
+    options = (selectinload(Incident.created_by), with_expression(Incident.sla_overdue, sla.overdue_flag(utcnow())))
+    walked = counted = None  # the wide search's page: incidents read by the walk, or all matches after the mark
+    if wide and _sort_key(flt) is SORTS["discovered"] and (keyset is not None or page == 1):
+        scope = [_clause(term, bound=True) for term in scope_terms] + ([mark] if mark is not None else [])
+        words = [_clause(term, bound=True) for term in word_terms]
+
+        def read(walk: bool) -> tuple[list[Incident], int | None]:
+            found = _search_page(scope, words, order, per_page + 1, walk=walk).subquery("found")
+            result = db.session.execute(
+                select(Incident, found.c.seen).join(found, found.c.id == _INCIDENTS.c.id).order_by(*order)
+                .options(*options)).unique().all()
+            return [row[0] for row in result], (int(result[-1][1]) if result else None)
+
+        rows, seen = read(walk)
+        if walk and len(rows) > per_page:
+            walked = seen
+        else:
+            if walk:  # fewer matches among the newest incidents than a page: the trigram indexes
+                rows, seen = read(False)
+            counted = seen or 0
     else:
-        bound = max(count_limit, page * per_page) + 1
-        total = count_matches_up_to(user, flt, bound)
-        if total == bound:
-            total, more = bound - 1, True
-    stmt = stmt.limit(per_page + 1)
-    if keyset is None and page > 1:
-        # OFFSET (an old page=N link): skip the rows by their ids alone, then read the page's own rows
-        # with their organisation and SLA flag, rather than building every skipped row in full
-        ids = stmt.with_only_columns(_INCIDENTS.c.id).offset((page - 1) * per_page).scalar_subquery()
-        stmt = select(Incident).where(_INCIDENTS.c.id.in_(ids)).order_by(*ordering(flt))
-    rows = list(db.session.scalars(
-        stmt.options(selectinload(Incident.created_by),
-                     with_expression(Incident.sla_overdue, sla.overdue_flag(utcnow())))
-    ).unique())
+        stmt = stmt.limit(per_page + 1)
+        if keyset is None and page > 1:
+            # OFFSET (an old page=N link): skip the rows by their ids alone, then read the page's own rows
+            # with their organisation and SLA flag, rather than building every skipped row in full
+            ids = stmt.with_only_columns(_INCIDENTS.c.id).offset((page - 1) * per_page).scalar_subquery()
+            stmt = select(Incident).where(_INCIDENTS.c.id.in_(ids)).order_by(*ordering(flt))
+        rows = list(db.session.scalars(stmt.options(*options)).unique())
     beyond = len(rows) > per_page  # one more row: there is a page after (or, backwards, before) this one
     items = rows[:per_page]
-    if keyset is not None and keyset.backwards:
+    backwards = keyset is not None and keyset.backwards
+    if backwards:
         items.reverse()
         if not beyond:  # nothing before these: this is the first page (the list changed meanwhile)
             page = 1
         has_next = True  # the row the cursor was taken from comes after these
     else:
         has_next = beyond
+    more = approximate = False
+    before = (page - 1) * per_page  # the rows before this page
+    if count_limit is None:
+        total = count(matches)
+    elif search and items and not has_next and not backwards and (wide or (keyset is None and page == 1)):
+        total = before + len(items)  # the only page, or the last of a wide search: known without counting
+    elif counted is not None and not backwards:
+        total = before + counted  # the matches after the keyset, counted with this page
+    elif (estimate is not None and walked is not None
+          and _agrees(estimate, sampled := _sampled_estimate(flt, scope_terms, word_terms))):
+        # more than the rows up to here while there is a next page, so the pager stays right
+        total, approximate = max(_about(sampled), before + len(items) + (1 if has_next else 0)), True
+    else:
+        bound = max(count_limit, page * per_page) + 1
+        total = 0
+        if walked is not None and (per_page + 1) / walked * SEARCH_SCAN_LIMIT >= 2 * bound:
+            # the walk saw a share of matches that makes "more than 1,000" likely among the newest
+            # SEARCH_SCAN_LIMIT incidents of the scope alone: checked row by row, bounded
+            total = _count_newest_up_to(scope_terms, word_terms, ordering(flt), bound)
+        if total < bound:
+            total = count_matches_up_to(user, flt, bound, wide=wide if search else None)
+        if total == bound:
+            total, more = bound - 1, True
     next_cursor = _web_cursor(flt, items[-1], backwards=False, page=page + 1) if has_next and items else None
     prev_cursor = _web_cursor(flt, items[0], backwards=True, page=page - 1) if page > 2 and items else None
-    if not more:  # a page number from a cursor is for display: never past the last page
+    if not more and not approximate:  # a page number from a cursor is for display: never past the last page
         page = max(1, min(page, -(-total // per_page)))
-    return Page(items, page, per_page, total, more, next_cursor=next_cursor, prev_cursor=prev_cursor)
+    return Page(items, page, per_page, total, more, approximate, next_cursor=next_cursor, prev_cursor=prev_cursor)
 
 
 #: the columns of an incident in the API's list (IncidentOut), in its order
@@ -859,17 +1079,25 @@ def _estimate(connection: Connection, explain: Explain, terms: list[_Term], para
     other databases (SQLite: no statistics to ask, and small) the exact count."""
     if connection.dialect.name != "postgresql":
         return int(connection.scalar(select(func.count()).select_from(explain.statement.subquery()), params) or 0)
-    key = (tuple(term.name for term in terms),
-           *sorted((name, tuple(v) if isinstance(v, list) else v) for name, v in params.items()))
+    return _kept(_estimate_key(terms, params), lambda: estimate_rows(connection, explain, params))
+
+
+def _estimate_key(terms: list[_Term], params: dict[str, Any]) -> tuple[Any, ...]:
+    return (tuple(term.name for term in terms),
+            *sorted((name, tuple(v) if isinstance(v, list) else v) for name, v in params.items()))
+
+
+def _kept(key: tuple[Any, ...], estimate: Callable[[], int]) -> int:
+    """An estimate kept in ``_ESTIMATES`` for ESTIMATE_SECONDS under ``key``, else made now."""
     now = time.monotonic()
     known = _ESTIMATES.get(key)
     if known is not None and now - known[0] < ESTIMATE_SECONDS:
         return known[1]
-    estimate = estimate_rows(connection, explain, params)
+    value = estimate()
     if len(_ESTIMATES) >= _ESTIMATES_MAX:
         _ESTIMATES.pop(next(iter(_ESTIMATES)))
-    _ESTIMATES[key] = (now, estimate)
-    return estimate
+    _ESTIMATES[key] = (now, value)
+    return value
 
 
 def list_rows(user: Principal | None, flt: IncidentFilter, page: int = 1, per_page: int = 25,

@@ -108,7 +108,8 @@ def index() -> Any:
         except DomainError:  # a crafted or mangled link, or one of another sort: the first page, and why
             cursor_error = _("Deze paginalink is niet geldig (meer): u ziet de eerste pagina.")
             page_number = 1
-    # a search says "more than 1,000" rather than rechecking the text of every match for an exact total
+    # a search says "more than 1,000" (or, over a wide scope, PostgreSQL's estimate: "ongeveer 45.000")
+    # rather than rechecking the text of every match for an exact total
     page = services.list_incidents(current_user, flt, page_number, PER_PAGE,
                                    count_limit=services.SEARCH_COUNT_LIMIT if flt.q else None, keyset=keyset)
     args = {k: v for k, v in request.args.items() if k not in ("page", "cursor") and v}
