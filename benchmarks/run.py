@@ -452,12 +452,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[],
                         choices=PARTS,
                         help="run only this part (repeatable): the others are skipped")
+    parser.add_argument("--page", action="append", default=[], metavar="TEXT",
+                        help="time only the pages of the pages part whose description contains TEXT "
+                             "(repeatable, case-insensitive; e.g. --page FG --page Search)")
     parser.add_argument("--label", default="", help="a note for the table's rows (e.g. 'after keyset')")
     parser.add_argument("--output", type=Path, help="also append the Markdown table to this file")
     parser.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.only:
         args.skip = sorted(set(PARTS) - set(args.only))
+
+    def wanted(what: str) -> bool:
+        return not args.page or any(text.lower() in what.lower() for text in args.page)
 
     if args.internal:
         kind, *rest = args.internal
@@ -538,10 +544,14 @@ def main(argv: list[str] | None = None) -> int:
             print("Timing pages …", file=sys.stderr)
             api_client = Client(port)
             for what, path, headers in api_pages(facts):
+                if not wanted(what):
+                    continue
                 r = time_page(api_client, path, args.repeat, args.warmup, headers=headers)
                 ok = " ✓" if r["p95_ms"] <= 100 else " ✗"
                 add(what, f"median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms{ok}", "p95 ≤ 100 ms", r["load"])
             for what, who, path, target in pages:
+                if not wanted(what):
+                    continue
                 r = time_page(clients[who], path, args.repeat, args.warmup)
                 ok = "" if target is None else (" ✓" if r["p95_ms"] <= target else " ✗")
                 add(what, f"median {r['median_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms{ok}",
