@@ -804,7 +804,7 @@ def main(argv: list[str] | None = None) -> int:
             bar = Bar("control assessments", args.organisations)
             with conn.cursor().copy("COPY control_assessments (id, organisation_id, control_id, applicable, "
                                     "justification, status, evidence, evidence_links, owner, proposed, "
-                                    "assessed_by_id, assessed_at) FROM STDIN") as copy:
+                                    "assessed_by_id, assessed_at, in_force) FROM STDIN") as copy:
                 for org_id in org_ids:
                     for control_id in controls:
                         if rng.random() < 0.1:
@@ -823,7 +823,8 @@ def main(argv: list[str] | None = None) -> int:
                                         "evidence": None, "evidence_links": [], "owner": rng.choice(SURNAMES),
                                         "proposed": False}
                             copy.write_row((assessed, org_id, control_id, applicable, snapshot["justification"],
-                                            status, None, "[]", snapshot["owner"], False, 1, at))
+                                            status, None, "[]", snapshot["owner"], False, 1, at,
+                                            step == history - 1))  # the newest row is in force
                             # as compliance.services.assess logs it: what differs from the previous one
                             before = previous if step else {}
                             seeds.created_with(at, AuditSeeds.ASSESSMENT, assessed, org_id, {

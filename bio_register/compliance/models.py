@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bio_register.accounts.models import User
@@ -113,10 +113,17 @@ class ControlMapping(Model):
 
 class ControlAssessment(Model):
     """One state of an organisation's assessment of a control. Append-only: the newest row per
-    (organisation, control) is in force; the older ones are its history."""
+    (organisation, control) is in force; the older ones are its history. ``in_force`` marks that
+    newest row (kept by ``compliance.services``; a unique partial index allows one per organisation
+    and control, so two concurrent assessments of one control cannot both be in force: the second
+    fails as a conflict)."""
 
     __tablename__ = "control_assessments"
-    __table_args__ = (Index("ix_control_assessments_org_control", "organisation_id", "control_id", "id"),)
+    __table_args__ = (
+        Index("ix_control_assessments_org_control", "organisation_id", "control_id", "id"),
+        Index("uq_control_assessments_in_force", "organisation_id", "control_id", unique=True,
+              postgresql_where=text("in_force"), sqlite_where=text("in_force")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
@@ -152,6 +159,9 @@ class ControlAssessment(Model):
     werking_attachment_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assessed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the newest row of its (organisation, control): the assessment in force now (the overview of
+    #: all organisations counts these rows instead of finding the newest of every history)
+    in_force: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
 
     control: Mapped[Control] = relationship(lazy="joined")
     assessed_by: Mapped[User | None] = relationship()

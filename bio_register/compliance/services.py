@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select, update
 from sqlalchemy.orm import aliased, lazyload
 
 from bio_register.accounts.models import User
@@ -325,6 +325,7 @@ def assess(actor: User | None, organisation: Organisation, control: Control, dat
     row = ControlAssessment(organisation_id=organisation.id, control_id=control.id, **values, proposed=proposed,
                             assessed_by_id=actor.id if actor else None, assessed_at=now)
     changes = audit.diff(_snapshot(previous), _snapshot(row))
+    _take_over(organisation.id, control.id)
     db.session.add(row)
     db.session.flush()
     if basis:
@@ -341,7 +342,8 @@ def assess(actor: User | None, organisation: Organisation, control: Control, dat
 
 #: the columns a confirmation copies from the proposal (who and when are the confirmer's)
 _COPIED = tuple(c.key for c in ControlAssessment.__table__.columns
-                if c.key not in {"id", "organisation_id", "control_id", "proposed", "assessed_by_id", "assessed_at"})
+                if c.key not in {"id", "organisation_id", "control_id", "proposed", "assessed_by_id", "assessed_at",
+                                 "in_force"})
 
 
 def _copy(value: Any) -> Any:
@@ -363,6 +365,7 @@ def confirm_proposal(actor: User | None, organisation: Organisation, control: Co
     row = ControlAssessment(organisation_id=organisation.id, control_id=control.id, proposed=False,
                             assessed_by_id=actor.id if actor else None, assessed_at=now or utcnow(),
                             **{name: _copy(getattr(proposal, name)) for name in _COPIED})
+    _take_over(organisation.id, control.id)
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "control_assessment", row.id, "confirm",
@@ -381,10 +384,29 @@ def reject_proposal(actor: User | None, organisation: Organisation, control: Con
     proposal_id = proposal.id
     db.session.delete(proposal)
     db.session.flush()
+    # the row before it, if any, is in force again
+    db.session.execute(
+        update(ControlAssessment)
+        .where(ControlAssessment.id == select(func.max(ControlAssessment.id))
+               .where(ControlAssessment.organisation_id == organisation.id,
+                      ControlAssessment.control_id == control.id).scalar_subquery())
+        .values(in_force=True).execution_options(synchronize_session="fetch"))
     audit.record(actor, "control_assessment", proposal_id, "reject",
                  {"control": {"before": f"{control.catalog.key} {control.code}", "after": None}, **changes},
                  organisation_id=organisation.id)
     return current_assessments_for(organisation, [control.id]).get(control.id)
+
+
+def _take_over(organisation_id: int, control_id: int) -> None:
+    """The row in force of (organisation, control), if any, becomes history: the row added next
+    takes its place. Called before that row is flushed; the unique partial index on ``in_force``
+    refuses a second row in force, so of two concurrent assessments of one control the second fails
+    (the pipeline answers 409, nothing stored) instead of leaving two rows in force."""
+    db.session.execute(
+        update(ControlAssessment)
+        .where(ControlAssessment.organisation_id == organisation_id, ControlAssessment.control_id == control_id,
+               ControlAssessment.in_force)  # bare, not IS TRUE: the partial index's own predicate
+        .values(in_force=False).execution_options(synchronize_session="fetch"))
 
 
 def current_assessments_for(organisation: Organisation, control_ids: Sequence[int]) -> dict[int, ControlAssessment]:
@@ -985,7 +1007,8 @@ def summaries(org_ids: Sequence[int], catalog: ControlCatalog, *, kind: ControlK
               as_of: dt.datetime | None = None, now: dt.datetime | None = None) -> dict[int, OrganisationSummary]:
     """:func:`compliance`'s totals for each organisation in two aggregate queries (GROUP BY), with
     memory bounded by the number of organisations, not of assessments: the assessment in force per
-    (organisation, control) is chosen inside the database (the newest, before ``as_of`` if given).
+    (organisation, control) is the row marked ``in_force`` now, or chosen inside the database (the
+    newest before ``as_of``) for an earlier moment.
     Werking counts as shown only with valid evidence on the local day of ``as_of`` (or of ``now``):
     the assessments whose evidence files have all expired are looked up apart and taken off (one
     query more, only when some evidence file has expired or was removed)."""
@@ -995,38 +1018,51 @@ def summaries(org_ids: Sequence[int], catalog: ControlCatalog, *, kind: ControlK
     controls = db.session.execute(select(func.count()).select_from(active.subquery())).scalar_one()
     if not org_ids:
         return {}
-    # One pass, no join back: the newest row per (organisation, control) is the one with the
-    # highest id, so max(id × 128 + code) is that row's code: its status (0 not applicable,
-    # 1 volledig, 2 gedeeltelijk, 3 niet, 4 applicable without one), plus 8 when proposed, plus
-    # 16, 32, 64 when it is applicable and its opzet, bestaan, werking "voldoet".
-    applies = ControlAssessment.applicable.is_(True)
-    code = (case((ControlAssessment.applicable.is_(False), 0),
-                 (ControlAssessment.status == ImplementationStatus.VOLLEDIG, 1),
-                 (ControlAssessment.status == ImplementationStatus.GEDEELTELIJK, 2),
-                 (ControlAssessment.status == ImplementationStatus.NIET, 3), else_=4)
-            + case((ControlAssessment.proposed.is_(True), 8), else_=0)
-            + case((and_(applies, ControlAssessment.opzet_status == AspectStatus.VOLDOET), 16), else_=0)
-            + case((and_(applies, ControlAssessment.bestaan_status == AspectStatus.VOLDOET), 32), else_=0)
-            + case((and_(applies, ControlAssessment.werking_status == AspectStatus.VOLDOET), 64), else_=0))
-    newest = (select(ControlAssessment.organisation_id,
-                     func.max(cast(ControlAssessment.id, BigInteger) * 128 + code).label("packed"))
-              .where(among_ids(ControlAssessment.organisation_id, list(org_ids)),
-                     ControlAssessment.control_id.in_(active))
-              .group_by(ControlAssessment.organisation_id, ControlAssessment.control_id))
-    if as_of is not None:
-        newest = newest.where(ControlAssessment.assessed_at < as_of)
-    in_force = newest.subquery()
-    status = in_force.c.packed % 8
 
     def counted(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    packed = in_force.c.packed
-    rows = db.session.execute(
-        select(in_force.c.organisation_id, func.count(), counted(status != 0), counted(status == 1),
-               counted(status == 2), counted(status == 3), counted(packed % 16 >= 8), counted(packed % 32 >= 16),
-               counted(packed % 64 >= 32), counted(packed % 128 >= 64))
-        .group_by(in_force.c.organisation_id))
+    among = (among_ids(ControlAssessment.organisation_id, list(org_ids)), ControlAssessment.control_id.in_(active))
+    applies = ControlAssessment.applicable.is_(True)
+    if as_of is None:
+        # now: the rows marked in force, counted in one pass (at 350 organisations about half the
+        # time of first finding the newest row of every history)
+        rows = db.session.execute(
+            select(ControlAssessment.organisation_id, func.count(), counted(applies),
+                   *(counted(and_(applies, ControlAssessment.status == status))
+                     for status in (ImplementationStatus.VOLLEDIG, ImplementationStatus.GEDEELTELIJK,
+                                    ImplementationStatus.NIET)),
+                   counted(ControlAssessment.proposed.is_(True)),
+                   *(counted(and_(applies, column == AspectStatus.VOLDOET))
+                     for column in (ControlAssessment.opzet_status, ControlAssessment.bestaan_status,
+                                    ControlAssessment.werking_status)))
+            .where(*among, ControlAssessment.in_force)
+            .group_by(ControlAssessment.organisation_id))
+    else:
+        # at an earlier moment, one pass with no join back: the newest row per (organisation,
+        # control) before it is the one with the highest id, so max(id × 128 + code) is that row's
+        # code: its status (0 not applicable, 1 volledig, 2 gedeeltelijk, 3 niet, 4 applicable
+        # without one), plus 8 when proposed, plus 16, 32, 64 when it is applicable and its opzet,
+        # bestaan, werking "voldoet"
+        code = (case((ControlAssessment.applicable.is_(False), 0),
+                     (ControlAssessment.status == ImplementationStatus.VOLLEDIG, 1),
+                     (ControlAssessment.status == ImplementationStatus.GEDEELTELIJK, 2),
+                     (ControlAssessment.status == ImplementationStatus.NIET, 3), else_=4)
+                + case((ControlAssessment.proposed.is_(True), 8), else_=0)
+                + case((and_(applies, ControlAssessment.opzet_status == AspectStatus.VOLDOET), 16), else_=0)
+                + case((and_(applies, ControlAssessment.bestaan_status == AspectStatus.VOLDOET), 32), else_=0)
+                + case((and_(applies, ControlAssessment.werking_status == AspectStatus.VOLDOET), 64), else_=0))
+        newest = (select(ControlAssessment.organisation_id,
+                         func.max(cast(ControlAssessment.id, BigInteger) * 128 + code).label("packed"))
+                  .where(*among, ControlAssessment.assessed_at < as_of)
+                  .group_by(ControlAssessment.organisation_id, ControlAssessment.control_id).subquery())
+        packed = newest.c.packed
+        status = packed % 8
+        rows = db.session.execute(
+            select(newest.c.organisation_id, func.count(), counted(status != 0), counted(status == 1),
+                   counted(status == 2), counted(status == 3), counted(packed % 16 >= 8), counted(packed % 32 >= 16),
+                   counted(packed % 64 >= 32), counted(packed % 128 >= 64))
+            .group_by(newest.c.organisation_id))
     label = _("Totaal")  # translated once, not once an organisation
     out = {org_id: OrganisationSummary(org_id, GroupSummary("", label, controls)) for org_id in org_ids}
     for org_id, assessed, n_applicable, volledig, gedeeltelijk, niet, proposed, opzet, bestaan, werking in rows:
@@ -1045,16 +1081,18 @@ def _without_expired_werking(out: Mapping[int, OrganisationSummary], active: Any
     if not invalid:
         return
     control_ids = sorted({control_id for by_control in invalid.values() for control_id in by_control})
-    newest = (select(func.max(ControlAssessment.id))
-              .where(ControlAssessment.organisation_id.in_(list(invalid)),
-                     ControlAssessment.control_id.in_(control_ids), ControlAssessment.control_id.in_(active))
-              .group_by(ControlAssessment.organisation_id, ControlAssessment.control_id))
-    if as_of is not None:
-        newest = newest.where(ControlAssessment.assessed_at < as_of)
+    among = (ControlAssessment.organisation_id.in_(list(invalid)), ControlAssessment.control_id.in_(control_ids),
+             ControlAssessment.control_id.in_(active))
+    if as_of is None:
+        which: Any = and_(*among, ControlAssessment.in_force)
+    else:
+        which = ControlAssessment.id.in_(
+            select(func.max(ControlAssessment.id)).where(*among, ControlAssessment.assessed_at < as_of)
+            .group_by(ControlAssessment.organisation_id, ControlAssessment.control_id))
     for org_id, control_id, attachment_ids in db.session.execute(
             select(ControlAssessment.organisation_id, ControlAssessment.control_id,
                    ControlAssessment.werking_attachment_ids)
-            .where(ControlAssessment.id.in_(newest), ControlAssessment.applicable.is_(True),
+            .where(which, ControlAssessment.applicable.is_(True),
                    ControlAssessment.werking_status == AspectStatus.VOLDOET)):
         bad = invalid[org_id].get(control_id)
         if bad and not evidence_life.werking_shown(list(attachment_ids or []), bad):
