@@ -157,7 +157,8 @@ def test_the_statement_of_applicability_is_reconciled_along_its_history() -> Non
     db.session.execute(delete(ControlAssessment).where(ControlAssessment.id == first.id))
     db.session.execute(insert(ControlAssessment).values(organisation_id=die.id, control_id=second_control.id,
                                                         applicable=True, status="volledig", evidence_links=[],
-                                                        proposed=False, assessed_at=utcnow()))
+                                                        proposed=False, assessed_at=utcnow(),
+                                                        in_force=False))  # beside the row in force (one may be)
     db.session.commit()
     inserted = db.session.scalar(select(ControlAssessment.id).order_by(ControlAssessment.id.desc()).limit(1))
     found = {(f.row_id, f.kind, f.field) for f in _reconcile().findings}
